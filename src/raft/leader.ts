@@ -122,7 +122,7 @@ export abstract class RaftLeader extends RaftState {
   protected handleHeartbeatResponse(pr: Progress, m: MessageOf<'heartbeat-response'>): void {
     pr.probeSent = false;
     // Lost appends in replicate state would otherwise block the window for good.
-    if (pr.state === 'replicate' && pr.inflights.full) pr.inflights.freeUpTo(pr.match + 1);
+    if (pr.state === 'replicate' && pr.inflights.full) pr.inflights.freeFirst();
     if (pr.match < this.log.lastIndex()) this.sendAppend(pr.id, true);
     if (m.context === undefined) return;
     for (const request of this.reads.ack(pr.id, m.context, voterIds(this.membership))) this.answerRead(request);

@@ -120,6 +120,8 @@ export abstract class RaftProtocol extends RaftLeader {
         this.notVoterReported = true;
         this.emit({ type: 'not-a-voter', voters: voterIds(this.membership), learners: learnerIds(this.membership) });
       }
+      // Silent for a whole election timeout: the leader is gone, and its lease must not block votes.
+      this.setLeader(NONE);
       return;
     }
     this.startElection(false);
