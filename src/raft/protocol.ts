@@ -2,7 +2,7 @@
 // follower's handling of appends, heartbeats and snapshots.
 
 import type { StepDownReason } from './events.js';
-import { isVoter, learnerIds, voterIds } from './membership.js';
+import { learnerIds, voterIds } from './membership.js';
 import { voteOutcome } from './progress.js';
 import { cloneMembership } from './storage.js';
 import { NONE, type Message, type NodeId } from './types.js';
@@ -58,7 +58,7 @@ export abstract class RaftProtocol extends RaftLeader {
   }
 
   protected startElection(transfer: boolean): void {
-    if (!isVoter(this.membership, this.id)) return;
+    if (!this.canCampaign()) return;
     const preVote = this.cfg.preVote && !transfer;
     if (preVote) this.becomePreCandidate();
     else this.becomeCandidate();
@@ -115,7 +115,7 @@ export abstract class RaftProtocol extends RaftLeader {
     this.electionElapsed++;
     if (this.electionElapsed < this.randomizedElectionTimeout) return;
     this.electionElapsed = 0;
-    if (!isVoter(this.membership, this.id)) {
+    if (!this.canCampaign()) {
       if (!this.notVoterReported) {
         this.notVoterReported = true;
         this.emit({ type: 'not-a-voter', voters: voterIds(this.membership), learners: learnerIds(this.membership) });

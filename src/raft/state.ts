@@ -197,6 +197,19 @@ export abstract class RaftState {
     return index;
   }
 
+  /**
+   * Voters campaign; so does a node whose removal is still uncommitted. Otherwise a leader that
+   * appended its own removal and then lost its quorum could hold the only copy of the newest log
+   * while refusing to campaign, and the remaining voter could never win its vote. Votes are still
+   * counted in the newest configuration, so election safety is unchanged.
+   */
+  protected canCampaign(): boolean {
+    if (isVoter(this.membership, this.id)) return true;
+    if (!this.hasPendingConfChange()) return false;
+    const previous = this.confPoints[this.confPoints.length - 2]?.membership ?? this.baseMembership;
+    return isVoter(previous, this.id);
+  }
+
   protected hasPendingConfChange(): boolean {
     const last = this.confPoints[this.confPoints.length - 1];
     return last !== undefined && last.index > this.log.committed;

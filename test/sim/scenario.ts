@@ -50,11 +50,11 @@ export function chooseMix(rng: Prng): FaultMix {
       longDelayRate: rng.chance(0.5) ? rng.next() * 0.05 : 0,
       longDelay: 10,
     },
-    partitionRate: rng.chance(0.7) ? rng.next() * 0.03 : 0,
+    partitionRate: rng.chance(0.7) ? rng.next() * 0.06 : 0,
     oneWayRate: rng.next() * 0.5,
-    crashRate: rng.chance(0.7) ? rng.next() * 0.01 : 0,
-    confChangeRate: rng.chance(0.6) ? rng.next() * 0.03 : 0,
-    transferRate: rng.chance(0.5) ? rng.next() * 0.01 : 0,
+    crashRate: rng.chance(0.7) ? rng.next() * 0.03 : 0,
+    confChangeRate: rng.chance(0.6) ? rng.next() * 0.05 : 0,
+    transferRate: rng.chance(0.5) ? rng.next() * 0.03 : 0,
     compactRate: rng.chance(0.4) ? rng.next() * 0.02 : 0,
     proposeRate: 0.2 + rng.next() * 0.8,
     readRate: rng.next() * 0.3,
@@ -132,8 +132,10 @@ class Driver {
     if (rng.chance(mix.partitionRate)) this.repartition();
     if (rng.chance(mix.crashRate)) {
       const alive = this.aliveIds();
+      // Half the crashes hit the leader, where a crash loses the most in-flight work.
+      const leader = rng.chance(0.5) ? this.leader() : undefined;
       if (alive.length > 0) {
-        const victim = rng.pick(alive);
+        const victim = leader ?? rng.pick(alive);
         cluster.crash(victim);
         this.restartAt.set(victim, cluster.now + rng.int(1, 60));
       }
