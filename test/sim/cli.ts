@@ -10,6 +10,7 @@ const { values } = parseArgs({
     from: { type: 'string', default: '1' },
     seed: { type: 'string' },
     verbose: { type: 'boolean', default: false },
+    'fail-fast': { type: 'boolean', default: false },
   },
 });
 
@@ -49,6 +50,10 @@ if (values.seed !== undefined) {
     if (!result.ok) {
       failures.push(result);
       console.error(describeFailure(result));
+      if (values['fail-fast']) {
+        console.error(`first failure after ${seed - from + 1} scenarios, ${((Date.now() - started) / 1000).toFixed(1)}s`);
+        process.exit(1);
+      }
     }
     if ((seed - from + 1) % 1000 === 0) console.log(`... ${seed - from + 1} scenarios, ${failures.length} failed, ${((Date.now() - started) / 1000).toFixed(1)}s`);
   }
