@@ -61,8 +61,8 @@ export function chooseMix(rng: Prng): FaultMix {
     tuning: {
       electionTicks: 10,
       heartbeatTicks: rng.pick([1, 2, 3]),
-      maxInflight: rng.pick([1, 2, 8, 64]),
-      maxEntriesPerAppend: rng.pick([3, 8, 64]),
+      maxInflight: rng.pick([2, 8, 64]),
+      maxEntriesPerAppend: rng.pick([1, 3, 64]),
     },
   };
 }
@@ -163,7 +163,15 @@ class Driver {
       return;
     }
     const ids = [...cluster.nodes.keys()];
-    if (rng.chance(this.mix.oneWayRate)) {
+    const leader = this.leader();
+    if (leader !== undefined && rng.chance(0.4)) {
+      // Cut the leader off right after it took proposals: its uncommitted tail becomes a stale branch.
+      for (const other of ids) {
+        if (other === leader) continue;
+        cluster.blocked.add(`${leader}>${other}`);
+        cluster.blocked.add(`${other}>${leader}`);
+      }
+    } else if (rng.chance(this.mix.oneWayRate)) {
       // One-way faults: some links drop in one direction only.
       const cuts = rng.int(1, ids.length);
       for (let i = 0; i < cuts; i++) {
