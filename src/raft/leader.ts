@@ -67,7 +67,8 @@ export abstract class RaftLeader extends RaftState {
   }
 
   protected sendSnapshot(pr: Progress): boolean {
-    const snapshot = this.storage.snapshot();
+    // A snapshot received but not yet persisted is newer than (and replaces) the stored one.
+    const snapshot = this.log.pendingSnapshot ?? this.storage.snapshot();
     if (snapshot.meta.index === 0) throw new Error(`log for ${pr.id} is compacted but there is no snapshot`);
     pr.becomeSnapshot(snapshot.meta.index);
     this.send({ type: 'snapshot', to: pr.id, snapshot });
