@@ -55,7 +55,7 @@ export function chooseMix(rng: Prng): FaultMix {
     crashRate: rng.chance(0.7) ? rng.next() * 0.03 : 0,
     confChangeRate: rng.chance(0.6) ? rng.next() * 0.05 : 0,
     transferRate: rng.chance(0.5) ? rng.next() * 0.03 : 0,
-    compactRate: rng.chance(0.4) ? rng.next() * 0.02 : 0,
+    compactRate: rng.chance(0.5) ? rng.next() * 0.08 : 0,
     proposeRate: 0.2 + rng.next() * 0.8,
     readRate: rng.next() * 0.3,
     tuning: {
@@ -144,7 +144,7 @@ class Driver {
     if (rng.chance(mix.transferRate)) this.transfer();
     if (rng.chance(mix.compactRate)) {
       const alive = this.aliveIds();
-      if (alive.length > 0) cluster.compact(rng.pick(alive), rng.int(0, 20));
+      if (alive.length > 0) cluster.compact(rng.pick(alive), rng.int(0, 10));
     }
     const proposals = rng.chance(mix.proposeRate) ? rng.int(1, 4) : 0;
     for (let i = 0; i < proposals; i++) this.propose();
