@@ -74,7 +74,7 @@ function removeStaleInitDirs(target: string): void {
   for (const name of readdirSync(dirname(target))) {
     if (!name.startsWith(prefix)) continue;
     const pid = Number(name.slice(prefix.length));
-    let alive = false;
+    let alive: boolean;
     try {
       process.kill(pid, 0);
       alive = pid !== process.pid;
