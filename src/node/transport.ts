@@ -128,7 +128,7 @@ class PeerLink {
 function describeError(err: unknown): string {
   if (err instanceof Error) {
     const code = (err as NodeJS.ErrnoException).code ?? (err.cause as NodeJS.ErrnoException | undefined)?.code;
-    return code !== undefined ? `${code}: ${err.message}` : err.message;
+    return code !== undefined && !err.message.includes(code) ? `${code}: ${err.message}` : err.message;
   }
   return String(err);
 }

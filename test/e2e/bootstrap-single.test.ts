@@ -71,6 +71,15 @@ describe('chronik bootstrap, single node', () => {
     expect(after.body.value).toBe('prod ✓');
     again.proc.kill('SIGINT');
     expect(await again.exit).toBe(0);
+
+    // Other --peers on an existing data dir: the disk wins, and the operator is told both sets.
+    const other = `127.0.0.1:${await freePort()}`;
+    const differing = spawnChronik([...args, '--peers', `2@${other}`], env);
+    const warning = await differing.waitForLog(/WARN {2}peers differ from persisted membership/);
+    expect(warning).toContain(`given=1@${addr},2@${other} persisted=1@${addr}`);
+    await differing.waitForLog(/became leader/);
+    differing.proc.kill('SIGTERM');
+    expect(await differing.exit).toBe(0);
   });
 
   it('writes JSON log lines to --log-file', async () => {
