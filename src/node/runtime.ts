@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { OperationError } from '../cli/errors.js';
 import { MemoryStorage, RaftNode, eventMessage, isMember, isVoter, type RaftEvent, type Status } from '../raft/index.js';
-import type { ConfChange, Entry, Membership, NodeId, SoftState } from '../raft/types.js';
+import type { ConfChange, Entry, HardState, Membership, NodeId, SoftState } from '../raft/types.js';
 import { ApiError } from './api-error.js';
 import { decodeBatch } from './codec.js';
 import type { OpenDataDir } from './datadir.js';
@@ -49,6 +49,9 @@ class NodeRuntime implements RunningNode, NodeApi {
   private dataDir: OpenDataDir | undefined;
   private raft: RaftNode | undefined;
   private storage: MemoryStorage | undefined;
+  /** The newest hard state the core reported, and the one last written to the WAL. */
+  private latestHardState: HardState | undefined;
+  private persistedHardState: HardState | undefined;
   /** Index of the conf change membership.json reflects. */
   private membershipSavedAt = 0;
   private membership: Membership = { voters: [], learners: [] };
@@ -105,6 +108,7 @@ class NodeRuntime implements RunningNode, NodeApi {
     const { entries, hardState } = dataDir.contents;
 
     this.logger.context.term = hardState.term;
+    this.persistedHardState = hardState;
     this.membershipSavedAt = membershipAt(entries, hardState.commit).index;
     // The core uses the newest membership in the log; without snapshots that is the fold of all of it.
     this.membership = membershipAt(entries, Number.MAX_SAFE_INTEGER).membership;
@@ -185,6 +189,19 @@ class NodeRuntime implements RunningNode, NodeApi {
     return this.raft?.status();
   }
 
+  /**
+   * Writes entries and the hard state with one fdatasync, but only when something must be durable before
+   * messages go out: new entries, or a new term or vote. A commit-only change needs no fsync (a restarted
+   * node relearns its commit index from the leader), so it rides along with the next write instead.
+   */
+  private async persist(entries: readonly Entry[]): Promise<void> {
+    const hardState = this.latestHardState;
+    const persisted = this.persistedHardState;
+    if (entries.length === 0 && (hardState === undefined || (hardState.term === persisted?.term && hardState.vote === persisted.vote))) return;
+    await this.dataDir?.wal.append(entries, hardState);
+    this.persistedHardState = hardState;
+  }
+
   private logEvent(event: RaftEvent): void {
     const { level, msg, fields } = eventMessage(event);
     this.logger.context.term = event.term;
@@ -223,8 +240,11 @@ class NodeRuntime implements RunningNode, NodeApi {
     while (!this.stopped && raft.hasReady()) {
       const ready = raft.ready();
       if (ready.snapshot !== undefined) throw new Error('snapshots are not supported by this runtime (the log is never compacted)');
-      if (ready.hardState !== undefined) this.logger.context.term = ready.hardState.term;
-      await dataDir.wal.append(ready.entries, ready.hardState);
+      if (ready.hardState !== undefined) {
+        this.logger.context.term = ready.hardState.term;
+        this.latestHardState = ready.hardState;
+      }
+      await this.persist(ready.entries);
       // Mirror into the core's storage only once durable: the core reads stable entries from there.
       storage.append(ready.entries);
       if (ready.hardState !== undefined) storage.setHardState(ready.hardState);
@@ -291,6 +311,10 @@ class NodeRuntime implements RunningNode, NodeApi {
     this.proposals.failAll(stopping);
     this.reads.failAll(stopping);
     await this.processing; // let the Ready being persisted reach the disk
+    // Record the final commit index so a restart replays everything this node had applied.
+    if (this.latestHardState !== undefined && this.latestHardState !== this.persistedHardState) {
+      await this.dataDir?.wal.append([], this.latestHardState).catch((err: Error) => this.logger.error('storage failed', { error: err.message }));
+    }
     await this.http.close();
     await this.transport?.close();
     await this.dataDir?.close();
