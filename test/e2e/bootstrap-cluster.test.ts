@@ -47,12 +47,29 @@ describe('chronik bootstrap, three nodes', { timeout: 90_000 }, () => {
 
   it('elects a new leader after kill -9 of the leader and loses no acknowledged write', async () => {
     const { leader: old, term } = await agreedLeader([...addrs.values()]);
+    // Writers keep proposing through every node while the leader dies; whatever was acknowledged must survive.
+    let writing = true;
+    let sequence = 0;
+    const writer = async (addr: string): Promise<void> => {
+      while (writing) {
+        const key = `live${sequence++}`;
+        const answer = await http(addr, 'POST', '/v1/propose?timeout=2s', { key, value: key }).catch(() => undefined);
+        if (answer?.status === 200) acknowledged.set(key, key);
+        else await new Promise((done) => setTimeout(done, 20));
+      }
+    };
+    const writers = [...addrs.values()].map((addr) => writer(addr));
+    await new Promise((done) => setTimeout(done, 300));
     nodes.get(old)?.proc.kill('SIGKILL');
     await nodes.get(old)?.exit;
     const survivors = ids.filter((id) => id !== old).map((id) => addrs.get(id) as string);
     const next = await agreedLeader(survivors, 30_000, old);
     expect(next.leader).not.toBe(old);
     expect(next.term).toBeGreaterThan(term);
+    await new Promise((done) => setTimeout(done, 300));
+    writing = false;
+    await Promise.all(writers);
+    expect(acknowledged.size).toBeGreaterThan(20);
     for (let i = 20; i < 25; i++) {
       const answer = await http(survivors[i % 2] as string, 'POST', '/v1/propose', { key: `k${i}`, value: `v${i}` });
       expect(answer.status, answer.text).toBe(200);
