@@ -2,7 +2,7 @@
 // applied to the key-value store, and its read states served, before advance(). Also the NodeApi the
 // HTTP server calls.
 import { randomBytes } from 'node:crypto';
-import { OperationError } from '../cli/errors.js';
+import { OperationError, UsageError } from '../cli/errors.js';
 import { MemoryStorage, RaftNode, eventMessage, isMember, isVoter, type RaftEvent, type Status } from '../raft/index.js';
 import type { ConfChange, Entry, HardState, Membership, NodeId, SoftState } from '../raft/types.js';
 import { ApiError } from './api-error.js';
@@ -26,7 +26,12 @@ export interface RunningNode {
 
 /** Starts a node or throws OperationError/UsageError; nothing is left running or half-made on failure. */
 export async function startNode(config: NodeConfig): Promise<RunningNode> {
-  const logger = new Logger({ format: config.logFormat, ...(config.logFile !== undefined ? { file: config.logFile } : {}) }, config.nodeId);
+  let logger: Logger;
+  try {
+    logger = new Logger({ format: config.logFormat, ...(config.logFile !== undefined ? { file: config.logFile } : {}) }, config.nodeId);
+  } catch (err) {
+    throw new UsageError(`cannot open log file ${config.logFile}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
   const node = new NodeRuntime(config, logger);
   try {
     await node.start();
