@@ -79,6 +79,38 @@ describe('chronik bootstrap, single node', { timeout: 90_000 }, () => {
     expect(await differing.exit).toBe(0);
   });
 
+  it('keeps every acknowledged write across kill -9 and a restart with the same command line', async () => {
+    const addr = `127.0.0.1:${await freePort()}`;
+    const args = ['bootstrap', '--listen', addr, '--data-dir', join(root, 'crash-node')];
+    const node = spawnChronik(args);
+    await node.waitForLog(/became leader/);
+    const acknowledged: string[] = [];
+    let writing = true;
+    let sequence = 0;
+    const writer = async (): Promise<void> => {
+      while (writing) {
+        const key = `w${sequence++}`;
+        const answer = await http(addr, 'POST', '/v1/propose', { key, value: key }).catch(() => undefined);
+        if (answer?.status === 200) acknowledged.push(key);
+      }
+    };
+    const writers = Array.from({ length: 8 }, () => writer());
+    await eventually(async () => (acknowledged.length >= 50 ? true : undefined));
+    node.proc.kill('SIGKILL');
+    await node.exit;
+    writing = false;
+    await Promise.all(writers);
+
+    const again = spawnChronik(args);
+    await again.waitForLog(/became leader/);
+    for (const key of acknowledged) {
+      const answer = await http(addr, 'GET', `/v1/kv/${key}`);
+      expect(answer.body.value, key).toBe(key);
+    }
+    again.proc.kill('SIGTERM');
+    expect(await again.exit).toBe(0);
+  });
+
   it('writes JSON log lines to --log-file', async () => {
     const addr = `127.0.0.1:${await freePort()}`;
     const logFile = join(root, 'node.log');
