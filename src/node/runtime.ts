@@ -126,7 +126,7 @@ class NodeRuntime implements RunningNode, NodeApi {
       ...(this.config.token !== undefined ? { token: this.config.token } : {}),
       logger: this.logger,
       metrics: this.metrics,
-      requestTimeoutMs: Math.max(heartbeatMs * 3, 1000),
+      requestTimeoutMs: Math.max(heartbeatMs * 3, 2000),
     });
     this.learnAddresses();
 
