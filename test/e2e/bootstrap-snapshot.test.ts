@@ -67,5 +67,19 @@ describe('snapshots', { timeout: 120_000 }, () => {
     await agreedLeader([...addrs.values()]);
     expect((await http(leaderAddr, 'GET', '/v1/kv/k99')).body.value).toBe('v99');
     expect((await http(leaderAddr, 'GET', '/v1/kv/k0?stale=true')).body.value).toBe('v0');
+
+    // A --join node added now starts from the snapshot too: the log it would need is gone.
+    const joinAddr = `127.0.0.1:${await freePort()}`;
+    const joiner = spawnChronik(['bootstrap', '--node-id', '4', '--listen', joinAddr, '--join', '--data-dir', join(root, 'node-4')], env);
+    await joiner.waitForLog(/waiting to be added/);
+    const added = await http(leaderAddr, 'POST', '/v1/members', { type: 'add-voter', id: 4, addr: joinAddr });
+    expect(added.status, added.text).toBe(200);
+    await joiner.waitForLog(/INFO {2}snapshot installed node=4 /);
+    const joined = await eventually(async () => {
+      const view = await status(joinAddr);
+      return view.member === 'voter' && view.appliedIndex >= (added.body.index as number) ? view : undefined;
+    }, 30_000, 'the joined node to catch up');
+    expect(joined.voters).toEqual([1, 2, 3, 4]);
+    expect((await http(joinAddr, 'GET', '/v1/kv/k42?stale=true')).body.value).toBe('v42');
   });
 });
