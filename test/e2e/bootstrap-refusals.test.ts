@@ -1,6 +1,6 @@
 // `chronik bootstrap` refusals with their exit codes, and WAL damage on restart: a torn tail is repaired,
 // a corrupted record refuses start naming file and offset. A refused start leaves no data dir behind.
-import { appendFileSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -73,6 +73,20 @@ describe('chronik bootstrap and its data dir', { timeout: 90_000 }, () => {
 
     first.proc.kill('SIGTERM');
     expect(await first.exit).toBe(0);
+  });
+
+  it('refuses another node id on this data dir, and a directory that is not a chronik data dir', async () => {
+    const wrongId = spawnChronik(['bootstrap', '--node-id', '2', '--listen', addr, '--data-dir', dataDir]);
+    expect(await wrongId.exit).toBe(1);
+    expect(wrongId.stderr).toMatch(/Error: data dir .*node-1 belongs to node 1, not node 2/);
+
+    const foreign = join(root, 'foreign');
+    mkdirSync(foreign);
+    writeFileSync(join(foreign, 'notes.txt'), 'not ours');
+    const refused = spawnChronik(['bootstrap', '--listen', addr, '--data-dir', foreign]);
+    expect(await refused.exit).toBe(1);
+    expect(refused.stderr).toMatch(/Error: .*foreign exists but is not a chronik data dir/);
+    expect(readdirSync(foreign)).toEqual(['notes.txt']);
   });
 
   it('repairs a torn final record with a warning and keeps every acknowledged write', async () => {
