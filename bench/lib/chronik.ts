@@ -24,6 +24,7 @@ export interface ChronikOptions {
 
 export class ChronikCluster implements BenchCluster {
   readonly system = 'chronik' as const;
+  readonly fsyncMetric = 'chronik_wal_fsync_duration_seconds';
   readonly dir = makeTempDir('chronik');
   private ports: number[] = [];
   private readonly processes: (ManagedProcess | undefined)[] = [];

@@ -27,6 +27,8 @@ export interface BenchCluster {
   kill(member: number): Promise<void>;
   restart(member: number): Promise<void>;
   stop(): Promise<void>;
+  /** Prometheus histogram of WAL fsync durations on /metrics, to see how well writes are batched. */
+  readonly fsyncMetric: string;
   /** Where the members' logs and data live (kept only with --keep). */
   readonly dir: string;
 }
@@ -122,4 +124,36 @@ function majorityLeader(
     }
   }
   return null;
+}
+
+export interface FsyncCounters {
+  count: number;
+  sumSeconds: number;
+}
+
+/** Reads a member's WAL fsync histogram totals from /metrics; null when unreachable or absent. */
+export async function scrapeFsyncCounters(cluster: BenchCluster, member: number): Promise<FsyncCounters | null> {
+  try {
+    const response = await pollPool(cluster.clientOrigin(member)).request({
+      method: 'GET',
+      path: '/metrics',
+      signal: AbortSignal.timeout(2000),
+    });
+    const text = await response.body.text();
+    if (response.statusCode !== 200) return null;
+    const total = (suffix: string): number | null => {
+      const name = `${cluster.fsyncMetric}_${suffix}`;
+      let sum: number | null = null;
+      for (const line of text.split('\n')) {
+        if (!line.startsWith(name) || (line[name.length] !== ' ' && line[name.length] !== '{')) continue;
+        sum = (sum ?? 0) + Number(line.slice(line.lastIndexOf(' ') + 1));
+      }
+      return sum;
+    };
+    const count = total('count');
+    const sumSeconds = total('sum');
+    return count === null || sumSeconds === null ? null : { count, sumSeconds };
+  } catch {
+    return null;
+  }
 }

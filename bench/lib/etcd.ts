@@ -22,6 +22,7 @@ export function etcdVersion(): string {
 
 export class EtcdCluster implements BenchCluster {
   readonly system = 'etcd' as const;
+  readonly fsyncMetric = 'etcd_disk_wal_fsync_duration_seconds';
   readonly dir = makeTempDir('etcd');
   private peerPorts: number[] = [];
   private clientPorts: number[] = [];
