@@ -6,14 +6,8 @@ import { join } from 'node:path';
 import { loadavg } from 'node:os';
 import { EtcdCluster, etcdVersion } from './lib/etcd.js';
 import { ChronikCluster, REPO_ROOT } from './lib/chronik.js';
-import {
-  closePollPools,
-  scrapeFsyncCounters,
-  waitForLeaderAgreement,
-  type BenchCluster,
-  type FsyncCounters,
-  type SystemName,
-} from './lib/cluster.js';
+import { closePollPools, waitForLeaderAgreement, type BenchCluster, type SystemName } from './lib/cluster.js';
+import { snapshotWindow, windowCosts, type WindowCosts, type WindowSnapshot } from './lib/window-costs.js';
 import { runClosedLoop, summarize, type LoadResult } from './lib/load.js';
 import { formatNumber, machineInfo, markdownTable, writeResult } from './lib/stats.js';
 import { keepTempDirsOnExit, sleep, startWatchdog } from './lib/processes.js';
@@ -23,15 +17,11 @@ import { parseDuration, parseFlags, parsePositiveIntegers, parseSystems, runMain
 const VALUE_BYTES = 256;
 const LEADER_WAIT_MS = 30_000;
 
-interface RunRecord extends LoadResult {
+interface RunRecord extends LoadResult, WindowCosts {
   system: SystemName;
   round: number;
   leader: number;
   loadavg1: number;
-  /** From the leader's WAL fsync histogram over the measured window; null if /metrics lacks it. */
-  leaderFsyncsPerSec: number | null;
-  writesPerLeaderFsync: number | null;
-  meanLeaderFsyncMs: number | null;
 }
 
 async function main(): Promise<void> {
@@ -84,8 +74,8 @@ async function main(): Promise<void> {
         const { leader } = await waitForLeaderAgreement(cluster, [0, 1, 2], { timeoutMs: LEADER_WAIT_MS, intervalMs: 50 });
         if (system === 'chronik') chronikLeader = leader;
         const runTag = `${system}-c${concurrency}-r${round}-${Date.now()}`;
-        const fsyncsAtWindowStart = new Promise<FsyncCounters | null>((resolve) =>
-          setTimeout(() => resolve(scrapeFsyncCounters(cluster, leader)), warmupMs),
+        const windowStart = new Promise<WindowSnapshot>((resolve) =>
+          setTimeout(() => resolve(snapshotWindow(cluster, leader)), warmupMs),
         );
         const { result, sortedLatenciesMs } = await runClosedLoop({
           origin: cluster.clientOrigin(leader),
@@ -94,24 +84,15 @@ async function main(): Promise<void> {
           durationMs,
           makeRequest: (client, seq) => cluster.putRequest(`bench/${runTag}/${client}/${seq}`, value),
         });
-        const fsyncs = fsyncDelta(await fsyncsAtWindowStart, await scrapeFsyncCounters(cluster, leader));
-        const record: RunRecord = {
-          system,
-          round,
-          leader: leader + 1,
-          loadavg1: loadavg()[0] ?? 0,
-          leaderFsyncsPerSec: fsyncs ? (fsyncs.count * 1000) / durationMs : null,
-          writesPerLeaderFsync: fsyncs && fsyncs.count > 0 ? result.ops / fsyncs.count : null,
-          meanLeaderFsyncMs: fsyncs && fsyncs.count > 0 ? (fsyncs.sumSeconds * 1000) / fsyncs.count : null,
-          ...result,
-        };
+        const costs = windowCosts(await windowStart, await snapshotWindow(cluster, leader), leader, result.ops, durationMs);
+        const record: RunRecord = { system, round, leader: leader + 1, loadavg1: loadavg()[0] ?? 0, ...result, ...costs };
         runs.push(record);
         const key = `${system}/${concurrency}`;
         latencies.set(key, mergeSorted(latencies.get(key) ?? [], sortedLatenciesMs));
         console.error(
           `${system} c=${concurrency} round ${round + 1}: ${formatNumber(result.opsPerSec, 0)} ops/s, p50 ${formatNumber(result.p50Ms, 2)} ms, ` +
-            `p99 ${formatNumber(result.p99Ms, 2)} ms, leader fsyncs/s ${formatNumber(record.leaderFsyncsPerSec ?? Number.NaN, 0)}, ` +
-            `writes/fsync ${formatNumber(record.writesPerLeaderFsync ?? Number.NaN, 1)}, fsync ${formatNumber(record.meanLeaderFsyncMs ?? Number.NaN, 2)} ms, ` +
+            `p99 ${formatNumber(result.p99Ms, 2)} ms, writes/fsync ${formatNumber(record.writesPerLeaderFsync ?? Number.NaN, 1)}, ` +
+            `leader CPU ${formatNumber(record.leaderCpuPercent ?? Number.NaN, 0)}% (${formatNumber(record.leaderCpuUsPerWrite ?? Number.NaN, 0)} us/write), ` +
             `errors ${result.errors}${result.firstError ? ` (first: ${result.firstError})` : ''}`,
         );
         await sleep(500);
@@ -132,8 +113,8 @@ async function main(): Promise<void> {
     }
   }
   const table = renderTable(systems, concurrencies, pooled);
-  const batchingTable = renderBatchingTable(systems, concurrencies, runs);
-  console.log(`${table}\n\nleader WAL fsyncs in the measured windows (mean over rounds):\n${batchingTable}`);
+  const costTable = renderCostTable(systems, concurrencies, runs);
+  console.log(`${table}\n\nwhat the measured windows cost (mean over rounds):\n${costTable}`);
 
   await closePollPools();
   for (const cluster of clusters.values()) await cluster.stop();
@@ -158,15 +139,10 @@ async function main(): Promise<void> {
     runs,
     pooled: Object.fromEntries(pooled),
     table,
-    batchingTable,
+    costTable,
     profile: profileText,
   });
   console.error(`wrote ${file}`);
-}
-
-function fsyncDelta(start: FsyncCounters | null, end: FsyncCounters | null): FsyncCounters | null {
-  if (!start || !end) return null;
-  return { count: end.count - start.count, sumSeconds: end.sumSeconds - start.sumSeconds };
 }
 
 function mergeSorted(a: number[], b: number[]): number[] {
@@ -198,25 +174,30 @@ function renderTable(systems: SystemName[], concurrencies: number[], pooled: Map
   return markdownTable(headers, rows);
 }
 
-function renderBatchingTable(systems: SystemName[], concurrencies: number[], runs: RunRecord[]): string {
+function renderCostTable(systems: SystemName[], concurrencies: number[], runs: RunRecord[]): string {
   const mean = (values: (number | null)[]) => {
-    const known = values.filter((value): value is number => value !== null);
+    const known = values.filter((value): value is number => value !== null && Number.isFinite(value));
     return known.length > 0 ? known.reduce((acc, value) => acc + value, 0) / known.length : Number.NaN;
   };
-  const headers = ['clients'];
-  for (const system of systems) headers.push(`${system} fsyncs/s`, `${system} writes/fsync`, `${system} fsync ms`);
-  const rows = concurrencies.map((concurrency) => {
-    const row = [String(concurrency)];
+  const headers = ['system', 'clients', 'leader fsyncs/s', 'writes/fsync', 'fsync ms', 'leader CPU %', 'leader CPU us/write', 'follower CPU us/write', 'client CPU us/write'];
+  const rows: string[][] = [];
+  for (const concurrency of concurrencies) {
     for (const system of systems) {
       const mine = runs.filter((run) => run.system === system && run.concurrency === concurrency);
-      row.push(
-        formatNumber(mean(mine.map((run) => run.leaderFsyncsPerSec)), 0),
-        formatNumber(mean(mine.map((run) => run.writesPerLeaderFsync)), 1),
-        formatNumber(mean(mine.map((run) => run.meanLeaderFsyncMs)), 2),
-      );
+      const column = (pick: (run: RunRecord) => number | null, digits: number) => formatNumber(mean(mine.map(pick)), digits);
+      rows.push([
+        system,
+        String(concurrency),
+        column((run) => run.leaderFsyncsPerSec, 0),
+        column((run) => run.writesPerLeaderFsync, 1),
+        column((run) => run.meanLeaderFsyncMs, 2),
+        column((run) => run.leaderCpuPercent, 0),
+        column((run) => run.leaderCpuUsPerWrite, 0),
+        column((run) => run.followerCpuUsPerWrite, 0),
+        column((run) => run.clientCpuUsPerWrite, 0),
+      ]);
     }
-    return row;
-  });
+  }
   return markdownTable(headers, rows);
 }
 

@@ -92,7 +92,7 @@ export class ChronikCluster implements BenchCluster {
     );
   }
 
-  /** The pid of a member's node process (to find its --cpu-prof file). */
+  /** The pid of a member's node process (also names its --cpu-prof file). */
   pid(member: number): number | undefined {
     return this.processes[member]?.child.pid;
   }

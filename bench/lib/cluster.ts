@@ -24,6 +24,8 @@ export interface BenchCluster {
   clientOrigin(member: number): string;
   /** The HTTP request that writes key=value (same client code drives both systems). */
   putRequest(key: string, value: string): { path: string; body: string };
+  /** The OS pid of a member's process while it runs. */
+  pid(member: number): number | undefined;
   kill(member: number): Promise<void>;
   restart(member: number): Promise<void>;
   stop(): Promise<void>;

@@ -91,6 +91,10 @@ export class EtcdCluster implements BenchCluster {
     );
   }
 
+  pid(member: number): number | undefined {
+    return this.processes[member]?.child.pid;
+  }
+
   async kill(member: number): Promise<void> {
     const proc = this.processes[member];
     if (proc) await killHard(proc);
