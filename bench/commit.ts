@@ -4,15 +4,15 @@ import { randomBytes } from 'node:crypto';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadavg } from 'node:os';
-import { EtcdCluster, etcdVersion } from './lib/etcd.js';
-import { ChronikCluster, REPO_ROOT } from './lib/chronik.js';
+import { etcdVersion } from './lib/etcd.js';
+import { REPO_ROOT, type ChronikCluster } from './lib/chronik.js';
 import { closePollPools, waitForLeaderAgreement, type BenchCluster, type SystemName } from './lib/cluster.js';
 import { snapshotWindow, windowCosts, type WindowCosts, type WindowSnapshot } from './lib/window-costs.js';
 import { runClosedLoop, summarize, type LoadResult } from './lib/load.js';
 import { formatNumber, machineInfo, markdownTable, writeResult } from './lib/stats.js';
 import { keepTempDirsOnExit, sleep, startWatchdog } from './lib/processes.js';
 import { summarizeProfile, renderProfile } from './lib/profile.js';
-import { parseDuration, parseFlags, parsePositiveIntegers, parseSystems, runMain, UsageError } from './lib/args.js';
+import { clusterFor, parseDuration, parseFlags, parsePositiveIntegers, parseSystems, runMain, UsageError } from './lib/args.js';
 
 const VALUE_BYTES = 256;
 const LEADER_WAIT_MS = 30_000;
@@ -26,7 +26,8 @@ interface RunRecord extends LoadResult, WindowCosts {
 
 async function main(): Promise<void> {
   const flags = parseFlags({
-    systems: { type: 'string', default: 'etcd,chronik' },
+    systems: { type: 'string' },
+    'alt-root': { type: 'string' },
     concurrency: { type: 'string', default: '1,8,32,128' },
     duration: { type: 'string', default: '10s' },
     warmup: { type: 'string', default: '2s' },
@@ -35,7 +36,8 @@ async function main(): Promise<void> {
     keep: { type: 'boolean', default: false },
     out: { type: 'string', default: join(REPO_ROOT, 'bench', 'out') },
   });
-  const systems = parseSystems(flags.systems);
+  const altRoot = flags['alt-root'];
+  const systems = parseSystems(flags.systems, altRoot);
   const concurrencies = parsePositiveIntegers(flags.concurrency, '--concurrency');
   const durationMs = parseDuration(flags.duration, '--duration');
   const warmupMs = parseDuration(flags.warmup, '--warmup');
@@ -49,14 +51,8 @@ async function main(): Promise<void> {
 
   const profileDir = join(flags.out, `profile-${Date.now()}`);
   const clusters = new Map<SystemName, BenchCluster>();
-  for (const system of systems) {
-    clusters.set(
-      system,
-      system === 'etcd'
-        ? new EtcdCluster()
-        : new ChronikCluster(3, flags.profile ? { nodeFlags: ['--cpu-prof', '--cpu-prof-dir', profileDir] } : {}),
-    );
-  }
+  const profileFlags = flags.profile ? { nodeFlags: ['--cpu-prof', '--cpu-prof-dir', profileDir] } : {};
+  for (const system of systems) clusters.set(system, clusterFor(system, altRoot, system === 'chronik' ? profileFlags : {}));
   for (const cluster of clusters.values()) await cluster.start();
   for (const cluster of clusters.values()) {
     const agreement = await waitForLeaderAgreement(cluster, [0, 1, 2], { timeoutMs: LEADER_WAIT_MS, intervalMs: 50 });
@@ -135,7 +131,7 @@ async function main(): Promise<void> {
   const file = writeResult(flags.out, 'commit', {
     benchmark: 'commit',
     machine: machineInfo({ etcd: systems.includes('etcd') ? etcdVersion() : 'not run' }),
-    settings: { systems, concurrencies, durationMs, warmupMs, rounds, valueBytes: VALUE_BYTES },
+    settings: { systems, altRoot, concurrencies, durationMs, warmupMs, rounds, valueBytes: VALUE_BYTES },
     runs,
     pooled: Object.fromEntries(pooled),
     table,
@@ -150,23 +146,23 @@ function mergeSorted(a: number[], b: number[]): number[] {
 }
 
 function renderTable(systems: SystemName[], concurrencies: number[], pooled: Map<string, LoadResult>): string {
-  const both = systems.includes('etcd') && systems.includes('chronik');
+  const compared = systems.includes('etcd') ? systems.filter((system) => system !== 'etcd') : [];
   const headers = ['clients'];
   for (const system of systems) headers.push(`${system} ops/s`, `${system} p50 ms`, `${system} p99 ms`, `${system} errors`);
-  if (both) headers.push('ops/s chronik/etcd', 'p50 chronik/etcd', 'p99 chronik/etcd');
+  for (const system of compared) headers.push(`ops/s ${system}/etcd`, `p50 ${system}/etcd`, `p99 ${system}/etcd`);
   const rows = concurrencies.map((concurrency) => {
     const row = [String(concurrency)];
     for (const system of systems) {
       const result = pooled.get(`${system}/${concurrency}`)!;
       row.push(formatNumber(result.opsPerSec, 0), formatNumber(result.p50Ms, 2), formatNumber(result.p99Ms, 2), String(result.errors));
     }
-    if (both) {
-      const etcd = pooled.get(`etcd/${concurrency}`)!;
-      const chronik = pooled.get(`chronik/${concurrency}`)!;
+    const etcd = pooled.get(`etcd/${concurrency}`);
+    for (const system of compared) {
+      const chronik = pooled.get(`${system}/${concurrency}`)!;
       row.push(
-        formatNumber(chronik.opsPerSec / etcd.opsPerSec, 2),
-        formatNumber(chronik.p50Ms / etcd.p50Ms, 2),
-        formatNumber(chronik.p99Ms / etcd.p99Ms, 2),
+        formatNumber(chronik.opsPerSec / etcd!.opsPerSec, 2),
+        formatNumber(chronik.p50Ms / etcd!.p50Ms, 2),
+        formatNumber(chronik.p99Ms / etcd!.p99Ms, 2),
       );
     }
     return row;

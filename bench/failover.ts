@@ -1,8 +1,8 @@
 // Failover time of chronik and etcd side by side: kill -9 the leader of a 3-member cluster (same
 // election timing in both), time until a quorum acknowledges a new leader, restart it, repeat.
 import { join } from 'node:path';
-import { EtcdCluster, etcdVersion } from './lib/etcd.js';
-import { ChronikCluster, REPO_ROOT } from './lib/chronik.js';
+import { etcdVersion } from './lib/etcd.js';
+import { REPO_ROOT } from './lib/chronik.js';
 import {
   closePollPools,
   requestJson,
@@ -12,7 +12,7 @@ import {
 } from './lib/cluster.js';
 import { formatNumber, machineInfo, markdownTable, median, writeResult } from './lib/stats.js';
 import { keepTempDirsOnExit, sleep, startWatchdog } from './lib/processes.js';
-import { parseDuration, parseFlags, parsePositiveIntegers, parseSystems, runMain, UsageError } from './lib/args.js';
+import { clusterFor, parseDuration, parseFlags, parsePositiveIntegers, parseSystems, runMain, UsageError } from './lib/args.js';
 
 const ALL_MEMBERS = [0, 1, 2];
 const RECOVERY_WAIT_MS = 30_000;
@@ -32,14 +32,16 @@ interface KillRecord {
 
 async function main(): Promise<void> {
   const flags = parseFlags({
-    systems: { type: 'string', default: 'etcd,chronik' },
+    systems: { type: 'string' },
+    'alt-root': { type: 'string' },
     kills: { type: 'string', default: '10' },
     'poll-interval': { type: 'string', default: '10ms' },
     settle: { type: 'string', default: '2s' },
     keep: { type: 'boolean', default: false },
     out: { type: 'string', default: join(REPO_ROOT, 'bench', 'out') },
   });
-  const systems = parseSystems(flags.systems);
+  const altRoot = flags['alt-root'];
+  const systems = parseSystems(flags.systems, altRoot);
   const [kills] = parsePositiveIntegers(flags.kills, '--kills');
   if (kills === undefined || kills > 50) throw new UsageError('--kills must be 1..50');
   const intervalMs = parseDuration(flags['poll-interval'], '--poll-interval');
@@ -48,7 +50,7 @@ async function main(): Promise<void> {
   startWatchdog(120_000 + kills * systems.length * (settleMs + 2 * RECOVERY_WAIT_MS));
 
   const clusters = new Map<SystemName, BenchCluster>();
-  for (const system of systems) clusters.set(system, system === 'etcd' ? new EtcdCluster() : new ChronikCluster());
+  for (const system of systems) clusters.set(system, clusterFor(system, altRoot));
   for (const cluster of clusters.values()) await cluster.start();
 
   const records: KillRecord[] = [];
@@ -88,7 +90,7 @@ async function main(): Promise<void> {
   const file = writeResult(flags.out, 'failover', {
     benchmark: 'failover',
     machine: machineInfo({ etcd: systems.includes('etcd') ? etcdVersion() : 'not run' }),
-    settings: { systems, kills, pollIntervalMs: intervalMs, settleMs },
+    settings: { systems, altRoot, kills, pollIntervalMs: intervalMs, settleMs },
     records,
     table,
   });

@@ -3,7 +3,9 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { parseDuration } from '../../src/cli/duration.js';
 import { UsageError, ChronikError } from '../../src/cli/errors.js';
 import { killEverythingNow } from './processes.js';
-import type { SystemName } from './cluster.js';
+import type { BenchCluster, SystemName } from './cluster.js';
+import { EtcdCluster } from './etcd.js';
+import { ChronikCluster, type ChronikOptions } from './chronik.js';
 
 export { parseDuration, UsageError };
 
@@ -15,14 +17,23 @@ export function parseFlags<T extends NonNullable<ParseArgsConfig['options']>>(op
   }
 }
 
-export function parseSystems(text: string): SystemName[] {
-  const systems = text.split(',').map((part) => part.trim());
+/** The --systems list; chronik-alt joins the default list when --alt-root names another checkout. */
+export function parseSystems(text: string | undefined, altRoot: string | undefined): SystemName[] {
+  const systems = (text ?? (altRoot === undefined ? 'etcd,chronik' : 'etcd,chronik,chronik-alt')).split(',').map((part) => part.trim());
   for (const system of systems) {
-    if (system !== 'etcd' && system !== 'chronik') {
-      throw new UsageError(`unknown system "${system}" in --systems`, 'use etcd, chronik or etcd,chronik');
+    if (system !== 'etcd' && system !== 'chronik' && system !== 'chronik-alt') {
+      throw new UsageError(`unknown system "${system}" in --systems`, 'use etcd, chronik, chronik-alt (with --alt-root)');
     }
+    if (system === 'chronik-alt' && altRoot === undefined) throw new UsageError('chronik-alt needs --alt-root DIR');
   }
+  if (new Set(systems).size !== systems.length) throw new UsageError('--systems lists a system twice');
   return systems as SystemName[];
+}
+
+/** A cluster of the named system; chronik-alt runs the build in altRoot. */
+export function clusterFor(system: SystemName, altRoot: string | undefined, chronikOptions: ChronikOptions = {}): BenchCluster {
+  if (system === 'etcd') return new EtcdCluster();
+  return new ChronikCluster(3, system === 'chronik-alt' ? { ...chronikOptions, altRoot } : chronikOptions);
 }
 
 export function parsePositiveIntegers(text: string, what: string): number[] {

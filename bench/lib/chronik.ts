@@ -8,7 +8,6 @@ import { makeTempDir, startProcess, killHard, stopGracefully, type ManagedProces
 import { requestJson, type BenchCluster, type MemberView } from './cluster.js';
 
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const RUN_JS = join(REPO_ROOT, 'bin', 'run.js');
 
 interface ChronikStatus {
   id?: number;
@@ -20,10 +19,13 @@ interface ChronikStatus {
 export interface ChronikOptions {
   /** Extra node flags, e.g. ['--cpu-prof', '--cpu-prof-dir', DIR] for profiling. */
   nodeFlags?: string[];
+  /** A built chronik checkout other than this one; the cluster is then reported as chronik-alt. */
+  altRoot?: string;
 }
 
 export class ChronikCluster implements BenchCluster {
-  readonly system = 'chronik' as const;
+  readonly system: 'chronik' | 'chronik-alt';
+  private readonly root: string;
   readonly fsyncMetric = 'chronik_wal_fsync_duration_seconds';
   readonly dir = makeTempDir('chronik');
   private ports: number[] = [];
@@ -32,11 +34,14 @@ export class ChronikCluster implements BenchCluster {
   constructor(
     readonly size = 3,
     private readonly options: ChronikOptions = {},
-  ) {}
+  ) {
+    this.system = options.altRoot === undefined ? 'chronik' : 'chronik-alt';
+    this.root = options.altRoot ?? REPO_ROOT;
+  }
 
   async start(): Promise<void> {
-    if (!existsSync(join(REPO_ROOT, 'dist', 'commands'))) {
-      throw new Error('dist/commands is missing: run `npm run build` first (the bench:* scripts do)');
+    if (!existsSync(join(this.root, 'dist', 'commands'))) {
+      throw new Error(`${join(this.root, 'dist', 'commands')} is missing: run \`npm run build\` there first (the bench:* scripts do)`);
     }
     this.ports = await freePorts(this.size);
     for (let member = 0; member < this.size; member++) this.launch(member);
@@ -54,7 +59,7 @@ export class ChronikCluster implements BenchCluster {
       .join(',');
     return [
       ...(this.options.nodeFlags ?? []),
-      RUN_JS,
+      join(this.root, 'bin', 'run.js'),
       'bootstrap',
       '--node-id', String(member + 1),
       '--listen', this.address(member),

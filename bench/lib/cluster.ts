@@ -3,7 +3,8 @@
 import { Pool } from 'undici';
 import { sleep } from './processes.js';
 
-export type SystemName = 'etcd' | 'chronik';
+/** chronik-alt is chronik built from another checkout (--alt-root), to measure a change side by side. */
+export type SystemName = 'etcd' | 'chronik' | 'chronik-alt';
 
 /** One member's answer to a status poll; `leader` is a member index (0-based), null when unknown. */
 export interface MemberView {
