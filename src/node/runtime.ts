@@ -2,7 +2,7 @@
 // applied to the key-value store, and its read states served, before advance(). Also the NodeApi the
 // HTTP server calls.
 import { randomBytes } from 'node:crypto';
-import { OperationError } from '../cli/errors.js';
+import { OperationError, UsageError } from '../cli/errors.js';
 import { MemoryStorage, RaftNode, eventMessage, isMember, isVoter, type RaftEvent, type Status } from '../raft/index.js';
 import type { ConfChange, Entry, HardState, Membership, NodeId, SoftState } from '../raft/types.js';
 import { ApiError } from './api-error.js';
@@ -26,7 +26,12 @@ export interface RunningNode {
 
 /** Starts a node or throws OperationError/UsageError; nothing is left running or half-made on failure. */
 export async function startNode(config: NodeConfig): Promise<RunningNode> {
-  const logger = new Logger({ format: config.logFormat, ...(config.logFile !== undefined ? { file: config.logFile } : {}) }, config.nodeId);
+  let logger: Logger;
+  try {
+    logger = new Logger({ format: config.logFormat, ...(config.logFile !== undefined ? { file: config.logFile } : {}) }, config.nodeId);
+  } catch (err) {
+    throw new UsageError(`cannot open log file ${config.logFile}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
   const node = new NodeRuntime(config, logger);
   try {
     await node.start();
@@ -61,6 +66,8 @@ class NodeRuntime implements RunningNode, NodeApi {
   private processAgain = false;
   private stopped = false;
   private readonly startedAt = new Date().toISOString();
+  /** When `cluster mismatch` was last logged per sender (at most once per 10 s each). */
+  private readonly clusterMismatchLogged = new Map<NodeId, number>();
   /** Called whenever the leader or role changes, to wake requests waiting for a leader. */
   private leaderWatchers: (() => void)[] = [];
 
@@ -119,7 +126,7 @@ class NodeRuntime implements RunningNode, NodeApi {
       ...(this.config.token !== undefined ? { token: this.config.token } : {}),
       logger: this.logger,
       metrics: this.metrics,
-      requestTimeoutMs: Math.max(heartbeatMs * 3, 1000),
+      requestTimeoutMs: Math.max(heartbeatMs * 3, 2000),
     });
     this.learnAddresses();
 
@@ -377,7 +384,14 @@ class NodeRuntime implements RunningNode, NodeApi {
 
   receiveMessages(body: Uint8Array): void {
     const batch = decodeBatch(body);
-    if (batch.cluster !== this.config.cluster) throw new Error(`message from cluster "${batch.cluster}", this node is in "${this.config.cluster}"`);
+    if (batch.cluster !== this.config.cluster) {
+      const now = Date.now();
+      if (now - (this.clusterMismatchLogged.get(batch.from) ?? 0) >= 10_000) {
+        this.clusterMismatchLogged.set(batch.from, now);
+        this.logger.warn('cluster mismatch', { peer: batch.from, addr: batch.fromAddr, cluster: batch.cluster, expected: this.config.cluster });
+      }
+      throw new Error(`message from cluster "${batch.cluster}", this node is in cluster "${this.config.cluster}"`);
+    }
     // A joining node knows nobody yet: it answers the leader at the address the leader sent.
     if (!this.isMember(batch.from)) this.transport?.setAddress(batch.from, batch.fromAddr);
     this.metrics.peerReceivedBytes.inc(body.length, { peer: String(batch.from) });
