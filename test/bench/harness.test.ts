@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { markdownTable, median, percentile } from '../../bench/lib/stats.js';
 import { summarizeProfile } from '../../bench/lib/profile.js';
 import { freePorts } from '../../bench/lib/ports.js';
+import { cpuMs } from '../../bench/lib/cpu.js';
 
 describe('percentile', () => {
   it('uses the nearest rank, so p99 of 100 samples is the 99th value', () => {
@@ -56,5 +57,17 @@ describe('summarizeProfile', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('cpuMs', () => {
+  it('reads a live process CPU time from /proc and null for a pid that does not exist', () => {
+    const end = Date.now() + 200;
+    let spin = 0;
+    while (Date.now() < end) spin += Math.sqrt(spin + 1);
+    expect(spin).toBeGreaterThan(0);
+    expect(cpuMs(process.pid)).toBeGreaterThanOrEqual(100);
+    expect(cpuMs(2 ** 22 + 12345)).toBeNull();
+    expect(cpuMs(undefined)).toBeNull();
   });
 });
