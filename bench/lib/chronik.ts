@@ -1,0 +1,119 @@
+// A 3-node chronik cluster on loopback, started with `chronik bootstrap` from this checkout's
+// build (bin/run.js over dist/), tick 100 ms x 10 election ticks, written to with POST /v1/propose.
+import { join } from 'node:path';
+import { mkdirSync, existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { freePorts } from './ports.js';
+import { makeTempDir, startProcess, killHard, stopGracefully, type ManagedProcess } from './processes.js';
+import { requestJson, type BenchCluster, type MemberView } from './cluster.js';
+
+export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+interface ChronikStatus {
+  id?: number;
+  role?: string;
+  term?: number;
+  leader?: number | null;
+}
+
+export interface ChronikOptions {
+  /** Extra node flags, e.g. ['--cpu-prof', '--cpu-prof-dir', DIR] for profiling. */
+  nodeFlags?: string[];
+  /** A built chronik checkout other than this one; the cluster is then reported as chronik-alt. */
+  altRoot?: string;
+}
+
+export class ChronikCluster implements BenchCluster {
+  readonly system: 'chronik' | 'chronik-alt';
+  private readonly root: string;
+  readonly fsyncMetric = 'chronik_wal_fsync_duration_seconds';
+  readonly dir = makeTempDir('chronik');
+  private ports: number[] = [];
+  private readonly processes: (ManagedProcess | undefined)[] = [];
+
+  constructor(
+    readonly size = 3,
+    private readonly options: ChronikOptions = {},
+  ) {
+    this.system = options.altRoot === undefined ? 'chronik' : 'chronik-alt';
+    this.root = options.altRoot ?? REPO_ROOT;
+  }
+
+  async start(): Promise<void> {
+    if (!existsSync(join(this.root, 'dist', 'commands'))) {
+      throw new Error(`${join(this.root, 'dist', 'commands')} is missing: run \`npm run build\` there first (the bench:* scripts do)`);
+    }
+    this.ports = await freePorts(this.size);
+    for (let member = 0; member < this.size; member++) this.launch(member);
+  }
+
+  private address(member: number): string {
+    return `127.0.0.1:${this.ports[member]}`;
+  }
+
+  private args(member: number): string[] {
+    const peers = this.ports
+      .map((_, i) => i)
+      .filter((i) => i !== member)
+      .map((i) => `${i + 1}@${this.address(i)}`)
+      .join(',');
+    return [
+      ...(this.options.nodeFlags ?? []),
+      join(this.root, 'bin', 'run.js'),
+      'bootstrap',
+      '--node-id', String(member + 1),
+      '--listen', this.address(member),
+      '--peers', peers,
+      '--data-dir', join(this.dir, `node-${member + 1}`),
+      '--tick', '100ms',
+      '--election-ticks', '10',
+    ];
+  }
+
+  private launch(member: number): void {
+    mkdirSync(join(this.dir, 'logs'), { recursive: true });
+    const logFile = join(this.dir, 'logs', `node-${member + 1}.log`);
+    this.processes[member] = startProcess(`chronik ${member + 1}`, process.execPath, this.args(member), logFile);
+  }
+
+  clientOrigin(member: number): string {
+    return `http://${this.address(member)}`;
+  }
+
+  putRequest(key: string, value: string): { path: string; body: string } {
+    return { path: '/v1/propose', body: JSON.stringify({ key, value }) };
+  }
+
+  async poll(members: number[], timeoutMs: number): Promise<MemberView[]> {
+    return Promise.all(
+      members.map(async (member): Promise<MemberView> => {
+        const status = (await requestJson(this.clientOrigin(member), 'GET', '/v1/status', undefined, timeoutMs)) as
+          | ChronikStatus
+          | null;
+        if (!status) return { member, reachable: false, leader: null, term: 0 };
+        const leader = typeof status.leader === 'number' && status.leader > 0 ? status.leader - 1 : null;
+        return { member, reachable: true, leader, term: status.term ?? 0 };
+      }),
+    );
+  }
+
+  /** The pid of a member's node process (also names its --cpu-prof file). */
+  pid(member: number): number | undefined {
+    return this.processes[member]?.child.pid;
+  }
+
+  async kill(member: number): Promise<void> {
+    const proc = this.processes[member];
+    if (proc) await killHard(proc);
+  }
+
+  /** The same command line again, as systemd's Restart= would. */
+  async restart(member: number): Promise<void> {
+    this.launch(member);
+  }
+
+  /** SIGTERM first: chronik stops cleanly on it, which is also when node writes a --cpu-prof file. */
+  async stop(): Promise<void> {
+    await Promise.all(this.processes.map((proc) => (proc ? stopGracefully(proc, 10_000) : undefined)));
+  }
+}

@@ -1,0 +1,116 @@
+// The one client program that drives both systems: N closed-loop clients over an undici keep-alive
+// pool, each sending its next write as soon as the previous one is answered.
+import { Pool } from 'undici';
+import { percentile } from './stats.js';
+
+export interface LoadOptions {
+  origin: string;
+  concurrency: number;
+  warmupMs: number;
+  durationMs: number;
+  /** The request for a client's seq-th write; must use a key no other write uses. */
+  makeRequest: (client: number, seq: number) => { path: string; body: string };
+  requestTimeoutMs?: number;
+}
+
+export interface LoadResult {
+  concurrency: number;
+  /** Writes answered 200 within the measured window (after warm-up). */
+  ops: number;
+  errors: number;
+  firstError: string | null;
+  windowMs: number;
+  opsPerSec: number;
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
+  meanMs: number;
+}
+
+export interface LoadRun {
+  result: LoadResult;
+  /** Every counted write's latency, ascending; kept out of the JSON, used to pool rounds. */
+  sortedLatenciesMs: number[];
+}
+
+/** Runs warm-up then the measured window; only answers arriving inside the window count. */
+export async function runClosedLoop(options: LoadOptions): Promise<LoadRun> {
+  const pool = new Pool(options.origin, {
+    connections: options.concurrency,
+    pipelining: 1,
+    keepAliveTimeout: 60_000,
+  });
+  const startedAt = performance.now();
+  const windowStart = startedAt + options.warmupMs;
+  const windowEnd = windowStart + options.durationMs;
+  const latencies: number[] = [];
+  let errors = 0;
+  let firstError: string | null = null;
+  const timeoutMs = options.requestTimeoutMs ?? 10_000;
+
+  const client = async (clientIndex: number): Promise<void> => {
+    for (let seq = 0; performance.now() < windowEnd; seq++) {
+      const { path, body } = options.makeRequest(clientIndex, seq);
+      const sentAt = performance.now();
+      let failure: string | null = null;
+      try {
+        const response = await pool.request({
+          method: 'POST',
+          path,
+          body,
+          headers: { 'content-type': 'application/json' },
+          signal: AbortSignal.timeout(timeoutMs),
+        });
+        const text = await response.body.text();
+        if (response.statusCode !== 200) failure = `HTTP ${response.statusCode}: ${text.slice(0, 200)}`;
+      } catch (err) {
+        failure = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+      }
+      const answeredAt = performance.now();
+      if (answeredAt < windowStart || answeredAt > windowEnd) continue;
+      if (failure === null) {
+        latencies.push(answeredAt - sentAt);
+      } else {
+        errors++;
+        firstError ??= failure;
+        // A failing system answers fast; do not let error loops starve the machine.
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+    }
+  };
+
+  try {
+    await Promise.all(Array.from({ length: options.concurrency }, (_, i) => client(i)));
+  } finally {
+    await pool.destroy();
+  }
+
+  latencies.sort((a, b) => a - b);
+  return {
+    result: summarize(options.concurrency, latencies, errors, firstError, options.durationMs),
+    sortedLatenciesMs: latencies,
+  };
+}
+
+/** Figures for one run, or for several runs pooled (latencies merged, windows added). */
+export function summarize(
+  concurrency: number,
+  sortedLatenciesMs: number[],
+  errors: number,
+  firstError: string | null,
+  windowMs: number,
+): LoadResult {
+  const sum = sortedLatenciesMs.reduce((acc, value) => acc + value, 0);
+  return {
+    concurrency,
+    ops: sortedLatenciesMs.length,
+    errors,
+    firstError,
+    windowMs,
+    opsPerSec: (sortedLatenciesMs.length * 1000) / windowMs,
+    p50Ms: percentile(sortedLatenciesMs, 0.5),
+    p99Ms: percentile(sortedLatenciesMs, 0.99),
+    maxMs: sortedLatenciesMs.at(-1) ?? Number.NaN,
+    meanMs: sortedLatenciesMs.length > 0 ? sum / sortedLatenciesMs.length : Number.NaN,
+  };
+}
