@@ -21,6 +21,8 @@ interface Stream {
   group?: string;
   fallback: string;
   pending: RaftEvent[];
+  /** Set once held events were flushed without a group (cap reached or end of file). */
+  forced?: boolean;
   lastTime?: number;
   nodesSeen: Set<string>;
   dialectState: DialectState;
@@ -123,33 +125,51 @@ export class SourceScanner {
     const stream = this.stream(shape.source);
     if (shape.time !== undefined) this.touch(stream, shape.time);
     const evidence = { file: this.displayPath, line: lineNo, text: raw.length > EVIDENCE_TEXT_MAX ? `${raw.slice(0, EVIDENCE_TEXT_MAX)}...` : raw.trimEnd() };
-    const waitForIdentity = this.dialect === 'etcd-zap' || this.dialect === 'etcd-capnslog' || this.dialect.startsWith('hashicorp');
     const ctx: LineContext = {
       shape,
       emit: (kind: EventKind, props: EventProps = {}) => {
         const event: RaftEvent = { ...props, kind, group: props.group ?? stream.group ?? 'default', evidence };
         if (shape.time !== undefined && event.time === undefined) event.time = shape.time;
-        if (event.node === undefined || (waitForIdentity && stream.identity === undefined)) {
+        if (this.ready(stream)) {
+          event.node ??= stream.identity;
+          this.dispatch(stream, event);
+        } else if (event.node === undefined || this.waitsForGroup()) {
           stream.pending.push(event);
-          if (stream.pending.length > PENDING_CAP) this.resolve(stream, stream.fallback);
+          if (stream.pending.length > PENDING_CAP) this.flush(stream, stream.identity ?? stream.fallback);
         } else this.dispatch(stream, event);
       },
       identify: (node: string) => {
-        if (stream.identity === undefined) this.resolve(stream, node);
+        if (stream.identity !== undefined) return;
+        stream.identity = node;
+        if (this.ready(stream)) this.flush(stream, node);
       },
       setGroup: (group: string) => {
-        stream.group ??= group;
+        if (stream.group !== undefined) return;
+        stream.group = group;
+        if (this.ready(stream)) this.flush(stream, stream.identity!);
       },
     };
     interpretLine(this.dialect, ctx, stream.dialectState);
   }
 
-  private resolve(stream: Stream, identity: string): void {
-    stream.identity = identity;
+  /** etcd names its cluster early; events wait for it so one member is not split across two groups. */
+  private waitsForGroup(): boolean {
+    return this.dialect === 'etcd-zap' || this.dialect === 'etcd-capnslog';
+  }
+
+  private ready(stream: Stream): boolean {
+    if (stream.identity === undefined) return false;
+    return stream.group !== undefined || !this.waitsForGroup() || stream.forced === true;
+  }
+
+  /** Sends the events held back until the stream's node (and group) were known. */
+  private flush(stream: Stream, identity: string): void {
+    stream.identity ??= identity;
+    stream.forced = true;
     const pending = stream.pending;
     stream.pending = [];
     for (const event of pending) {
-      event.node ??= identity;
+      event.node ??= stream.identity;
       if (event.group === 'default' && stream.group !== undefined) event.group = stream.group;
       this.dispatch(stream, event);
     }
@@ -163,7 +183,7 @@ export class SourceScanner {
   private finish(): FileReport {
     const identities = new Set<string>();
     for (const stream of this.streams.values()) {
-      if (stream.identity === undefined) this.resolve(stream, stream.fallback);
+      this.flush(stream, stream.identity ?? stream.fallback);
       for (const key of stream.nodesSeen) {
         const [group, node] = key.split('\u0000') as [string, string];
         this.analyzer.endOfStream(node, group, stream.lastTime);
