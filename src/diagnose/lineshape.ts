@@ -1,0 +1,169 @@
+// Peels the wrappers real log lines come in (ANSI colour, docker-compose and journald/syslog prefixes,
+// JSON envelopes) and finds the time, level and message every dialect parser starts from.
+
+export interface LineShape {
+  time?: number;
+  level?: string;
+  /** The message with the time/level/wrapper removed; for JSON the `msg`-like field. */
+  message: string;
+  /** Parsed JSON object when the line is JSON, else undefined. */
+  json?: Record<string, unknown>;
+  /** A host or service name from a docker-compose or syslog prefix. */
+  source?: string;
+}
+
+// eslint-disable-next-line no-control-regex -- ANSI colour codes start with ESC
+export const ANSI = /\x1b\[[0-9;]*[A-Za-z]/g;
+const COMPOSE_PREFIX = /^([A-Za-z0-9][\w.-]*)\s+\|\s/;
+const SYSLOG_PREFIX = /^([A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d(?:\.\d+)?|\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)?) ([\w.-]+) ([\w.@/-]+)(?:\[\d+\])?: /;
+const LEVEL_NAME = /^(TRACE|TRCE|DEBUG|DEBG|INFO|WARN|WARNING|ERROR|ERRO|CRIT|FATAL)$/;
+const MONTHS: Record<string, number> = { Jan: 0, Feb: 1, Mar: 2, Apr: 3, May: 4, Jun: 5, Jul: 6, Aug: 7, Sep: 8, Oct: 9, Nov: 10, Dec: 11 };
+
+// Time formats at the start of a line, most specific first. Each returns [epoch ms, length consumed].
+const ISO = /^\[?(\d{4})-(\d\d)-(\d\d)[T ](\d\d):(\d\d):(\d\d)(?:[.,](\d+))?\s?(Z|[+-]\d\d:?\d\d)?\]?/;
+const SLASHED = /^\[?(?:raft)?(\d{4})\/(\d\d)\/(\d\d)[ T](\d\d):(\d\d):(\d\d)(?:[.,](\d+))?(?: ([+-]\d\d:?\d\d))?\]?/;
+const MONTH_DAY = /^([A-Z][a-z]{2}) ([ \d]\d) (\d\d):(\d\d):(\d\d)(?:\.(\d+))?/;
+
+function zoneOffsetMs(zone: string | undefined): number {
+  if (zone === undefined || zone === 'Z') return 0;
+  const sign = zone.startsWith('-') ? -1 : 1;
+  const digits = zone.slice(1).replace(':', '');
+  return sign * (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2, 4))) * 60_000;
+}
+
+function fractionMs(fraction: string | undefined): number {
+  return fraction === undefined ? 0 : Number(`0.${fraction}`) * 1000;
+}
+
+/** Parses a timestamp at the start of `text`; returns the time and how many characters it used. */
+export function parseLeadingTime(text: string): { time: number; length: number } | undefined {
+  const first = text.charCodeAt(0);
+  if (first === 91 /* [ */ || (first >= 48 && first <= 57) || first === 114 /* raft2024/... */) {
+    let m = ISO.exec(text);
+    if (m) {
+      const time = Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!) + fractionMs(m[7]) - zoneOffsetMs(m[8]);
+      return { time, length: m[0].length };
+    }
+    m = SLASHED.exec(text);
+    if (m) {
+      const time = Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!) + fractionMs(m[7]) - zoneOffsetMs(m[8]);
+      return { time, length: m[0].length };
+    }
+    return undefined;
+  }
+  const m = MONTH_DAY.exec(text);
+  if (m && MONTHS[m[1]!] !== undefined) {
+    // syslog and slog-term omit the year: assume the current one.
+    const year = new Date().getUTCFullYear();
+    const time = Date.UTC(year, MONTHS[m[1]!]!, +m[2]!.trim(), +m[3]!, +m[4]!, +m[5]!) + fractionMs(m[6]);
+    return { time, length: m[0].length };
+  }
+  return undefined;
+}
+
+function parseJsonTime(value: unknown): number | undefined {
+  if (typeof value === 'number') return value < 1e11 ? value * 1000 : value;
+  if (typeof value !== 'string') return undefined;
+  const parsed = parseLeadingTime(value);
+  if (parsed) return parsed.time;
+  const ms = Date.parse(value);
+  return Number.isNaN(ms) ? undefined : ms;
+}
+
+const LEVEL_WORD = /^\s*\[?(TRACE|TRCE|DEBUG|DEBG|INFO|NOTICE|WARN|WARNING|ERROR|ERRO|ERR|CRIT|FATAL|PANIC|[DINWECF])\]?(?:\s*\||:)?\s+/i;
+
+/** Strips wrappers and splits off time and level. Cheap enough to run on every prefiltered line. */
+export function shapeLine(raw: string): LineShape {
+  let line = raw.indexOf('\x1b') >= 0 ? raw.replace(ANSI, '') : raw;
+  if (line.endsWith('\r')) line = line.slice(0, -1);
+  let source: string | undefined;
+  let time: number | undefined;
+  const compose = COMPOSE_PREFIX.exec(line);
+  if (compose) {
+    source = compose[1];
+    line = line.slice(compose[0].length);
+  }
+  const syslog = SYSLOG_PREFIX.exec(line);
+  if (syslog && !LEVEL_NAME.test(syslog[2]!)) {
+    time = parseLeadingTime(syslog[1]!)?.time;
+    source = syslog[2];
+    line = line.slice(syslog[0].length);
+  }
+  const brace = line.indexOf('{"');
+  if (brace >= 0 && brace < 40 && line.trimEnd().endsWith('}')) {
+    const json = tryJson(line.slice(brace));
+    if (json) return shapeJson(json, time, source);
+  }
+  line = line.trimStart();
+  // docker --timestamps or journald short-iso put a second timestamp before the program's own.
+  let parsed = parseLeadingTime(line);
+  while (parsed) {
+    time = parsed.time;
+    line = line.slice(parsed.length).trimStart();
+    parsed = parseLeadingTime(line);
+  }
+  let level: string | undefined;
+  const lv = LEVEL_WORD.exec(line);
+  if (lv) {
+    level = normaliseLevel(lv[1]!);
+    line = line.slice(lv[0].length);
+  }
+  return { time, level, message: line, source };
+}
+
+function tryJson(text: string): Record<string, unknown> | undefined {
+  try {
+    const value: unknown = JSON.parse(text);
+    return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function shapeJson(json: Record<string, unknown>, outerTime: number | undefined, source: string | undefined): LineShape {
+  const fields = json.fields;
+  if (fields !== null && typeof fields === 'object') {
+    // tracing-subscriber's JSON puts the message and fields under "fields"
+    for (const [key, value] of Object.entries(fields as Record<string, unknown>)) if (!(key in json)) json[key] = value;
+  }
+  let message = String(json.msg ?? json['@message'] ?? json.message ?? '');
+  let level = json.level ?? json['@level'] ?? json.severity;
+  // hclog redirected into zap: the inner "[WARN]  text" is the real level and message.
+  const inner = /^\[(TRACE|DEBUG|INFO|WARN|ERROR|ERR)\]\s+/.exec(message);
+  if (inner) {
+    level = inner[1];
+    message = message.slice(inner[0].length);
+  }
+  const time = parseJsonTime(json.ts ?? json['@timestamp'] ?? json.timestamp ?? json.time) ?? outerTime;
+  return { time, level: typeof level === 'string' ? normaliseLevel(level) : undefined, message, json, source };
+}
+
+export function normaliseLevel(level: string): string {
+  const upper = level.toUpperCase();
+  switch (upper) {
+    case 'D':
+    case 'DEBG':
+    case 'TRCE':
+    case 'TRACE':
+      return 'DEBUG';
+    case 'I':
+    case 'N':
+    case 'NOTICE':
+      return 'INFO';
+    case 'W':
+    case 'WARNING':
+      return 'WARN';
+    case 'E':
+    case 'ERR':
+    case 'ERRO':
+      return 'ERROR';
+    case 'C':
+    case 'CRIT':
+    case 'F':
+    case 'FATAL':
+    case 'PANIC':
+      return 'FATAL';
+    default:
+      return upper;
+  }
+}
