@@ -43,6 +43,36 @@ function build(draft: Draft): Finding {
   };
 }
 
+/** One finding per code and severity, naming every node it affects (SPEC.md's `nodes` list). */
+function mergeByCode(drafts: Draft[]): Draft[] {
+  const merged = new Map<string, Draft[]>();
+  for (const draft of drafts) {
+    const key = `${draft.code}/${draft.severity ?? ''}`;
+    merged.set(key, [...(merged.get(key) ?? []), draft]);
+  }
+  return [...merged.values()].map((group) => {
+    if (group.length === 1) return group[0]!;
+    const firsts = group.map((d) => d.first).filter((t): t is number => t !== undefined);
+    const lasts = group.map((d) => d.last).filter((t): t is number => t !== undefined);
+    // Evidence round-robin: the most telling line of each part first.
+    const evidence: Evidence[] = [];
+    for (let i = 0; evidence.length < 5 && group.some((d) => d.evidence.length > i); i++) {
+      for (const d of group) if (d.evidence[i] !== undefined) evidence.push(d.evidence[i]!);
+    }
+    const summaries = group.map((d) => d.summary);
+    return {
+      code: group[0]!.code,
+      severity: group[0]!.severity,
+      nodes: group.flatMap((d) => d.nodes),
+      summary: summaries.length <= 3 ? summaries.join('; ') : `${summaries.slice(0, 3).join('; ')}; and ${summaries.length - 3} more`,
+      count: group.reduce((sum, d) => sum + d.count, 0),
+      first: firsts.length > 0 ? Math.min(...firsts) : undefined,
+      last: lasts.length > 0 ? Math.max(...lasts) : undefined,
+      evidence,
+    };
+  });
+}
+
 function fromSet(set: EvidenceSet): Pick<Draft, 'count' | 'first' | 'last' | 'evidence'> {
   return { count: set.count, first: set.first, last: set.last, evidence: [...set.lines] };
 }
@@ -69,7 +99,7 @@ export function detect(analyzer: Analyzer): Finding[] {
     detectGroup(group, nodes, et, drafts);
   }
   detectVoterMismatch(analyzer, drafts);
-  return drafts
+  return mergeByCode(drafts)
     .map(build)
     .sort((a, b) => SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity] || (a.firstSeen ?? '').localeCompare(b.firstSeen ?? '') || a.code.localeCompare(b.code));
 }
@@ -141,7 +171,7 @@ function detectNode(node: NodeState, nodes: NodeState[], group: GroupState, et: 
       count: Math.max(1, node.droppedAtTerm0.count),
       first: node.firstSeen,
       last: node.lastSeen,
-      evidence: [node.termEvidence, ...node.droppedAtTerm0.lines.slice(0, 2), ...node.leaderWait.lines.slice(0, 1)].filter((e): e is Evidence => e !== undefined),
+      evidence: [node.termEvidence, ...node.droppedAtTerm0.lines.slice(0, 2), ...node.leaderWait.lines.slice(0, 1), ...node.notPromotable.lines.slice(0, 1)].filter((e): e is Evidence => e !== undefined),
     });
   }
 
