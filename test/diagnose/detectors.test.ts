@@ -7,6 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { parseTime } from '../../src/commands/diagnose.js';
 import { diagnose } from '../../src/diagnose/index.js';
 import type { DiagnoseReport } from '../../src/diagnose/model.js';
+import { createDataDir } from '../../src/node/datadir.js';
+import type { Entry } from '../../src/raft/types.js';
 
 const root = mkdtempSync(join(tmpdir(), 'chronik-detectors-'));
 let seq = 0;
@@ -130,13 +132,33 @@ describe('state reset and identity', () => {
     ]);
   });
 
-  it('reports a chronik data dir it cannot read yet, without reading WAL segments as logs', async () => {
-    const dir = join(root, 'data-node-1');
-    mkdirSync(dir);
-    writeFileSync(join(dir, '0000000000000001.wal'), Buffer.from([0, 1, 2, 3, 0xff]));
-    const report = await diagnose([dir]);
+  it('inspects chronik data dirs: persisted voters join the picture, a node outside them is flagged', async () => {
+    const dirs = join(root, 'data');
+    mkdirSync(dirs);
+    const conf = (index: number, id: number): Entry => ({ type: 'conf-change', term: 1, index, change: { type: 'add-voter', id, addr: `127.0.0.1:${9190 + id}` } });
+    createDataDir(join(dirs, 'node-1'), { nodeId: 1, cluster: 'c' }, [conf(1, 1), conf(2, 2), conf(3, 3)], { term: 1, vote: 0, commit: 3 });
+    createDataDir(join(dirs, 'node-2'), { nodeId: 2, cluster: 'c' }, [conf(1, 1), conf(2, 2), conf(3, 3)], { term: 1, vote: 0, commit: 3 });
+    createDataDir(join(dirs, 'node-4'), { nodeId: 4, cluster: 'c' }, [conf(1, 1), conf(2, 2)], { term: 1, vote: 0, commit: 2 });
+    const report = await diagnose([dirs]);
+    expect(report.files.map((f) => [f.dialect, f.node])).toEqual([
+      ['chronik-data-dir', '1'],
+      ['chronik-data-dir', '2'],
+      ['chronik-data-dir', '4'],
+    ]);
+    expect(report.findings.find((f) => f.code === 'NOT_PROMOTABLE')).toMatchObject({ severity: 'critical', nodes: ['4'] });
+    expect(report.findings.find((f) => f.code === 'VOTER_MISMATCH')?.nodes).toEqual(['1', '2', '4']);
+    expect(report.nodes.find((n) => n.id === '1')?.voters).toEqual(['1', '2', '3']);
+  });
+
+  it('reports an unreadable data dir as DATA_DIR_CORRUPT and never reads WAL segments as logs', async () => {
+    const dir = join(root, 'broken', 'node-5');
+    mkdirSync(join(dir, 'wal'), { recursive: true });
+    writeFileSync(join(dir, 'meta.json'), '{"format": 99}');
+    writeFileSync(join(dir, 'wal', '0000000000000001.wal'), Buffer.from([0, 1, 2, 3, 0xff]));
+    const report = await diagnose([join(root, 'broken')]);
     expect(report.files).toEqual([{ path: dir, dialect: 'chronik-data-dir', node: null, lines: 0 }]);
-    expect(codes(report)).toEqual(['DATA_DIR_NOT_INSPECTED']);
+    expect(codes(report)).toEqual(['DATA_DIR_CORRUPT']);
+    expect(report.findings[0]!.evidence[0]!.file).toBe(join(dir, 'meta.json'));
   });
 });
 
