@@ -84,11 +84,14 @@ export class NodeState {
   readonly leaderIntervals: Interval[] = [];
   private openLeaderInterval?: Interval;
   readonly stopIntervals: Interval[] = [];
+  readonly startTimes: number[] = [];
   voters?: string[];
   votersTime?: number;
   votersEvidence?: Evidence;
   emptyConfig?: TimedEvidence;
   leaderSinceEmpty = false;
+  /** Leader waits, dropped proposals or refusals to campaign after the empty configuration. */
+  distressSinceEmpty = 0;
   configsSeen = 0;
   peersGiven?: { voters: string[]; evidence: Evidence; configAfter?: string[]; configEvidence?: Evidence };
   readonly leaderWait = new EvidenceSet();
@@ -220,6 +223,7 @@ export class Analyzer {
         node.stateReset.add(event.evidence, event.time);
       }
     }
+    if (event.time !== undefined && node.startTimes.at(-1) !== event.time) pushCapped(node.startTimes, event.time, 500);
     if (node.activitySinceStart) node.restarts++;
     node.activitySinceStart = false;
     if (node.stopping) {
@@ -288,6 +292,7 @@ export class Analyzer {
         if (event.voters.length === 0) {
           node.emptyConfig = { time: t, evidence: event.evidence };
           node.leaderSinceEmpty = false;
+          node.distressSinceEmpty = 0;
         } else {
           node.voters = event.voters;
           node.votersTime = t;
@@ -301,10 +306,12 @@ export class Analyzer {
       case 'dropped-proposal':
         if (node.stopping || event.reason === 'no-leader-read') return;
         node.dropped.add(event.evidence, t);
+        node.distressSinceEmpty++;
         if (event.term === 0) node.droppedAtTerm0.add(event.evidence, t);
         return;
       case 'leader-wait-timeout':
         node.leaderWait.add(event.evidence, t);
+        node.distressSinceEmpty++;
         return;
       case 'peer-unreachable':
         if (!node.stopping) this.unreachable(node, event);
@@ -321,6 +328,7 @@ export class Analyzer {
       case 'not-promotable':
         if (node.stopping) return;
         node.notPromotable.add(event.evidence, t);
+        node.distressSinceEmpty++;
         node.leaderSinceNotPromotable = false;
         return;
       case 'cluster-id':

@@ -43,6 +43,36 @@ function build(draft: Draft): Finding {
   };
 }
 
+/** One finding per code and severity, naming every node it affects (SPEC.md's `nodes` list). */
+function mergeByCode(drafts: Draft[]): Draft[] {
+  const merged = new Map<string, Draft[]>();
+  for (const draft of drafts) {
+    const key = `${draft.code}/${draft.severity ?? ''}`;
+    merged.set(key, [...(merged.get(key) ?? []), draft]);
+  }
+  return [...merged.values()].map((group) => {
+    if (group.length === 1) return group[0]!;
+    const firsts = group.map((d) => d.first).filter((t): t is number => t !== undefined);
+    const lasts = group.map((d) => d.last).filter((t): t is number => t !== undefined);
+    // Evidence round-robin: the most telling line of each part first.
+    const evidence: Evidence[] = [];
+    for (let i = 0; evidence.length < 5 && group.some((d) => d.evidence.length > i); i++) {
+      for (const d of group) if (d.evidence[i] !== undefined) evidence.push(d.evidence[i]!);
+    }
+    const summaries = group.map((d) => d.summary);
+    return {
+      code: group[0]!.code,
+      severity: group[0]!.severity,
+      nodes: group.flatMap((d) => d.nodes),
+      summary: summaries.length <= 3 ? summaries.join('; ') : `${summaries.slice(0, 3).join('; ')}; and ${summaries.length - 3} more`,
+      count: group.reduce((sum, d) => sum + d.count, 0),
+      first: firsts.length > 0 ? Math.min(...firsts) : undefined,
+      last: lasts.length > 0 ? Math.max(...lasts) : undefined,
+      evidence,
+    };
+  });
+}
+
 function fromSet(set: EvidenceSet): Pick<Draft, 'count' | 'first' | 'last' | 'evidence'> {
   return { count: set.count, first: set.first, last: set.last, evidence: [...set.lines] };
 }
@@ -68,7 +98,8 @@ export function detect(analyzer: Analyzer): Finding[] {
     for (const node of nodes) detectNode(node, nodes, group, et, drafts);
     detectGroup(group, nodes, et, drafts);
   }
-  return drafts
+  detectVoterMismatch(analyzer, drafts);
+  return mergeByCode(drafts)
     .map(build)
     .sort((a, b) => SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity] || (a.firstSeen ?? '').localeCompare(b.firstSeen ?? '') || a.code.localeCompare(b.code));
 }
@@ -86,7 +117,13 @@ function detectNode(node: NodeState, nodes: NodeState[], group: GroupState, et: 
   const neverLeader = node.leaderSeenCount === 0;
 
   // EMPTY_VOTERS: the last configuration the node reported was empty and no leader showed up after it.
-  const emptyStuck = node.emptyConfig !== undefined && !node.leaderSinceEmpty;
+  // It must have kept running that way: something went wrong after it (a leader wait, a dropped
+  // proposal, a refusal to campaign) or it stayed so for 30 election timeouts. A member whose log was
+  // wiped (STATE_RESET) also starts empty, but that finding says more.
+  const empty = node.emptyConfig;
+  const lingered = empty !== undefined && empty.time !== undefined && node.lastSeen !== undefined && node.lastSeen - empty.time >= Math.max(30_000, 30 * et);
+  const resetAfter = empty !== undefined && node.stateReset.count > 0 && (empty.time === undefined || (node.stateReset.last ?? Infinity) >= empty.time);
+  const emptyStuck = empty !== undefined && !node.leaderSinceEmpty && (node.distressSinceEmpty > 0 || lingered) && !resetAfter;
   if (emptyStuck) {
     drafts.push({
       code: 'EMPTY_VOTERS',
@@ -122,7 +159,9 @@ function detectNode(node: NodeState, nodes: NodeState[], group: GroupState, et: 
 
   // STUCK_AT_TERM_0: every term the node reported is 0, it never campaigned, and something shows it
   // should have: proposals dropped at term 0, a leader-wait timeout, or minutes of silence at term 0.
-  const onlyTerm0 = node.maxTerm === 0;
+  // hashicorp logs no term before a candidacy: there, a node that never saw a term and refuses to
+  // campaign counts as stuck at term 0 too.
+  const onlyTerm0 = node.maxTerm === 0 || (node.maxTerm < 0 && node.notPromotable.count > 0 && !node.leaderSinceNotPromotable);
   const longAtZero = node.firstSeen !== undefined && node.lastSeen !== undefined && node.lastSeen - node.firstSeen >= Math.max(60_000, 30 * et);
   if (onlyTerm0 && node.electionsStarted === 0 && neverLeader && (node.droppedAtTerm0.count > 0 || node.leaderWait.count > 0 || node.notPromotable.count > 0 || longAtZero)) {
     drafts.push({
@@ -132,7 +171,7 @@ function detectNode(node: NodeState, nodes: NodeState[], group: GroupState, et: 
       count: Math.max(1, node.droppedAtTerm0.count),
       first: node.firstSeen,
       last: node.lastSeen,
-      evidence: [node.termEvidence, ...node.droppedAtTerm0.lines.slice(0, 2), ...node.leaderWait.lines.slice(0, 1)].filter((e): e is Evidence => e !== undefined),
+      evidence: [node.termEvidence, ...node.droppedAtTerm0.lines.slice(0, 2), ...node.leaderWait.lines.slice(0, 1), ...node.notPromotable.lines.slice(0, 1)].filter((e): e is Evidence => e !== undefined),
     });
   }
 
@@ -140,7 +179,7 @@ function detectNode(node: NodeState, nodes: NodeState[], group: GroupState, et: 
   // election timeouts; a handful during one election is routine and reported at info.
   if (node.dropped.count > 0) {
     const span = node.dropped.first !== undefined && node.dropped.last !== undefined ? node.dropped.last - node.dropped.first : 0;
-    const sustained = node.droppedAtTerm0.count > 0 || span >= Math.max(5000, 5 * et) || node.dropped.count >= 50 || (node.dropped.first === undefined && neverLeader);
+    const sustained = node.droppedAtTerm0.count > 0 || neverLeader || span >= Math.max(5000, 5 * et) || node.dropped.count >= 50 || (node.dropped.first === undefined && neverLeader);
     drafts.push({
       code: sustained ? 'DROPPED_PROPOSALS' : 'PROPOSALS_DROPPED_BRIEFLY',
       nodes: [node],
@@ -210,20 +249,22 @@ function detectNode(node: NodeState, nodes: NodeState[], group: GroupState, et: 
     });
   }
 
-  // PEER_UNREACHABLE: failures to reach one peer lasting 30 s or 20 election timeouts, unless that
-  // peer was shut down on purpose when the failures began.
-  const sustainedMs = Math.max(30_000, 20 * et);
+  // PEER_UNREACHABLE: failures to reach one peer lasting ten election timeouts (at least 10 s), unless
+  // the peer's own log explains them: it was shut down on purpose, or it restarted and came back.
+  const sustainedMs = Math.max(10_000, 10 * et);
   for (const run of node.unreachableRuns) {
     const until = run.recovered ?? (node.openUnreachable.get(run.peer) === run ? (node.lastSeen ?? run.last) : run.last);
     if (run.start === undefined || until === undefined || until - run.start < sustainedMs) continue;
+    const start = run.start;
     const peer = nodes.find((n) => n.id === run.peer);
-    if (peer && peer.stopIntervals.some((i) => i.start !== undefined && i.start <= run.start! + 5000 && (i.end ?? Infinity) >= run.start!)) continue;
+    if (peer && peer.stopIntervals.some((i) => i.start !== undefined && i.start <= start + 5000 && (i.end ?? Infinity) >= start)) continue;
+    if (peer && run.recovered !== undefined && peer.startTimes.some((t) => t >= start - 5000 && t <= run.recovered! + 5000)) continue;
     drafts.push({
       code: 'PEER_UNREACHABLE',
       nodes: [node],
-      summary: `node ${displayName(node)} could not reach peer ${run.peer} for ${Math.round((until - run.start) / 1000)}s${run.recovered === undefined ? ' (not recovered by the end of the log)' : ''}`,
+      summary: `node ${displayName(node)} could not reach peer ${run.peer} for ${Math.round((until - start) / 1000)}s${run.recovered === undefined ? ' (not recovered by the end of the log)' : ''}`,
       count: run.evidence.count,
-      first: run.start,
+      first: start,
       last: until,
       evidence: [...run.evidence.lines],
     });
@@ -308,7 +349,8 @@ function detectGroup(group: GroupState, nodes: NodeState[], et: number, drafts: 
   }
 
   // ELECTION_STORM: within a window of max(60 s, 30 election timeouts), three or more leaders were
-  // elected, or six or more elections started of which at least one produced a leader.
+  // elected, or six or more elections started while at least two leaders were elected: leadership churns.
+  // Elections that never produce a leader are NO_LEADER, not a storm.
   const windowMs = Math.max(60_000, 30 * et);
   const leaders = [...group.leaderByTerm.entries()].filter(([, v]) => v.time !== undefined).map(([term, v]) => ({ term, time: v.time! })).sort((a, b) => a.time - b.time);
   const elections = nodes.flatMap((n) => n.electionTimes.filter((e) => e.time !== undefined).map((e) => ({ time: e.time!, node: n }))).sort((a, b) => a.time - b.time);
@@ -324,8 +366,8 @@ function detectGroup(group: GroupState, nodes: NodeState[], et: number, drafts: 
       const count = i - j + 1;
       const start = elections[j]!.time;
       const end = elections[i]!.time;
-      const leaderInside = leaders.some((l) => l.time >= start && l.time <= end + 3 * et);
-      if (count >= 6 && leaderInside && (!worst || count > worst.elections)) worst = { leaders: 0, elections: count, start, end };
+      const leadersInside = leaders.filter((l) => l.time >= start && l.time <= end + 3 * et).length;
+      if (count >= 6 && leadersInside >= 2 && (!worst || count > worst.elections)) worst = { leaders: 0, elections: count, start, end };
     }
   }
   if (worst) {
@@ -342,35 +384,45 @@ function detectGroup(group: GroupState, nodes: NodeState[], et: number, drafts: 
       evidence: [...leaderEvidence.slice(0, 3), ...evidence].slice(0, 5),
     });
   }
+}
 
-  // VOTER_MISMATCH: two nodes ended with different voter sets, and both kept running for ten election
-  // timeouts after the later of the two changes (so an in-flight membership change is not flagged).
-  const withVoters = nodes.filter((n) => n.voters !== undefined && n.voters.length > 0);
-  const settle = Math.max(10_000, 10 * et);
+/**
+ * VOTER_MISMATCH: two nodes of one cluster ended with different voter sets. Nodes are compared when they
+ * share a Raft group, or (outside TiKV regions) when their voter sets overlap: etcd members started
+ * with different --initial-cluster land in different cluster ids yet name the same members. A later
+ * membership change is only held against a node whose log went on for ten election timeouts after it.
+ */
+function detectVoterMismatch(analyzer: Analyzer, drafts: Draft[]): void {
+  const withVoters = [...analyzer.nodes.values()].filter((n) => n.id !== '?' && n.voters !== undefined && n.voters.length > 0);
   const pairs: [NodeState, NodeState][] = [];
   for (let i = 0; i < withVoters.length; i++) {
     for (let j = i + 1; j < withVoters.length; j++) {
       const a = withVoters[i]!;
       const b = withVoters[j]!;
-      if (sameSet(a.voters!, b.voters!)) continue;
-      const changed = Math.max(a.votersTime ?? 0, b.votersTime ?? 0);
-      if (a.lastSeen !== undefined && b.lastSeen !== undefined && (a.lastSeen < changed + settle || b.lastSeen < changed + settle)) continue;
-      if (a.stopping || b.stopping) continue;
+      if (a.id === b.id || sameSet(a.voters!, b.voters!)) continue;
+      const comparable = a.group === b.group || (!a.group.startsWith('region-') && !b.group.startsWith('region-') && a.voters!.some((v) => b.voters!.includes(v)));
+      if (!comparable) continue;
+      const et = analyzer.group(a.group).electionTimeoutMs ?? DEFAULT_ELECTION_TIMEOUT_MS;
+      const settle = Math.max(10_000, 10 * et);
+      const [older, newer] = (a.votersTime ?? 0) <= (b.votersTime ?? 0) ? [a, b] : [b, a];
+      if (older.votersTime !== undefined && newer.votersTime !== undefined && newer.votersTime - older.votersTime > settle) {
+        if (older.lastSeen === undefined || older.lastSeen < newer.votersTime + settle) continue;
+      }
       pairs.push([a, b]);
     }
   }
-  if (pairs.length > 0) {
-    const involved = [...new Set(pairs.flat())];
-    drafts.push({
-      code: 'VOTER_MISMATCH',
-      nodes: involved,
-      summary: involved.map((n) => `${displayName(n)} has voters {${n.voters!.join(', ')}}`).join('; '),
-      count: pairs.length,
-      first: Math.min(...involved.map((n) => n.votersTime ?? Infinity).filter(Number.isFinite)) || undefined,
-      last: Math.max(...involved.map((n) => n.votersTime ?? -Infinity).filter(Number.isFinite)) || undefined,
-      evidence: involved.map((n) => n.votersEvidence).filter((e): e is Evidence => e !== undefined),
-    });
-  }
+  if (pairs.length === 0) return;
+  const involved = [...new Set(pairs.flat())];
+  const times = involved.map((n) => n.votersTime).filter((t): t is number => t !== undefined);
+  drafts.push({
+    code: 'VOTER_MISMATCH',
+    nodes: involved,
+    summary: involved.map((n) => `${displayName(n)} has voters {${n.voters!.join(', ')}}`).join('; '),
+    count: pairs.length,
+    first: times.length > 0 ? Math.min(...times) : undefined,
+    last: times.length > 0 ? Math.max(...times) : undefined,
+    evidence: involved.map((n) => n.votersEvidence).filter((e): e is Evidence => e !== undefined),
+  });
 }
 
 function sameSet(a: string[], b: string[]): boolean {

@@ -130,6 +130,8 @@ export class SourceScanner {
       emit: (kind: EventKind, props: EventProps = {}) => {
         const event: RaftEvent = { ...props, kind, group: props.group ?? stream.group ?? 'default', evidence };
         if (shape.time !== undefined && event.time === undefined) event.time = shape.time;
+        // A one-node file names its node on the Raft lines (raft_id): node-less lines belong to it too.
+        if (event.node !== undefined && stream.identity === undefined && this.adoptsLineIdentity()) ctx.identify(event.node);
         if (this.ready(stream)) {
           event.node ??= stream.identity;
           this.dispatch(stream, event);
@@ -155,6 +157,10 @@ export class SourceScanner {
   /** etcd names its cluster early; events wait for it so one member is not split across two groups. */
   private waitsForGroup(): boolean {
     return this.dialect === 'etcd-zap' || this.dialect === 'etcd-capnslog';
+  }
+
+  private adoptsLineIdentity(): boolean {
+    return this.dialect !== 'tikv' && !this.waitsForGroup();
   }
 
   private ready(stream: Stream): boolean {
