@@ -1,0 +1,215 @@
+// RaftNode: the deterministic consensus state machine. Inputs are calls (tick, step, propose, ...);
+// outputs accumulate into a Ready that the caller persists, sends and applies, then advance()s.
+
+import type { ProposeResult, RaftConfig, RequestResult } from './config.js';
+import type { DropReason } from './events.js';
+import { checkChange, describeChange } from './membership.js';
+import type { ProgressState } from './progress.js';
+import { cloneMembership, type Storage } from './storage.js';
+import { NONE, type ConfChange, type HardState, type Membership, type NodeId, type Ready, type Role, type SoftState } from './types.js';
+import { RaftProtocol } from './protocol.js';
+
+export interface MemberProgress {
+  id: NodeId;
+  match: number;
+  next: number;
+  state: ProgressState;
+  recentActive: boolean;
+}
+
+export interface Status {
+  id: NodeId;
+  role: Role;
+  term: number;
+  leader: NodeId;
+  vote: NodeId;
+  commit: number;
+  applied: number;
+  lastIndex: number;
+  membership: Membership;
+  /** A membership change is in the log but not yet committed. */
+  pendingConfChange: boolean;
+  /** Leader only: the transferee of a leadership transfer in progress, else 0. */
+  leadTransferee: NodeId;
+  /** Leader only: replication state per member (including itself). */
+  progress?: MemberProgress[];
+}
+
+export class RaftNode extends RaftProtocol {
+  constructor(config: RaftConfig, storage: Storage) {
+    super(config, storage);
+  }
+
+  tick(): void {
+    if (this.role === 'leader') this.tickLeader();
+    else this.tickElection();
+  }
+
+  /** Start an election now (pre-vote first when enabled), if this node is a voter. */
+  campaign(): void {
+    if (this.role === 'leader') return;
+    this.startElection(false);
+  }
+
+  propose(data: Uint8Array): ProposeResult {
+    const refused = this.refuseProposal();
+    if (refused !== undefined) return this.dropProposal(refused);
+    const index = this.appendEntries([{ type: 'normal', term: this.term, index: 0, data }]);
+    return { ok: true, index, term: this.term };
+  }
+
+  proposeConfChange(change: ConfChange): ProposeResult {
+    const refused = this.refuseProposal();
+    if (refused !== undefined) return this.dropProposal(refused);
+    const described = describeChange(change);
+    if (this.hasPendingConfChange() || !this.committedInTerm()) {
+      this.emit({ type: 'membership-change-rejected', change: described, reason: 'conf-change-pending' });
+      return { ok: false, reason: 'conf-change-pending', leader: this.leader };
+    }
+    const problem = checkChange(this.membership, change);
+    if (problem !== undefined) {
+      this.emit({ type: 'membership-change-rejected', change: described, reason: problem });
+      const reason: DropReason = problem === 'not-member' ? 'not-member' : 'invalid-change';
+      return { ok: false, reason, leader: this.leader, detail: problem };
+    }
+    const index = this.appendEntries([{ type: 'conf-change', term: this.term, index: 0, change }]);
+    return { ok: true, index, term: this.term };
+  }
+
+  /**
+   * Ask for a linearizable read point; the answer arrives as a ReadState with this context. The
+   * context must be unique among outstanding reads. No answer (e.g. leadership lost) means retry.
+   */
+  readIndex(context: string): RequestResult {
+    if (this.role === 'leader') {
+      this.leaderReadIndex({ context, from: this.id, index: 0, acks: new Set() });
+      return { ok: true };
+    }
+    if (this.leader === NONE) return { ok: false, reason: 'no-leader', leader: NONE };
+    this.send({ type: 'read-index', to: this.leader, context });
+    return { ok: true };
+  }
+
+  /** Hand leadership to `transferee`; a follower forwards the request to its leader. */
+  transferLeader(transferee: NodeId): RequestResult {
+    if (this.role === 'leader') return this.leaderTransfer(transferee);
+    if (this.leader === NONE) return { ok: false, reason: 'no-leader', leader: NONE };
+    this.send({ type: 'transfer-leader', to: this.leader, transferee });
+    return { ok: true };
+  }
+
+  /** The runtime finished (or failed) sending a snapshot to `to`. */
+  reportSnapshot(to: NodeId, ok: boolean): void {
+    const pr = this.progress.get(to);
+    if (this.role !== 'leader' || pr === undefined || pr.state !== 'snapshot') return;
+    if (!ok) pr.becomeProbe();
+  }
+
+  hasReady(): boolean {
+    if (this.readyOutstanding !== undefined) return false;
+    const soft = this.prevSoftState;
+    return (
+      this.proposalsUnsent ||
+      this.msgs.length > 0 ||
+      this.readStates.length > 0 ||
+      this.log.unstableEntries().length > 0 ||
+      this.log.pendingSnapshot !== undefined ||
+      this.log.hasNextCommittedEntries() ||
+      soft.role !== this.role ||
+      soft.leader !== this.leader ||
+      !sameHardState(this.prevHardState, this.hardState())
+    );
+  }
+
+  ready(): Ready {
+    if (this.readyOutstanding !== undefined) throw new Error('ready() called again before advance()');
+    if (this.proposalsUnsent) {
+      this.proposalsUnsent = false;
+      this.broadcastAppend(false);
+    }
+    const ready: Ready = {
+      entries: this.log.unstableEntries(),
+      committedEntries: this.log.nextCommittedEntries(),
+      messages: this.msgs,
+      readStates: this.readStates,
+    };
+    const soft: SoftState = { role: this.role, leader: this.leader };
+    if (soft.role !== this.prevSoftState.role || soft.leader !== this.prevSoftState.leader) {
+      ready.softState = soft;
+      this.prevSoftState = soft;
+    }
+    const hard = this.hardState();
+    if (!sameHardState(hard, this.prevHardState)) {
+      ready.hardState = hard;
+      this.prevHardState = hard;
+    }
+    if (this.log.pendingSnapshot !== undefined) ready.snapshot = this.log.pendingSnapshot;
+    this.msgs = [];
+    this.readStates = [];
+    this.readyOutstanding = ready;
+    return ready;
+  }
+
+  /** The runtime persisted, sent and applied everything in `ready`. */
+  advance(ready: Ready): void {
+    if (ready !== this.readyOutstanding) throw new Error('advance() must be given the last ready()');
+    this.readyOutstanding = undefined;
+    if (ready.snapshot !== undefined) this.log.stableSnapshotTo(ready.snapshot.meta.index);
+    const lastEntry = ready.entries[ready.entries.length - 1];
+    if (lastEntry !== undefined) this.log.stableTo(lastEntry.index, lastEntry.term);
+    const lastApplied = ready.committedEntries[ready.committedEntries.length - 1];
+    if (lastApplied !== undefined) this.log.appliedTo(lastApplied.index);
+  }
+
+  status(): Status {
+    const status: Status = {
+      id: this.id,
+      role: this.role,
+      term: this.term,
+      leader: this.leader,
+      vote: this.vote,
+      commit: this.log.committed,
+      applied: this.log.applied,
+      lastIndex: this.log.lastIndex(),
+      membership: cloneMembership(this.membership),
+      pendingConfChange: this.hasPendingConfChange(),
+      leadTransferee: this.leadTransferee,
+    };
+    if (this.role === 'leader') {
+      status.progress = [...this.progress.values()]
+        .sort((a, b) => a.id - b.id)
+        .map((pr) => ({
+          id: pr.id,
+          match: pr.match,
+          next: pr.next,
+          state: pr.state,
+          recentActive: pr.id === this.id || pr.recentActive,
+        }));
+    }
+    return status;
+  }
+
+  /**
+   * For /health. A leader: a quorum of voters was heard from within the last election timeout.
+   * Anyone else: it knows a leader and heard from it within the last election timeout.
+   */
+  hasActiveQuorum(): boolean {
+    if (this.role === 'leader') return this.lastQuorumCheckPassed || this.quorumActive();
+    return this.leader !== NONE && this.electionElapsed < this.cfg.electionTicks;
+  }
+
+  private refuseProposal(): DropReason | undefined {
+    if (this.role !== 'leader') return this.leader === NONE ? 'no-leader' : 'not-leader';
+    if (this.leadTransferee !== NONE) return 'transferring';
+    return undefined;
+  }
+
+  private dropProposal(reason: DropReason): ProposeResult {
+    this.emit({ type: 'proposal-dropped', reason });
+    return { ok: false, reason, leader: this.leader };
+  }
+}
+
+function sameHardState(a: HardState, b: HardState): boolean {
+  return a.term === b.term && a.vote === b.vote && a.commit === b.commit;
+}
