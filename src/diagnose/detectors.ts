@@ -253,7 +253,10 @@ function detectNode(node: NodeState, nodes: NodeState[], group: GroupState, et: 
   // the peer's own log explains them: it was shut down on purpose, or it restarted and came back.
   const sustainedMs = Math.max(10_000, 10 * et);
   for (const run of node.unreachableRuns) {
-    const until = run.recovered ?? (node.openUnreachable.get(run.peer) === run ? (node.lastSeen ?? run.last) : run.last);
+    // Products repeat the failure while it lasts (backoff, probes, rate-limited warnings), so the spell ends
+    // at its recovery line or, failing one, at its last failure.
+    const until = run.recovered ?? run.last;
+    const stillFailing = run.recovered === undefined && node.lastSeen !== undefined && run.last !== undefined && node.lastSeen - run.last < sustainedMs;
     if (run.start === undefined || until === undefined || until - run.start < sustainedMs) continue;
     const start = run.start;
     const peer = nodes.find((n) => n.id === run.peer);
@@ -262,7 +265,7 @@ function detectNode(node: NodeState, nodes: NodeState[], group: GroupState, et: 
     drafts.push({
       code: 'PEER_UNREACHABLE',
       nodes: [node],
-      summary: `node ${displayName(node)} could not reach peer ${run.peer} for ${Math.round((until - start) / 1000)}s${run.recovered === undefined ? ' (not recovered by the end of the log)' : ''}`,
+      summary: `node ${displayName(node)} could not reach peer ${run.peer} for ${Math.round((until - start) / 1000)}s${stillFailing ? ' (still failing at the end of the log)' : ''}`,
       count: run.evidence.count,
       first: start,
       last: until,
