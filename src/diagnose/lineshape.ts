@@ -14,7 +14,8 @@ export interface LineShape {
 
 // eslint-disable-next-line no-control-regex -- ANSI colour codes start with ESC
 export const ANSI = /\x1b\[[0-9;]*[A-Za-z]/g;
-const COMPOSE_PREFIX = /^([A-Za-z0-9][\w.-]*)\s+\|\s/;
+// `docker compose logs` (`etcd-1  | `) and `kubectl logs --prefix` (`[pod/etcd-0/etcd] `).
+const COMPOSE_PREFIX = /^(?:([A-Za-z0-9][\w.-]*)\s+\|\s|\[pod\/([^/\]]+)\/[^\]]*\] )/;
 const SYSLOG_PREFIX = /^([A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d(?:\.\d+)?|\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)?) ([\w.-]+) ([\w.@/-]+)(?:\[\d+\])?: /;
 const LEVEL_NAME = /^(TRACE|TRCE|DEBUG|DEBG|INFO|WARN|WARNING|ERROR|ERRO|CRIT|FATAL)$/;
 const MONTHS: Record<string, number> = { Jan: 0, Feb: 1, Mar: 2, Apr: 3, May: 4, Jun: 5, Jul: 6, Aug: 7, Sep: 8, Oct: 9, Nov: 10, Dec: 11 };
@@ -128,7 +129,7 @@ export function shapeLine(raw: string): LineShape {
   let time: number | undefined;
   const compose = COMPOSE_PREFIX.exec(line);
   if (compose) {
-    source = compose[1];
+    source = compose[1] ?? compose[2];
     line = line.slice(compose[0].length);
   }
   const syslog = SYSLOG_PREFIX.exec(line);

@@ -53,7 +53,7 @@ interface StreamHooks {
 /** The LineContext of one stream, reused line after line so the hot path allocates only events. */
 class StreamContext implements LineContext {
   shape: LineShape = { message: '' };
-  private raw = '';
+  raw = '';
   private lineNo = 0;
   private evidence: Evidence | undefined;
 
