@@ -1,6 +1,7 @@
 // Streams one log source: splits chunks into lines without copying each one, lets a cheap keyword
 // prefilter skip the lines no interpreter cares about, and hands the rest (shaped) to the dialect.
 import type { Readable } from 'node:stream';
+import { isAscii } from 'node:buffer';
 import { basename } from 'node:path';
 import type { Analyzer } from './analyzer.js';
 import { detectDialect, interpretLine, type DialectState } from './dialect.js';
@@ -15,6 +16,27 @@ const PREFILTER_ANY =
 const PREFILTER_ETCD = /[Rr]aft|etcd Version|tarting (?:an etcd|member)|election = |heartbeat|removed|f(?:data)?sync|sync duration|took too long|signal|closing etcd|mismatch/g;
 const PREFILTER_HASHICORP = /[Rr]aft|cluster leader|[Ss]ignal|shutting down/g;
 const PREFILTER_TIKV = /[Rr]aft|signal|shutting down/g;
+// raft-rs records (bridged into tracing or slog) and the application lines around them.
+const PREFILTER_RAFT_RS = /[Rr]aft|became |higher term|[Ee]lection|dropp|onfiguration|peers|quorum|[Vv]ote|Sending from|signal|shutting down|unreachable|promot|out of range|fsync|leader/g;
+// chronik's catalogue (docs/logging.md): every phrase diagnose reads contains one of these.
+const PREFILTER_CHRONIK = /became |election|vote|leader changed|stepped down|membership|dropped|peer |fsync|node starting|not a voter|peers differ|stopping|no-leader|voters/g;
+/** The raw value after ` key=` (text) or `"key":` (JSON): a bracketed list, or up to a space, comma or brace. */
+function fieldText(line: string, key: string): string | undefined {
+  let at = line.indexOf(` ${key}=`);
+  if (at >= 0) at += key.length + 2;
+  else {
+    at = line.indexOf(`"${key}":`);
+    if (at < 0) return undefined;
+    at += key.length + 3;
+  }
+  if (line.charCodeAt(at) === 91 /* [ */) {
+    const close = line.indexOf(']', at);
+    return close < 0 ? undefined : line.slice(at, close + 1);
+  }
+  let end = at;
+  for (let c = line.charCodeAt(end); end < line.length && c !== 32 && c !== 44 && c !== 125; c = line.charCodeAt(++end));
+  return line.slice(at, end);
+}
 
 /** PREFILTER_ANY as a plain test, for the lines a narrow filter let through. */
 const RELEVANT = new RegExp(PREFILTER_ANY.source);
@@ -23,6 +45,8 @@ function prefilterFor(dialect: Dialect): RegExp {
   if (dialect === 'etcd-zap' || dialect === 'etcd-capnslog') return PREFILTER_ETCD;
   if (dialect.startsWith('hashicorp')) return PREFILTER_HASHICORP;
   if (dialect === 'tikv') return PREFILTER_TIKV;
+  if (dialect === 'raft-rs' || dialect === 'rust-tracing') return PREFILTER_RAFT_RS;
+  if (dialect === 'chronik-text' || dialect === 'chronik-json') return PREFILTER_CHRONIK;
   return PREFILTER_ANY;
 }
 
@@ -108,6 +132,9 @@ export class SourceScanner {
   private sample: string[] | undefined = [];
   private lastTime?: number;
   private prefilterIsNarrow = false;
+  private chronik = false;
+  /** node + voters of the last `membership applied` line per node: the same configuration again changes nothing. */
+  private readonly chronikMembership = new Map<string, string>();
 
   constructor(
     private readonly displayPath: string,
@@ -117,14 +144,25 @@ export class SourceScanner {
   async scan(input: Readable): Promise<FileReport> {
     let carry: Buffer | undefined;
     for await (const chunk of input as AsyncIterable<Buffer>) {
-      const buffer = carry ? Buffer.concat([carry, chunk]) : chunk;
-      const cut = buffer.lastIndexOf(10);
+      let body = chunk;
+      if (carry) {
+        // Only the line split across chunks is copied, not the whole chunk.
+        const firstEnd = chunk.indexOf(10);
+        if (firstEnd < 0) {
+          carry = Buffer.concat([carry, chunk]);
+          continue;
+        }
+        this.scanChunk(Buffer.concat([carry, chunk.subarray(0, firstEnd + 1)]));
+        carry = undefined;
+        body = chunk.subarray(firstEnd + 1);
+      }
+      const cut = body.lastIndexOf(10);
       if (cut < 0) {
-        carry = buffer;
+        carry = body.length > 0 ? Buffer.from(body) : undefined;
         continue;
       }
-      carry = cut + 1 < buffer.length ? buffer.subarray(cut + 1) : undefined;
-      this.scanChunk(buffer.subarray(0, cut + 1));
+      if (cut + 1 < body.length) carry = Buffer.from(body.subarray(cut + 1));
+      this.scanChunk(body.subarray(0, cut + 1));
     }
     if (carry && carry.length > 0) this.scanChunk(Buffer.concat([carry, Buffer.from('\n')]));
     if (this.sample) this.decideDialect();
@@ -142,6 +180,8 @@ export class SourceScanner {
    */
   private scanChunk(buffer: Buffer): void {
     const text = buffer.toString('latin1');
+    // Pure-ASCII chunks (nearly all logs) read the same in latin1 and UTF-8: no second decoding per line.
+    const ascii = isAscii(buffer);
     let from = 0;
     if (this.sample) {
       // The first lines decide the dialect before any of them is interpreted.
@@ -154,15 +194,20 @@ export class SourceScanner {
       if (this.sample.length >= SAMPLE_LINES || at >= text.length) this.decideDialect();
     }
     const prefilter = prefilterFor(this.dialect);
-    this.prefilterIsNarrow = prefilter !== PREFILTER_ANY;
+    this.prefilterIsNarrow = prefilter !== PREFILTER_ANY && prefilter !== PREFILTER_CHRONIK;
+    this.chronik = this.dialect === 'chronik-text' || this.dialect === 'chronik-json';
     prefilter.lastIndex = 0;
-    let match: RegExpExecArray | null;
-    while ((match = prefilter.exec(text)) !== null) {
-      const start = text.lastIndexOf('\n', match.index) + 1;
-      const end = text.indexOf('\n', match.index);
+    // test() rather than exec(): no match array per hit; lastIndex - 1 is inside the matched line.
+    while (prefilter.test(text)) {
+      const inside = prefilter.lastIndex - 1;
+      const start = text.lastIndexOf('\n', inside) + 1;
+      const end = text.indexOf('\n', inside);
       this.lineNo += countNewlines(text, from, start);
       from = start;
-      this.handleLine(buffer.toString('utf8', start, end), this.lineNo + 1);
+      const line = text.slice(start, end);
+      // A fresh string per kept line: a slice would pin the whole chunk in memory for as long as the line
+      // is kept as evidence.
+      if (this.wanted(line)) this.handleLine(buffer.toString(ascii ? 'latin1' : 'utf8', start, end), this.lineNo + 1);
       prefilter.lastIndex = end + 1;
     }
     this.lineNo += countNewlines(text, from, text.length);
@@ -180,7 +225,7 @@ export class SourceScanner {
         fallback: source ?? nodeNameFromPath(this.displayPath),
         pending: [],
         nodesSeen: new Set(),
-        dialectState: { hashicorp: {} },
+        dialectState: { hashicorp: {}, lastVoters: new Map() },
         context: new StreamContext(this.displayPath, {
           emit: (event) => this.route(created, event),
           identify: (node) => this.identify(created, node),
@@ -199,15 +244,33 @@ export class SourceScanner {
     if (this.lastTime === undefined || time > this.lastTime) this.lastTime = time;
   }
 
+  /**
+   * Second look at a prefiltered line, before any decoding or shaping: lines the narrow dialect filters let
+   * through (any line mentioning raft) must still name something an interpreter knows, and a chronik
+   * configuration logged again unchanged says nothing new.
+   */
+  private wanted(line: string): boolean {
+    if (this.prefilterIsNarrow && !RELEVANT.test(line)) return false;
+    return !(this.chronik && this.repeatedMembership(line));
+  }
+
   private handleLine(raw: string, lineNo: number): void {
-    // Lines the narrow dialect filters let through (any line mentioning raft) must still name something
-    // an interpreter knows; this costs far less than shaping them.
-    if (this.prefilterIsNarrow && !RELEVANT.test(raw)) return;
     const shape: LineShape = shapeLine(raw);
     const stream = this.stream(shape.source);
     if (shape.time !== undefined) this.touch(stream, shape.time);
     stream.context.begin(shape, raw, lineNo);
     interpretLine(this.dialect, stream.context, stream.dialectState);
+  }
+
+  private repeatedMembership(line: string): boolean {
+    const phrase = line.indexOf('membership applied');
+    if (phrase < 0) return false;
+    const node = fieldText(line, 'node');
+    const voters = fieldText(line, 'voters');
+    if (node === undefined || voters === undefined) return false;
+    const previous = this.chronikMembership.get(node);
+    this.chronikMembership.set(node, voters);
+    return previous === voters;
   }
 
   /** Routes one event of a stream: on to the analyzer, or held until the stream's node is known. */

@@ -3,7 +3,7 @@
 import { durationMs, field, idList, numberField } from '../fields.js';
 import type { EventProps, LineContext } from './context.js';
 
-export function interpretChronik(ctx: LineContext): boolean {
+export function interpretChronik(ctx: LineContext, lastVoters: Map<string, string>): boolean {
   const { json } = ctx.shape;
   // Text lines: the message is the phrase before the first key=value.
   const text = ctx.shape.message;
@@ -84,8 +84,10 @@ export function interpretChronik(ctx: LineContext): boolean {
       return true;
     }
     case 'membership applied': {
-      const v = voters();
-      if (v !== undefined) ctx.emit('config', { ...base, voters: v });
+      const raw = get('voters');
+      if (raw === undefined || lastVoters.get(node ?? '') === raw) return true;
+      lastVoters.set(node ?? '', raw);
+      ctx.emit('config', { ...base, voters: idList(raw) });
       return true;
     }
     case 'proposal dropped':
