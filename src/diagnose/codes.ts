@@ -122,10 +122,10 @@ export const CODES = {
     title: 'a few proposals were dropped during a short election',
     remediation: 'Normal during a leader change; clients should retry. See docs/runbooks/PROPOSALS_DROPPED_BRIEFLY.md.',
   },
-  DATA_DIR_NOT_INSPECTED: {
-    severity: 'info',
-    title: 'a chronik data dir was found but its persisted membership could not be read',
-    remediation: 'Inspect it with `chronik status --data-dir DIR` once the node is stopped. See docs/runbooks/DATA_DIR_NOT_INSPECTED.md.',
+  DATA_DIR_CORRUPT: {
+    severity: 'critical',
+    title: 'a chronik data dir cannot be read (corrupt or foreign)',
+    remediation: 'See docs/runbooks/DATA_DIR_CORRUPT.md.',
   },
 } satisfies Record<string, CodeInfo>;
 

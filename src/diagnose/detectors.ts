@@ -253,7 +253,10 @@ function detectNode(node: NodeState, nodes: NodeState[], group: GroupState, et: 
   // the peer's own log explains them: it was shut down on purpose, or it restarted and came back.
   const sustainedMs = Math.max(10_000, 10 * et);
   for (const run of node.unreachableRuns) {
-    const until = run.recovered ?? (node.openUnreachable.get(run.peer) === run ? (node.lastSeen ?? run.last) : run.last);
+    // Products repeat the failure while it lasts (backoff, probes, rate-limited warnings), so the spell ends
+    // at its recovery line or, failing one, at its last failure.
+    const until = run.recovered ?? run.last;
+    const stillFailing = run.recovered === undefined && node.lastSeen !== undefined && run.last !== undefined && node.lastSeen - run.last < sustainedMs;
     if (run.start === undefined || until === undefined || until - run.start < sustainedMs) continue;
     const start = run.start;
     const peer = nodes.find((n) => n.id === run.peer);
@@ -262,7 +265,7 @@ function detectNode(node: NodeState, nodes: NodeState[], group: GroupState, et: 
     drafts.push({
       code: 'PEER_UNREACHABLE',
       nodes: [node],
-      summary: `node ${displayName(node)} could not reach peer ${run.peer} for ${Math.round((until - start) / 1000)}s${run.recovered === undefined ? ' (not recovered by the end of the log)' : ''}`,
+      summary: `node ${displayName(node)} could not reach peer ${run.peer} for ${Math.round((until - start) / 1000)}s${stillFailing ? ' (still failing at the end of the log)' : ''}`,
       count: run.evidence.count,
       first: start,
       last: until,
@@ -314,24 +317,40 @@ function detectNode(node: NodeState, nodes: NodeState[], group: GroupState, et: 
   slowSignals(node, nodes, et, node.heartbeatLate, 'HEARTBEAT_LATE', drafts);
 }
 
-/** Slow fsyncs or late heartbeats are warnings next to election churn (within 10 election timeouts, at least 30 s) and info otherwise. */
+/**
+ * Slow fsyncs or late heartbeats are warnings next to election churn (four or more election attempts in
+ * the group within 10 election timeouts, at least 30 s, of the signal) and info otherwise.
+ */
 function slowSignals(node: NodeState, nodes: NodeState[], et: number, signals: TimedEvidence[], code: 'SLOW_DISK' | 'HEARTBEAT_LATE', drafts: Draft[]): void {
   if (signals.length === 0) return;
   const radius = Math.max(30_000, 10 * et);
-  const churn = nodes.flatMap((n) => n.electionTimes.map((e) => e.time).filter((t): t is number => t !== undefined));
-  const near = signals.filter((s) => s.time !== undefined && churn.some((t) => Math.abs(t - s.time!) <= radius));
+  const churn = nodes.flatMap((n) => n.electionTimes.map((e) => e.time).filter((t): t is number => t !== undefined)).sort((a, b) => a - b);
+  const attemptsNear = (time: number): number => lowerBound(churn, time + radius + 1) - lowerBound(churn, time - radius);
+  const near = signals.filter((s) => s.time !== undefined && attemptsNear(s.time) >= 4);
   const worst = Math.max(...signals.map((s) => s.durationMs ?? 0));
   const chosen = near.length > 0 ? near : signals;
   drafts.push({
     code,
     severity: near.length > 0 ? 'warning' : 'info',
     nodes: [node],
-    summary: `node ${displayName(node)}: ${signals.length} ${code === 'SLOW_DISK' ? 'slow disk write(s)/apply(s)' : 'late heartbeat(s)'}${worst > 0 ? `, worst ${Math.round(worst)}ms` : ''}${near.length > 0 ? `, ${near.length} next to elections` : ', no elections nearby'}`,
+    summary: `node ${displayName(node)}: ${signals.length} ${code === 'SLOW_DISK' ? 'slow disk write(s)/apply(s)' : 'late heartbeat(s)'}${worst > 0 ? `, worst ${Math.round(worst)}ms` : ''}${near.length > 0 ? `, ${near.length} next to repeated elections` : ', no election churn nearby'}`,
     count: signals.length,
     first: signals[0]!.time,
     last: signals.at(-1)!.time,
     evidence: [...chosen.slice(0, 2), ...chosen.slice(-1)].map((s) => s.evidence),
   });
+}
+
+/** Index of the first element >= value in a sorted array. */
+function lowerBound(sorted: number[], value: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (sorted[mid]! < value) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 function detectGroup(group: GroupState, nodes: NodeState[], et: number, drafts: Draft[]): void {

@@ -15,8 +15,9 @@ const TIKV = /^\[\d{4}\/\d\d\/\d\d \d\d:\d\d:\d\d\.\d{3} [+-]\d\d:\d\d\] \[[A-Z]
 const HCLOG = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}(?:Z|[+-]\d{4}) \[(?:TRACE|DEBUG|INFO|WARN|ERROR)\]\s/;
 const HASHICORP_LEGACY = /^\s*\d{4}\/\d\d\/\d\d \d\d:\d\d:\d\d \[(?:INFO|WARN|ERR|ERROR|DEBUG|TRACE)\] /;
 const SLOG_TERM = /^\s?[A-Z][a-z]{2} \d\d \d\d:\d\d:\d\d\.\d{3} (?:TRCE|DEBG|INFO|WARN|ERRO|CRIT) /;
-const TIKV_LEGACY = /^\d{4}\/\d\d\/\d\d \d\d:\d\d:\d\d\.\d{3} (?:INFO|WARN|ERROR|DEBUG) \S+:\d+: /;
-const TRACING = /^\s*(?:\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d)\s+)?(?:TRACE|DEBUG|INFO|WARN|ERROR)\s+\S/;
+// TiKV 2.x/3.x: `2019/01/02 10:29:20.929 INFO raft.rs:722: [region 1] ...` or `... raft.rs:722: [INFO] [region 1] ...`
+const TIKV_LEGACY = /^\d{4}\/\d\d\/\d\d \d\d:\d\d:\d\d\.\d{3} (?:(?:INFO|WARN|ERROR|DEBUG) \S+:\d+: |\S+:\d+: \[(?:INFO|WARN|ERROR|DEBUG)\] )/;
+const TRACING = /^\s*\[?(?:\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d)\s+)?(?:TRACE|DEBUG|INFO|WARN|ERROR)\s+\S/;
 
 /** Classifies one (wrapper-free) line; undefined when it says nothing about the dialect. */
 export function lineDialect(raw: string): Dialect | undefined {
@@ -43,7 +44,7 @@ export function lineDialect(raw: string): Dialect | undefined {
 
 function stripWrappers(raw: string): string {
   let line = raw.indexOf('\x1b') >= 0 ? raw.replace(ANSI, '') : raw;
-  line = line.replace(/^[A-Za-z0-9][\w.-]*\s+\|\s/, '');
+  line = line.replace(/^(?:[A-Za-z0-9][\w.-]*\s+\|\s|\[pod\/[^\]]*\] )/, '').trimStart();
   line = line.replace(/^(?:[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d|\d{4}-\d\d-\d\dT[\d:.]+(?:Z|[+-]\d\d:?\d\d)?) [\w.-]+ [\w.@/-]+(?:\[\d+\])?: /, '');
   // docker --timestamps prefix before the program's own timestamp
   return line.replace(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6,9}Z (?=\S)/, (prefix, offset, whole: string) =>
@@ -98,7 +99,7 @@ export function interpretLine(dialect: Dialect, ctx: LineContext, state: Dialect
       return;
     default: {
       // A file we could not classify up front: classify this line on its own.
-      const own = lineDialect(ctx.shape.json ? JSON.stringify(ctx.shape.json) : ctx.shape.message);
+      const own = lineDialect(ctx.raw);
       if (own && own !== 'unknown') interpretLine(own, ctx, state);
       else if (!interpretRaftCore(ctx, /^[0-9a-f]{16} /.test(ctx.shape.message))) interpretGeneric(ctx);
     }
@@ -106,5 +107,5 @@ export function interpretLine(dialect: Dialect, ctx: LineContext, state: Dialect
 }
 
 function interpretGenericStops(ctx: LineContext): void {
-  if (/Caught: signal|caught signal|shutting down server|Gracefully shutting down|received (?:\w+ )?signal/i.test(ctx.shape.message)) ctx.emit('node-stop');
+  if ((ctx.shape.message === 'Caught' && ctx.shape.json?.signal !== undefined) || /Caught: signal|caught signal|shutting down server|Gracefully shutting down|received (?:\w+ )?signal/i.test(ctx.shape.message)) ctx.emit('node-stop');
 }

@@ -1,9 +1,9 @@
 // diagnose's entry point: reads every source in turn into one Analyzer, then runs the detectors.
 import { Analyzer } from './analyzer.js';
-import { CODES } from './codes.js';
+import { inspectDataDir } from './datadir.js';
 import { detect, displayName } from './detectors.js';
 import { expandPaths, openSource } from './inputs.js';
-import { isoOrNull, type DiagnoseReport, type FileReport, type Finding, type NodeTimeline } from './model.js';
+import { isoOrNull, SEVERITY_RANK, type DiagnoseReport, type FileReport, type Finding, type NodeTimeline } from './model.js';
 import { SourceScanner } from './scan.js';
 import { UsageError } from '../cli/errors.js';
 
@@ -20,18 +20,9 @@ export async function diagnose(paths: string[], options: DiagnoseOptions = {}): 
   const extra: Finding[] = [];
   for (const source of sources) {
     if (source.kind === 'data-dir') {
-      files.push({ path: source.path, dialect: 'chronik-data-dir', node: null, lines: 0 });
-      extra.push({
-        code: 'DATA_DIR_NOT_INSPECTED',
-        severity: 'info',
-        nodes: [],
-        summary: `${source.path} is a chronik data dir; this build cannot read its persisted membership yet, so only logs were analysed`,
-        count: 1,
-        firstSeen: null,
-        lastSeen: null,
-        evidence: [],
-        remediation: CODES.DATA_DIR_NOT_INSPECTED.remediation,
-      });
+      const inspected = inspectDataDir(source.path, analyzer);
+      files.push(inspected.file);
+      extra.push(...inspected.findings);
       continue;
     }
     const scanner = new SourceScanner(source.path, analyzer);
@@ -41,7 +32,7 @@ export async function diagnose(paths: string[], options: DiagnoseOptions = {}): 
       throw new UsageError(`cannot read ${source.path}: ${(err as Error).message}`);
     }
   }
-  const findings = [...detect(analyzer), ...extra];
+  const findings = [...extra, ...detect(analyzer)].sort((a, b) => SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity]);
   return { files, nodes: timelines(analyzer), findings };
 }
 

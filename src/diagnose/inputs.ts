@@ -12,7 +12,10 @@ export type Source =
   | { kind: 'stdin'; path: '-' }
   | { kind: 'data-dir'; path: string };
 
-const WAL_SEGMENT = /^\d{16}\.wal$/;
+/** chronik's data dir layout (src/node/datadir.ts): meta.json next to membership.json and wal/. */
+function isDataDir(names: string[]): boolean {
+  return names.includes('meta.json') && (names.includes('wal') || names.includes('membership.json'));
+}
 
 /** Expands every PATH; an unreadable or missing path is a usage error (exit 2) naming it. */
 export async function expandPaths(paths: string[]): Promise<Source[]> {
@@ -43,26 +46,18 @@ async function walk(dir: string, sources: Source[], explicit: boolean): Promise<
     return;
   }
   entries.sort((a, b) => a.name.localeCompare(b.name));
-  if (entries.some((e) => e.isFile() && WAL_SEGMENT.test(e.name))) {
+  if (isDataDir(entries.map((e) => e.name))) {
     sources.push({ kind: 'data-dir', path: dir });
     return;
   }
   for (const entry of entries) {
     const path = join(dir, entry.name);
-    if (entry.isDirectory()) {
-      const sub = await readdir(path).catch(() => [] as string[]);
-      if (sub.some((name) => WAL_SEGMENT.test(name)) && entries.some((e) => e.name === 'LOCK' || e.name.startsWith('hardstate'))) {
-        sources.push({ kind: 'data-dir', path: dir });
-        return;
-      }
-      await walk(path, sources, false);
-    } else if (entry.isFile() && isLogCandidate(entry.name)) {
-      sources.push({ kind: 'file', path, gzip: await isGzip(path) });
-    }
+    if (entry.isDirectory()) await walk(path, sources, false);
+    else if (entry.isFile() && isLogCandidate(entry.name)) sources.push({ kind: 'file', path, gzip: await isGzip(path) });
   }
 }
 
-/** Skips files that are clearly not logs (fixture metadata, binaries) when walking directories. */
+/** Skips files that are clearly not logs (fixture metadata, WAL segments, binaries) when walking directories. */
 function isLogCandidate(name: string): boolean {
   if (/^(README|expected|commands)\b/i.test(name) || name.startsWith('.')) return false;
   return !/\.(md|ya?ml|png|jpe?g|wal|snap|db|tar|zip|sh|ts|js|py)$/i.test(name);

@@ -14,7 +14,8 @@ export interface LineShape {
 
 // eslint-disable-next-line no-control-regex -- ANSI colour codes start with ESC
 export const ANSI = /\x1b\[[0-9;]*[A-Za-z]/g;
-const COMPOSE_PREFIX = /^([A-Za-z0-9][\w.-]*)\s+\|\s/;
+// `docker compose logs` (`etcd-1  | `) and `kubectl logs --prefix` (`[pod/etcd-0/etcd] `).
+const COMPOSE_PREFIX = /^(?:([A-Za-z0-9][\w.-]*)\s+\|\s|\[pod\/([^/\]]+)\/[^\]]*\] )/;
 const SYSLOG_PREFIX = /^([A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d(?:\.\d+)?|\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)?) ([\w.-]+) ([\w.@/-]+)(?:\[\d+\])?: /;
 const LEVEL_NAME = /^(TRACE|TRCE|DEBUG|DEBG|INFO|WARN|WARNING|ERROR|ERRO|CRIT|FATAL)$/;
 const MONTHS: Record<string, number> = { Jan: 0, Feb: 1, Mar: 2, Apr: 3, May: 4, Jun: 5, Jul: 6, Aug: 7, Sep: 8, Oct: 9, Nov: 10, Dec: 11 };
@@ -35,8 +36,56 @@ function fractionMs(fraction: string | undefined): number {
   return fraction === undefined ? 0 : Number(`0.${fraction}`) * 1000;
 }
 
+const digit = (text: string, at: number): number => text.charCodeAt(at) - 48;
+const isDigit = (text: string, at: number): boolean => {
+  const c = text.charCodeAt(at);
+  return c >= 48 && c <= 57;
+};
+let minuteKey = '';
+let minuteBase = 0;
+
+/**
+ * The common case without regexes: `YYYY-MM-DD[T ]HH:MM:SS[.fff...][Z|+hh:mm|+hhmm]` at the start.
+ * Lines of one file share their minute, so its epoch is computed once per minute.
+ */
+function fastIso(text: string): { time: number; length: number } | undefined {
+  if (text.length < 19 || text.charCodeAt(4) !== 45 || text.charCodeAt(7) !== 45 || text.charCodeAt(13) !== 58 || text.charCodeAt(16) !== 58) return undefined;
+  const sep = text.charCodeAt(10);
+  if (sep !== 84 && sep !== 32) return undefined;
+  for (const at of [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18]) if (!isDigit(text, at)) return undefined;
+  const key = text.slice(0, 16);
+  if (key !== minuteKey) {
+    minuteKey = key;
+    minuteBase = Date.UTC(+text.slice(0, 4), +text.slice(5, 7) - 1, +text.slice(8, 10), +text.slice(11, 13), +text.slice(14, 16));
+  }
+  let time = minuteBase + (digit(text, 17) * 10 + digit(text, 18)) * 1000;
+  let at = 19;
+  if (text.charCodeAt(at) === 46 || text.charCodeAt(at) === 44) {
+    at++;
+    let scale = 100;
+    while (isDigit(text, at)) {
+      time += digit(text, at) * scale;
+      scale /= 10;
+      at++;
+    }
+  }
+  const zone = text.charCodeAt(at);
+  if (zone === 90) at++;
+  else if ((zone === 43 || zone === 45) && isDigit(text, at + 1) && isDigit(text, at + 2)) {
+    const colon = text.charCodeAt(at + 3) === 58 ? 1 : 0;
+    if (isDigit(text, at + 3 + colon) && isDigit(text, at + 4 + colon)) {
+      const minutes = (digit(text, at + 1) * 10 + digit(text, at + 2)) * 60 + digit(text, at + 3 + colon) * 10 + digit(text, at + 4 + colon);
+      time -= (zone === 45 ? -1 : 1) * minutes * 60_000;
+      at += 5 + colon;
+    }
+  }
+  return { time, length: at };
+}
+
 /** Parses a timestamp at the start of `text`; returns the time and how many characters it used. */
 export function parseLeadingTime(text: string): { time: number; length: number } | undefined {
+  const fast = fastIso(text);
+  if (fast) return fast;
   const first = text.charCodeAt(0);
   if (first === 91 /* [ */ || (first >= 48 && first <= 57) || first === 114 /* raft2024/... */) {
     let m = ISO.exec(text);
@@ -80,7 +129,7 @@ export function shapeLine(raw: string): LineShape {
   let time: number | undefined;
   const compose = COMPOSE_PREFIX.exec(line);
   if (compose) {
-    source = compose[1];
+    source = compose[1] ?? compose[2];
     line = line.slice(compose[0].length);
   }
   const syslog = SYSLOG_PREFIX.exec(line);

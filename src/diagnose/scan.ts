@@ -6,11 +6,25 @@ import type { Analyzer } from './analyzer.js';
 import { detectDialect, interpretLine, type DialectState } from './dialect.js';
 import type { EventProps, LineContext } from './interpret/context.js';
 import { shapeLine, type LineShape } from './lineshape.js';
-import type { Dialect, EventKind, FileReport, RaftEvent } from './model.js';
+import type { Dialect, EventKind, Evidence, FileReport, RaftEvent } from './model.js';
 
-// Every phrase an interpreter reacts to contains one of these. Keep it short: it runs over every byte.
-const PREFILTER =
-  /became|[Ee]lection|[Ll]eader|[Vv]ote|configuration|peers|newRaft|dropp|quorum|reachable|recovered|connect|failed to|unhealthy|fsync|sync duration|heartbeat|tick missed|promot|mismatch|out of range|removed|starting|signal|shutting down|stopping|Sending from|not part of|membership|etcd Version|election|took too long|Node at|inactive|entering|stepped down|stepping down|voter|cluster ID|local-member-id|region_id|raft_id/g;
+// Every phrase an interpreter reacts to contains one of these. They run over every byte, so they are
+// kept few: dialects whose Raft lines all say "raft" (etcd, hashicorp, TiKV) get a much narrower filter.
+const PREFILTER_ANY =
+  /became |[Ee]lect[ie]|dropp|quorum|promotable|onfiguration|newRaft|raft\.node|higher term|[Vv]ote|Sending from|failed to|out of range|tick missed|etcd Version|tarting (?:an etcd|member|local)|mismatch|unhealthy|health check|removed|f(?:data)?sync|sync duration|took too long|signal|shutting down|closing etcd|entering |heartbeat timeout|peers|cluster leader|node starting|membership|waiting to be added|leader changed|no leader|stepped down|stepping down|unreachable|recovered|stopping/g;
+const PREFILTER_ETCD = /[Rr]aft|etcd Version|tarting (?:an etcd|member)|election = |heartbeat|removed|f(?:data)?sync|sync duration|took too long|signal|closing etcd|mismatch/g;
+const PREFILTER_HASHICORP = /[Rr]aft|cluster leader|[Ss]ignal|shutting down/g;
+const PREFILTER_TIKV = /[Rr]aft|signal|shutting down/g;
+
+/** PREFILTER_ANY as a plain test, for the lines a narrow filter let through. */
+const RELEVANT = new RegExp(PREFILTER_ANY.source);
+
+function prefilterFor(dialect: Dialect): RegExp {
+  if (dialect === 'etcd-zap' || dialect === 'etcd-capnslog') return PREFILTER_ETCD;
+  if (dialect.startsWith('hashicorp')) return PREFILTER_HASHICORP;
+  if (dialect === 'tikv') return PREFILTER_TIKV;
+  return PREFILTER_ANY;
+}
 
 const SAMPLE_LINES = 40;
 const PENDING_CAP = 20_000;
@@ -26,6 +40,52 @@ interface Stream {
   lastTime?: number;
   nodesSeen: Set<string>;
   dialectState: DialectState;
+  context: StreamContext;
+}
+
+interface StreamHooks {
+  emit(event: RaftEvent): void;
+  identify(node: string): void;
+  setGroup(group: string): void;
+  group(): string | undefined;
+}
+
+/** The LineContext of one stream, reused line after line so the hot path allocates only events. */
+class StreamContext implements LineContext {
+  shape: LineShape = { message: '' };
+  raw = '';
+  private lineNo = 0;
+  private evidence: Evidence | undefined;
+
+  constructor(
+    private readonly file: string,
+    private readonly hooks: StreamHooks,
+  ) {}
+
+  begin(shape: LineShape, raw: string, lineNo: number): void {
+    this.shape = shape;
+    this.raw = raw;
+    this.lineNo = lineNo;
+    this.evidence = undefined;
+  }
+
+  emit(kind: EventKind, props?: EventProps): void {
+    this.evidence ??= { file: this.file, line: this.lineNo, text: this.raw.length > EVIDENCE_TEXT_MAX ? `${this.raw.slice(0, EVIDENCE_TEXT_MAX)}...` : this.raw.trimEnd() };
+    const event: RaftEvent = props === undefined ? { kind, group: '', evidence: this.evidence } : Object.assign({ kind, group: '', evidence: this.evidence }, props);
+    event.kind = kind;
+    event.evidence = this.evidence;
+    if (props?.group === undefined) event.group = this.hooks.group() ?? 'default';
+    if (event.time === undefined && this.shape.time !== undefined) event.time = this.shape.time;
+    this.hooks.emit(event);
+  }
+
+  identify(node: string): void {
+    this.hooks.identify(node);
+  }
+
+  setGroup(group: string): void {
+    this.hooks.setGroup(group);
+  }
 }
 
 /** Derives a node name from a log file name: etcd-1.log.2.gz -> etcd-1. */
@@ -47,6 +107,7 @@ export class SourceScanner {
   private lineNo = 0;
   private sample: string[] | undefined = [];
   private lastTime?: number;
+  private prefilterIsNarrow = false;
 
   constructor(
     private readonly displayPath: string,
@@ -56,17 +117,16 @@ export class SourceScanner {
   async scan(input: Readable): Promise<FileReport> {
     let carry: Buffer | undefined;
     for await (const chunk of input as AsyncIterable<Buffer>) {
-      let buffer = carry ? Buffer.concat([carry, chunk]) : chunk;
+      const buffer = carry ? Buffer.concat([carry, chunk]) : chunk;
       const cut = buffer.lastIndexOf(10);
       if (cut < 0) {
         carry = buffer;
         continue;
       }
       carry = cut + 1 < buffer.length ? buffer.subarray(cut + 1) : undefined;
-      buffer = buffer.subarray(0, cut + 1);
-      this.scanText(buffer.toString('utf8'));
+      this.scanChunk(buffer.subarray(0, cut + 1));
     }
-    if (carry && carry.length > 0) this.scanText(`${carry.toString('utf8')}\n`);
+    if (carry && carry.length > 0) this.scanChunk(Buffer.concat([carry, Buffer.from('\n')]));
     if (this.sample) this.decideDialect();
     return this.finish();
   }
@@ -76,32 +136,39 @@ export class SourceScanner {
     this.sample = undefined;
   }
 
-  private scanText(text: string): void {
+  /**
+   * Scans one chunk of whole lines. latin1 decoding is a plain copy and keeps string offsets equal to
+   * byte offsets, so only the lines the prefilter picks are decoded again, properly, as UTF-8.
+   */
+  private scanChunk(buffer: Buffer): void {
+    const text = buffer.toString('latin1');
     let from = 0;
     if (this.sample) {
       // The first lines decide the dialect before any of them is interpreted.
       let at = 0;
       while (this.sample.length < SAMPLE_LINES && at < text.length) {
         const end = text.indexOf('\n', at);
-        this.sample.push(text.slice(at, end));
+        this.sample.push(buffer.toString('utf8', at, end));
         at = end + 1;
       }
       if (this.sample.length >= SAMPLE_LINES || at >= text.length) this.decideDialect();
     }
-    PREFILTER.lastIndex = 0;
+    const prefilter = prefilterFor(this.dialect);
+    this.prefilterIsNarrow = prefilter !== PREFILTER_ANY;
+    prefilter.lastIndex = 0;
     let match: RegExpExecArray | null;
-    while ((match = PREFILTER.exec(text)) !== null) {
+    while ((match = prefilter.exec(text)) !== null) {
       const start = text.lastIndexOf('\n', match.index) + 1;
       const end = text.indexOf('\n', match.index);
       this.lineNo += countNewlines(text, from, start);
       from = start;
-      this.handleLine(text.slice(start, end), this.lineNo + 1);
-      PREFILTER.lastIndex = end + 1;
+      this.handleLine(buffer.toString('utf8', start, end), this.lineNo + 1);
+      prefilter.lastIndex = end + 1;
     }
     this.lineNo += countNewlines(text, from, text.length);
     // The last line of each chunk tells how far in time the log goes, matched or not.
     const lastStart = text.lastIndexOf('\n', text.length - 2) + 1;
-    const last = shapeLine(text.slice(lastStart, text.length - 1));
+    const last = shapeLine(buffer.toString('utf8', lastStart, text.length - 1));
     if (last.time !== undefined) this.touch(this.stream(last.source), last.time);
   }
 
@@ -109,7 +176,19 @@ export class SourceScanner {
     const key = source ?? '';
     let stream = this.streams.get(key);
     if (!stream) {
-      stream = { fallback: source ?? nodeNameFromPath(this.displayPath), pending: [], nodesSeen: new Set(), dialectState: { hashicorp: {} } };
+      const created: Stream = {
+        fallback: source ?? nodeNameFromPath(this.displayPath),
+        pending: [],
+        nodesSeen: new Set(),
+        dialectState: { hashicorp: {} },
+        context: new StreamContext(this.displayPath, {
+          emit: (event) => this.route(created, event),
+          identify: (node) => this.identify(created, node),
+          setGroup: (group) => this.setGroup(created, group),
+          group: () => created.group,
+        }),
+      };
+      stream = created;
       this.streams.set(key, stream);
     }
     return stream;
@@ -121,37 +200,39 @@ export class SourceScanner {
   }
 
   private handleLine(raw: string, lineNo: number): void {
+    // Lines the narrow dialect filters let through (any line mentioning raft) must still name something
+    // an interpreter knows; this costs far less than shaping them.
+    if (this.prefilterIsNarrow && !RELEVANT.test(raw)) return;
     const shape: LineShape = shapeLine(raw);
     const stream = this.stream(shape.source);
     if (shape.time !== undefined) this.touch(stream, shape.time);
-    const evidence = { file: this.displayPath, line: lineNo, text: raw.length > EVIDENCE_TEXT_MAX ? `${raw.slice(0, EVIDENCE_TEXT_MAX)}...` : raw.trimEnd() };
-    const ctx: LineContext = {
-      shape,
-      emit: (kind: EventKind, props: EventProps = {}) => {
-        const event: RaftEvent = { ...props, kind, group: props.group ?? stream.group ?? 'default', evidence };
-        if (shape.time !== undefined && event.time === undefined) event.time = shape.time;
-        // A one-node file names its node on the Raft lines (raft_id): node-less lines belong to it too.
-        if (event.node !== undefined && stream.identity === undefined && this.adoptsLineIdentity()) ctx.identify(event.node);
-        if (this.ready(stream)) {
-          event.node ??= stream.identity;
-          this.dispatch(stream, event);
-        } else if (event.node === undefined || this.waitsForGroup()) {
-          stream.pending.push(event);
-          if (stream.pending.length > PENDING_CAP) this.flush(stream, stream.identity ?? stream.fallback);
-        } else this.dispatch(stream, event);
-      },
-      identify: (node: string) => {
-        if (stream.identity !== undefined) return;
-        stream.identity = node;
-        if (this.ready(stream)) this.flush(stream, node);
-      },
-      setGroup: (group: string) => {
-        if (stream.group !== undefined) return;
-        stream.group = group;
-        if (this.ready(stream)) this.flush(stream, stream.identity!);
-      },
-    };
-    interpretLine(this.dialect, ctx, stream.dialectState);
+    stream.context.begin(shape, raw, lineNo);
+    interpretLine(this.dialect, stream.context, stream.dialectState);
+  }
+
+  /** Routes one event of a stream: on to the analyzer, or held until the stream's node is known. */
+  private route(stream: Stream, event: RaftEvent): void {
+    // A one-node file names its node on the Raft lines (raft_id): node-less lines belong to it too.
+    if (event.node !== undefined && stream.identity === undefined && this.adoptsLineIdentity()) this.identify(stream, event.node);
+    if (this.ready(stream)) {
+      event.node ??= stream.identity;
+      this.dispatch(stream, event);
+    } else if (event.node === undefined || this.waitsForGroup()) {
+      stream.pending.push(event);
+      if (stream.pending.length > PENDING_CAP) this.flush(stream, stream.identity ?? stream.fallback);
+    } else this.dispatch(stream, event);
+  }
+
+  private identify(stream: Stream, node: string): void {
+    if (stream.identity !== undefined) return;
+    stream.identity = node;
+    if (this.ready(stream)) this.flush(stream, node);
+  }
+
+  private setGroup(stream: Stream, group: string): void {
+    if (stream.group !== undefined) return;
+    stream.group = group;
+    if (this.ready(stream)) this.flush(stream, stream.identity!);
   }
 
   /** etcd names its cluster early; events wait for it so one member is not split across two groups. */

@@ -108,3 +108,26 @@ describe('chronik diagnose (CLI)', () => {
     expect(JSON.parse(stdout).findings).toEqual([]);
   });
 });
+
+describe('chronik diagnose documentation', () => {
+  it('has a runbook for every code, listed in the runbook index', async () => {
+    const { CODES } = await import('../../src/diagnose/codes.js');
+    const { readFileSync } = await import('node:fs');
+    const docs = join(import.meta.dirname, '../../docs/runbooks');
+    const index = readFileSync(join(docs, 'README.md'), 'utf8');
+    for (const code of Object.keys(CODES)) {
+      const page = readFileSync(join(docs, `${code}.md`), 'utf8');
+      for (const section of ['## What it means', '## How to confirm', '## What to do', '## What not to do']) expect(page, `${code}: ${section}`).toContain(section);
+      expect(index).toContain(`[${code}.md](${code}.md)`);
+      expect(CODES[code as keyof typeof CODES].remediation).toContain(`docs/runbooks/${code}.md`);
+    }
+  });
+
+  it('--help shows usage and examples', () => {
+    const { status, stdout } = chronik(['diagnose', '--help']);
+    expect(status).toBe(0);
+    expect(stdout).toContain('--min-severity');
+    expect(stdout).toContain('EXAMPLES');
+    expect(stdout).toMatch(/diagnose .*--since 2h/);
+  });
+});

@@ -7,7 +7,8 @@ export function interpretChronik(ctx: LineContext): boolean {
   const { json } = ctx.shape;
   // Text lines: the message is the phrase before the first key=value.
   const text = ctx.shape.message;
-  const phrase = json !== undefined ? String(json.msg ?? '') : text.replace(/\s+[\w.]+=.*$/, '').trim();
+  const equals = text.indexOf('=');
+  const phrase = json !== undefined ? String(json.msg ?? '') : (equals < 0 ? text : text.slice(0, text.lastIndexOf(' ', equals))).trim();
   const get = (key: string): string | undefined => field(text, json, key);
   const node = get('node');
   const term = numberField(text, json, 'term');

@@ -7,6 +7,8 @@ export type EventProps = Partial<Omit<RaftEvent, 'kind' | 'evidence'>>;
 
 export interface LineContext {
   shape: LineShape;
+  /** The line as read, for interpreters that must look at its wrapper too. */
+  readonly raw: string;
   /** Reports an event; without `node` it is attributed to the stream's node once that is known. */
   emit(kind: EventKind, props?: EventProps): void;
   /** The stream's own node identity, learned from a line that names it. */

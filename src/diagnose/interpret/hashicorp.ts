@@ -72,9 +72,12 @@ export function interpretHashicorp(ctx: LineContext, state: HashicorpState): voi
     return;
   }
   if ((m = /failed to make requestVote RPC|failed to appendEntries to|failed to heartbeat to/i.exec(message))) {
-    const target = fieldOf('target') ?? fieldOf('peer') ?? message;
-    const addr = VOTER_TARGET.exec(target)?.[2] ?? (/^[\w.-]+:\d+$/.test(target) ? target : undefined);
-    ctx.emit('peer-unreachable', { peer: addr, reason: m[0].toLowerCase() });
+    ctx.emit('peer-unreachable', { peer: peerAddress(message, json), reason: m[0].toLowerCase() });
+    return;
+  }
+  if (/^pipelining replication/i.test(message)) {
+    // Replication to the peer works again: the end of its unreachable spell.
+    ctx.emit('peer-recovered', { peer: peerAddress(message, json) });
     return;
   }
   if (/rejecting (?:pre-)?vote request since node is not (?:in configuration|a voter)/i.test(message)) {
@@ -97,4 +100,14 @@ function serverVoters(message: string, json: Record<string, unknown> | undefined
       .map((s: { Address?: unknown; ID?: unknown }) => String(s.Address ?? s.ID));
   }
   return hashicorpServers(typeof servers === 'string' ? servers : message)?.voters;
+}
+
+/** The peer of a replication or vote line: `{Voter id addr}` text, a JSON server object, or a bare address. */
+function peerAddress(message: string, json: Record<string, unknown> | undefined): string | undefined {
+  for (const key of ['target', 'peer']) {
+    const value = json?.[key];
+    if (value !== null && typeof value === 'object' && 'Address' in value) return String((value as { Address: unknown }).Address);
+  }
+  const text = field(message, json, 'target') ?? field(message, json, 'peer') ?? message;
+  return VOTER_TARGET.exec(text)?.[2] ?? (/^[\w.-]+:\d+$/.test(text) ? text : VOTER_TARGET.exec(message)?.[2]);
 }

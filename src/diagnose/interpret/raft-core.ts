@@ -94,7 +94,9 @@ export function interpretRaftCore(ctx: LineContext, hexIds: boolean): boolean {
     } else {
       const lastIndex = numberField(message, json, 'last index') ?? numberField(message, json, 'last_index');
       ctx.emit('node-start', { ...props, term: termKv(), lastIndex });
-      const voters = raftRsVoters(message);
+      // raft-rs <= 0.5 printed `newRaft [peers: [11, 12, 13], term: 7, ...]`.
+      const historic = /newRaft \[peers: \[([^\]]*)\]/.exec(message);
+      const voters = raftRsVoters(message) ?? historic?.[1]!.split(',').map((t) => t.trim()).filter((t) => t !== '');
       if (voters !== undefined) ctx.emit('peers-given', { ...props, voters });
       const term = termKv();
       if (term !== undefined) ctx.emit('term-seen', { ...props, term });
