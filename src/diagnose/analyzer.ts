@@ -72,6 +72,7 @@ export class NodeState {
   restarts = 0;
   electionsStarted = 0;
   pendingElection = false;
+  preVotePhase = false;
   readonly leaderTerms: number[] = [];
   readonly leadersSeen = new Set<string>();
   leaderKnown = false;
@@ -270,15 +271,20 @@ export class Analyzer {
         node.pendingElection = false;
         return;
       case 'election-started':
-        this.attempt(node, event);
+        // The vote phase that follows a successful pre-vote is the same attempt.
+        if (event.reason === 'vote-phase' && node.preVotePhase) node.preVotePhase = false;
+        else {
+          this.attempt(node, event);
+          node.preVotePhase = event.reason === 'pre-vote';
+        }
         node.pendingElection = true;
         return;
       case 'became-pre-candidate':
-        if (!node.pendingElection) this.attempt(node, event);
+        if (!node.pendingElection && event.reason !== 'role-only') this.attempt(node, event);
         node.pendingElection = true;
         return;
       case 'became-candidate':
-        if (!node.pendingElection) this.attempt(node, event);
+        if (!node.pendingElection && event.reason !== 'role-only') this.attempt(node, event);
         node.pendingElection = false;
         if (node.campaign && event.term !== undefined) node.campaign.lastTerm = event.term;
         return;

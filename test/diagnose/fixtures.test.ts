@@ -38,6 +38,8 @@ const DIALECT_OF_PREFIX: [string, Dialect][] = [
   ['etcd-zap-', 'etcd-zap'],
   ['etcd-capnslog-', 'etcd-capnslog'],
   ['chronik-text-', 'chronik-text'],
+  ['chronik-real-text-', 'chronik-text'],
+  ['chronik-real-json-', 'chronik-json'],
   ['chronik-json-', 'chronik-json'],
   ['tikv-', 'tikv'],
   ['tikv2-', 'tikv'],

@@ -51,17 +51,19 @@ export function interpretChronik(ctx: LineContext, lastVoters: Map<string, strin
       if (leader !== undefined && leader !== '0') ctx.emit('leader-known', { ...base, peer: leader });
       return true;
     }
+    // chronik logs `starting election` for each phase (pre-vote, then vote): those lines count the
+    // attempts, the role lines around them do not.
     case 'became pre-candidate':
-      ctx.emit('became-pre-candidate', base);
+      ctx.emit('became-pre-candidate', { ...base, reason: 'role-only' });
       return true;
     case 'became candidate':
-      ctx.emit('became-candidate', base);
+      ctx.emit('became-candidate', { ...base, reason: 'role-only' });
       return true;
     case 'became leader':
       ctx.emit('became-leader', base);
       return true;
     case 'starting election':
-      ctx.emit('election-started', { ...base, reason: get('pre_vote') === 'true' ? 'pre-vote' : 'vote' });
+      ctx.emit('election-started', { ...base, reason: get('pre_vote') === 'true' ? 'pre-vote' : 'vote-phase' });
       return true;
     case 'cast vote':
       ctx.emit('vote-cast', { ...base, peer: get('candidate') });
