@@ -38,8 +38,20 @@ function fieldText(line: string, key: string): string | undefined {
   return line.slice(at, end);
 }
 
-/** PREFILTER_ANY as a plain test, for the lines a narrow filter let through. */
-const RELEVANT = new RegExp(PREFILTER_ANY.source);
+/**
+ * Second looks for lines a narrow (raft-anchored) filter let through: what the dialect's interpreters
+ * actually react to. Plain tests over one line, far cheaper than shaping it.
+ */
+const RELEVANT_ETCD = new RegExp(PREFILTER_ANY.source);
+const RELEVANT_HASHICORP = /entering |[Ee]lection|known peers|onfiguration|quorum|failed to|[Vv]ote|cluster leader|[Ss]ignal|shutting down|pipelining|Caught/;
+const RELEVANT_RAFT_RS = /became |higher term|[Ee]lection|dropp|onfiguration|newRaft|peers|quorum|[Vv]ote|Sending from|unreachable|promot|out of range|signal|shutting down/;
+
+function relevantFor(dialect: Dialect): RegExp | undefined {
+  if (dialect === 'etcd-zap' || dialect === 'etcd-capnslog') return RELEVANT_ETCD;
+  if (dialect.startsWith('hashicorp')) return RELEVANT_HASHICORP;
+  if (dialect === 'tikv') return RELEVANT_RAFT_RS;
+  return undefined;
+}
 
 function prefilterFor(dialect: Dialect): RegExp {
   if (dialect === 'etcd-zap' || dialect === 'etcd-capnslog') return PREFILTER_ETCD;
@@ -131,7 +143,7 @@ export class SourceScanner {
   private lineNo = 0;
   private sample: string[] | undefined = [];
   private lastTime?: number;
-  private prefilterIsNarrow = false;
+  private relevant: RegExp | undefined;
   private chronik = false;
   /** node + voters of the last `membership applied` line per node: the same configuration again changes nothing. */
   private readonly chronikMembership = new Map<string, string>();
@@ -194,7 +206,7 @@ export class SourceScanner {
       if (this.sample.length >= SAMPLE_LINES || at >= text.length) this.decideDialect();
     }
     const prefilter = prefilterFor(this.dialect);
-    this.prefilterIsNarrow = prefilter !== PREFILTER_ANY && prefilter !== PREFILTER_CHRONIK;
+    this.relevant = relevantFor(this.dialect);
     this.chronik = this.dialect === 'chronik-text' || this.dialect === 'chronik-json';
     prefilter.lastIndex = 0;
     // test() rather than exec(): no match array per hit; lastIndex - 1 is inside the matched line.
@@ -250,7 +262,7 @@ export class SourceScanner {
    * configuration logged again unchanged says nothing new.
    */
   private wanted(line: string): boolean {
-    if (this.prefilterIsNarrow && !RELEVANT.test(line)) return false;
+    if (this.relevant !== undefined && !this.relevant.test(line)) return false;
     return !(this.chronik && this.repeatedMembership(line));
   }
 
