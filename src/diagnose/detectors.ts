@@ -304,7 +304,9 @@ function detectNode(node: NodeState, nodes: NodeState[], group: GroupState, et: 
 
   // MESSAGES_NOT_SENT: the node produced messages for peers, nobody logged receiving any of them,
   // nothing came back, and no transport error explains it.
-  if (node.produced.count >= 3 && node.received === 0 && node.unreachableRuns.length === 0 && !group.delivered.has(node.id)) {
+  // A healthy follower with debug logging also produces messages nobody logs receiving (appends are not
+  // logged), so this needs a node that kept campaigning and never found a leader.
+  if (node.produced.count >= 3 && node.received === 0 && node.unreachableRuns.length === 0 && !group.delivered.has(node.id) && neverLeader && node.electionsStarted >= 2) {
     drafts.push({
       code: 'MESSAGES_NOT_SENT',
       nodes: [node],

@@ -14,7 +14,7 @@ import type { Dialect, EventKind, Evidence, FileReport, RaftEvent } from './mode
 const PREFILTER_ANY =
   /became |[Ee]lect[ie]|dropp|quorum|promotable|onfiguration|newRaft|raft\.node|higher term|[Vv]ote|Sending from|failed to|out of range|tick missed|etcd Version|tarting (?:an etcd|member|local)|mismatch|unhealthy|health check|removed|f(?:data)?sync|sync duration|took too long|signal|shutting down|closing etcd|entering |heartbeat timeout|peers|cluster leader|node starting|membership|waiting to be added|leader changed|no leader|stepped down|stepping down|unreachable|recovered|stopping/g;
 const PREFILTER_ETCD = /[Rr]aft|etcd Version|tarting (?:an etcd|member)|election = |heartbeat|removed|f(?:data)?sync|sync duration|took too long|signal|closing etcd|mismatch/g;
-const PREFILTER_HASHICORP = /[Rr]aft|cluster leader|[Ss]ignal|shutting down/g;
+const PREFILTER_HASHICORP = /[Rr]aft|cluster leader|[Ss]ignal|shutting down|leader elected|expected number of peers/g;
 const PREFILTER_TIKV = /[Rr]aft|signal|shutting down/g;
 // raft-rs records (bridged into tracing or slog) and the application lines around them.
 const PREFILTER_RAFT_RS = /[Rr]aft|became |higher term|[Ee]lection|dropp|onfiguration|peers|quorum|[Vv]ote|Sending from|signal|shutting down|unreachable|promot|out of range|fsync|leader/g;
@@ -43,7 +43,7 @@ function fieldText(line: string, key: string): string | undefined {
  * actually react to. Plain tests over one line, far cheaper than shaping it.
  */
 const RELEVANT_ETCD = new RegExp(PREFILTER_ANY.source);
-const RELEVANT_HASHICORP = /entering |[Ee]lection|known peers|onfiguration|quorum|failed to|[Vv]ote|cluster leader|[Ss]ignal|shutting down|pipelining|Caught/;
+const RELEVANT_HASHICORP = /leader elected|expected number of peers|entering |[Ee]lection|known peers|onfiguration|quorum|failed to|[Vv]ote|cluster leader|[Ss]ignal|shutting down|pipelining|Caught/;
 const RELEVANT_RAFT_RS = /became |higher term|[Ee]lection|dropp|onfiguration|newRaft|peers|quorum|[Vv]ote|Sending from|unreachable|promot|out of range|signal|shutting down/;
 
 function relevantFor(dialect: Dialect): RegExp | undefined {

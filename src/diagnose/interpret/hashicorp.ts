@@ -88,6 +88,17 @@ export function interpretHashicorp(ctx: LineContext, state: HashicorpState): voi
     ctx.emit('vote-rejected', { peer: fieldOf('from') ?? fieldOf('candidate') });
     return;
   }
+  if ((m = /^New leader elected(?:: (\S+))?/.exec(message))) {
+    // Consul and Nomad servers name the leader they follow (followers log nothing else about it).
+    const leader = fieldOf('payload') ?? m[1]?.replace(/^payload=/, '');
+    if (leader !== undefined && leader !== '') ctx.emit('leader-known', { peer: leader });
+    return;
+  }
+  if ((m = /expected number of peers, attempting bootstrap:? (?:peers=)?"?([^"\s]+)/i.exec(message))) {
+    // bootstrap_expect reached: these servers become the first voters.
+    ctx.emit('config', { voters: m[1]!.split(',').filter((p) => p !== ''), reason: 'bootstrap' });
+    return;
+  }
   if (/No cluster leader/.test(message)) ctx.emit('dropped-proposal', { reason: 'no-leader' });
 }
 
