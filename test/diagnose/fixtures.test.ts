@@ -31,6 +31,8 @@ const ALSO_EXPECTED: Record<string, string[]> = {
   'consul-no-known-peers': ['NOT_PROMOTABLE'],
   'chronik-text-join-never-added': ['NOT_PROMOTABLE'],
   'slog-voter-mismatch': ['NODE_ISOLATED'],
+  'etcd-capnslog-leader-stalls': ['HEARTBEAT_LATE'],
+  'etcd-zap-leader-stalls': ['HEARTBEAT_LATE'],
 };
 
 // The dialect each scenario prefix must be detected as.
