@@ -294,7 +294,7 @@ export class SourceScanner {
       this.dispatch(stream, event);
     } else if (event.node === undefined || this.waitsForGroup()) {
       stream.pending.push(event);
-      if (stream.pending.length > PENDING_CAP) this.flush(stream, stream.identity ?? stream.fallback);
+      if (stream.pending.length > PENDING_CAP) this.flush(stream, stream.identity ?? this.guessIdentity(stream));
     } else this.dispatch(stream, event);
   }
 
@@ -324,6 +324,15 @@ export class SourceScanner {
     return stream.group !== undefined || !this.waitsForGroup() || stream.forced === true;
   }
 
+  /**
+   * A stream that never named itself (a log cut after start-up): if its Raft lines all name one node,
+   * that is the node; otherwise the file (or docker/syslog source) name.
+   */
+  private guessIdentity(stream: Stream): string {
+    const named = new Set(stream.pending.map((e) => e.node).filter((n): n is string => n !== undefined));
+    return named.size === 1 ? [...named][0]! : stream.fallback;
+  }
+
   /** Sends the events held back until the stream's node (and group) were known. */
   private flush(stream: Stream, identity: string): void {
     stream.identity ??= identity;
@@ -345,7 +354,7 @@ export class SourceScanner {
   private finish(): FileReport {
     const identities = new Set<string>();
     for (const stream of this.streams.values()) {
-      this.flush(stream, stream.identity ?? stream.fallback);
+      this.flush(stream, stream.identity ?? this.guessIdentity(stream));
       for (const key of stream.nodesSeen) {
         const [group, node] = key.split('\u0000') as [string, string];
         this.analyzer.endOfStream(node, group, stream.lastTime);

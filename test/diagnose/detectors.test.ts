@@ -200,3 +200,18 @@ describe('--since / --until', () => {
     expect(() => parseTime('soon', '--since', now)).toThrow(/invalid --since/);
   });
 });
+
+describe('logs cut after start-up', () => {
+  it('an etcd log without its start lines is attributed to the member its raft lines name', async () => {
+    const id = '8e9e05c52164694d';
+    const report = await run({
+      'etcd-a.log': [
+        zap(1, `${id} became leader at term 5`, id, 'etcdserver/zap_raft.go:77').replace(/,"local-member-id":"[0-9a-f]+"/, ''),
+        `{"level":"warn","ts":"2026-11-26T05:00:10.000Z","caller":"wal/wal.go:805","msg":"slow fdatasync","took":"1.5s","expected-duration":"1s"}`,
+      ],
+    });
+    expect(report.files[0]!.node).toBe(id);
+    expect(report.nodes.map((n) => n.id)).toEqual([id]);
+    expect(report.findings.map((f) => [f.code, f.nodes])).toEqual([['SLOW_DISK', [id]]]);
+  });
+});
