@@ -18,7 +18,8 @@ export function interpretHashicorp(ctx: LineContext, state: HashicorpState): voi
   // hclog text puts the logger name first ("agent.server.raft: "); legacy lines use "raft: ".
   const message = ctx.shape.message.replace(/^(?:\S+\.go:\d+: )?(?:[\w.-]+: )?/, '');
   const fieldOf = (key: string): string | undefined => field(message, json, key);
-  const nodeAt = NODE_AT.exec(message);
+  // Text lines carry `follower="Node at ADDR [Follower]"` inline; JSON lines in the follower/node/leader keys.
+  const nodeAt = NODE_AT.exec(message) ?? NODE_AT.exec(String(json?.follower ?? json?.node ?? json?.leader ?? ''));
   if (nodeAt) ctx.identify(nodeAt[1]!);
   const lower = message.toLowerCase();
   let m: RegExpExecArray | null;
