@@ -75,9 +75,6 @@ export class NodeState {
   preVotePhase = false;
   readonly leaderTerms: number[] = [];
   readonly leadersSeen = new Set<string>();
-  leaderKnown = false;
-  /** Time of the last leader sighting, or -1 when one was seen without a time. */
-  lastLeaderSeen?: number;
   leaderSeenCount = 0;
   campaign?: Campaign;
   readonly campaigns: Campaign[] = [];
@@ -93,7 +90,6 @@ export class NodeState {
   leaderSinceEmpty = false;
   /** Leader waits, dropped proposals or refusals to campaign after the empty configuration. */
   distressSinceEmpty = 0;
-  configsSeen = 0;
   peersGiven?: { voters: string[]; evidence: Evidence; configAfter?: string[]; configEvidence?: Evidence };
   readonly leaderWait = new EvidenceSet();
   readonly dropped = new EvidenceSet();
@@ -232,7 +228,6 @@ export class Analyzer {
       if (open && open.end === undefined) open.end = event.time;
     }
     node.stopping = false;
-    node.leaderKnown = false;
     node.pendingElection = false;
     node.closeLeader(event.time);
     node.closeCampaign('restarted', event.time);
@@ -264,8 +259,7 @@ export class Analyzer {
         }
         return;
       case 'leader-lost':
-        node.leaderKnown = false;
-        node.closeLeader(t);
+            node.closeLeader(t);
         return;
       case 'became-follower':
         node.pendingElection = false;
@@ -289,7 +283,6 @@ export class Analyzer {
         if (node.campaign && event.term !== undefined) node.campaign.lastTerm = event.term;
         return;
       case 'config':
-        node.configsSeen++;
         if (event.voters === undefined) return;
         if (node.peersGiven && node.peersGiven.configAfter === undefined) {
           node.peersGiven.configAfter = event.voters;
@@ -328,8 +321,7 @@ export class Analyzer {
       case 'quorum-lost':
         if (!node.stopping) node.quorumLost.push({ time: t, evidence: event.evidence, reason: event.reason });
         if (node.quorumLost.length > LIST_CAP) node.quorumLost.splice(1, 1);
-        node.leaderKnown = false;
-        node.closeLeader(t);
+            node.closeLeader(t);
         return;
       case 'not-promotable':
         if (node.stopping) return;
@@ -375,10 +367,8 @@ export class Analyzer {
   }
 
   private sawLeader(node: NodeState, leader: string, time: number | undefined): void {
-    node.leaderKnown = true;
     node.leaderSinceEmpty = true;
     node.leaderSinceNotPromotable = true;
-    node.lastLeaderSeen = time ?? -1;
     node.leaderSeenCount++;
     if (node.leadersSeen.size < 100) node.leadersSeen.add(leader);
     node.closeCampaign('leader', time);
@@ -389,7 +379,6 @@ export class Analyzer {
     if (node.stopping) return;
     node.electionsStarted++;
     pushCapped(node.electionTimes, { time: event.time, term: event.term });
-    node.leaderKnown = false;
     node.closeLeader(event.time);
     if (!node.campaign) {
       node.campaign = { start: event.time, end: event.time, attempts: 0, evidence: new EvidenceSet(), outcome: 'open', firstTerm: event.term };

@@ -288,7 +288,7 @@ function detectNode(node: NodeState, nodes: NodeState[], group: GroupState, et: 
     drafts.push({
       code: 'CLUSTER_ID_MISMATCH',
       nodes: [node],
-      summary: `node ${displayName(node)} exchanged messages with a member of a different cluster (${node.clusterIdMismatch.count} rejection(s))`,
+      summary: `node ${displayName(node)}${node.clusterIds.size > 0 ? ` (cluster ${[...node.clusterIds].join(', ')})` : ''} exchanged messages with a member of a different cluster (${node.clusterIdMismatch.count} rejection(s))`,
       ...fromSet(node.clusterIdMismatch),
     });
   }
