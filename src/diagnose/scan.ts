@@ -63,6 +63,8 @@ function prefilterFor(dialect: Dialect): RegExp {
 }
 
 const SAMPLE_LINES = 40;
+/** Longer lines are counted but not read: no log line that matters is this long, and memory stays flat. */
+const MAX_LINE_BYTES = 1 << 20;
 const PENDING_CAP = 20_000;
 const EVIDENCE_TEXT_MAX = 400;
 
@@ -155,13 +157,25 @@ export class SourceScanner {
 
   async scan(input: Readable): Promise<FileReport> {
     let carry: Buffer | undefined;
+    let skippingLongLine = false;
     for await (const chunk of input as AsyncIterable<Buffer>) {
       let body = chunk;
-      if (carry) {
+      if (skippingLongLine) {
+        // The rest of an over-long line (a binary file, a runaway dump): dropped, not buffered.
+        const end = chunk.indexOf(10);
+        if (end < 0) continue;
+        skippingLongLine = false;
+        this.lineNo++;
+        body = chunk.subarray(end + 1);
+      } else if (carry) {
         // Only the line split across chunks is copied, not the whole chunk.
         const firstEnd = chunk.indexOf(10);
         if (firstEnd < 0) {
           carry = Buffer.concat([carry, chunk]);
+          if (carry.length > MAX_LINE_BYTES) {
+            carry = undefined;
+            skippingLongLine = true;
+          }
           continue;
         }
         this.scanChunk(Buffer.concat([carry, chunk.subarray(0, firstEnd + 1)]));
@@ -176,6 +190,7 @@ export class SourceScanner {
       if (cut + 1 < body.length) carry = Buffer.from(body.subarray(cut + 1));
       this.scanChunk(body.subarray(0, cut + 1));
     }
+    if (skippingLongLine) this.lineNo++;
     if (carry && carry.length > 0) this.scanChunk(Buffer.concat([carry, Buffer.from('\n')]));
     if (this.sample) this.decideDialect();
     return this.finish();

@@ -215,3 +215,15 @@ describe('logs cut after start-up', () => {
     expect(report.findings.map((f) => [f.code, f.nodes])).toEqual([['SLOW_DISK', [id]]]);
   });
 });
+
+describe('pathological input', () => {
+  it('skips an over-long line without buffering it and keeps counting lines', async () => {
+    const dir = join(root, 'long');
+    mkdirSync(dir);
+    const seed = '2026-11-20T10:00:31.000000Z  INFO chronik_server::raft: no leader at term 0; dropping proposal';
+    writeFileSync(join(dir, 'node.log'), Buffer.concat([Buffer.from(`${seed}\n`), Buffer.alloc(3 << 20, 0x41), Buffer.from(`\n${seed}\n`)]));
+    const report = await diagnose([dir]);
+    expect(report.files[0]!.lines).toBe(3);
+    expect(report.findings.find((f) => f.code === 'DROPPED_PROPOSALS')?.evidence.map((e) => e.line)).toEqual([1, 3]);
+  });
+});
