@@ -72,11 +72,9 @@ export class NodeState {
   restarts = 0;
   electionsStarted = 0;
   pendingElection = false;
+  preVotePhase = false;
   readonly leaderTerms: number[] = [];
   readonly leadersSeen = new Set<string>();
-  leaderKnown = false;
-  /** Time of the last leader sighting, or -1 when one was seen without a time. */
-  lastLeaderSeen?: number;
   leaderSeenCount = 0;
   campaign?: Campaign;
   readonly campaigns: Campaign[] = [];
@@ -92,7 +90,6 @@ export class NodeState {
   leaderSinceEmpty = false;
   /** Leader waits, dropped proposals or refusals to campaign after the empty configuration. */
   distressSinceEmpty = 0;
-  configsSeen = 0;
   peersGiven?: { voters: string[]; evidence: Evidence; configAfter?: string[]; configEvidence?: Evidence };
   readonly leaderWait = new EvidenceSet();
   readonly dropped = new EvidenceSet();
@@ -231,7 +228,6 @@ export class Analyzer {
       if (open && open.end === undefined) open.end = event.time;
     }
     node.stopping = false;
-    node.leaderKnown = false;
     node.pendingElection = false;
     node.closeLeader(event.time);
     node.closeCampaign('restarted', event.time);
@@ -263,27 +259,30 @@ export class Analyzer {
         }
         return;
       case 'leader-lost':
-        node.leaderKnown = false;
-        node.closeLeader(t);
+            node.closeLeader(t);
         return;
       case 'became-follower':
         node.pendingElection = false;
         return;
       case 'election-started':
-        this.attempt(node, event);
+        // The vote phase that follows a successful pre-vote is the same attempt.
+        if (event.reason === 'vote-phase' && node.preVotePhase) node.preVotePhase = false;
+        else {
+          this.attempt(node, event);
+          node.preVotePhase = event.reason === 'pre-vote';
+        }
         node.pendingElection = true;
         return;
       case 'became-pre-candidate':
-        if (!node.pendingElection) this.attempt(node, event);
+        if (!node.pendingElection && event.reason !== 'role-only') this.attempt(node, event);
         node.pendingElection = true;
         return;
       case 'became-candidate':
-        if (!node.pendingElection) this.attempt(node, event);
+        if (!node.pendingElection && event.reason !== 'role-only') this.attempt(node, event);
         node.pendingElection = false;
         if (node.campaign && event.term !== undefined) node.campaign.lastTerm = event.term;
         return;
       case 'config':
-        node.configsSeen++;
         if (event.voters === undefined) return;
         if (node.peersGiven && node.peersGiven.configAfter === undefined) {
           node.peersGiven.configAfter = event.voters;
@@ -322,8 +321,7 @@ export class Analyzer {
       case 'quorum-lost':
         if (!node.stopping) node.quorumLost.push({ time: t, evidence: event.evidence, reason: event.reason });
         if (node.quorumLost.length > LIST_CAP) node.quorumLost.splice(1, 1);
-        node.leaderKnown = false;
-        node.closeLeader(t);
+            node.closeLeader(t);
         return;
       case 'not-promotable':
         if (node.stopping) return;
@@ -369,10 +367,8 @@ export class Analyzer {
   }
 
   private sawLeader(node: NodeState, leader: string, time: number | undefined): void {
-    node.leaderKnown = true;
     node.leaderSinceEmpty = true;
     node.leaderSinceNotPromotable = true;
-    node.lastLeaderSeen = time ?? -1;
     node.leaderSeenCount++;
     if (node.leadersSeen.size < 100) node.leadersSeen.add(leader);
     node.closeCampaign('leader', time);
@@ -383,7 +379,6 @@ export class Analyzer {
     if (node.stopping) return;
     node.electionsStarted++;
     pushCapped(node.electionTimes, { time: event.time, term: event.term });
-    node.leaderKnown = false;
     node.closeLeader(event.time);
     if (!node.campaign) {
       node.campaign = { start: event.time, end: event.time, attempts: 0, evidence: new EvidenceSet(), outcome: 'open', firstTerm: event.term };

@@ -1,7 +1,8 @@
 // Inspects a stopped (or running) chronik node's data dir through the node runtime's offline reader:
 // its persisted membership joins the log-derived picture, and an unreadable dir is a finding of its own.
 import { join } from 'node:path';
-import { readDataDir, StorageCorruptError } from '../node/index.js';
+import { readDataDir } from '../node/datadir.js';
+import { StorageCorruptError } from '../node/errors.js';
 import type { Analyzer } from './analyzer.js';
 import { CODES } from './codes.js';
 import type { Evidence, FileReport, Finding } from './model.js';

@@ -288,7 +288,7 @@ function detectNode(node: NodeState, nodes: NodeState[], group: GroupState, et: 
     drafts.push({
       code: 'CLUSTER_ID_MISMATCH',
       nodes: [node],
-      summary: `node ${displayName(node)} exchanged messages with a member of a different cluster (${node.clusterIdMismatch.count} rejection(s))`,
+      summary: `node ${displayName(node)}${node.clusterIds.size > 0 ? ` (cluster ${[...node.clusterIds].join(', ')})` : ''} exchanged messages with a member of a different cluster (${node.clusterIdMismatch.count} rejection(s))`,
       ...fromSet(node.clusterIdMismatch),
     });
   }
@@ -304,7 +304,9 @@ function detectNode(node: NodeState, nodes: NodeState[], group: GroupState, et: 
 
   // MESSAGES_NOT_SENT: the node produced messages for peers, nobody logged receiving any of them,
   // nothing came back, and no transport error explains it.
-  if (node.produced.count >= 3 && node.received === 0 && node.unreachableRuns.length === 0 && !group.delivered.has(node.id)) {
+  // A healthy follower with debug logging also produces messages nobody logs receiving (appends are not
+  // logged), so this needs a node that kept campaigning and never found a leader.
+  if (node.produced.count >= 3 && node.received === 0 && node.unreachableRuns.length === 0 && !group.delivered.has(node.id) && neverLeader && node.electionsStarted >= 2) {
     drafts.push({
       code: 'MESSAGES_NOT_SENT',
       nodes: [node],
@@ -313,20 +315,23 @@ function detectNode(node: NodeState, nodes: NodeState[], group: GroupState, et: 
     });
   }
 
-  slowSignals(node, nodes, et, node.slowDisk, 'SLOW_DISK', drafts);
-  slowSignals(node, nodes, et, node.heartbeatLate, 'HEARTBEAT_LATE', drafts);
+  slowSignals(node, nodes, group, et, node.slowDisk, 'SLOW_DISK', drafts);
+  slowSignals(node, nodes, group, et, node.heartbeatLate, 'HEARTBEAT_LATE', drafts);
 }
 
 /**
- * Slow fsyncs or late heartbeats are warnings next to election churn (four or more election attempts in
- * the group within 10 election timeouts, at least 30 s, of the signal) and info otherwise.
+ * Slow fsyncs or late heartbeats are warnings next to election churn (six or more election attempts, or
+ * three or more leaders elected, in the group within 10 election timeouts, at least 30 s, of the signal)
+ * and info otherwise: a start-up election and one re-election are not churn.
  */
-function slowSignals(node: NodeState, nodes: NodeState[], et: number, signals: TimedEvidence[], code: 'SLOW_DISK' | 'HEARTBEAT_LATE', drafts: Draft[]): void {
+function slowSignals(node: NodeState, nodes: NodeState[], group: GroupState, et: number, signals: TimedEvidence[], code: 'SLOW_DISK' | 'HEARTBEAT_LATE', drafts: Draft[]): void {
   if (signals.length === 0) return;
   const radius = Math.max(30_000, 10 * et);
   const churn = nodes.flatMap((n) => n.electionTimes.map((e) => e.time).filter((t): t is number => t !== undefined)).sort((a, b) => a - b);
   const attemptsNear = (time: number): number => lowerBound(churn, time + radius + 1) - lowerBound(churn, time - radius);
-  const near = signals.filter((s) => s.time !== undefined && attemptsNear(s.time) >= 4);
+  const leaders = [...group.leaderByTerm.values()].map((l) => l.time).filter((t): t is number => t !== undefined).sort((a, b) => a - b);
+  const leadersNear = (time: number): number => lowerBound(leaders, time + radius + 1) - lowerBound(leaders, time - radius);
+  const near = signals.filter((s) => s.time !== undefined && (attemptsNear(s.time) >= 6 || leadersNear(s.time) >= 3));
   const worst = Math.max(...signals.map((s) => s.durationMs ?? 0));
   const chosen = near.length > 0 ? near : signals;
   drafts.push({

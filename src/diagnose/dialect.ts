@@ -73,6 +73,8 @@ export function detectDialect(sample: string[]): Dialect {
 
 export interface DialectState {
   hashicorp: HashicorpState;
+  /** Last voters text per node, so a configuration logged again unchanged costs nothing. */
+  lastVoters: Map<string, string>;
 }
 
 /** Runs the interpreters a dialect needs on one shaped line. */
@@ -80,7 +82,7 @@ export function interpretLine(dialect: Dialect, ctx: LineContext, state: Dialect
   switch (dialect) {
     case 'chronik-text':
     case 'chronik-json':
-      if (!interpretChronik(ctx)) interpretGeneric(ctx);
+      if (!interpretChronik(ctx, state.lastVoters)) interpretGeneric(ctx);
       return;
     case 'etcd-zap':
     case 'etcd-capnslog':

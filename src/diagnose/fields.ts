@@ -25,6 +25,10 @@ export function field(message: string, json: Record<string, unknown> | undefined
 }
 
 function readValue(text: string, at: number): string {
+  if (text[at] === '[') {
+    const close = text.indexOf(']', at);
+    if (close > 0) return text.slice(at, close + 1);
+  }
   if (text[at] === '"') {
     let end = at + 1;
     while (end < text.length && text[end] !== '"') end += text[end] === '\\' ? 2 : 1;

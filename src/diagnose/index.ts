@@ -1,6 +1,5 @@
 // diagnose's entry point: reads every source in turn into one Analyzer, then runs the detectors.
 import { Analyzer } from './analyzer.js';
-import { inspectDataDir } from './datadir.js';
 import { detect, displayName } from './detectors.js';
 import { expandPaths, openSource } from './inputs.js';
 import { isoOrNull, SEVERITY_RANK, type DiagnoseReport, type FileReport, type Finding, type NodeTimeline } from './model.js';
@@ -20,6 +19,8 @@ export async function diagnose(paths: string[], options: DiagnoseOptions = {}): 
   const extra: Finding[] = [];
   for (const source of sources) {
     if (source.kind === 'data-dir') {
+      // Loaded only when needed: the node runtime's storage code is not on the path of plain log reading.
+      const { inspectDataDir } = await import('./datadir.js');
       const inspected = inspectDataDir(source.path, analyzer);
       files.push(inspected.file);
       extra.push(...inspected.findings);

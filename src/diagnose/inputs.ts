@@ -81,9 +81,9 @@ async function isGzip(path: string): Promise<boolean> {
 
 /** Opens a file or stdin as a byte stream, gunzipping on the fly. */
 export function openSource(source: Exclude<Source, { kind: 'data-dir' }>): Readable {
-  const raw: Readable = source.kind === 'stdin' ? process.stdin : createReadStream(source.path, { highWaterMark: 1 << 20 });
+  const raw: Readable = source.kind === 'stdin' ? process.stdin : createReadStream(source.path, { highWaterMark: 1 << 17 });
   if (source.kind === 'file' && source.gzip) {
-    const gunzip = createGunzip({ chunkSize: 1 << 20 });
+    const gunzip = createGunzip({ chunkSize: 1 << 17 });
     raw.on('error', (err) => gunzip.destroy(err));
     return raw.pipe(gunzip);
   }

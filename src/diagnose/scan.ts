@@ -1,6 +1,7 @@
 // Streams one log source: splits chunks into lines without copying each one, lets a cheap keyword
 // prefilter skip the lines no interpreter cares about, and hands the rest (shaped) to the dialect.
 import type { Readable } from 'node:stream';
+import { isAscii } from 'node:buffer';
 import { basename } from 'node:path';
 import type { Analyzer } from './analyzer.js';
 import { detectDialect, interpretLine, type DialectState } from './dialect.js';
@@ -13,16 +14,51 @@ import type { Dialect, EventKind, Evidence, FileReport, RaftEvent } from './mode
 const PREFILTER_ANY =
   /became |[Ee]lect[ie]|dropp|quorum|promotable|onfiguration|newRaft|raft\.node|higher term|[Vv]ote|Sending from|failed to|out of range|tick missed|etcd Version|tarting (?:an etcd|member|local)|mismatch|unhealthy|health check|removed|f(?:data)?sync|sync duration|took too long|signal|shutting down|closing etcd|entering |heartbeat timeout|peers|cluster leader|node starting|membership|waiting to be added|leader changed|no leader|stepped down|stepping down|unreachable|recovered|stopping/g;
 const PREFILTER_ETCD = /[Rr]aft|etcd Version|tarting (?:an etcd|member)|election = |heartbeat|removed|f(?:data)?sync|sync duration|took too long|signal|closing etcd|mismatch/g;
-const PREFILTER_HASHICORP = /[Rr]aft|cluster leader|[Ss]ignal|shutting down/g;
+const PREFILTER_HASHICORP = /[Rr]aft|cluster leader|[Ss]ignal|shutting down|leader elected|expected number of peers/g;
 const PREFILTER_TIKV = /[Rr]aft|signal|shutting down/g;
+// raft-rs records (bridged into tracing or slog) and the application lines around them.
+const PREFILTER_RAFT_RS = /[Rr]aft|became |higher term|[Ee]lection|dropp|onfiguration|peers|quorum|[Vv]ote|Sending from|signal|shutting down|unreachable|promot|out of range|fsync|leader/g;
+// chronik's catalogue (docs/logging.md): every phrase diagnose reads contains one of these.
+const PREFILTER_CHRONIK = /became |election|vote|leader changed|stepped down|membership|dropped|peer |fsync|node starting|not a voter|peers differ|stopping|no-leader|voters/g;
+/** The raw value after ` key=` (text) or `"key":` (JSON): a bracketed list, or up to a space, comma or brace. */
+function fieldText(line: string, key: string): string | undefined {
+  let at = line.indexOf(` ${key}=`);
+  if (at >= 0) at += key.length + 2;
+  else {
+    at = line.indexOf(`"${key}":`);
+    if (at < 0) return undefined;
+    at += key.length + 3;
+  }
+  if (line.charCodeAt(at) === 91 /* [ */) {
+    const close = line.indexOf(']', at);
+    return close < 0 ? undefined : line.slice(at, close + 1);
+  }
+  let end = at;
+  for (let c = line.charCodeAt(end); end < line.length && c !== 32 && c !== 44 && c !== 125; c = line.charCodeAt(++end));
+  return line.slice(at, end);
+}
 
-/** PREFILTER_ANY as a plain test, for the lines a narrow filter let through. */
-const RELEVANT = new RegExp(PREFILTER_ANY.source);
+/**
+ * Second looks for lines a narrow (raft-anchored) filter let through: what the dialect's interpreters
+ * actually react to. Plain tests over one line, far cheaper than shaping it.
+ */
+const RELEVANT_ETCD = new RegExp(PREFILTER_ANY.source);
+const RELEVANT_HASHICORP = /leader elected|expected number of peers|entering |[Ee]lection|known peers|onfiguration|quorum|failed to|[Vv]ote|cluster leader|[Ss]ignal|shutting down|pipelining|Caught/;
+const RELEVANT_RAFT_RS = /became |higher term|[Ee]lection|dropp|onfiguration|newRaft|peers|quorum|[Vv]ote|Sending from|unreachable|promot|out of range|signal|shutting down/;
+
+function relevantFor(dialect: Dialect): RegExp | undefined {
+  if (dialect === 'etcd-zap' || dialect === 'etcd-capnslog') return RELEVANT_ETCD;
+  if (dialect.startsWith('hashicorp')) return RELEVANT_HASHICORP;
+  if (dialect === 'tikv') return RELEVANT_RAFT_RS;
+  return undefined;
+}
 
 function prefilterFor(dialect: Dialect): RegExp {
   if (dialect === 'etcd-zap' || dialect === 'etcd-capnslog') return PREFILTER_ETCD;
   if (dialect.startsWith('hashicorp')) return PREFILTER_HASHICORP;
   if (dialect === 'tikv') return PREFILTER_TIKV;
+  if (dialect === 'raft-rs' || dialect === 'rust-tracing') return PREFILTER_RAFT_RS;
+  if (dialect === 'chronik-text' || dialect === 'chronik-json') return PREFILTER_CHRONIK;
   return PREFILTER_ANY;
 }
 
@@ -107,7 +143,10 @@ export class SourceScanner {
   private lineNo = 0;
   private sample: string[] | undefined = [];
   private lastTime?: number;
-  private prefilterIsNarrow = false;
+  private relevant: RegExp | undefined;
+  private chronik = false;
+  /** node + voters of the last `membership applied` line per node: the same configuration again changes nothing. */
+  private readonly chronikMembership = new Map<string, string>();
 
   constructor(
     private readonly displayPath: string,
@@ -117,14 +156,25 @@ export class SourceScanner {
   async scan(input: Readable): Promise<FileReport> {
     let carry: Buffer | undefined;
     for await (const chunk of input as AsyncIterable<Buffer>) {
-      const buffer = carry ? Buffer.concat([carry, chunk]) : chunk;
-      const cut = buffer.lastIndexOf(10);
+      let body = chunk;
+      if (carry) {
+        // Only the line split across chunks is copied, not the whole chunk.
+        const firstEnd = chunk.indexOf(10);
+        if (firstEnd < 0) {
+          carry = Buffer.concat([carry, chunk]);
+          continue;
+        }
+        this.scanChunk(Buffer.concat([carry, chunk.subarray(0, firstEnd + 1)]));
+        carry = undefined;
+        body = chunk.subarray(firstEnd + 1);
+      }
+      const cut = body.lastIndexOf(10);
       if (cut < 0) {
-        carry = buffer;
+        carry = body.length > 0 ? Buffer.from(body) : undefined;
         continue;
       }
-      carry = cut + 1 < buffer.length ? buffer.subarray(cut + 1) : undefined;
-      this.scanChunk(buffer.subarray(0, cut + 1));
+      if (cut + 1 < body.length) carry = Buffer.from(body.subarray(cut + 1));
+      this.scanChunk(body.subarray(0, cut + 1));
     }
     if (carry && carry.length > 0) this.scanChunk(Buffer.concat([carry, Buffer.from('\n')]));
     if (this.sample) this.decideDialect();
@@ -142,6 +192,8 @@ export class SourceScanner {
    */
   private scanChunk(buffer: Buffer): void {
     const text = buffer.toString('latin1');
+    // Pure-ASCII chunks (nearly all logs) read the same in latin1 and UTF-8: no second decoding per line.
+    const ascii = isAscii(buffer);
     let from = 0;
     if (this.sample) {
       // The first lines decide the dialect before any of them is interpreted.
@@ -154,15 +206,20 @@ export class SourceScanner {
       if (this.sample.length >= SAMPLE_LINES || at >= text.length) this.decideDialect();
     }
     const prefilter = prefilterFor(this.dialect);
-    this.prefilterIsNarrow = prefilter !== PREFILTER_ANY;
+    this.relevant = relevantFor(this.dialect);
+    this.chronik = this.dialect === 'chronik-text' || this.dialect === 'chronik-json';
     prefilter.lastIndex = 0;
-    let match: RegExpExecArray | null;
-    while ((match = prefilter.exec(text)) !== null) {
-      const start = text.lastIndexOf('\n', match.index) + 1;
-      const end = text.indexOf('\n', match.index);
+    // test() rather than exec(): no match array per hit; lastIndex - 1 is inside the matched line.
+    while (prefilter.test(text)) {
+      const inside = prefilter.lastIndex - 1;
+      const start = text.lastIndexOf('\n', inside) + 1;
+      const end = text.indexOf('\n', inside);
       this.lineNo += countNewlines(text, from, start);
       from = start;
-      this.handleLine(buffer.toString('utf8', start, end), this.lineNo + 1);
+      const line = text.slice(start, end);
+      // A fresh string per kept line: a slice would pin the whole chunk in memory for as long as the line
+      // is kept as evidence.
+      if (this.wanted(line)) this.handleLine(buffer.toString(ascii ? 'latin1' : 'utf8', start, end), this.lineNo + 1);
       prefilter.lastIndex = end + 1;
     }
     this.lineNo += countNewlines(text, from, text.length);
@@ -180,7 +237,7 @@ export class SourceScanner {
         fallback: source ?? nodeNameFromPath(this.displayPath),
         pending: [],
         nodesSeen: new Set(),
-        dialectState: { hashicorp: {} },
+        dialectState: { hashicorp: {}, lastVoters: new Map() },
         context: new StreamContext(this.displayPath, {
           emit: (event) => this.route(created, event),
           identify: (node) => this.identify(created, node),
@@ -199,15 +256,33 @@ export class SourceScanner {
     if (this.lastTime === undefined || time > this.lastTime) this.lastTime = time;
   }
 
+  /**
+   * Second look at a prefiltered line, before any decoding or shaping: lines the narrow dialect filters let
+   * through (any line mentioning raft) must still name something an interpreter knows, and a chronik
+   * configuration logged again unchanged says nothing new.
+   */
+  private wanted(line: string): boolean {
+    if (this.relevant !== undefined && !this.relevant.test(line)) return false;
+    return !(this.chronik && this.repeatedMembership(line));
+  }
+
   private handleLine(raw: string, lineNo: number): void {
-    // Lines the narrow dialect filters let through (any line mentioning raft) must still name something
-    // an interpreter knows; this costs far less than shaping them.
-    if (this.prefilterIsNarrow && !RELEVANT.test(raw)) return;
     const shape: LineShape = shapeLine(raw);
     const stream = this.stream(shape.source);
     if (shape.time !== undefined) this.touch(stream, shape.time);
     stream.context.begin(shape, raw, lineNo);
     interpretLine(this.dialect, stream.context, stream.dialectState);
+  }
+
+  private repeatedMembership(line: string): boolean {
+    const phrase = line.indexOf('membership applied');
+    if (phrase < 0) return false;
+    const node = fieldText(line, 'node');
+    const voters = fieldText(line, 'voters');
+    if (node === undefined || voters === undefined) return false;
+    const previous = this.chronikMembership.get(node);
+    this.chronikMembership.set(node, voters);
+    return previous === voters;
   }
 
   /** Routes one event of a stream: on to the analyzer, or held until the stream's node is known. */
@@ -219,7 +294,7 @@ export class SourceScanner {
       this.dispatch(stream, event);
     } else if (event.node === undefined || this.waitsForGroup()) {
       stream.pending.push(event);
-      if (stream.pending.length > PENDING_CAP) this.flush(stream, stream.identity ?? stream.fallback);
+      if (stream.pending.length > PENDING_CAP) this.flush(stream, stream.identity ?? this.guessIdentity(stream));
     } else this.dispatch(stream, event);
   }
 
@@ -249,6 +324,15 @@ export class SourceScanner {
     return stream.group !== undefined || !this.waitsForGroup() || stream.forced === true;
   }
 
+  /**
+   * A stream that never named itself (a log cut after start-up): if its Raft lines all name one node,
+   * that is the node; otherwise the file (or docker/syslog source) name.
+   */
+  private guessIdentity(stream: Stream): string {
+    const named = new Set(stream.pending.map((e) => e.node).filter((n): n is string => n !== undefined));
+    return named.size === 1 ? [...named][0]! : stream.fallback;
+  }
+
   /** Sends the events held back until the stream's node (and group) were known. */
   private flush(stream: Stream, identity: string): void {
     stream.identity ??= identity;
@@ -270,7 +354,7 @@ export class SourceScanner {
   private finish(): FileReport {
     const identities = new Set<string>();
     for (const stream of this.streams.values()) {
-      this.flush(stream, stream.identity ?? stream.fallback);
+      this.flush(stream, stream.identity ?? this.guessIdentity(stream));
       for (const key of stream.nodesSeen) {
         const [group, node] = key.split('\u0000') as [string, string];
         this.analyzer.endOfStream(node, group, stream.lastTime);

@@ -51,9 +51,9 @@ export abstract class RaftLeader extends RaftState {
     if (pr === undefined || to === this.id || pr.paused) return false;
     const prevIndex = pr.next - 1;
     const prevTerm = this.log.term(prevIndex);
-    const entries = this.log.slice(pr.next, this.log.lastIndex() + 1, this.cfg.maxBytesPerAppend);
-    if (prevTerm === undefined || entries === undefined) return this.sendSnapshot(pr);
-    const batch = entries.slice(0, this.cfg.maxEntriesPerAppend);
+    const end = Math.min(this.log.lastIndex() + 1, pr.next + this.cfg.maxEntriesPerAppend);
+    const batch = this.log.slice(pr.next, end, this.cfg.maxBytesPerAppend);
+    if (prevTerm === undefined || batch === undefined) return this.sendSnapshot(pr);
     if (batch.length === 0 && !sendIfEmpty) return false;
     this.send({ type: 'append', to, prevIndex, prevTerm, entries: batch, commit: this.log.committed });
     const last = batch[batch.length - 1];
@@ -67,7 +67,8 @@ export abstract class RaftLeader extends RaftState {
   }
 
   protected sendSnapshot(pr: Progress): boolean {
-    const snapshot = this.storage.snapshot();
+    // A snapshot received but not yet persisted is newer than (and replaces) the stored one.
+    const snapshot = this.log.pendingSnapshot ?? this.storage.snapshot();
     if (snapshot.meta.index === 0) throw new Error(`log for ${pr.id} is compacted but there is no snapshot`);
     pr.becomeSnapshot(snapshot.meta.index);
     this.send({ type: 'snapshot', to: pr.id, snapshot });

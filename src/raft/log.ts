@@ -158,6 +158,10 @@ export class RaftLog {
     return this.slice(this.applied + 1, this.committed + 1, maxBytes) ?? [];
   }
 
+  hasUnstableEntries(): boolean {
+    return this.unstable.length > 0;
+  }
+
   unstableEntries(): Entry[] {
     return this.unstable.slice();
   }

@@ -112,7 +112,7 @@ export class RaftNode extends RaftProtocol {
       this.proposalsUnsent ||
       this.msgs.length > 0 ||
       this.readStates.length > 0 ||
-      this.log.unstableEntries().length > 0 ||
+      this.log.hasUnstableEntries() ||
       this.log.pendingSnapshot !== undefined ||
       this.log.hasNextCommittedEntries() ||
       soft.role !== this.role ||

@@ -90,6 +90,33 @@ describe('healthy re-elections stay quiet', () => {
   });
 });
 
+describe('hashicorp bootstrap_expect', () => {
+  const lines = [
+    '2026-03-14T14:00:00.000Z [INFO]  agent.server.raft: initial configuration: index=0 servers=[]',
+    '2026-03-14T14:00:00.001Z [INFO]  agent.server.raft: entering follower state: follower="Node at 10.0.0.12:8300 [Follower]" leader-address= leader-id=',
+    '2026-03-14T14:00:01.900Z [WARN]  agent.server.raft: no known peers, aborting election',
+  ];
+  const later = '2026-03-14T14:05:00.000Z [ERROR] agent: Coordinate update error: error="No cluster leader"';
+
+  it('waiting for the expected servers, then following a leader, is healthy', async () => {
+    const report = await run({
+      'consul-2.log': [
+        ...lines,
+        '2026-03-14T14:00:03.000Z [INFO]  agent.server: Found expected number of peers, attempting bootstrap: peers=10.0.0.11:8300,10.0.0.12:8300,10.0.0.13:8300',
+        '2026-03-14T14:00:04.708Z [INFO]  agent.server: New leader elected: payload=consul-server-1',
+        '2026-03-14T14:05:00.000Z [INFO]  agent: Synced node info',
+      ],
+    });
+    expect(report.findings).toEqual([]);
+    expect(report.nodes[0]!.voters).toEqual(['10.0.0.11:8300', '10.0.0.12:8300', '10.0.0.13:8300']);
+  });
+
+  it('waiting forever is an empty voter set that never campaigns', async () => {
+    const report = await run({ 'consul-2.log': [...lines, later] });
+    expect(codes(report)).toEqual(expect.arrayContaining(['EMPTY_VOTERS', 'NOT_PROMOTABLE', 'STUCK_AT_TERM_0']));
+  });
+});
+
 describe('state reset and identity', () => {
   it('a raft-rs node restarting at term 0 with an empty log after term 5 is STATE_RESET', async () => {
     const report = await run({
@@ -171,5 +198,20 @@ describe('--since / --until', () => {
     expect(parseTime('2d', '--since', now)).toBe(now - 2 * 86_400_000);
     expect(parseTime(undefined, '--since', now)).toBeUndefined();
     expect(() => parseTime('soon', '--since', now)).toThrow(/invalid --since/);
+  });
+});
+
+describe('logs cut after start-up', () => {
+  it('an etcd log without its start lines is attributed to the member its raft lines name', async () => {
+    const id = '8e9e05c52164694d';
+    const report = await run({
+      'etcd-a.log': [
+        zap(1, `${id} became leader at term 5`, id, 'etcdserver/zap_raft.go:77').replace(/,"local-member-id":"[0-9a-f]+"/, ''),
+        `{"level":"warn","ts":"2026-11-26T05:00:10.000Z","caller":"wal/wal.go:805","msg":"slow fdatasync","took":"1.5s","expected-duration":"1s"}`,
+      ],
+    });
+    expect(report.files[0]!.node).toBe(id);
+    expect(report.nodes.map((n) => n.id)).toEqual([id]);
+    expect(report.findings.map((f) => [f.code, f.nodes])).toEqual([['SLOW_DISK', [id]]]);
   });
 });

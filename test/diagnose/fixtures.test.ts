@@ -31,6 +31,8 @@ const ALSO_EXPECTED: Record<string, string[]> = {
   'consul-no-known-peers': ['NOT_PROMOTABLE'],
   'chronik-text-join-never-added': ['NOT_PROMOTABLE'],
   'slog-voter-mismatch': ['NODE_ISOLATED'],
+  'etcd-capnslog-leader-stalls': ['HEARTBEAT_LATE'],
+  'etcd-zap-leader-stalls': ['HEARTBEAT_LATE'],
 };
 
 // The dialect each scenario prefix must be detected as.
@@ -38,6 +40,8 @@ const DIALECT_OF_PREFIX: [string, Dialect][] = [
   ['etcd-zap-', 'etcd-zap'],
   ['etcd-capnslog-', 'etcd-capnslog'],
   ['chronik-text-', 'chronik-text'],
+  ['chronik-real-text-', 'chronik-text'],
+  ['chronik-real-json-', 'chronik-json'],
   ['chronik-json-', 'chronik-json'],
   ['tikv-', 'tikv'],
   ['tikv2-', 'tikv'],

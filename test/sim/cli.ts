@@ -39,7 +39,22 @@ if (values.seed !== undefined) {
   const count = positiveInt(values.seeds, '--seeds');
   const from = positiveInt(values.from, '--from');
   const started = Date.now();
-  const totals = { ticks: 0, delivered: 0, dropped: 0, duplicated: 0, crashes: 0, readsServed: 0, proposals: 0, confChanges: 0, transfers: 0, partitions: 0 };
+  const totals = {
+    ticks: 0,
+    delivered: 0,
+    dropped: 0,
+    duplicated: 0,
+    crashes: 0,
+    partitions: 0,
+    leaders: 0,
+    proposals: 0,
+    applied: 0,
+    readsServed: 0,
+    confChanges: 0,
+    confChangesCommitted: 0,
+    transfers: 0,
+    snapshotsInstalled: 0,
+  };
   const failures: ScenarioResult[] = [];
   for (let seed = from; seed < from + count; seed++) {
     const result = runScenario(seed);

@@ -103,7 +103,8 @@ export class SimCluster {
   now = 0;
   private readonly queue = new EventQueue<SimEvent>();
   private readCounter = 0;
-  readonly stats = { delivered: 0, dropped: 0, duplicated: 0, crashes: 0, readsServed: 0, applied: 0 };
+  readonly stats = { delivered: 0, dropped: 0, duplicated: 0, crashes: 0, readsServed: 0, applied: 0, leaders: 0, snapshotsInstalled: 0, confChangesCommitted: 0 };
+  private readonly committedConfIndexes = new Set<number>();
 
   constructor(
     private readonly rng: Prng,
@@ -246,6 +247,7 @@ export class SimCluster {
     const status = raft.status();
     if (status.role === 'leader' && node.leaderCheckTerm !== status.term) {
       this.checker.observeLeader(status.term, node.id);
+      this.stats.leaders++;
       node.leaderCheckTerm = status.term;
       this.pendingLeaderChecks.set(node.id, status.term);
     }
@@ -269,6 +271,7 @@ export class SimCluster {
       node.kv = decodeState(ready.snapshot.data);
       node.appliedIndex = ready.snapshot.meta.index;
       node.appliedMembership = ready.snapshot.meta.membership;
+      this.stats.snapshotsInstalled++;
       this.log(`n${node.id} installed snapshot at ${ready.snapshot.meta.index}`);
     }
     node.disk.append(ready.entries);
@@ -323,6 +326,10 @@ export class SimCluster {
     node.appliedIndex = entry.index;
     this.stats.applied++;
     if (entry.type === 'conf-change') {
+      if (entry.term > 1 && !this.committedConfIndexes.has(entry.index)) {
+        this.committedConfIndexes.add(entry.index);
+        this.stats.confChangesCommitted++;
+      }
       node.appliedMembership = applyChange(node.appliedMembership, entry.change);
     } else if (entry.data.length > 0) {
       const [key, value] = new TextDecoder().decode(entry.data).split('=');

@@ -3,7 +3,7 @@
 import { durationMs, field, idList, numberField } from '../fields.js';
 import type { EventProps, LineContext } from './context.js';
 
-export function interpretChronik(ctx: LineContext): boolean {
+export function interpretChronik(ctx: LineContext, lastVoters: Map<string, string>): boolean {
   const { json } = ctx.shape;
   // Text lines: the message is the phrase before the first key=value.
   const text = ctx.shape.message;
@@ -51,17 +51,19 @@ export function interpretChronik(ctx: LineContext): boolean {
       if (leader !== undefined && leader !== '0') ctx.emit('leader-known', { ...base, peer: leader });
       return true;
     }
+    // chronik logs `starting election` for each phase (pre-vote, then vote): those lines count the
+    // attempts, the role lines around them do not.
     case 'became pre-candidate':
-      ctx.emit('became-pre-candidate', base);
+      ctx.emit('became-pre-candidate', { ...base, reason: 'role-only' });
       return true;
     case 'became candidate':
-      ctx.emit('became-candidate', base);
+      ctx.emit('became-candidate', { ...base, reason: 'role-only' });
       return true;
     case 'became leader':
       ctx.emit('became-leader', base);
       return true;
     case 'starting election':
-      ctx.emit('election-started', { ...base, reason: get('pre_vote') === 'true' ? 'pre-vote' : 'vote' });
+      ctx.emit('election-started', { ...base, reason: get('pre_vote') === 'true' ? 'pre-vote' : 'vote-phase' });
       return true;
     case 'cast vote':
       ctx.emit('vote-cast', { ...base, peer: get('candidate') });
@@ -84,8 +86,10 @@ export function interpretChronik(ctx: LineContext): boolean {
       return true;
     }
     case 'membership applied': {
-      const v = voters();
-      if (v !== undefined) ctx.emit('config', { ...base, voters: v });
+      const raw = get('voters');
+      if (raw === undefined || lastVoters.get(node ?? '') === raw) return true;
+      lastVoters.set(node ?? '', raw);
+      ctx.emit('config', { ...base, voters: idList(raw) });
       return true;
     }
     case 'proposal dropped':

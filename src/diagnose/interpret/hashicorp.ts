@@ -18,7 +18,8 @@ export function interpretHashicorp(ctx: LineContext, state: HashicorpState): voi
   // hclog text puts the logger name first ("agent.server.raft: "); legacy lines use "raft: ".
   const message = ctx.shape.message.replace(/^(?:\S+\.go:\d+: )?(?:[\w.-]+: )?/, '');
   const fieldOf = (key: string): string | undefined => field(message, json, key);
-  const nodeAt = NODE_AT.exec(message);
+  // Text lines carry `follower="Node at ADDR [Follower]"` inline; JSON lines in the follower/node/leader keys.
+  const nodeAt = NODE_AT.exec(message) ?? NODE_AT.exec(String(json?.follower ?? json?.node ?? json?.leader ?? ''));
   if (nodeAt) ctx.identify(nodeAt[1]!);
   const lower = message.toLowerCase();
   let m: RegExpExecArray | null;
@@ -86,6 +87,17 @@ export function interpretHashicorp(ctx: LineContext, state: HashicorpState): voi
   }
   if (/rejecting (?:pre-)?vote request/i.test(message)) {
     ctx.emit('vote-rejected', { peer: fieldOf('from') ?? fieldOf('candidate') });
+    return;
+  }
+  if ((m = /^New leader elected(?:: (\S+))?/.exec(message))) {
+    // Consul and Nomad servers name the leader they follow (followers log nothing else about it).
+    const leader = fieldOf('payload') ?? m[1]?.replace(/^payload=/, '');
+    if (leader !== undefined && leader !== '') ctx.emit('leader-known', { peer: leader });
+    return;
+  }
+  if ((m = /expected number of peers, attempting bootstrap:? (?:peers=)?"?([^"\s]+)/i.exec(message))) {
+    // bootstrap_expect reached: these servers become the first voters.
+    ctx.emit('config', { voters: m[1]!.split(',').filter((p) => p !== ''), reason: 'bootstrap' });
     return;
   }
   if (/No cluster leader/.test(message)) ctx.emit('dropped-proposal', { reason: 'no-leader' });
