@@ -1,0 +1,63 @@
+// `chronik diagnose PATH...`: reads Raft logs of many dialects and reports what is wrong and what to do.
+import { Args, Flags } from '@oclif/core';
+import { BaseCommand } from '../cli/base-command.js';
+import { parseDuration } from '../cli/duration.js';
+import { EXIT_UNHEALTHY, UsageError } from '../cli/errors.js';
+import { diagnose } from '../diagnose/index.js';
+import { SEVERITY_RANK, type Severity } from '../diagnose/model.js';
+import { renderHuman } from '../diagnose/render.js';
+
+export default class Diagnose extends BaseCommand {
+  static override summary = "Read a sick cluster's logs and say what is wrong and what to do.";
+
+  static override description = [
+    "Reads log files, directories (recursively), .gz files, stdin (-) and chronik data dirs. Each file's dialect is detected from its first lines: chronik (text, JSON), raft-rs / TiKV, Rust tracing output of servers embedding raft-rs, etcd 3.4+ (zap JSON) and older etcd (capnslog), and hashicorp/raft as Consul, Nomad and Vault log it (text and JSON). Journald, syslog and docker-compose prefixes and ANSI colours are handled.",
+    'Findings carry stable codes (EMPTY_VOTERS, NO_LEADER, QUORUM_LOST, ...), each explained with what to do in docs/runbooks/<CODE>.md. Human output ends with a per-node timeline (terms, leaders, elections).',
+    'Exit status: 0 when no finding is at warning or above, 3 when one is, 2 for an unreadable path or a bad flag.',
+  ].join('\n\n');
+
+  static override examples = [
+    '<%= config.bin %> diagnose /var/log/chronik/',
+    '<%= config.bin %> diagnose node1.log node2.log.gz node3.log --json',
+    'journalctl -u etcd --since today | <%= config.bin %> diagnose -',
+    '<%= config.bin %> diagnose logs/ --since 2h --min-severity warning',
+    '<%= config.bin %> diagnose consul.log --since 2026-11-26T04:00:00Z --until 2026-11-26T05:00:00Z',
+  ];
+
+  static override strict = false;
+
+  static override args = {
+    path: Args.string({ description: 'log file, directory, .gz file, chronik data dir, or - for stdin', required: true }),
+  };
+
+  static override flags = {
+    since: Flags.string({ description: 'ignore lines before this time: ISO time, or a duration meaning "ago" (2h, 30m)' }),
+    until: Flags.string({ description: 'ignore lines after this time: ISO time, or a duration meaning "ago"' }),
+    'min-severity': Flags.string({ description: 'hide findings below this severity (exit code is unaffected)', options: ['info', 'warning', 'critical'], default: 'info' }),
+  };
+
+  async run(): Promise<void> {
+    const { argv, flags } = await this.parse(Diagnose);
+    const paths = (argv as string[]).filter((p) => p !== '');
+    const now = Date.now();
+    const report = await diagnose(paths, { since: parseTime(flags.since, '--since', now), until: parseTime(flags.until, '--until', now) });
+    const minSeverity = flags['min-severity'] as Severity;
+    if (flags.json) {
+      this.printJson({ ...report, findings: report.findings.filter((f) => SEVERITY_RANK[f.severity] >= SEVERITY_RANK[minSeverity]) });
+    } else {
+      process.stdout.write(`${renderHuman(report, minSeverity)}\n`);
+    }
+    if (report.findings.some((f) => SEVERITY_RANK[f.severity] >= SEVERITY_RANK.warning)) this.setExitCode(EXIT_UNHEALTHY);
+  }
+}
+
+/** ISO time, or a duration with units meaning that long before now. */
+export function parseTime(text: string | undefined, flag: string, now: number): number | undefined {
+  if (text === undefined) return undefined;
+  const trimmed = text.trim();
+  if (/^\d+(?:\.\d+)?d$/.test(trimmed)) return now - Number(trimmed.slice(0, -1)) * 86_400_000;
+  if (/^(?:\d+(?:\.\d+)?(?:ms|s|m|h))+$/.test(trimmed)) return now - parseDuration(trimmed, flag);
+  const ms = Date.parse(text);
+  if (Number.isNaN(ms)) throw new UsageError(`invalid ${flag} "${text}"`, 'use an ISO time (2026-11-26T04:00:00Z) or a duration meaning "ago" (2h, 30m)');
+  return ms;
+}

@@ -1,0 +1,113 @@
+// Recognises a file's dialect from its first lines (after wrappers are peeled), and routes each
+// interesting line of that dialect to the interpreters that understand it.
+import type { Dialect } from './model.js';
+import { ANSI, shapeLine } from './lineshape.js';
+import type { LineContext } from './interpret/context.js';
+import { interpretChronik } from './interpret/chronik.js';
+import { interpretEtcd } from './interpret/etcd.js';
+import { interpretGeneric } from './interpret/generic.js';
+import { interpretHashicorp, type HashicorpState } from './interpret/hashicorp.js';
+import { interpretRaftCore } from './interpret/raft-core.js';
+
+const CHRONIK_TEXT = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z (?:DEBUG|INFO |WARN |ERROR) [a-z][a-z ;'-]*(?: [\w.]+=|$)/;
+const CAPNSLOG = /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{6} [DINWEC] \| |^raft\d{4}\/\d\d\/\d\d \d\d:\d\d:\d\d (?:INFO|WARN|DEBUG|ERROR): /;
+const TIKV = /^\[\d{4}\/\d\d\/\d\d \d\d:\d\d:\d\d\.\d{3} [+-]\d\d:\d\d\] \[[A-Z]+\] \[/;
+const HCLOG = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}(?:Z|[+-]\d{4}) \[(?:TRACE|DEBUG|INFO|WARN|ERROR)\]\s/;
+const HASHICORP_LEGACY = /^\s*\d{4}\/\d\d\/\d\d \d\d:\d\d:\d\d \[(?:INFO|WARN|ERR|ERROR|DEBUG|TRACE)\] /;
+const SLOG_TERM = /^\s?[A-Z][a-z]{2} \d\d \d\d:\d\d:\d\d\.\d{3} (?:TRCE|DEBG|INFO|WARN|ERRO|CRIT) /;
+// TiKV 2.x/3.x: `2019/01/02 10:29:20.929 INFO raft.rs:722: [region 1] ...` or `... raft.rs:722: [INFO] [region 1] ...`
+const TIKV_LEGACY = /^\d{4}\/\d\d\/\d\d \d\d:\d\d:\d\d\.\d{3} (?:(?:INFO|WARN|ERROR|DEBUG) \S+:\d+: |\S+:\d+: \[(?:INFO|WARN|ERROR|DEBUG)\] )/;
+const TRACING = /^\s*\[?(?:\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d)\s+)?(?:TRACE|DEBUG|INFO|WARN|ERROR)\s+\S/;
+
+/** Classifies one (wrapper-free) line; undefined when it says nothing about the dialect. */
+export function lineDialect(raw: string): Dialect | undefined {
+  const shape = shapeLine(raw);
+  if (shape.json) {
+    const j = shape.json;
+    if ('@message' in j) return 'hashicorp-json';
+    if ('caller' in j && 'msg' in j) return 'etcd-zap';
+    if ('msg' in j && 'node' in j && 'ts' in j) return 'chronik-json';
+    if ('target' in j || 'fields' in j) return 'rust-tracing';
+    return undefined;
+  }
+  const line = stripWrappers(raw);
+  if (CHRONIK_TEXT.test(line)) return 'chronik-text';
+  if (CAPNSLOG.test(line)) return 'etcd-capnslog';
+  if (TIKV.test(line)) return 'tikv';
+  if (TIKV_LEGACY.test(line)) return 'tikv';
+  if (HCLOG.test(line)) return 'hashicorp-hclog';
+  if (HASHICORP_LEGACY.test(line)) return 'hashicorp-legacy';
+  if (SLOG_TERM.test(line)) return 'raft-rs';
+  if (TRACING.test(line)) return /raft_id[:=]/.test(line) && !/::/.test(line) ? 'raft-rs' : 'rust-tracing';
+  return undefined;
+}
+
+function stripWrappers(raw: string): string {
+  let line = raw.indexOf('\x1b') >= 0 ? raw.replace(ANSI, '') : raw;
+  line = line.replace(/^(?:[A-Za-z0-9][\w.-]*\s+\|\s|\[pod\/[^\]]*\] )/, '').trimStart();
+  line = line.replace(/^(?:[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d|\d{4}-\d\d-\d\dT[\d:.]+(?:Z|[+-]\d\d:?\d\d)?) [\w.-]+ [\w.@/-]+(?:\[\d+\])?: /, '');
+  // docker --timestamps prefix before the program's own timestamp
+  return line.replace(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6,9}Z (?=\S)/, (prefix, offset, whole: string) =>
+    /^\d{4}[-/]|^\[|^raft\d/.test(whole.slice(prefix.length)) ? '' : prefix,
+  );
+}
+
+/** The most common dialect among the sample lines. */
+export function detectDialect(sample: string[]): Dialect {
+  const votes = new Map<Dialect, number>();
+  for (const line of sample) {
+    if (line.trim() === '') continue;
+    const dialect = lineDialect(line);
+    if (dialect) votes.set(dialect, (votes.get(dialect) ?? 0) + 1);
+  }
+  let best: Dialect = 'unknown';
+  let bestVotes = 0;
+  for (const [dialect, count] of votes) {
+    if (count > bestVotes) {
+      best = dialect;
+      bestVotes = count;
+    }
+  }
+  return best;
+}
+
+export interface DialectState {
+  hashicorp: HashicorpState;
+  /** Last voters text per node, so a configuration logged again unchanged costs nothing. */
+  lastVoters: Map<string, string>;
+}
+
+/** Runs the interpreters a dialect needs on one shaped line. */
+export function interpretLine(dialect: Dialect, ctx: LineContext, state: DialectState): void {
+  switch (dialect) {
+    case 'chronik-text':
+    case 'chronik-json':
+      if (!interpretChronik(ctx, state.lastVoters)) interpretGeneric(ctx);
+      return;
+    case 'etcd-zap':
+    case 'etcd-capnslog':
+      interpretEtcd(ctx);
+      return;
+    case 'hashicorp-hclog':
+    case 'hashicorp-json':
+    case 'hashicorp-legacy':
+      interpretHashicorp(ctx, state.hashicorp);
+      interpretGenericStops(ctx);
+      return;
+    case 'raft-rs':
+    case 'tikv':
+    case 'rust-tracing':
+      if (!interpretRaftCore(ctx, false)) interpretGeneric(ctx);
+      return;
+    default: {
+      // A file we could not classify up front: classify this line on its own.
+      const own = lineDialect(ctx.raw);
+      if (own && own !== 'unknown') interpretLine(own, ctx, state);
+      else if (!interpretRaftCore(ctx, /^[0-9a-f]{16} /.test(ctx.shape.message))) interpretGeneric(ctx);
+    }
+  }
+}
+
+function interpretGenericStops(ctx: LineContext): void {
+  if ((ctx.shape.message === 'Caught' && ctx.shape.json?.signal !== undefined) || /Caught: signal|caught signal|shutting down server|Gracefully shutting down|received (?:\w+ )?signal/i.test(ctx.shape.message)) ctx.emit('node-stop');
+}

@@ -1,0 +1,58 @@
+// diagnose's entry point: reads every source in turn into one Analyzer, then runs the detectors.
+import { Analyzer } from './analyzer.js';
+import { detect, displayName } from './detectors.js';
+import { expandPaths, openSource } from './inputs.js';
+import { isoOrNull, SEVERITY_RANK, type DiagnoseReport, type FileReport, type Finding, type NodeTimeline } from './model.js';
+import { SourceScanner } from './scan.js';
+import { UsageError } from '../cli/errors.js';
+
+export interface DiagnoseOptions {
+  since?: number;
+  until?: number;
+}
+
+export async function diagnose(paths: string[], options: DiagnoseOptions = {}): Promise<DiagnoseReport> {
+  const sources = await expandPaths(paths);
+  if (sources.length === 0) throw new UsageError(`no log files found in ${paths.join(', ')}`, 'give log files, directories holding them, .gz files or - for stdin');
+  const analyzer = new Analyzer({ since: options.since, until: options.until });
+  const files: FileReport[] = [];
+  const extra: Finding[] = [];
+  for (const source of sources) {
+    if (source.kind === 'data-dir') {
+      // Loaded only when needed: the node runtime's storage code is not on the path of plain log reading.
+      const { inspectDataDir } = await import('./datadir.js');
+      const inspected = inspectDataDir(source.path, analyzer);
+      files.push(inspected.file);
+      extra.push(...inspected.findings);
+      continue;
+    }
+    const scanner = new SourceScanner(source.path, analyzer);
+    try {
+      files.push(await scanner.scan(openSource(source)));
+    } catch (err) {
+      throw new UsageError(`cannot read ${source.path}: ${(err as Error).message}`);
+    }
+  }
+  const findings = [...extra, ...detect(analyzer)].sort((a, b) => SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity]);
+  return { files, nodes: timelines(analyzer), findings };
+}
+
+function timelines(analyzer: Analyzer): NodeTimeline[] {
+  return [...analyzer.nodes.values()]
+    .filter((n) => n.id !== '?')
+    .map((n) => ({
+      id: displayName(n),
+      group: n.group,
+      files: [...n.files],
+      firstSeen: isoOrNull(n.firstSeen),
+      lastSeen: isoOrNull(n.lastSeen),
+      firstTerm: n.firstTerm ?? null,
+      lastTerm: n.lastTerm ?? null,
+      electionsStarted: n.electionsStarted,
+      leaderTerms: [...n.leaderTerms].sort((a, b) => a - b),
+      leadersSeen: [...n.leadersSeen],
+      voters: n.voters ?? (n.emptyConfig ? [] : null),
+      restarts: n.restarts,
+    }))
+    .sort((a, b) => a.group.localeCompare(b.group) || a.id.localeCompare(b.id, undefined, { numeric: true }));
+}

@@ -1,0 +1,117 @@
+// chronik's own log catalogue (docs/logging.md), text or JSON: fixed lower-case phrases with
+// `node` and `term` on every record, so no guessing is needed.
+import { durationMs, field, idList, numberField } from '../fields.js';
+import type { EventProps, LineContext } from './context.js';
+
+export function interpretChronik(ctx: LineContext, lastVoters: Map<string, string>): boolean {
+  const { json } = ctx.shape;
+  // Text lines: the message is the phrase before the first key=value.
+  const text = ctx.shape.message;
+  const equals = text.indexOf('=');
+  const phrase = json !== undefined ? String(json.msg ?? '') : (equals < 0 ? text : text.slice(0, text.lastIndexOf(' ', equals))).trim();
+  const get = (key: string): string | undefined => field(text, json, key);
+  const node = get('node');
+  const term = numberField(text, json, 'term');
+  const base: EventProps = {};
+  if (node !== undefined) base.node = node;
+  if (term !== undefined) base.term = term;
+  const voters = (): string[] | undefined => {
+    const raw = get('voters');
+    return raw === undefined ? undefined : idList(raw);
+  };
+
+  switch (phrase) {
+    case 'node starting': {
+      ctx.emit('node-start', { ...base, lastIndex: numberField(text, json, 'last_index') });
+      const v = voters();
+      if (v !== undefined) ctx.emit('config', { ...base, voters: v });
+      return true;
+    }
+    case 'bootstrapped membership': {
+      const v = voters();
+      if (v !== undefined) {
+        ctx.emit('peers-given', { ...base, voters: v });
+        ctx.emit('config', { ...base, voters: v });
+      }
+      return true;
+    }
+    case 'peers differ from persisted membership': {
+      const given = get('given');
+      if (given !== undefined) ctx.emit('peers-given', { ...base, voters: idList(given) });
+      return true;
+    }
+    case 'waiting to be added':
+      return true;
+    case 'not a voter; will not campaign':
+      ctx.emit('not-promotable', { ...base, voters: voters(), reason: 'not a voter' });
+      return true;
+    case 'became follower': {
+      ctx.emit('became-follower', base);
+      const leader = get('leader');
+      if (leader !== undefined && leader !== '0') ctx.emit('leader-known', { ...base, peer: leader });
+      return true;
+    }
+    // chronik logs `starting election` for each phase (pre-vote, then vote): those lines count the
+    // attempts, the role lines around them do not.
+    case 'became pre-candidate':
+      ctx.emit('became-pre-candidate', { ...base, reason: 'role-only' });
+      return true;
+    case 'became candidate':
+      ctx.emit('became-candidate', { ...base, reason: 'role-only' });
+      return true;
+    case 'became leader':
+      ctx.emit('became-leader', base);
+      return true;
+    case 'starting election':
+      ctx.emit('election-started', { ...base, reason: get('pre_vote') === 'true' ? 'pre-vote' : 'vote-phase' });
+      return true;
+    case 'cast vote':
+      ctx.emit('vote-cast', { ...base, peer: get('candidate') });
+      ctx.emit('message-received', { ...base, peer: get('candidate') });
+      return true;
+    case 'rejected vote':
+      ctx.emit('vote-rejected', { ...base, peer: get('candidate'), reason: get('reason') });
+      ctx.emit('message-received', { ...base, peer: get('candidate') });
+      return true;
+    case 'leader changed': {
+      const leader = get('leader');
+      if (leader === undefined || leader === '0') ctx.emit('leader-lost', { ...base, peer: get('previous') });
+      else ctx.emit('leader-known', { ...base, peer: leader });
+      return true;
+    }
+    case 'stepped down': {
+      const reason = get('reason');
+      if (reason === 'check-quorum') ctx.emit('quorum-lost', { ...base, reason });
+      else if (reason === 'removed') ctx.emit('removed-member', { ...base, reason });
+      return true;
+    }
+    case 'membership applied': {
+      const raw = get('voters');
+      if (raw === undefined || lastVoters.get(node ?? '') === raw) return true;
+      lastVoters.set(node ?? '', raw);
+      ctx.emit('config', { ...base, voters: idList(raw) });
+      return true;
+    }
+    case 'proposal dropped':
+      ctx.emit('dropped-proposal', { ...base, reason: get('reason') ?? 'no-leader' });
+      return true;
+    case 'peer unreachable':
+      ctx.emit('peer-unreachable', { ...base, peer: get('peer'), reason: get('error') });
+      return true;
+    case 'peer recovered':
+      ctx.emit('peer-recovered', { ...base, peer: get('peer') });
+      return true;
+    case 'wal fsync slow':
+      ctx.emit('slow-disk', { ...base, durationMs: durationMs(get('duration')), reason: 'wal fsync' });
+      return true;
+    case 'storage corrupt':
+    case 'wal tail truncated':
+      return true;
+    case 'stopping':
+      ctx.emit('node-stop', base);
+      return true;
+    default:
+      if (term !== undefined && node !== undefined) ctx.emit('term-seen', base);
+      return false;
+  }
+}

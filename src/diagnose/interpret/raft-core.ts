@@ -1,0 +1,152 @@
+// The message vocabulary raft-rs and etcd-io/raft share (they descend from one design): role changes,
+// elections, votes, dropped proposals, configurations. etcd names the node by a hex id at the start of
+// the message; raft-rs carries it as the `raft_id` key (TiKV adds `region_id`, the Raft group).
+import { etcdId, etcdVoters, field, numberField, raftRsVoters } from '../fields.js';
+import type { EventProps, LineContext } from './context.js';
+
+const ID = '([0-9a-f]+|\\d+)';
+const BECAME = new RegExp(`(?:^|[\\s\\]:"])(?:${ID} )?became (leader|candidate|pre-candidate|follower) at term (\\d+)`);
+const ELECTION = new RegExp(`(?:${ID} is )?starting a new election(?: at term (\\d+))?`);
+const NO_LEADER_DROP = new RegExp(`(?:${ID} )?no leader at term (\\d+); dropping (proposal|read index msg|index reading msg)`);
+const STEP_DOWN = new RegExp(`(?:${ID} )?stepped down to follower since quorum is not active`);
+const UNPROMOTABLE = new RegExp(`(?:${ID} is unpromotable and can not campaign|received MsgTimeoutNow from \\S+ but is not promotable)`);
+const SWITCHED = new RegExp(`(?:${ID} )?switched to configuration`);
+const NEW_RAFT = /newRaft(?: ([0-9a-f]+) \[peers: \[([^\]]*)\], term: (\d+), commit: \d+, applied: \d+, lastindex: (\d+))?/;
+const NODE_LEADER = /raft\.node: ([0-9a-f]+) (?:elected leader ([0-9a-f]+)|changed leader from [0-9a-f]+ to ([0-9a-f]+)|lost leader ([0-9a-f]+)) at term (\d+)/;
+const HIGHER_TERM = /(?:([0-9a-f]+) \[term: (\d+)\] )?received a (?:(\w+) )?message with higher term from ([0-9a-f]+)(?: \[term: (\d+)\])?/;
+const CAST = /(?:([0-9a-f]+) )?\[logterm: \d+, index: \d+, vote: [0-9a-f]+\] cast (?:(MsgVote|MsgPreVote) for|vote for) ([0-9a-f]+) \[logterm: \d+, index: \d+\] at term (\d+)/;
+const REJECT = /(?:([0-9a-f]+) )?\[logterm: \d+, index: \d+, vote: [0-9a-f]+\] rejected (?:(MsgVote|MsgPreVote) from|vote from) ([0-9a-f]+) \[logterm: \d+, index: \d+\] at term (\d+)/;
+const VOTE_RESP = /([0-9a-f]+) received (?:MsgVoteResp|MsgPreVoteResp)(?: rejection)? from ([0-9a-f]+) at term (\d+)/;
+const SENDING = /Sending from (\d+) to (\d+)/;
+const SEND_FAILED = /failed to send message to (\w+) because it is unreachable/;
+const OUT_OF_RANGE = /(?:tocommit\((\d+)\) is out of range \[lastIndex\((\d+)\)\]|to_commit (\d+) is out of range \[last_index (\d+)\])/;
+const TICK_MISSED = /A tick missed to fire/;
+const REGION_TAG = /\[region (\d+)\] (\d+) /;
+
+/** `hexIds`: etcd prints ids in hex; raft-rs in decimal (kept as written). */
+export function interpretRaftCore(ctx: LineContext, hexIds: boolean): boolean {
+  const { message, json } = ctx.shape;
+  const normaliseId = (id: string | undefined): string | undefined => (id === undefined ? undefined : hexIds ? etcdId(id) : id);
+  // raft-rs: the logger key raft_id names the node; TiKV's region_id (or the old "[region R] P" tag) the group.
+  let self: string | undefined;
+  let group: string | undefined;
+  if (!hexIds) {
+    self = field(message, json, 'raft_id') ?? field(message, json, 'peer_id');
+    const region = field(message, json, 'region_id');
+    const tag = REGION_TAG.exec(message);
+    if (region !== undefined) group = `region-${region}`;
+    else if (tag) {
+      group = `region-${tag[1]}`;
+      self = tag[2];
+    }
+  }
+  const base = (id: string | undefined): EventProps => {
+    const node = normaliseId(id) ?? self;
+    const props: EventProps = {};
+    if (node !== undefined) props.node = node;
+    if (group !== undefined) props.group = group;
+    return props;
+  };
+  const termKv = (): number | undefined => numberField(message, json, 'term');
+
+  let m = BECAME.exec(message);
+  if (m) {
+    const kind = m[2] === 'leader' ? 'became-leader' : m[2] === 'candidate' ? 'became-candidate' : m[2] === 'pre-candidate' ? 'became-pre-candidate' : 'became-follower';
+    ctx.emit(kind, { ...base(m[1]), term: Number(m[3]) });
+    return true;
+  }
+  if ((m = ELECTION.exec(message))) {
+    const term = m[2] !== undefined ? Number(m[2]) : termKv();
+    ctx.emit('election-started', { ...base(m[1]), term });
+    return true;
+  }
+  if ((m = NO_LEADER_DROP.exec(message))) {
+    ctx.emit('dropped-proposal', { ...base(m[1]), term: Number(m[2]), reason: m[3] === 'proposal' ? 'no-leader' : 'no-leader-read' });
+    return true;
+  }
+  if ((m = STEP_DOWN.exec(message))) {
+    ctx.emit('quorum-lost', { ...base(m[1]), term: termKv(), reason: 'check-quorum' });
+    return true;
+  }
+  if ((m = UNPROMOTABLE.exec(message))) {
+    ctx.emit('not-promotable', { ...base(m[1]), term: termKv() });
+    return true;
+  }
+  if ((m = NODE_LEADER.exec(message))) {
+    const term = Number(m[5]);
+    const leader = m[2] ?? m[3];
+    if (leader !== undefined) ctx.emit('leader-known', { ...base(m[1]), peer: etcdId(leader), term });
+    else ctx.emit('leader-lost', { ...base(m[1]), peer: etcdId(m[4]!), term });
+    return true;
+  }
+  if ((m = SWITCHED.exec(message))) {
+    const voters = hexIds ? etcdVoters(message) : (raftRsVoters(message) ?? etcdVoters(message));
+    if (voters !== undefined) ctx.emit('config', { ...base(m[1]), voters });
+    return true;
+  }
+  if ((m = NEW_RAFT.exec(message))) {
+    const props = base(m[1]);
+    if (m[1] !== undefined) {
+      const peers = m[2]!.split(',').map((t) => t.trim()).filter((t) => t !== '').map(etcdId);
+      ctx.emit('node-start', { ...props, term: Number(m[3]), lastIndex: Number(m[4]) });
+      ctx.emit('peers-given', { ...props, voters: peers });
+      ctx.emit('term-seen', { ...props, term: Number(m[3]) });
+    } else {
+      const lastIndex = numberField(message, json, 'last index') ?? numberField(message, json, 'last_index');
+      ctx.emit('node-start', { ...props, term: termKv(), lastIndex });
+      // raft-rs <= 0.5 printed `newRaft [peers: [11, 12, 13], term: 7, ...]`.
+      const historic = /newRaft \[peers: \[([^\]]*)\]/.exec(message);
+      const voters = raftRsVoters(message) ?? historic?.[1]!.split(',').map((t) => t.trim()).filter((t) => t !== '');
+      if (voters !== undefined) ctx.emit('peers-given', { ...props, voters });
+      const term = termKv();
+      if (term !== undefined) ctx.emit('term-seen', { ...props, term });
+    }
+    return true;
+  }
+  if ((m = CAST.exec(message))) {
+    ctx.emit('vote-cast', { ...base(m[1]), peer: normaliseId(m[3]), term: Number(m[4]), reason: m[2] ?? field(message, json, 'msg type') });
+    ctx.emit('message-received', { ...base(m[1]), peer: normaliseId(m[3]) });
+    return true;
+  }
+  if ((m = REJECT.exec(message))) {
+    ctx.emit('vote-rejected', { ...base(m[1]), peer: normaliseId(m[3]), term: Number(m[4]), reason: m[2] ?? field(message, json, 'msg type') });
+    ctx.emit('message-received', { ...base(m[1]), peer: normaliseId(m[3]) });
+    return true;
+  }
+  if ((m = HIGHER_TERM.exec(message))) {
+    const from = m[4] ?? field(message, json, 'from');
+    const term = m[5] !== undefined ? Number(m[5]) : numberField(message, json, 'message_term');
+    ctx.emit('message-received', { ...base(m[1]), peer: normaliseId(from), term, reason: m[3] ?? field(message, json, 'msg type') });
+    return true;
+  }
+  if ((m = VOTE_RESP.exec(message))) {
+    if (m[1] !== m[2]) ctx.emit('message-received', { ...base(m[1]), peer: normaliseId(m[2]), term: Number(m[3]) });
+    return true;
+  }
+  if (message.includes('received votes response')) {
+    ctx.emit('message-received', { ...base(undefined), peer: field(message, json, 'from'), term: termKv() });
+    return true;
+  }
+  if ((m = SENDING.exec(message))) {
+    ctx.emit('message-produced', { ...base(m[1]), peer: m[2] });
+    return true;
+  }
+  if ((m = SEND_FAILED.exec(message))) {
+    ctx.emit('peer-unreachable', { ...base(undefined), peer: normaliseId(m[1]), reason: 'raft reported unreachable' });
+    return true;
+  }
+  if ((m = OUT_OF_RANGE.exec(message))) {
+    ctx.emit('log-out-of-range', { ...base(undefined), lastIndex: Number(m[2] ?? m[4]), reason: `commit ${m[1] ?? m[3]} beyond last index ${m[2] ?? m[4]}` });
+    return true;
+  }
+  if (TICK_MISSED.test(message)) {
+    ctx.emit('heartbeat-late', { ...base(undefined), reason: 'raft tick missed' });
+    return true;
+  }
+  if (self !== undefined && !hexIds) {
+    // Any other raft-rs record still tells us the node is alive at this term.
+    const term = termKv();
+    if (term !== undefined) ctx.emit('term-seen', { ...base(undefined), term });
+  }
+  return false;
+}

@@ -1,0 +1,218 @@
+// Peels the wrappers real log lines come in (ANSI colour, docker-compose and journald/syslog prefixes,
+// JSON envelopes) and finds the time, level and message every dialect parser starts from.
+
+export interface LineShape {
+  time?: number;
+  level?: string;
+  /** The message with the time/level/wrapper removed; for JSON the `msg`-like field. */
+  message: string;
+  /** Parsed JSON object when the line is JSON, else undefined. */
+  json?: Record<string, unknown>;
+  /** A host or service name from a docker-compose or syslog prefix. */
+  source?: string;
+}
+
+// eslint-disable-next-line no-control-regex -- ANSI colour codes start with ESC
+export const ANSI = /\x1b\[[0-9;]*[A-Za-z]/g;
+// `docker compose logs` (`etcd-1  | `) and `kubectl logs --prefix` (`[pod/etcd-0/etcd] `).
+const COMPOSE_PREFIX = /^(?:([A-Za-z0-9][\w.-]*)\s+\|\s|\[pod\/([^/\]]+)\/[^\]]*\] )/;
+const SYSLOG_PREFIX = /^([A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d(?:\.\d+)?|\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)?) ([\w.-]+) ([\w.@/-]+)(?:\[\d+\])?: /;
+const LEVEL_NAME = /^(TRACE|TRCE|DEBUG|DEBG|INFO|WARN|WARNING|ERROR|ERRO|CRIT|FATAL)$/;
+const MONTHS: Record<string, number> = { Jan: 0, Feb: 1, Mar: 2, Apr: 3, May: 4, Jun: 5, Jul: 6, Aug: 7, Sep: 8, Oct: 9, Nov: 10, Dec: 11 };
+
+// Time formats at the start of a line, most specific first. Each returns [epoch ms, length consumed].
+const ISO = /^\[?(\d{4})-(\d\d)-(\d\d)[T ](\d\d):(\d\d):(\d\d)(?:[.,](\d+))?\s?(Z|[+-]\d\d:?\d\d)?\]?/;
+const SLASHED = /^\[?(?:raft)?(\d{4})\/(\d\d)\/(\d\d)[ T](\d\d):(\d\d):(\d\d)(?:[.,](\d+))?(?: ([+-]\d\d:?\d\d))?\]?/;
+const MONTH_DAY = /^([A-Z][a-z]{2}) ([ \d]\d) (\d\d):(\d\d):(\d\d)(?:\.(\d+))?/;
+
+function zoneOffsetMs(zone: string | undefined): number {
+  if (zone === undefined || zone === 'Z') return 0;
+  const sign = zone.startsWith('-') ? -1 : 1;
+  const digits = zone.slice(1).replace(':', '');
+  return sign * (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2, 4))) * 60_000;
+}
+
+function fractionMs(fraction: string | undefined): number {
+  return fraction === undefined ? 0 : Number(`0.${fraction}`) * 1000;
+}
+
+const digit = (text: string, at: number): number => text.charCodeAt(at) - 48;
+const isDigit = (text: string, at: number): boolean => {
+  const c = text.charCodeAt(at);
+  return c >= 48 && c <= 57;
+};
+let minuteKey = '';
+let minuteBase = 0;
+
+/**
+ * The common case without regexes: `YYYY-MM-DD[T ]HH:MM:SS[.fff...][Z|+hh:mm|+hhmm]` at the start.
+ * Lines of one file share their minute, so its epoch is computed once per minute.
+ */
+function fastIso(text: string): { time: number; length: number } | undefined {
+  if (text.length < 19 || text.charCodeAt(4) !== 45 || text.charCodeAt(7) !== 45 || text.charCodeAt(13) !== 58 || text.charCodeAt(16) !== 58) return undefined;
+  const sep = text.charCodeAt(10);
+  if (sep !== 84 && sep !== 32) return undefined;
+  for (const at of [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18]) if (!isDigit(text, at)) return undefined;
+  const key = text.slice(0, 16);
+  if (key !== minuteKey) {
+    minuteKey = key;
+    minuteBase = Date.UTC(+text.slice(0, 4), +text.slice(5, 7) - 1, +text.slice(8, 10), +text.slice(11, 13), +text.slice(14, 16));
+  }
+  let time = minuteBase + (digit(text, 17) * 10 + digit(text, 18)) * 1000;
+  let at = 19;
+  if (text.charCodeAt(at) === 46 || text.charCodeAt(at) === 44) {
+    at++;
+    let scale = 100;
+    while (isDigit(text, at)) {
+      time += digit(text, at) * scale;
+      scale /= 10;
+      at++;
+    }
+  }
+  const zone = text.charCodeAt(at);
+  if (zone === 90) at++;
+  else if ((zone === 43 || zone === 45) && isDigit(text, at + 1) && isDigit(text, at + 2)) {
+    const colon = text.charCodeAt(at + 3) === 58 ? 1 : 0;
+    if (isDigit(text, at + 3 + colon) && isDigit(text, at + 4 + colon)) {
+      const minutes = (digit(text, at + 1) * 10 + digit(text, at + 2)) * 60 + digit(text, at + 3 + colon) * 10 + digit(text, at + 4 + colon);
+      time -= (zone === 45 ? -1 : 1) * minutes * 60_000;
+      at += 5 + colon;
+    }
+  }
+  return { time, length: at };
+}
+
+/** Parses a timestamp at the start of `text`; returns the time and how many characters it used. */
+export function parseLeadingTime(text: string): { time: number; length: number } | undefined {
+  const fast = fastIso(text);
+  if (fast) return fast;
+  const first = text.charCodeAt(0);
+  if (first === 91 /* [ */ || (first >= 48 && first <= 57) || first === 114 /* raft2024/... */) {
+    let m = ISO.exec(text);
+    if (m) {
+      const time = Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!) + fractionMs(m[7]) - zoneOffsetMs(m[8]);
+      return { time, length: m[0].length };
+    }
+    m = SLASHED.exec(text);
+    if (m) {
+      const time = Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!) + fractionMs(m[7]) - zoneOffsetMs(m[8]);
+      return { time, length: m[0].length };
+    }
+    return undefined;
+  }
+  const m = MONTH_DAY.exec(text);
+  if (m && MONTHS[m[1]!] !== undefined) {
+    // syslog and slog-term omit the year: assume the current one.
+    const year = new Date().getUTCFullYear();
+    const time = Date.UTC(year, MONTHS[m[1]!]!, +m[2]!.trim(), +m[3]!, +m[4]!, +m[5]!) + fractionMs(m[6]);
+    return { time, length: m[0].length };
+  }
+  return undefined;
+}
+
+function parseJsonTime(value: unknown): number | undefined {
+  if (typeof value === 'number') return value < 1e11 ? value * 1000 : value;
+  if (typeof value !== 'string') return undefined;
+  const parsed = parseLeadingTime(value);
+  if (parsed) return parsed.time;
+  const ms = Date.parse(value);
+  return Number.isNaN(ms) ? undefined : ms;
+}
+
+const LEVEL_WORD = /^\s*\[?(TRACE|TRCE|DEBUG|DEBG|INFO|NOTICE|WARN|WARNING|ERROR|ERRO|ERR|CRIT|FATAL|PANIC|[DINWECF])\]?(?:\s*\||:)?\s+/i;
+
+/** Strips wrappers and splits off time and level. Cheap enough to run on every prefiltered line. */
+export function shapeLine(raw: string): LineShape {
+  let line = raw.indexOf('\x1b') >= 0 ? raw.replace(ANSI, '') : raw;
+  if (line.endsWith('\r')) line = line.slice(0, -1);
+  let source: string | undefined;
+  let time: number | undefined;
+  const compose = COMPOSE_PREFIX.exec(line);
+  if (compose) {
+    source = compose[1] ?? compose[2];
+    line = line.slice(compose[0].length);
+  }
+  const syslog = SYSLOG_PREFIX.exec(line);
+  if (syslog && !LEVEL_NAME.test(syslog[2]!)) {
+    time = parseLeadingTime(syslog[1]!)?.time;
+    source = syslog[2];
+    line = line.slice(syslog[0].length);
+  }
+  const brace = line.indexOf('{"');
+  if (brace >= 0 && brace < 40 && line.trimEnd().endsWith('}')) {
+    const json = tryJson(line.slice(brace));
+    if (json) return shapeJson(json, time, source);
+  }
+  line = line.trimStart();
+  // docker --timestamps or journald short-iso put a second timestamp before the program's own.
+  let parsed = parseLeadingTime(line);
+  while (parsed) {
+    time = parsed.time;
+    line = line.slice(parsed.length).trimStart();
+    parsed = parseLeadingTime(line);
+  }
+  let level: string | undefined;
+  const lv = LEVEL_WORD.exec(line);
+  if (lv) {
+    level = normaliseLevel(lv[1]!);
+    line = line.slice(lv[0].length);
+  }
+  return { time, level, message: line, source };
+}
+
+function tryJson(text: string): Record<string, unknown> | undefined {
+  try {
+    const value: unknown = JSON.parse(text);
+    return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function shapeJson(json: Record<string, unknown>, outerTime: number | undefined, source: string | undefined): LineShape {
+  const fields = json.fields;
+  if (fields !== null && typeof fields === 'object') {
+    // tracing-subscriber's JSON puts the message and fields under "fields"
+    for (const [key, value] of Object.entries(fields as Record<string, unknown>)) if (!(key in json)) json[key] = value;
+  }
+  let message = String(json.msg ?? json['@message'] ?? json.message ?? '');
+  let level = json.level ?? json['@level'] ?? json.severity;
+  // hclog redirected into zap: the inner "[WARN]  text" is the real level and message.
+  const inner = /^\[(TRACE|DEBUG|INFO|WARN|ERROR|ERR)\]\s+/.exec(message);
+  if (inner) {
+    level = inner[1];
+    message = message.slice(inner[0].length);
+  }
+  const time = parseJsonTime(json.ts ?? json['@timestamp'] ?? json.timestamp ?? json.time) ?? outerTime;
+  return { time, level: typeof level === 'string' ? normaliseLevel(level) : undefined, message, json, source };
+}
+
+export function normaliseLevel(level: string): string {
+  const upper = level.toUpperCase();
+  switch (upper) {
+    case 'D':
+    case 'DEBG':
+    case 'TRCE':
+    case 'TRACE':
+      return 'DEBUG';
+    case 'I':
+    case 'N':
+    case 'NOTICE':
+      return 'INFO';
+    case 'W':
+    case 'WARNING':
+      return 'WARN';
+    case 'E':
+    case 'ERR':
+    case 'ERRO':
+      return 'ERROR';
+    case 'C':
+    case 'CRIT':
+    case 'F':
+    case 'FATAL':
+    case 'PANIC':
+      return 'FATAL';
+    default:
+      return upper;
+  }
+}

@@ -1,0 +1,229 @@
+// Small inputs written straight from the message templates, one behaviour each: the codes no fixture
+// scenario carries, the thresholds that keep healthy clusters quiet, identity and time handling.
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parseTime } from '../../src/commands/diagnose.js';
+import { diagnose } from '../../src/diagnose/index.js';
+import type { DiagnoseReport } from '../../src/diagnose/model.js';
+import { createDataDir } from '../../src/node/datadir.js';
+import type { Entry } from '../../src/raft/types.js';
+
+const root = mkdtempSync(join(tmpdir(), 'chronik-detectors-'));
+let seq = 0;
+
+async function run(files: Record<string, string[]>): Promise<DiagnoseReport> {
+  const dir = join(root, `case-${++seq}`);
+  mkdirSync(dir);
+  for (const [name, lines] of Object.entries(files)) writeFileSync(join(dir, name), `${lines.join('\n')}\n`);
+  return diagnose([dir]);
+}
+
+const codes = (report: DiagnoseReport): string[] => report.findings.map((f) => f.code);
+const severityOf = (report: DiagnoseReport, code: string): string | undefined => report.findings.find((f) => f.code === code)?.severity;
+
+/** etcd 3.4 zap lines: a raft message from member `id` at second `s` past a fixed minute. */
+const zap = (s: number, msg: string, id = '8e9e05c52164694d', caller = 'raft/raft.go:923'): string =>
+  `{"level":"info","ts":"2026-11-26T05:${String(Math.floor(s / 60)).padStart(2, '0')}:${String(s % 60).padStart(2, '0')}.000Z","caller":"${caller}","msg":"${msg}","local-member-id":"${id}"}`;
+const zapStart = (id: string): string[] => [
+  `{"level":"info","ts":"2026-11-26T05:00:00.000Z","caller":"etcdserver/raft.go:536","msg":"starting local member","local-member-id":"${id}","cluster-id":"cdf818194e3a8c32"}`,
+  zap(0, `newRaft ${id} [peers: [], term: 0, commit: 0, applied: 0, lastindex: 0, lastterm: 0]`, id),
+];
+
+describe('slow disks and late heartbeats', () => {
+  const slow = (s: number): string =>
+    `{"level":"warn","ts":"2026-11-26T05:00:${String(s).padStart(2, '0')}.500Z","caller":"wal/wal.go:802","msg":"slow fdatasync","took":"1.53s","expected-duration":"1s"}`;
+
+  it('are a warning next to election churn', async () => {
+    const id = 'aaaaaaaaaaaaaaa1';
+    const lines = [...zapStart(id)];
+    for (let s = 1; s <= 6; s++) lines.push(zap(s, `${id} is starting a new election at term ${s}`, id), zap(s, `${id} became candidate at term ${s + 1}`, id));
+    lines.push(slow(3), zap(8, `${id} became leader at term 8`, id));
+    const report = await run({ 'etcd-1.log': lines });
+    expect(severityOf(report, 'SLOW_DISK')).toBe('warning');
+  });
+
+  it('are only info on a quiet cluster', async () => {
+    const id = 'aaaaaaaaaaaaaaa2';
+    const report = await run({ 'etcd-1.log': [...zapStart(id), zap(1, `${id} became leader at term 2`, id), slow(20), slow(40)] });
+    expect(severityOf(report, 'SLOW_DISK')).toBe('info');
+    expect(report.findings.filter((f) => f.severity !== 'info')).toEqual([]);
+  });
+
+  it('late heartbeats in capnslog are recognised', async () => {
+    const lines = [
+      '2026-11-26 05:00:00.000000 I | etcdserver: starting member dc142bc6b31954a4 in cluster 86a65df387ba25cd',
+      'raft2026/11/26 05:00:01 INFO: dc142bc6b31954a4 became leader at term 2',
+      '2026-11-26 05:00:30.000000 W | etcdserver: failed to send out heartbeat on time (exceeded the 100ms timeout for 1.2s, to b095c6374959d5be)',
+      '2026-11-26 05:00:30.000100 W | etcdserver: server is likely overloaded',
+    ];
+    const report = await run({ 'etcd-3.log': lines });
+    expect(codes(report)).toContain('HEARTBEAT_LATE');
+    expect(report.files[0]!.node).toBe('dc142bc6b31954a4');
+  });
+});
+
+describe('healthy re-elections stay quiet', () => {
+  it('a few proposals dropped during one election are info only', async () => {
+    const line = (s: number, msg: string): string => `Nov 26 05:00:${String(s).padStart(2, '0')}.000 INFO ${msg}, raft_id: 2`;
+    const report = await run({
+      'raft-node-2.log': [
+        line(0, 'became follower at term 1, term: 1'),
+        line(10, 'starting a new election, term: 1'),
+        line(10, 'became candidate at term 2, term: 2'),
+        line(10, 'no leader at term 2; dropping proposal, term: 2'),
+        line(11, 'no leader at term 2; dropping proposal, term: 2'),
+        line(11, 'became leader at term 2, term: 2'),
+      ],
+    });
+    expect(codes(report)).toEqual(['PROPOSALS_DROPPED_BRIEFLY']);
+    expect(report.findings[0]!.severity).toBe('info');
+  });
+
+  it('one leader change is not a storm, three within a minute are', async () => {
+    const leader = (s: number, id: number, term: number): string => `Nov 26 05:00:${String(s).padStart(2, '0')}.000 INFO became leader at term ${term}, term: ${term}, raft_id: ${id}`;
+    const calm = await run({ 'a.log': [leader(1, 1, 2), leader(30, 2, 3)] });
+    expect(codes(calm)).not.toContain('ELECTION_STORM');
+    const storm = await run({ 'a.log': [leader(1, 1, 2), leader(10, 2, 3), leader(20, 3, 4), leader(30, 1, 5)] });
+    expect(codes(storm)).toContain('ELECTION_STORM');
+  });
+});
+
+describe('hashicorp bootstrap_expect', () => {
+  const lines = [
+    '2026-03-14T14:00:00.000Z [INFO]  agent.server.raft: initial configuration: index=0 servers=[]',
+    '2026-03-14T14:00:00.001Z [INFO]  agent.server.raft: entering follower state: follower="Node at 10.0.0.12:8300 [Follower]" leader-address= leader-id=',
+    '2026-03-14T14:00:01.900Z [WARN]  agent.server.raft: no known peers, aborting election',
+  ];
+  const later = '2026-03-14T14:05:00.000Z [ERROR] agent: Coordinate update error: error="No cluster leader"';
+
+  it('waiting for the expected servers, then following a leader, is healthy', async () => {
+    const report = await run({
+      'consul-2.log': [
+        ...lines,
+        '2026-03-14T14:00:03.000Z [INFO]  agent.server: Found expected number of peers, attempting bootstrap: peers=10.0.0.11:8300,10.0.0.12:8300,10.0.0.13:8300',
+        '2026-03-14T14:00:04.708Z [INFO]  agent.server: New leader elected: payload=consul-server-1',
+        '2026-03-14T14:05:00.000Z [INFO]  agent: Synced node info',
+      ],
+    });
+    expect(report.findings).toEqual([]);
+    expect(report.nodes[0]!.voters).toEqual(['10.0.0.11:8300', '10.0.0.12:8300', '10.0.0.13:8300']);
+  });
+
+  it('waiting forever is an empty voter set that never campaigns', async () => {
+    const report = await run({ 'consul-2.log': [...lines, later] });
+    expect(codes(report)).toEqual(expect.arrayContaining(['EMPTY_VOTERS', 'NOT_PROMOTABLE', 'STUCK_AT_TERM_0']));
+  });
+});
+
+describe('state reset and identity', () => {
+  it('a raft-rs node restarting at term 0 with an empty log after term 5 is STATE_RESET', async () => {
+    const report = await run({
+      'node-3.log': [
+        '2026-11-26T05:00:00.000000Z  INFO raft::raft: became leader at term 5, term: 5, raft_id: 3',
+        '2026-11-26T05:10:00.000000Z  INFO raft::raft: newRaft, term: 0, commit: 0, applied: 0, last index: 0, last term: 0, peers: Configuration { incoming: Configuration { voters: {1, 2, 3} }, outgoing: Configuration { voters: {} } }, raft_id: 3',
+      ],
+    });
+    expect(codes(report)).toContain('STATE_RESET');
+    expect(report.findings.find((f) => f.code === 'STATE_RESET')!.nodes).toEqual(['3']);
+  });
+
+  it('names nodes from the lines, else from the file name without rotation suffixes', async () => {
+    const report = await run({
+      'consul-server-2.log.1': ['2026-03-14T14:00:00.000Z [INFO]  agent.server.raft: entering follower state: follower="Node at 10.0.0.12:8300 [Follower]" leader-address= leader-id='],
+      'worker-7.log': ['2026-11-26T05:00:00.000000Z  WARN app::boot: Raft leader election did not complete within 30 seconds'],
+    });
+    const nodes = Object.fromEntries(report.files.map((f) => [f.path.split('/').pop(), f.node]));
+    expect(nodes).toEqual({ 'consul-server-2.log.1': '10.0.0.12:8300', 'worker-7.log': 'worker-7' });
+  });
+
+  it('peels docker-compose, journald and ANSI wrappers', async () => {
+    const report = await run({
+      'compose.log': [
+        'etcd-1  | \u001b[36m2026-11-26 05:00:00.000000 I | etcdserver: starting member dc142bc6b31954a4 in cluster 86a65df387ba25cd\u001b[0m',
+        'etcd-1  | raft2026/11/26 05:00:01 INFO: dc142bc6b31954a4 became leader at term 2',
+      ],
+      'journal.log': [
+        'Nov 26 05:00:00 host-b etcd[812]: 2026-11-26 05:00:00.000000 I | etcdserver: starting member b095c6374959d5be in cluster 86a65df387ba25cd',
+        'Nov 26 05:00:01 host-b etcd[812]: raft2026/11/26 05:00:01 INFO: raft.node: b095c6374959d5be elected leader dc142bc6b31954a4 at term 2',
+      ],
+    });
+    expect(report.files.map((f) => [f.dialect, f.node])).toEqual([
+      ['etcd-capnslog', 'dc142bc6b31954a4'],
+      ['etcd-capnslog', 'b095c6374959d5be'],
+    ]);
+    expect(report.nodes.map((n) => [n.id, n.leaderTerms, n.leadersSeen])).toEqual([
+      ['b095c6374959d5be', [], ['dc142bc6b31954a4']],
+      ['dc142bc6b31954a4', [2], ['dc142bc6b31954a4']],
+    ]);
+  });
+
+  it('inspects chronik data dirs: persisted voters join the picture, a node outside them is flagged', async () => {
+    const dirs = join(root, 'data');
+    mkdirSync(dirs);
+    const conf = (index: number, id: number): Entry => ({ type: 'conf-change', term: 1, index, change: { type: 'add-voter', id, addr: `127.0.0.1:${9190 + id}` } });
+    createDataDir(join(dirs, 'node-1'), { nodeId: 1, cluster: 'c' }, [conf(1, 1), conf(2, 2), conf(3, 3)], { term: 1, vote: 0, commit: 3 });
+    createDataDir(join(dirs, 'node-2'), { nodeId: 2, cluster: 'c' }, [conf(1, 1), conf(2, 2), conf(3, 3)], { term: 1, vote: 0, commit: 3 });
+    createDataDir(join(dirs, 'node-4'), { nodeId: 4, cluster: 'c' }, [conf(1, 1), conf(2, 2)], { term: 1, vote: 0, commit: 2 });
+    const report = await diagnose([dirs]);
+    expect(report.files.map((f) => [f.dialect, f.node])).toEqual([
+      ['chronik-data-dir', '1'],
+      ['chronik-data-dir', '2'],
+      ['chronik-data-dir', '4'],
+    ]);
+    expect(report.findings.find((f) => f.code === 'NOT_PROMOTABLE')).toMatchObject({ severity: 'critical', nodes: ['4'] });
+    expect(report.findings.find((f) => f.code === 'VOTER_MISMATCH')?.nodes).toEqual(['1', '2', '4']);
+    expect(report.nodes.find((n) => n.id === '1')?.voters).toEqual(['1', '2', '3']);
+  });
+
+  it('reports an unreadable data dir as DATA_DIR_CORRUPT and never reads WAL segments as logs', async () => {
+    const dir = join(root, 'broken', 'node-5');
+    mkdirSync(join(dir, 'wal'), { recursive: true });
+    writeFileSync(join(dir, 'meta.json'), '{"format": 99}');
+    writeFileSync(join(dir, 'wal', '0000000000000001.wal'), Buffer.from([0, 1, 2, 3, 0xff]));
+    const report = await diagnose([join(root, 'broken')]);
+    expect(report.files).toEqual([{ path: dir, dialect: 'chronik-data-dir', node: null, lines: 0 }]);
+    expect(codes(report)).toEqual(['DATA_DIR_CORRUPT']);
+    expect(report.findings[0]!.evidence[0]!.file).toBe(join(dir, 'meta.json'));
+  });
+});
+
+describe('--since / --until', () => {
+  const now = Date.parse('2026-11-26T06:00:00Z');
+  it('takes ISO times and durations meaning "ago"', () => {
+    expect(parseTime('2026-11-26T04:00:00Z', '--since', now)).toBe(Date.parse('2026-11-26T04:00:00Z'));
+    expect(parseTime('2h', '--since', now)).toBe(now - 7_200_000);
+    expect(parseTime('1h30m', '--since', now)).toBe(now - 5_400_000);
+    expect(parseTime('2d', '--since', now)).toBe(now - 2 * 86_400_000);
+    expect(parseTime(undefined, '--since', now)).toBeUndefined();
+    expect(() => parseTime('soon', '--since', now)).toThrow(/invalid --since/);
+  });
+});
+
+describe('logs cut after start-up', () => {
+  it('an etcd log without its start lines is attributed to the member its raft lines name', async () => {
+    const id = '8e9e05c52164694d';
+    const report = await run({
+      'etcd-a.log': [
+        zap(1, `${id} became leader at term 5`, id, 'etcdserver/zap_raft.go:77').replace(/,"local-member-id":"[0-9a-f]+"/, ''),
+        `{"level":"warn","ts":"2026-11-26T05:00:10.000Z","caller":"wal/wal.go:805","msg":"slow fdatasync","took":"1.5s","expected-duration":"1s"}`,
+      ],
+    });
+    expect(report.files[0]!.node).toBe(id);
+    expect(report.nodes.map((n) => n.id)).toEqual([id]);
+    expect(report.findings.map((f) => [f.code, f.nodes])).toEqual([['SLOW_DISK', [id]]]);
+  });
+});
+
+describe('pathological input', () => {
+  it('skips an over-long line without buffering it and keeps counting lines', async () => {
+    const dir = join(root, 'long');
+    mkdirSync(dir);
+    const seed = '2026-11-20T10:00:31.000000Z  INFO chronik_server::raft: no leader at term 0; dropping proposal';
+    writeFileSync(join(dir, 'node.log'), Buffer.concat([Buffer.from(`${seed}\n`), Buffer.alloc(3 << 20, 0x41), Buffer.from(`\n${seed}\n`)]));
+    const report = await diagnose([dir]);
+    expect(report.files[0]!.lines).toBe(3);
+    expect(report.findings.find((f) => f.code === 'DROPPED_PROPOSALS')?.evidence.map((e) => e.line)).toEqual([1, 3]);
+  });
+});
