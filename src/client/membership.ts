@@ -86,14 +86,13 @@ interface Lagging {
  */
 async function waitCaughtUp(client: AdminClient, target: MemberAddr, until: number, hooks: AddVoterHooks): Promise<true | Lagging> {
   let goal: number | undefined;
-  let state: Lagging = { reachable: true, match: 0, goal: 0 };
   let noticed = false;
   for (;;) {
     const [leader, reachability] = await Promise.all([client.findLeader(), probe(client, target.addr)]);
     goal ??= leader.status.commitIndex;
     const progress = leader.status.progress?.find((p) => p.id === target.id);
     const match = progress?.match ?? 0;
-    state = { reachable: reachability.reachable, error: reachability.error, match, goal };
+    const state: Lagging = { reachable: reachability.reachable, error: reachability.error, match, goal };
     if (!reachability.reachable && !noticed) {
       noticed = true;
       hooks.notice(`node ${target.id} at ${target.addr} does not answer (${reachability.error}); start it with:\n  ${hooks.startCommand}`);
