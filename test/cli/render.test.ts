@@ -7,7 +7,9 @@ import { formatMembers, membershipJson } from '../../src/cli/members-view.js';
 import { formatIds, paint, renderTable } from '../../src/cli/render.js';
 import { describeEvent, renderStatus, STATUS_COLUMNS, watchEvent } from '../../src/cli/status-view.js';
 
-const ANSI = /\x1b\[/;
+const ESC = String.fromCharCode(27);
+const ANSI = new RegExp(`${ESC}\\[`);
+const ANSI_CODES = new RegExp(`${ESC}\\[[0-9;]*m`, 'g');
 const originalLevel = chalk.level;
 afterEach(() => {
   chalk.level = originalLevel;
@@ -48,7 +50,7 @@ describe('renderTable', () => {
     chalk.level = 1;
     const lines = renderTable(['A', 'B'], [[paint('ok', 'good'), 'x'], ['wide', 'y']]).split('\n');
     expect(lines[1]).toMatch(ANSI);
-    const strip = (s: string | undefined): string => (s ?? '').replace(/\x1b\[[0-9;]*m/g, '');
+    const strip = (s: string | undefined): string => (s ?? '').replace(ANSI_CODES, '');
     expect(strip(lines[1]).indexOf('x')).toBe(strip(lines[2]).indexOf('y'));
   });
 
