@@ -1,0 +1,193 @@
+// Peer transport: per-peer bounded queues drained by one in-flight HTTP POST /raft/messages at a time over
+// a keep-alive undici Pool. send() never waits, so a slow or dead peer can never stall the tick loop;
+// Raft retransmits whatever is dropped.
+import { Pool } from 'undici';
+import type { Message, NodeId } from '../raft/types.js';
+import { encodeBatch } from './codec.js';
+import type { Logger } from './logger.js';
+import type { NodeMetrics } from './metrics.js';
+import { formatDuration } from '../cli/duration.js';
+
+export interface TransportOptions {
+  selfId: NodeId;
+  selfAddr: string;
+  cluster: string;
+  token?: string;
+  logger: Logger;
+  metrics: NodeMetrics;
+  /** Messages queued per peer before the oldest are dropped. */
+  maxQueue?: number;
+  /** Bound on one request; a peer that takes longer is treated as unreachable. */
+  requestTimeoutMs?: number;
+  /** Pause before retrying an unreachable peer, so a dead peer costs a connect attempt per interval, not per message. */
+  retryDelayMs?: number;
+}
+
+const UNREACHABLE_LOG_INTERVAL_MS = 10_000;
+const MAX_MESSAGES_PER_BATCH = 512;
+
+class PeerLink {
+  private queue: Message[] = [];
+  private inFlight = false;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private downSince: number | undefined;
+  private lastUnreachableLog = 0;
+  private closed = false;
+  readonly pool: Pool;
+
+  constructor(
+    readonly id: NodeId,
+    readonly addr: string,
+    private readonly options: TransportOptions,
+  ) {
+    const timeout = options.requestTimeoutMs ?? 2000;
+    this.pool = new Pool(`http://${addr}`, {
+      connections: 2,
+      keepAliveTimeout: 30_000,
+      connectTimeout: Math.min(timeout, 1000),
+      headersTimeout: timeout,
+      bodyTimeout: timeout,
+    });
+  }
+
+  get reachable(): boolean {
+    return this.downSince === undefined;
+  }
+
+  enqueue(messages: Message[]): void {
+    this.queue.push(...messages);
+    const max = this.options.maxQueue ?? 4096;
+    if (this.queue.length > max) this.queue.splice(0, this.queue.length - max);
+    this.flush();
+  }
+
+  private flush(): void {
+    if (this.inFlight || this.closed || this.retryTimer !== undefined || this.queue.length === 0) return;
+    const messages = this.queue.splice(0, MAX_MESSAGES_PER_BATCH);
+    const { selfId, selfAddr, cluster, token } = this.options;
+    const body = encodeBatch({ from: selfId, fromAddr: selfAddr, cluster, messages });
+    this.inFlight = true;
+    this.post(body, token)
+      .then(() => {
+        this.options.metrics.peerSentBytes.inc(body.length, { peer: String(this.id) });
+        this.markUp();
+      })
+      .catch((err: unknown) => this.markDown(err))
+      .finally(() => {
+        this.inFlight = false;
+        this.flush();
+      });
+  }
+
+  private async post(body: Uint8Array, token: string | undefined): Promise<void> {
+    const response = await this.pool.request({
+      path: '/raft/messages',
+      method: 'POST',
+      headers: {
+        'content-type': 'application/octet-stream',
+        ...(token !== undefined ? { authorization: `Bearer ${token}` } : {}),
+      },
+      body,
+    });
+    await response.body.dump();
+    if (response.statusCode === 401) throw new Error('unauthorized: the peer has a different token');
+    if (response.statusCode !== 204) throw new Error(`unexpected HTTP status ${response.statusCode}`);
+  }
+
+  private markUp(): void {
+    if (this.downSince === undefined) return;
+    const downFor = Date.now() - this.downSince;
+    this.downSince = undefined;
+    this.options.logger.info('peer recovered', { peer: this.id, addr: this.addr, down_for: formatDuration(downFor) });
+  }
+
+  private markDown(err: unknown): void {
+    if (this.closed) return;
+    const now = Date.now();
+    if (this.downSince === undefined) this.downSince = now;
+    if (now - this.lastUnreachableLog >= UNREACHABLE_LOG_INTERVAL_MS) {
+      this.lastUnreachableLog = now;
+      this.options.logger.warn('peer unreachable', { peer: this.id, addr: this.addr, error: describeError(err) });
+    }
+    // What was queued while the peer was down is stale by the time it returns; keep only the newest.
+    this.queue.splice(0, Math.max(0, this.queue.length - 64));
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      this.flush();
+    }, this.options.retryDelayMs ?? 100);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.retryTimer !== undefined) clearTimeout(this.retryTimer);
+    this.queue = [];
+    await this.pool.destroy().catch(() => undefined);
+  }
+}
+
+function describeError(err: unknown): string {
+  if (err instanceof Error) {
+    const code = (err as NodeJS.ErrnoException).code ?? (err.cause as NodeJS.ErrnoException | undefined)?.code;
+    return code !== undefined ? `${code}: ${err.message}` : err.message;
+  }
+  return String(err);
+}
+
+export class Transport {
+  private readonly links = new Map<NodeId, PeerLink>();
+  private readonly addresses = new Map<NodeId, string>();
+
+  constructor(private readonly options: TransportOptions) {}
+
+  /** Records where a peer listens (from the membership, or learned from a batch it sent us). */
+  setAddress(id: NodeId, addr: string): void {
+    if (id === this.options.selfId || this.addresses.get(id) === addr) return;
+    this.addresses.set(id, addr);
+    const old = this.links.get(id);
+    if (old !== undefined) {
+      this.links.delete(id);
+      void old.close();
+    }
+  }
+
+  addressOf(id: NodeId): string | undefined {
+    return id === this.options.selfId ? this.options.selfAddr : this.addresses.get(id);
+  }
+
+  isReachable(id: NodeId): boolean {
+    return this.links.get(id)?.reachable ?? true;
+  }
+
+  /** Queues messages for their peers and returns at once. Messages to peers with no known address are dropped. */
+  send(messages: readonly Message[]): void {
+    const byPeer = new Map<NodeId, Message[]>();
+    for (const message of messages) {
+      const list = byPeer.get(message.to);
+      if (list === undefined) byPeer.set(message.to, [message]);
+      else list.push(message);
+    }
+    for (const [id, batch] of byPeer) {
+      const link = this.link(id);
+      if (link === undefined) {
+        this.options.logger.debug('message dropped', { peer: id, reason: 'no-address', count: batch.length });
+        continue;
+      }
+      link.enqueue(batch);
+    }
+  }
+
+  private link(id: NodeId): PeerLink | undefined {
+    let link = this.links.get(id);
+    if (link !== undefined) return link;
+    const addr = this.addresses.get(id);
+    if (addr === undefined) return undefined;
+    link = new PeerLink(id, addr, this.options);
+    this.links.set(id, link);
+    return link;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.links.values()].map((link) => link.close()));
+    this.links.clear();
+  }
+}

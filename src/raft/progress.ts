@@ -1,0 +1,151 @@
+// The leader's view of one follower: how far its log matches, what to send next, and how many
+// appends may be in flight; plus the majority arithmetic over voters.
+
+import type { NodeId } from './types.js';
+
+export type ProgressState = 'probe' | 'replicate' | 'snapshot';
+
+/** A bounded window of in-flight appends, each remembered by its last index. */
+export class Inflights {
+  private readonly lastIndexes: number[] = [];
+
+  constructor(readonly capacity: number) {}
+
+  get full(): boolean {
+    return this.lastIndexes.length >= this.capacity;
+  }
+
+  get count(): number {
+    return this.lastIndexes.length;
+  }
+
+  add(lastIndex: number): void {
+    this.lastIndexes.push(lastIndex);
+  }
+
+  /** Acknowledge every append whose last index is at or below `index`. */
+  freeUpTo(index: number): void {
+    let keep = 0;
+    while (keep < this.lastIndexes.length && (this.lastIndexes[keep] ?? 0) <= index) keep++;
+    this.lastIndexes.splice(0, keep);
+  }
+
+  reset(): void {
+    this.lastIndexes.length = 0;
+  }
+}
+
+export class Progress {
+  match = 0;
+  next: number;
+  state: ProgressState = 'probe';
+  /** In probe state: an append is out and we wait for its answer (or a heartbeat response). */
+  probeSent = false;
+  /** In snapshot state: the index of the snapshot we sent. */
+  pendingSnapshot = 0;
+  /** Ticks spent in snapshot state, so a lost snapshot is retried instead of waited on forever. */
+  snapshotTicks = 0;
+  /** Heard from since the last check-quorum round. */
+  recentActive = false;
+  readonly inflights: Inflights;
+
+  constructor(
+    readonly id: NodeId,
+    next: number,
+    maxInflight: number,
+  ) {
+    this.next = next;
+    this.inflights = new Inflights(maxInflight);
+  }
+
+  private resetState(state: ProgressState): void {
+    this.state = state;
+    this.probeSent = false;
+    this.pendingSnapshot = 0;
+    this.snapshotTicks = 0;
+    this.inflights.reset();
+  }
+
+  becomeProbe(): void {
+    // After a snapshot, the follower has at least the snapshot; start probing right after it.
+    const from = this.state === 'snapshot' ? Math.max(this.match + 1, this.pendingSnapshot + 1) : this.match + 1;
+    this.resetState('probe');
+    this.next = from;
+  }
+
+  becomeReplicate(): void {
+    this.resetState('replicate');
+    this.next = this.match + 1;
+  }
+
+  becomeSnapshot(snapshotIndex: number): void {
+    this.resetState('snapshot');
+    this.pendingSnapshot = snapshotIndex;
+  }
+
+  /** The follower acknowledged up to `index`; false if that is old news. */
+  maybeUpdate(index: number): boolean {
+    let updated = false;
+    if (this.match < index) {
+      this.match = index;
+      updated = true;
+      this.probeSent = false;
+    }
+    this.next = Math.max(this.next, index + 1);
+    return updated;
+  }
+
+  /**
+   * The follower rejected an append whose previous index was `rejected`; `probeFrom` is where the
+   * hints say the logs may agree. False when the rejection is stale (an answer to an older append).
+   */
+  maybeDecreaseTo(rejected: number, probeFrom: number): boolean {
+    if (this.state === 'replicate') {
+      if (rejected <= this.match) return false;
+      this.next = this.match + 1;
+      return true;
+    }
+    if (this.next - 1 !== rejected) return false;
+    this.next = Math.max(Math.min(rejected, probeFrom + 1), this.match + 1);
+    this.probeSent = false;
+    return true;
+  }
+
+  get paused(): boolean {
+    switch (this.state) {
+      case 'probe':
+        return this.probeSent;
+      case 'replicate':
+        return this.inflights.full;
+      case 'snapshot':
+        return true;
+    }
+  }
+}
+
+/** The largest index that a majority of `voters` has matched. */
+export function quorumMatch(voters: NodeId[], matchOf: (id: NodeId) => number): number {
+  if (voters.length === 0) return 0;
+  const matches = voters.map(matchOf).sort((a, b) => b - a);
+  return matches[Math.floor(voters.length / 2)] ?? 0;
+}
+
+export type VoteOutcome = 'won' | 'lost' | 'pending';
+
+export function voteOutcome(voters: NodeId[], votes: Map<NodeId, boolean>): VoteOutcome {
+  const quorum = Math.floor(voters.length / 2) + 1;
+  let granted = 0;
+  let rejected = 0;
+  for (const id of voters) {
+    const vote = votes.get(id);
+    if (vote === true) granted++;
+    else if (vote === false) rejected++;
+  }
+  if (granted >= quorum) return 'won';
+  if (rejected > voters.length - quorum) return 'lost';
+  return 'pending';
+}
+
+export function hasQuorum(voters: NodeId[], isActive: (id: NodeId) => boolean): boolean {
+  return voters.filter(isActive).length >= Math.floor(voters.length / 2) + 1;
+}

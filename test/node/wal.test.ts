@@ -1,0 +1,121 @@
+import { appendFileSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createDataDir, dataDirState, openDataDir, readDataDir } from '../../src/node/datadir.js';
+import { DataDirLockedError, StorageCorruptError } from '../../src/node/errors.js';
+import { DataDirLock } from '../../src/node/lock.js';
+import { scanWal, Wal } from '../../src/node/wal.js';
+import type { Entry } from '../../src/raft/types.js';
+
+const text = new TextEncoder();
+const normal = (index: number, term: number, data = `v${index}`): Entry => ({ type: 'normal', index, term, data: text.encode(data) });
+const bootstrap: Entry[] = [
+  { type: 'conf-change', index: 1, term: 1, change: { type: 'add-voter', id: 1, addr: '127.0.0.1:9192' } },
+  { type: 'conf-change', index: 2, term: 1, change: { type: 'add-voter', id: 2, addr: '127.0.0.1:9193' } },
+];
+
+let root: string;
+beforeEach(() => {
+  root = mkdtempSync(join(tmpdir(), 'chronik-wal-'));
+});
+afterEach(() => rmSync(root, { recursive: true, force: true }));
+
+describe('Wal', () => {
+  it('replays appends, later appends overwriting a suffix, and the last hard state', async () => {
+    const dir = join(root, 'wal');
+    Wal.create(dir, bootstrap, { term: 1, vote: 0, commit: 2 });
+    const { wal } = await Wal.open(dir);
+    await wal.append([normal(3, 2), normal(4, 2), normal(5, 2)], { term: 2, vote: 1, commit: 3 });
+    await wal.append([normal(4, 3, 'replaced')], { term: 3, vote: 2, commit: 4 });
+    await wal.close();
+    const contents = scanWal(dir, false);
+    expect(contents.entries.map((e) => [e.index, e.term])).toEqual([[1, 1], [2, 1], [3, 2], [4, 3]]);
+    const fourth = contents.entries[3];
+    expect(fourth?.type === 'normal' && new TextDecoder().decode(fourth.data)).toBe('replaced');
+    expect(contents.hardState).toEqual({ term: 3, vote: 2, commit: 4 });
+    expect(contents.tornTail).toBeUndefined();
+  });
+
+  it('rolls over to a new segment and replays across segments', async () => {
+    const dir = join(root, 'wal');
+    Wal.create(dir, bootstrap, { term: 1, vote: 0, commit: 2 });
+    const { wal } = await Wal.open(dir, { segmentBytes: 200 });
+    for (let i = 3; i < 40; i++) await wal.append([normal(i, 1, 'x'.repeat(30))], { term: 1, vote: 0, commit: i });
+    await wal.close();
+    const contents = scanWal(dir, false);
+    expect(contents.segments.length).toBeGreaterThan(3);
+    expect(contents.entries.length).toBe(39);
+    expect(contents.hardState.commit).toBe(39);
+  });
+
+  it('truncates a torn final record with repair, and only reports it without', async () => {
+    const dir = join(root, 'wal');
+    Wal.create(dir, bootstrap, { term: 1, vote: 0, commit: 2 });
+    const { wal, contents: before } = await Wal.open(dir);
+    await wal.append([normal(3, 1)], { term: 1, vote: 0, commit: 3 });
+    await wal.close();
+    const segment = join(dir, before.segments[0] as string);
+    const goodSize = statSync(segment).size;
+    appendFileSync(segment, Buffer.from([40, 0, 0, 0, 1, 2, 3, 4, 5, 6])); // header promises 40 bytes, 2 arrive
+
+    expect(scanWal(dir, false).tornTail).toEqual({ file: segment, offset: goodSize, bytes: 10 });
+    expect(statSync(segment).size).toBe(goodSize + 10);
+    const repaired = scanWal(dir, true);
+    expect(repaired.tornTail?.offset).toBe(goodSize);
+    expect(statSync(segment).size).toBe(goodSize);
+    expect(repaired.entries.length).toBe(3);
+  });
+
+  it('refuses a checksum mismatch before the tail with file and offset', async () => {
+    const dir = join(root, 'wal');
+    Wal.create(dir, bootstrap, { term: 1, vote: 0, commit: 2 });
+    const { wal, contents } = await Wal.open(dir);
+    await wal.append([normal(3, 1, 'payload')], { term: 1, vote: 0, commit: 3 });
+    await wal.close();
+    const segment = join(dir, contents.segments[0] as string);
+    const bytes = readFileSync(segment);
+    bytes[10] = (bytes[10] as number) ^ 0xff; // inside the first record's payload
+    writeFileSync(segment, bytes);
+    let error: unknown;
+    try {
+      scanWal(dir, true);
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(StorageCorruptError);
+    expect((error as StorageCorruptError).file).toBe(segment);
+    expect((error as StorageCorruptError).offset).toBe(0);
+    expect((error as StorageCorruptError).reason).toBe('checksum mismatch');
+    expect(statSync(segment).size).toBe(bytes.length); // nothing was cut off
+  });
+});
+
+describe('data dir', () => {
+  it('is created atomically, locked against a second opener, and readable offline', async () => {
+    const dir = join(root, 'node-1');
+    expect(dataDirState(dir)).toBe('absent');
+    expect(createDataDir(dir, { nodeId: 1, cluster: 'c' }, bootstrap, { term: 1, vote: 0, commit: 2 })).toBe(true);
+    expect(dataDirState(dir)).toBe('initialized');
+    const opened = await openDataDir(dir, {});
+    expect(() => DataDirLock.acquire(dir)).not.toThrow(); // our own pid: treated as stale, re-taken
+    writeFileSync(join(dir, 'LOCK'), `${process.ppid}\n`); // a live node process
+    await expect(openDataDir(dir, {})).rejects.toBeInstanceOf(DataDirLockedError);
+    const summary = readDataDir(dir);
+    expect(summary).toMatchObject({ nodeId: 1, cluster: 'c', term: 1, commit: 2, lastIndex: 2, applied: 2, lockedBy: process.ppid });
+    expect(summary.voters).toEqual([
+      { id: 1, addr: '127.0.0.1:9192' },
+      { id: 2, addr: '127.0.0.1:9193' },
+    ]);
+    await opened.close();
+  });
+
+  it('takes over a lock left by a dead process', async () => {
+    const dir = join(root, 'node-1');
+    createDataDir(dir, { nodeId: 1, cluster: 'c' }, bootstrap, { term: 1, vote: 0, commit: 2 });
+    writeFileSync(join(dir, 'LOCK'), '999999999\n');
+    const opened = await openDataDir(dir, {});
+    expect(readFileSync(join(dir, 'LOCK'), 'utf8').trim()).toBe(String(process.pid));
+    await opened.close();
+  });
+});
