@@ -1,6 +1,7 @@
 // Renders status reports: the table and verdict of `chronik status`, and the sample and event lines
 // of `status --watch`.
 import type { ClusterView, NodeHealth } from '../client/cluster-status.js';
+import type { OfflineReport } from '../client/offline-status.js';
 import { paint, renderTable, type Tone } from './render.js';
 
 export const STATUS_COLUMNS = ['ID', 'ENDPOINT', 'ROLE', 'MEMBER', 'TERM', 'LEADER', 'COMMIT', 'APPLIED', 'LAG', 'HEALTH'];
@@ -82,4 +83,30 @@ export function describeEvent(event: WatchEvent): string {
   return event.event === 'leader-changed'
     ? `${event.time} leader ${name(event.previousLeader)} -> ${name(event.leader)} (term ${event.previousTerm} -> ${event.term})`
     : `${event.time} term ${event.previousTerm} -> ${event.term}, leader still ${name(event.leader)}`;
+}
+
+/** The offline view of one data dir: its fields, then a verdict line like the live one. */
+export function renderOfflineStatus(report: OfflineReport): string {
+  const members = report.members.filter((m) => m.role === 'voter');
+  const learners = report.members.filter((m) => m.role === 'learner');
+  const list = (ms: { id: number; addr: string }[]): string => (ms.length === 0 ? 'none' : ms.map((m) => `${m.id}@${m.addr}`).join(', '));
+  const rows = [
+    ['data dir', report.dataDir],
+    ['node', `${report.id}${report.cluster ? ` (cluster ${report.cluster})` : ''}`],
+    ['term', `${report.term}${report.vote === null ? '' : `, voted for ${report.vote}`}`],
+    ['commit', String(report.commitIndex)],
+    ['applied', String(report.appliedIndex)],
+    ['last index', `${report.lastIndex} (term ${report.lastTerm})`],
+    ['voters', list(members)],
+    ['learners', list(learners)],
+    ['wal', `${report.walSegments} segment${report.walSegments === 1 ? '' : 's'}, ${report.walBytes} bytes`],
+    ...(report.lockedBy === null ? [] : [['running', `yes, pid ${report.lockedBy}: these figures are a moment's snapshot`]]),
+  ];
+  const width = Math.max(...rows.map(([k]) => (k as string).length));
+  const lines = rows.map(([k, v]) => `${(k as string).padEnd(width)}  ${v}`);
+  const verdict = report.healthy
+    ? paint(`offline: node ${report.id} at term ${report.term}, ${report.voters.length} voter${report.voters.length === 1 ? '' : 's'} on disk`, report.problems.length > 0 ? 'warn' : 'good')
+    : paint(`NO VOTERS: node ${report.id} has an empty voter set and can never elect a leader`, 'bad');
+  const problems = report.problems.filter((p) => p.code !== 'EMPTY_VOTERS').map((p) => paint(`  ${p.code}: ${p.message}`, 'dim'));
+  return [...lines, '', verdict, ...problems].join('\n');
 }

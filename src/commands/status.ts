@@ -2,12 +2,13 @@
 import { Flags } from '@oclif/core';
 import { unreachableError, type AdminClient } from '../client/admin-client.js';
 import { buildClusterView, type ClusterView } from '../client/cluster-status.js';
+import { readOfflineStatus } from '../client/offline-status.js';
 import { UnreachableError } from '../client/http.js';
 import { ClientCommand } from '../cli/client-command.js';
 import { connectionFlags } from '../cli/client-flags.js';
 import { parseDuration } from '../cli/duration.js';
 import { EXIT_FAILED, EXIT_OK, EXIT_UNHEALTHY } from '../cli/errors.js';
-import { describeEvent, renderStatus, watchEvent, type WatchEvent } from '../cli/status-view.js';
+import { describeEvent, renderOfflineStatus, renderStatus, watchEvent, type WatchEvent } from '../cli/status-view.js';
 
 const DEFAULT_TIMEOUT = '3s';
 
@@ -23,6 +24,10 @@ Exit 0 when a leader is acknowledged by a quorum of voters, 3 when not (with --s
     '<%= config.bin %> status --config cluster.yaml --strict',
     '<%= config.bin %> status --watch --interval 2s',
     '<%= config.bin %> status --watch --timeout 1m --json > samples.jsonl',
+    {
+      description: "Offline: read a stopped node's membership, term and indexes from its data dir.",
+      command: '<%= config.bin %> status --data-dir ./chronik-data/node-1',
+    },
   ];
 
   static override flags = {
@@ -34,10 +39,22 @@ Exit 0 when a leader is acknowledged by a quorum of voters, 3 when not (with --s
     strict: Flags.boolean({ description: 'Also exit 3 when any voter is unreachable or lagging.', default: false }),
     watch: Flags.boolean({ description: 'Keep sampling: redraw on a TTY, else print one JSON line per sample and an event line on each leader or term change.', default: false }),
     interval: Flags.string({ description: 'Time between samples with --watch.', default: '1s', helpValue: 'DURATION' }),
+    'data-dir': Flags.string({
+      description: "Read a stopped node's state from its data dir instead of asking running nodes; exit 3 when its voter set is empty.",
+      helpValue: 'DIR',
+      exclusive: ['endpoints', 'config', 'watch', 'strict'],
+    }),
   };
 
   async run(): Promise<void> {
     const { flags } = await this.parse(Status);
+    if (flags['data-dir'] !== undefined) {
+      const report = readOfflineStatus(flags['data-dir']);
+      if (flags.json) this.printJson(report);
+      else process.stdout.write(`${renderOfflineStatus(report)}\n`);
+      this.setExitCode(report.healthy ? EXIT_OK : EXIT_UNHEALTHY);
+      return;
+    }
     const interval = parseDuration(flags.interval, '--interval');
     const timeout = flags.timeout ?? DEFAULT_TIMEOUT;
     await this.withClient({ ...flags, timeout }, async (client, _connection, timeoutMs) => {
