@@ -1,0 +1,267 @@
+// The node's HTTP server (node:http): bearer-token auth, the /v1/ admin API, /health, /metrics and the
+// /raft/messages peer endpoint of docs/http-api.md. Writes that a follower receives go to the leader.
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { request } from 'undici';
+import { parseHostPort } from '../cli/address.js';
+import { parseDuration } from '../cli/duration.js';
+import type { ConfChange } from '../raft/types.js';
+import { ApiError } from './api-error.js';
+import { MAX_KEY_BYTES, MAX_VALUE_BYTES } from './kv.js';
+
+const MAX_API_BODY = 2 * 1024 * 1024;
+const MAX_RAFT_BODY = 256 * 1024 * 1024;
+const DEFAULT_TIMEOUT_MS = 5000;
+const FORWARDED_HEADER = 'x-chronik-forwarded';
+
+export type HealthAnswer = { ok: true; leader: number; term: number } | { ok: false; reason: string };
+
+/** What the HTTP layer needs from the runtime. */
+export interface NodeApi {
+  status(): unknown;
+  members(): unknown;
+  health(): HealthAnswer;
+  metricsText(): string;
+  /** Decodes and steps a batch from a peer; throws on an undecodable body. */
+  receiveMessages(body: Uint8Array): void;
+  /** 'self' when this node leads, else the leader's address; waits up to timeoutMs for a leader. */
+  routeToLeader(timeoutMs: number): Promise<'self' | string>;
+  propose(key: string, value: string, timeoutMs: number): Promise<unknown>;
+  read(key: string, stale: boolean, timeoutMs: number): Promise<unknown>;
+  changeMembership(change: ConfChange, timeoutMs: number): Promise<unknown>;
+  transferLeader(id: number, timeoutMs: number): Promise<unknown>;
+  /** Enriches an error with the current leader and voters. */
+  decorate(error: ApiError): ApiError;
+}
+
+export interface HttpServerOptions {
+  token?: string;
+  api: NodeApi;
+  onError: (err: Error) => void;
+}
+
+function digest(text: string): Buffer {
+  return createHash('sha256').update(text).digest();
+}
+
+/** Compares fixed-length digests so the comparison time says nothing about the token. */
+function tokenMatches(header: string | undefined, expected: Buffer): boolean {
+  const match = /^Bearer (.+)$/.exec(header ?? '');
+  return match !== null && timingSafeEqual(digest(match[1] as string), expected);
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  const declared = Number(req.headers['content-length'] ?? 0);
+  if (declared > limit) throw new ApiError('TOO_LARGE', `request body over ${limit} bytes`);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > limit) throw new ApiError('TOO_LARGE', `request body over ${limit} bytes`);
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}
+
+function parseJson(body: Buffer): Record<string, unknown> {
+  let value: unknown;
+  try {
+    value = JSON.parse(body.toString('utf8'));
+  } catch {
+    throw new ApiError('BAD_REQUEST', 'malformed JSON body');
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new ApiError('BAD_REQUEST', 'expected a JSON object');
+  return value as Record<string, unknown>;
+}
+
+function timeoutOf(url: URL): number {
+  const text = url.searchParams.get('timeout');
+  if (text === null) return DEFAULT_TIMEOUT_MS;
+  try {
+    return parseDuration(text, 'timeout');
+  } catch (err) {
+    throw new ApiError('BAD_REQUEST', (err as Error).message);
+  }
+}
+
+function validKey(key: unknown): string {
+  if (typeof key !== 'string' || key === '') throw new ApiError('BAD_REQUEST', '"key" must be a non-empty string');
+  if (Buffer.byteLength(key) > MAX_KEY_BYTES) throw new ApiError('BAD_REQUEST', `key over ${MAX_KEY_BYTES} bytes`);
+  return key;
+}
+
+function validId(id: unknown): number {
+  if (typeof id !== 'number' || !Number.isSafeInteger(id) || id < 1) throw new ApiError('BAD_REQUEST', '"id" must be a positive integer');
+  return id;
+}
+
+function validAddr(addr: unknown): string {
+  if (typeof addr !== 'string') throw new ApiError('BAD_REQUEST', '"addr" must be HOST:PORT');
+  try {
+    return parseHostPort(addr);
+  } catch (err) {
+    throw new ApiError('BAD_REQUEST', (err as Error).message);
+  }
+}
+
+function parseChange(body: Record<string, unknown>): ConfChange {
+  const id = validId(body.id);
+  switch (body.type) {
+    case 'add-learner':
+    case 'add-voter':
+      return { type: body.type, id, addr: validAddr(body.addr) };
+    case 'promote':
+    case 'remove':
+      return { type: body.type, id };
+    default:
+      throw new ApiError('BAD_REQUEST', '"type" must be add-learner, promote, add-voter or remove');
+  }
+}
+
+export class HttpServer {
+  readonly server: Server;
+  private readonly tokenDigest: Buffer | undefined;
+  private stopping = false;
+
+  constructor(private readonly options: HttpServerOptions) {
+    this.tokenDigest = options.token !== undefined ? digest(options.token) : undefined;
+    this.server = createServer({ keepAliveTimeout: 60_000 }, (req, res) => {
+      this.handle(req, res).catch((err: unknown) => {
+        if (!res.headersSent) sendJson(res, 500, { error: 'internal error', code: 'UNAVAILABLE' });
+        else res.destroy();
+        options.onError(err as Error);
+      });
+    });
+  }
+
+  /** Binds host:port; rejects with the listen error (EADDRINUSE, EACCES) so the caller can refuse to start. */
+  listen(host: string, port: number): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const onError = (err: Error): void => reject(err);
+      this.server.once('error', onError);
+      this.server.listen({ host: host.replace(/^\[|\]$/g, ''), port }, () => {
+        this.server.off('error', onError);
+        resolve();
+      });
+    });
+  }
+
+  /** Stops accepting; answers arriving during shutdown get 503 UNAVAILABLE. */
+  async close(): Promise<void> {
+    this.stopping = true;
+    await new Promise<void>((resolve) => {
+      this.server.close(() => resolve());
+      this.server.closeAllConnections();
+    });
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://node');
+    const path = url.pathname;
+    if (path !== '/health' && this.tokenDigest !== undefined && !tokenMatches(req.headers.authorization, this.tokenDigest)) {
+      req.resume();
+      sendJson(res, 401, { error: 'unauthorized', code: 'UNAUTHORIZED' });
+      return;
+    }
+    const api = this.options.api;
+    try {
+      if (this.stopping) throw new ApiError('UNAVAILABLE', 'the node is stopping');
+      if (path === '/raft/messages' && req.method === 'POST') {
+        const body = await readBody(req, MAX_RAFT_BODY);
+        try {
+          api.receiveMessages(body);
+        } catch (err) {
+          throw new ApiError('BAD_REQUEST', `undecodable message batch: ${(err as Error).message}`);
+        }
+        res.writeHead(204).end();
+        return;
+      }
+      if (path === '/health' && req.method === 'GET') {
+        const health = api.health();
+        if (health.ok) sendJson(res, 200, { health: 'ok', leader: health.leader, term: health.term });
+        else sendJson(res, 503, { health: 'unhealthy', reason: health.reason });
+        return;
+      }
+      if (path === '/metrics' && req.method === 'GET') {
+        const text = api.metricsText();
+        res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }).end(text);
+        return;
+      }
+      await this.handleApi(req, res, url);
+    } catch (err) {
+      if (!(err instanceof ApiError)) throw err;
+      req.resume();
+      sendJson(res, err.status, api.decorate(err).toJSON());
+    }
+  }
+
+  private async handleApi(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    const api = this.options.api;
+    const path = url.pathname;
+    const method = req.method ?? 'GET';
+    if (method === 'GET' && path === '/v1/status') return sendJson(res, 200, api.status());
+    if (method === 'GET' && path === '/v1/members') return sendJson(res, 200, api.members());
+    if (method === 'GET' && path.startsWith('/v1/kv/')) {
+      let key: string;
+      try {
+        key = decodeURIComponent(path.slice('/v1/kv/'.length));
+      } catch {
+        throw new ApiError('BAD_REQUEST', 'malformed URL-encoded key');
+      }
+      const stale = url.searchParams.get('stale') === 'true';
+      return sendJson(res, 200, await api.read(validKey(key), stale, timeoutOf(url)));
+    }
+    const writes: Record<string, (body: Record<string, unknown>, timeoutMs: number) => Promise<unknown>> = {
+      '/v1/propose': (body, timeoutMs) => {
+        const key = validKey(body.key);
+        if (typeof body.value !== 'string') throw new ApiError('BAD_REQUEST', '"value" must be a string');
+        if (Buffer.byteLength(body.value) > MAX_VALUE_BYTES) throw new ApiError('TOO_LARGE', `value over ${MAX_VALUE_BYTES} bytes`);
+        return api.propose(key, body.value, timeoutMs);
+      },
+      '/v1/members': (body, timeoutMs) => api.changeMembership(parseChange(body), timeoutMs),
+      '/v1/transfer-leader': (body, timeoutMs) => api.transferLeader(validId(body.id), timeoutMs),
+    };
+    const write = method === 'POST' ? writes[path] : undefined;
+    if (write === undefined) throw new ApiError('NOT_FOUND', `no endpoint ${method} ${path}`);
+
+    const timeoutMs = timeoutOf(url);
+    const deadline = Date.now() + timeoutMs;
+    const raw = await readBody(req, MAX_API_BODY);
+    const body = parseJson(raw);
+    const route = await api.routeToLeader(timeoutMs);
+    if (route === 'self' || req.headers[FORWARDED_HEADER] !== undefined) {
+      // A forwarded request that reaches a non-leader (leadership moved meanwhile) is not bounced again.
+      return sendJson(res, 200, await write(body, Math.max(1, deadline - Date.now())));
+    }
+    await this.forward(res, route, path, raw, Math.max(1, deadline - Date.now()));
+  }
+
+  /** Relays a write to the leader and its answer back verbatim. */
+  private async forward(res: ServerResponse, leaderAddr: string, path: string, body: Buffer, timeoutMs: number): Promise<void> {
+    let answer: Awaited<ReturnType<typeof request>>;
+    try {
+      answer = await request(`http://${leaderAddr}${path}?timeout=${timeoutMs}ms`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          [FORWARDED_HEADER]: '1',
+          ...(this.options.token !== undefined ? { authorization: `Bearer ${this.options.token}` } : {}),
+        },
+        body,
+        headersTimeout: timeoutMs + 1000,
+        bodyTimeout: timeoutMs + 1000,
+      });
+    } catch (err) {
+      throw new ApiError('NO_LEADER', `cannot reach the leader at ${leaderAddr}: ${(err as Error).message}`);
+    }
+    const text = await answer.body.text();
+    res.writeHead(answer.statusCode, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+    res.end(text);
+  }
+}

@@ -1,0 +1,119 @@
+// Turns `chronik bootstrap` flags, the cluster YAML and the environment into one validated NodeConfig.
+// Usage mistakes throw UsageError (exit 2); unsafe but well-formed requests throw OperationError (exit 1).
+import { readFileSync } from 'node:fs';
+import { isLoopbackHost, parseHostPort, parseNodeId, parsePeers, type Peer } from '../cli/address.js';
+import { loadConfig, type ClusterConfig } from '../cli/config.js';
+import { parseDuration } from '../cli/duration.js';
+import { OperationError, UsageError } from '../cli/errors.js';
+import type { LogFormat } from './logger.js';
+
+export const DEFAULT_LISTEN = '127.0.0.1:9192';
+export const DEFAULT_CLUSTER = 'chronik';
+
+export interface NodeConfig {
+  nodeId: number;
+  /** HOST:PORT to bind. */
+  listen: string;
+  /** HOST:PORT peers and clients use to reach this node. */
+  advertise: string;
+  peers: Peer[];
+  join: boolean;
+  dataDir: string;
+  cluster: string;
+  tickMs: number;
+  electionTicks: number;
+  heartbeatTicks: number;
+  logFormat: LogFormat;
+  logFile?: string;
+  token?: string;
+}
+
+export interface BootstrapFlags {
+  'node-id'?: string;
+  listen?: string;
+  advertise?: string;
+  peers?: string;
+  join: boolean;
+  'data-dir'?: string;
+  config?: string;
+  tick?: string;
+  'election-ticks'?: number;
+  'heartbeat-ticks'?: number;
+  'log-format': string;
+  'log-file'?: string;
+  'token-file'?: string;
+  insecure: boolean;
+}
+
+function readToken(file: string): string {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new UsageError(`cannot read token file ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+  }
+  const token = text.trim();
+  if (token === '') throw new UsageError(`token file ${file} is empty`);
+  return token;
+}
+
+function isWildcard(addr: string): boolean {
+  const host = addr.slice(0, addr.lastIndexOf(':'));
+  return host === '0.0.0.0' || host === '[::]';
+}
+
+export function resolveNodeConfig(flags: BootstrapFlags, env: NodeJS.ProcessEnv = process.env): NodeConfig {
+  const nodeId = parseNodeId(flags['node-id'] ?? '1', '--node-id');
+  const cluster: ClusterConfig | undefined = flags.config !== undefined ? loadConfig(flags.config) : undefined;
+  const self = cluster?.nodes.find((node) => node.id === nodeId);
+  if (cluster !== undefined && self === undefined && !flags.join) {
+    throw new UsageError(`node ${nodeId} is not among the nodes of ${flags.config}`, 'pick a --node-id listed there, or start it with --join');
+  }
+  if (flags.join && flags.peers !== undefined && flags.peers.trim() !== '') {
+    throw new UsageError('--join and --peers cannot be combined', 'a joining node starts without membership; a leader adds it with add-voter');
+  }
+
+  const listen = parseHostPort(flags.listen ?? self?.addr ?? DEFAULT_LISTEN, '--listen');
+  const advertise = parseHostPort(flags.advertise ?? self?.addr ?? listen, '--advertise');
+  if (isWildcard(advertise)) throw new UsageError(`--listen ${listen} is a wildcard address`, 'give --advertise HOST:PORT that peers can reach');
+
+  let peers: Peer[] = [];
+  if (!flags.join) {
+    peers = flags.peers !== undefined ? parsePeers(flags.peers, nodeId, advertise) : (cluster?.nodes ?? []).filter((node) => node.id !== nodeId);
+  }
+
+  const tickMs = flags.tick !== undefined ? parseDuration(flags.tick, '--tick') : (cluster?.tickMs ?? 100);
+  const electionTicks = flags['election-ticks'] ?? cluster?.electionTicks ?? 10;
+  const heartbeatTicks = flags['heartbeat-ticks'] ?? cluster?.heartbeatTicks ?? 3;
+  if (electionTicks < 2 || heartbeatTicks < 1 || heartbeatTicks >= electionTicks) {
+    throw new UsageError(`--election-ticks ${electionTicks} must exceed --heartbeat-ticks ${heartbeatTicks} (and be at least 2)`);
+  }
+  if (flags['log-format'] !== 'text' && flags['log-format'] !== 'json') {
+    throw new UsageError(`invalid --log-format "${flags['log-format']}": expected text or json`);
+  }
+
+  const tokenFile = flags['token-file'] ?? (env.CHRONIK_TOKEN ? undefined : cluster?.tokenFile);
+  const token = tokenFile !== undefined ? readToken(tokenFile) : env.CHRONIK_TOKEN?.trim() || undefined;
+  if (token === undefined && !flags.insecure && !isLoopbackHost(listen)) {
+    throw new OperationError(
+      `refusing to listen on ${listen} without a token`,
+      'set CHRONIK_TOKEN or --token-file so only members and operators can talk to the node, or pass --insecure',
+    );
+  }
+
+  return {
+    nodeId,
+    listen,
+    advertise,
+    peers,
+    join: flags.join,
+    dataDir: flags['data-dir'] ?? `./chronik-data/node-${nodeId}`,
+    cluster: cluster?.cluster ?? DEFAULT_CLUSTER,
+    tickMs,
+    electionTicks,
+    heartbeatTicks,
+    logFormat: flags['log-format'],
+    ...(flags['log-file'] !== undefined ? { logFile: flags['log-file'] } : {}),
+    ...(token !== undefined ? { token } : {}),
+  };
+}

@@ -1,0 +1,447 @@
+// The running node: one tick timer drives the Raft core; each Ready is persisted (WAL, one fsync), sent,
+// applied to the key-value store, and its read states served, before advance(). Also the NodeApi the
+// HTTP server calls.
+import { randomBytes } from 'node:crypto';
+import { OperationError } from '../cli/errors.js';
+import { MemoryStorage, RaftNode, eventMessage, isMember, isVoter, type RaftEvent, type Status } from '../raft/index.js';
+import type { ConfChange, Entry, Membership, NodeId, SoftState } from '../raft/types.js';
+import { ApiError } from './api-error.js';
+import { decodeBatch } from './codec.js';
+import type { OpenDataDir } from './datadir.js';
+import { HttpServer, type HealthAnswer, type NodeApi } from './http.js';
+import { encodeCommand, KvStore } from './kv.js';
+import { Logger } from './logger.js';
+import { memberIds, memberList, membershipAt } from './membership.js';
+import { createNodeMetrics, type NodeMetrics } from './metrics.js';
+import type { NodeConfig } from './node-config.js';
+import { openStorage } from './startup.js';
+import { Transport } from './transport.js';
+import { ProposalWaiters, ReadWaiters } from './waiters.js';
+import { changeOutcome, membersJson, statusJson } from './views.js';
+
+export interface RunningNode {
+  stop(signal: string): Promise<void>;
+  readonly api: NodeApi;
+}
+
+/** Starts a node or throws OperationError/UsageError; nothing is left running or half-made on failure. */
+export async function startNode(config: NodeConfig): Promise<RunningNode> {
+  const logger = new Logger({ format: config.logFormat, ...(config.logFile !== undefined ? { file: config.logFile } : {}) }, config.nodeId);
+  const node = new NodeRuntime(config, logger);
+  try {
+    await node.start();
+  } catch (err) {
+    await node.abort();
+    logger.close();
+    throw err;
+  }
+  return node;
+}
+
+class NodeRuntime implements RunningNode, NodeApi {
+  readonly api: NodeApi = this;
+  private readonly kv = new KvStore();
+  private readonly proposals = new ProposalWaiters();
+  private readonly reads = new ReadWaiters(randomBytes(4).toString('hex'));
+  private readonly metrics: NodeMetrics;
+  private readonly http: HttpServer;
+  private transport: Transport | undefined;
+  private dataDir: OpenDataDir | undefined;
+  private raft: RaftNode | undefined;
+  private storage: MemoryStorage | undefined;
+  /** Index of the conf change membership.json reflects. */
+  private membershipSavedAt = 0;
+  private membership: Membership = { voters: [], learners: [] };
+  private soft: SoftState = { role: 'follower', leader: 0 };
+  private tickTimer: NodeJS.Timeout | undefined;
+  private processing: Promise<void> | undefined;
+  private processAgain = false;
+  private stopped = false;
+  private readonly startedAt = new Date().toISOString();
+  /** Called whenever the leader or role changes, to wake requests waiting for a leader. */
+  private leaderWatchers: (() => void)[] = [];
+
+  constructor(
+    private readonly config: NodeConfig,
+    private readonly logger: Logger,
+  ) {
+    this.metrics = createNodeMetrics({
+      hasLeader: () => (this.soft.leader !== 0 ? 1 : 0),
+      isLeader: () => (this.soft.role === 'leader' ? 1 : 0),
+      term: () => this.raftStatus()?.term ?? 0,
+      commitIndex: () => this.raftStatus()?.commit ?? 0,
+      appliedIndex: () => this.kv.applied(),
+      lastIndex: () => this.raftStatus()?.lastIndex ?? 0,
+      proposalsPending: () => this.proposals.size,
+    });
+    this.http = new HttpServer({
+      ...(config.token !== undefined ? { token: config.token } : {}),
+      api: this,
+      onError: (err) => this.logger.error('request failed', { error: err.message }),
+    });
+  }
+
+  private get electionTimeoutMs(): number {
+    return this.config.tickMs * this.config.electionTicks;
+  }
+
+  async start(): Promise<void> {
+    const [host, port] = splitHostPort(this.config.listen);
+    try {
+      await this.http.listen(host, port);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      const reason = code === 'EADDRINUSE' ? 'port in use' : code === 'EADDRNOTAVAIL' ? 'address not available on this host' : (err as Error).message;
+      throw new OperationError(`cannot listen on ${this.config.listen}: ${reason}`, code === 'EADDRINUSE' ? 'another process holds the port; stop it or choose another --listen' : undefined);
+    }
+    const heartbeatMs = this.config.tickMs * this.config.heartbeatTicks;
+    const { dataDir, fresh } = await openStorage(this.config, this.logger, {
+      onFsync: (durationMs, entries) => {
+        this.metrics.walFsync.observe(durationMs / 1000);
+        if (durationMs > heartbeatMs) this.logger.warn('wal fsync slow', { duration: Math.round(durationMs), entries });
+      },
+    });
+    this.dataDir = dataDir;
+    const { entries, hardState } = dataDir.contents;
+
+    this.logger.context.term = hardState.term;
+    this.membershipSavedAt = membershipAt(entries, hardState.commit).index;
+    // The core uses the newest membership in the log; without snapshots that is the fold of all of it.
+    this.membership = membershipAt(entries, Number.MAX_SAFE_INTEGER).membership;
+    this.transport = new Transport({
+      selfId: this.config.nodeId,
+      selfAddr: this.config.advertise,
+      cluster: this.config.cluster,
+      ...(this.config.token !== undefined ? { token: this.config.token } : {}),
+      logger: this.logger,
+      metrics: this.metrics,
+      requestTimeoutMs: Math.max(heartbeatMs * 3, 1000),
+    });
+    this.learnAddresses();
+
+    const last = entries.at(-1);
+    this.logger.info('node starting', {
+      listen: this.config.listen,
+      data_dir: this.config.dataDir,
+      voters: memberIds(this.membership.voters),
+      learners: memberIds(this.membership.learners),
+      commit: hardState.commit,
+      applied: this.kv.applied(),
+      last_index: last?.index ?? 0,
+      fresh,
+    });
+    if (fresh && !this.config.join) {
+      this.logger.info('bootstrapped membership', { voters: memberIds(this.membership.voters), members: memberList(this.membership.voters) });
+    } else if (!fresh) {
+      this.checkPeers();
+    }
+    if (!this.isMember(this.config.nodeId)) this.logger.info('waiting to be added', { listen: this.config.listen });
+
+    const storage = new MemoryStorage();
+    this.storage = storage;
+    storage.append(entries);
+    storage.setHardState(hardState);
+    this.raft = new RaftNode(
+      {
+        id: this.config.nodeId,
+        electionTicks: this.config.electionTicks,
+        heartbeatTicks: this.config.heartbeatTicks,
+        random: Math.random,
+        logger: (event) => this.logEvent(event),
+      },
+      storage,
+    );
+
+    this.tickTimer = setInterval(() => this.onTick(), this.config.tickMs);
+    this.scheduleProcess();
+  }
+
+  /** Restart with other --peers than the persisted membership: the disk wins, the operator is told. */
+  private checkPeers(): void {
+    if (this.config.join || this.config.peers.length === 0) return;
+    const given = [{ id: this.config.nodeId, addr: this.config.advertise }, ...this.config.peers].sort((a, b) => a.id - b.id);
+    const persisted = this.membership.voters;
+    if (memberList(given) !== memberList(persisted)) {
+      this.logger.warn('peers differ from persisted membership', { given: memberList(given), persisted: memberList(persisted) });
+    }
+  }
+
+  private isMember(id: NodeId): boolean {
+    return isMember(this.membership, id);
+  }
+
+  /** The core's membership (newest in the log, as Raft uses it) drives the address book. */
+  private refreshMembership(): void {
+    if (this.raft === undefined) return;
+    this.membership = this.raft.status().membership;
+    this.learnAddresses();
+  }
+
+  private learnAddresses(): void {
+    for (const member of [...this.membership.voters, ...this.membership.learners]) this.transport?.setAddress(member.id, member.addr);
+  }
+
+  private raftStatus(): Status | undefined {
+    return this.raft?.status();
+  }
+
+  private logEvent(event: RaftEvent): void {
+    const { level, msg, fields } = eventMessage(event);
+    this.logger.context.term = event.term;
+    this.logger.write(level, msg, fields);
+  }
+
+  private onTick(): void {
+    if (this.stopped || this.raft === undefined) return;
+    this.raft.tick();
+    const retry = this.reads.sweep(Date.now(), this.electionTimeoutMs, () => this.noLeaderError());
+    for (const context of retry) this.raft.readIndex(context);
+    this.scheduleProcess();
+  }
+
+  private scheduleProcess(): void {
+    if (this.processing !== undefined) {
+      this.processAgain = true;
+      return;
+    }
+    this.processing = this.processReadies()
+      .catch((err: unknown) => this.fatal(err as Error))
+      .finally(() => {
+        this.processing = undefined;
+        if (this.processAgain && !this.stopped) {
+          this.processAgain = false;
+          this.scheduleProcess();
+        }
+      });
+  }
+
+  private async processReadies(): Promise<void> {
+    const raft = this.raft;
+    const dataDir = this.dataDir;
+    const storage = this.storage;
+    if (raft === undefined || dataDir === undefined || storage === undefined) return;
+    while (!this.stopped && raft.hasReady()) {
+      const ready = raft.ready();
+      if (ready.snapshot !== undefined) throw new Error('snapshots are not supported by this runtime (the log is never compacted)');
+      if (ready.hardState !== undefined) this.logger.context.term = ready.hardState.term;
+      await dataDir.wal.append(ready.entries, ready.hardState);
+      // Mirror into the core's storage only once durable: the core reads stable entries from there.
+      storage.append(ready.entries);
+      if (ready.hardState !== undefined) storage.setHardState(ready.hardState);
+      if (ready.entries.some((entry) => entry.type === 'conf-change')) this.refreshMembership();
+      this.transport?.send(ready.messages);
+      this.applyEntries(ready.committedEntries);
+      for (const state of ready.readStates) this.reads.confirmed(state.context, state.index, this.kv.applied());
+      if (ready.softState !== undefined) this.onSoftState(ready.softState);
+      raft.advance(ready);
+    }
+  }
+
+  private onSoftState(soft: SoftState): void {
+    if (soft.leader !== this.soft.leader && soft.leader !== 0) this.metrics.leaderChanges.inc();
+    this.soft = soft;
+    const watchers = this.leaderWatchers;
+    this.leaderWatchers = [];
+    for (const wake of watchers) wake();
+  }
+
+  private applyEntries(entries: readonly Entry[]): void {
+    for (const entry of entries) {
+      if (entry.type === 'normal') {
+        this.kv.apply(entry.index, entry.data);
+      } else {
+        this.kv.apply(entry.index, undefined);
+        this.applyConfChange(entry.index);
+      }
+      this.proposals.applied(entry.index, entry.term, (ok) => (ok ? this.metrics.proposalsCommitted : this.metrics.proposalsFailed).inc());
+    }
+    this.reads.serve(this.kv.applied());
+  }
+
+  /** Keeps membership.json (the readable checkpoint of the committed membership) current; the core logs the change. */
+  private applyConfChange(index: number): void {
+    this.refreshMembership();
+    if (index <= this.membershipSavedAt || this.dataDir === undefined || this.storage === undefined) return;
+    this.membershipSavedAt = index;
+    this.dataDir.saveMembership(membershipAt(this.storage.entries(1, index + 1), index).membership, index);
+  }
+
+  /** Storage failed under a running node (disk full, I/O error): nothing more can be made durable, so stop. */
+  private fatal(err: Error): void {
+    if (this.stopped) return;
+    this.logger.error('storage failed', { error: err.message });
+    process.exitCode = 1;
+    void this.stop('storage-failure').then(() => process.exit(1));
+  }
+
+  async abort(): Promise<void> {
+    this.stopped = true;
+    if (this.tickTimer !== undefined) clearInterval(this.tickTimer);
+    await this.http.close().catch(() => undefined);
+    await this.transport?.close();
+    await this.dataDir?.close();
+  }
+
+  async stop(signal: string): Promise<void> {
+    if (this.stopped) return;
+    this.logger.info('stopping', { signal });
+    this.stopped = true;
+    if (this.tickTimer !== undefined) clearInterval(this.tickTimer);
+    const stopping = new ApiError('UNAVAILABLE', 'the node is stopping');
+    this.proposals.failAll(stopping);
+    this.reads.failAll(stopping);
+    await this.processing; // let the Ready being persisted reach the disk
+    await this.http.close();
+    await this.transport?.close();
+    await this.dataDir?.close();
+    this.logger.close();
+  }
+
+  // ---- NodeApi ----
+
+  private noLeaderError(): ApiError {
+    return new ApiError('NO_LEADER', 'no leader is known').withCluster(undefined, memberIds(this.membership.voters));
+  }
+
+  decorate(error: ApiError): ApiError {
+    return error.withCluster(error.leader ?? this.soft.leader, error.voters ?? memberIds(this.membership.voters));
+  }
+
+  private waitForLeaderChange(timeoutMs: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, timeoutMs);
+      this.leaderWatchers.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
+  async routeToLeader(timeoutMs: number): Promise<'self' | string> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      if (this.stopped) throw new ApiError('UNAVAILABLE', 'the node is stopping');
+      if (this.soft.role === 'leader') return 'self';
+      const addr = this.soft.leader !== 0 ? this.transport?.addressOf(this.soft.leader) : undefined;
+      if (addr !== undefined) return addr;
+      const left = deadline - Date.now();
+      if (left <= 0) throw this.noLeaderError();
+      await this.waitForLeaderChange(left);
+    }
+  }
+
+  status(): unknown {
+    return statusJson(this.config, this.requireRaft().status(), this.soft, this.membership, this.kv.applied(), this.dataDir?.wal.bytes ?? 0, this.startedAt);
+  }
+
+  members(): unknown {
+    return membersJson(this.membership, this.soft.leader, this.requireRaft().status());
+  }
+
+  health(): HealthAnswer {
+    const raft = this.raft;
+    if (raft === undefined || this.stopped) return { ok: false, reason: 'stopping' };
+    if (!this.isMember(this.config.nodeId)) return { ok: false, reason: 'not a member yet' };
+    if (this.soft.leader === 0) return { ok: false, reason: 'no leader' };
+    if (!raft.hasActiveQuorum()) return { ok: false, reason: this.soft.role === 'leader' ? 'leader lost its quorum' : 'leader not heard from recently' };
+    return { ok: true, leader: this.soft.leader, term: raft.status().term };
+  }
+
+  metricsText(): string {
+    return this.metrics.registry.render();
+  }
+
+  receiveMessages(body: Uint8Array): void {
+    const batch = decodeBatch(body);
+    if (batch.cluster !== this.config.cluster) throw new Error(`message from cluster "${batch.cluster}", this node is in "${this.config.cluster}"`);
+    // A joining node knows nobody yet: it answers the leader at the address the leader sent.
+    if (!this.isMember(batch.from)) this.transport?.setAddress(batch.from, batch.fromAddr);
+    this.metrics.peerReceivedBytes.inc(body.length, { peer: String(batch.from) });
+    const raft = this.requireRaft();
+    for (const message of batch.messages) raft.step(message);
+    this.scheduleProcess();
+  }
+
+  private requireRaft(): RaftNode {
+    if (this.raft === undefined || this.stopped) throw new ApiError('UNAVAILABLE', 'the node is not running');
+    return this.raft;
+  }
+
+  /** Waits for an entry the core accepted to be applied here; waiters are registered before the Ready runs. */
+  private async awaitApplied(index: number, term: number, timeoutMs: number): Promise<void> {
+    const applied = this.proposals.wait(index, term, timeoutMs, () => this.metrics.proposalsFailed.inc());
+    this.scheduleProcess();
+    await applied;
+  }
+
+  private dropped(reason: string, leader: NodeId): ApiError {
+    this.metrics.proposalsFailed.inc();
+    const code = reason === 'no-leader' || reason === 'not-leader' ? 'NO_LEADER' : reason === 'conf-change-pending' ? 'CHANGE_IN_PROGRESS' : reason === 'transferring' ? 'UNAVAILABLE' : 'REJECTED';
+    return new ApiError(code, `request dropped: ${reason}`).withCluster(leader, undefined);
+  }
+
+  async propose(key: string, value: string, timeoutMs: number): Promise<unknown> {
+    const result = this.requireRaft().propose(encodeCommand({ op: 'put', key, value }));
+    if (!result.ok) throw this.dropped(result.reason, result.leader);
+    await this.awaitApplied(result.index, result.term, timeoutMs);
+    return { key, index: result.index, term: result.term, leader: this.config.nodeId };
+  }
+
+  async read(key: string, stale: boolean, timeoutMs: number): Promise<unknown> {
+    let index: number;
+    if (stale) {
+      index = this.kv.applied();
+    } else {
+      const raft = this.requireRaft();
+      const { context, done } = this.reads.add(timeoutMs, Date.now());
+      // Without a leader the request is retried from the tick loop until the deadline.
+      raft.readIndex(context);
+      this.scheduleProcess();
+      index = await done;
+    }
+    const found = this.kv.get(key);
+    if (found === undefined) throw new ApiError('NOT_FOUND', `key "${key}" does not exist`);
+    return { key, value: found.value, index };
+  }
+
+  async changeMembership(change: ConfChange, timeoutMs: number): Promise<unknown> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const raft = this.requireRaft();
+      const outcome = changeOutcome(this.membership, change, raft.status().pendingConfChange);
+      if (outcome === 'no-op') return { index: this.kv.applied(), voters: this.membership.voters, learners: this.membership.learners };
+      if (outcome instanceof ApiError) throw outcome;
+      const result = raft.proposeConfChange(change);
+      if (result.ok) {
+        await this.awaitApplied(result.index, result.term, Math.max(1, deadline - Date.now()));
+        return { index: result.index, voters: this.membership.voters, learners: this.membership.learners };
+      }
+      // A new leader accepts changes only once its first entry commits: that takes a moment, not an operator.
+      const newLeaderSettling = result.reason === 'conf-change-pending' && !raft.status().pendingConfChange;
+      if (!newLeaderSettling || Date.now() + this.config.tickMs > deadline) throw this.dropped(result.detail ?? result.reason, result.leader);
+      await new Promise((resolve) => setTimeout(resolve, this.config.tickMs));
+    }
+  }
+
+  async transferLeader(id: number, timeoutMs: number): Promise<unknown> {
+    const raft = this.requireRaft();
+    if (!isVoter(this.membership, id)) throw new ApiError('REJECTED', `node ${id} is not a voter`);
+    const deadline = Date.now() + timeoutMs;
+    if (this.soft.leader !== id) {
+      const result = raft.transferLeader(id);
+      if (!result.ok) throw this.dropped(result.reason, result.leader);
+      this.scheduleProcess();
+    }
+    while (this.soft.leader !== id) {
+      const left = deadline - Date.now();
+      if (left <= 0) throw new ApiError('TIMEOUT', `node ${id} did not take over within ${timeoutMs} ms`);
+      await this.waitForLeaderChange(left);
+    }
+    return { leader: id, term: raft.status().term };
+  }
+}
+
+function splitHostPort(addr: string): [string, number] {
+  const at = addr.lastIndexOf(':');
+  return [addr.slice(0, at), Number(addr.slice(at + 1))];
+}
