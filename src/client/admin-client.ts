@@ -40,6 +40,7 @@ export interface Survey {
 /** Errors after which another node, or the same one a little later, may succeed. */
 const RETRYABLE_CODES = new Set(['NO_LEADER', 'NOT_LEADER', 'UNAVAILABLE']);
 const SURVEY_REQUEST_MS = 2000;
+const MIN_SURVEY_MS = 250;
 const SERVER_MARGIN_MS = 150;
 const CLIENT_GRACE_MS = 1000;
 
@@ -109,17 +110,21 @@ export class AdminClient {
     return survey;
   }
 
-  /** Surveys until some node leads, backing off between rounds; fails at the deadline. */
+  /**
+   * Surveys until some node leads, backing off between rounds. A round never gets less than
+   * MIN_SURVEY_MS (a near-empty budget would only report everyone as silent), so the deadline can be
+   * overrun by at most that much; the failure then describes the last full round.
+   */
   async findLeader(): Promise<{ endpoint: string; status: NodeStatus }> {
     const backoff = new Backoff();
     for (;;) {
-      const survey = await this.survey();
+      const survey = await this.survey(Math.max(MIN_SURVEY_MS, Math.min(SURVEY_REQUEST_MS, this.remainingMs())));
       if (survey.leader && survey.leaderEndpoint) {
         this.leaderEndpoint = survey.leaderEndpoint;
         return { endpoint: survey.leaderEndpoint, status: survey.leader };
       }
-      if (this.remainingMs() <= 0) throw this.noLeaderError(survey);
-      await sleep(Math.min(backoff.next(), this.remainingMs()));
+      if (this.remainingMs() <= MIN_SURVEY_MS) throw this.noLeaderError(survey);
+      await sleep(Math.min(backoff.next(), this.remainingMs() - MIN_SURVEY_MS));
     }
   }
 

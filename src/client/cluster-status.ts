@@ -114,11 +114,12 @@ export function buildClusterView(samples: EndpointSample[], options: { strict?: 
       const code = node.member === 'voter' ? 'VOTER_LAGGING' : 'LEARNER_LAGGING';
       problems.push({ code, message: `${node.member} ${node.id} is ${nodeLag} entries behind the leader's commit index ${leaderStatus?.commitIndex}` });
     }
-    if (node.reachable && node.member === 'none' && node.id !== null && !memberIds.includes(node.id)) {
-      problems.push({ code: 'NOT_A_MEMBER', message: `node ${node.id} at ${node.endpoint} answers but is not a member; add it with chronik add-voter ${node.id}@${node.endpoint}` });
+    if (node.reachable && node.id !== null && !memberIds.includes(node.id)) {
+      const next = node.member === 'none' ? `add it with chronik add-voter ${node.id}@${node.endpoint}` : 'it was removed; stop it, or add it back with chronik add-voter';
+      problems.push({ code: 'NOT_A_MEMBER', message: `node ${node.id} at ${node.endpoint} answers but is not a member; ${next}` });
     }
   });
-  const disagreeing = nodes.filter((n) => n.reachable && n.member === 'voter' && n.voters && n.voters.length > 0 && !sameSet(n.voters, voters));
+  const disagreeing = nodes.filter((n) => n.reachable && n.member === 'voter' && n.id !== null && memberIds.includes(n.id) && n.voters && n.voters.length > 0 && !sameSet(n.voters, voters));
   if (disagreeing.length > 0) {
     problems.push({ code: 'VOTER_MISMATCH', message: `node${disagreeing.length > 1 ? 's' : ''} ${disagreeing.map((n) => n.id).join(', ')} see${disagreeing.length > 1 ? '' : 's'} voters [${disagreeing[0]?.voters?.join(',')}], the leader's view is [${voters.join(',')}]` });
   }

@@ -22,7 +22,7 @@ A node that is already a voter at the same address is left alone (exit 0); the s
   ];
 
   static override args = {
-    member: Args.string({ description: 'The new voter as ID@HOST:PORT (the address it listens on).', required: true }),
+    member: Args.string({ ignoreStdin: true, description: 'The new voter as ID@HOST:PORT (the address it listens on).', required: true }),
   };
 
   static override flags = {

@@ -17,7 +17,7 @@ export default class Get extends ClientCommand {
   ];
 
   static override args = {
-    key: Args.string({ description: 'The key to read.', required: true }),
+    key: Args.string({ ignoreStdin: true, description: 'The key to read.', required: true }),
   };
 
   static override flags = {

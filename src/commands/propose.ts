@@ -16,9 +16,10 @@ export default class Propose extends ClientCommand {
     'echo -n v2 | <%= config.bin %> propose schema/version --file - --json',
   ];
 
+  // ignoreStdin: oclif would otherwise fill a missing VALUE from piped stdin, trimmed, racing a 10 ms timer.
   static override args = {
-    key: Args.string({ description: 'The key (1 byte to 4 KiB).', required: true }),
-    value: Args.string({ description: 'The value (up to 1 MiB); or use --file.', required: false }),
+    key: Args.string({ ignoreStdin: true, description: 'The key (1 byte to 4 KiB).', required: true }),
+    value: Args.string({ ignoreStdin: true, description: 'The value (up to 1 MiB); or use --file.', required: false }),
   };
 
   static override flags = {

@@ -18,7 +18,7 @@ export default class RemoveVoter extends ClientCommand {
   ];
 
   static override args = {
-    id: Args.string({ description: 'Id of the member to remove.', required: true }),
+    id: Args.string({ ignoreStdin: true, description: 'Id of the member to remove.', required: true }),
   };
 
   static override flags = {

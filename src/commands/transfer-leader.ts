@@ -13,7 +13,7 @@ export default class TransferLeader extends ClientCommand {
   static override examples = ['<%= config.bin %> transfer-leader 2 --endpoints 127.0.0.1:9192', '<%= config.bin %> transfer-leader 3 --config cluster.yaml --timeout 10s --json'];
 
   static override args = {
-    id: Args.string({ description: 'Id of the voter that should lead.', required: true }),
+    id: Args.string({ ignoreStdin: true, description: 'Id of the voter that should lead.', required: true }),
   };
 
   static override flags = {

@@ -112,3 +112,13 @@ describe('buildClusterView', () => {
     expect(view.report.problems[0]?.code).toBe('ENDPOINT_UNREACHABLE');
   });
 });
+
+describe('buildClusterView with a removed node still running', () => {
+  it('calls it not a member rather than a voter mismatch', () => {
+    const two = { voters: [2, 3], members: [{ id: 2, addr: addr(2), role: 'voter' as const }, { id: 3, addr: addr(3), role: 'voter' as const }] };
+    const view = buildClusterView([up(node(1, { role: 'pre-candidate', leader: 0 })), up(node(2, { ...two, role: 'leader' })), up(node(3, two))]);
+    expect(view.report.healthy).toBe(true);
+    expect(view.report.problems).toEqual([{ code: 'NOT_A_MEMBER', message: `node 1 at ${addr(1)} answers but is not a member; it was removed; stop it, or add it back with chronik add-voter` }]);
+    expect(view.health[2]).toBe('not a member');
+  });
+});
