@@ -17,6 +17,8 @@ export interface NodeSpec {
   port: number;
   peers?: { id: number; port: number }[];
   join?: boolean;
+  /** The cluster token, passed as CHRONIK_TOKEN. */
+  token?: string;
 }
 
 export class TestNode {
@@ -56,7 +58,7 @@ export class TestNode {
   /** Starts the process and waits until its HTTP API answers. */
   async start(): Promise<void> {
     const stderr = openSync(`${this.logFile}.stderr`, 'a');
-    const child = spawn(process.execPath, [RUN, ...this.args], { cwd: ROOT, env: { ...process.env, NODE_ENV: 'production', CHRONIK_TOKEN: '' }, stdio: ['ignore', 'ignore', stderr] });
+    const child = spawn(process.execPath, [RUN, ...this.args], { cwd: ROOT, env: { ...process.env, NODE_ENV: 'production', CHRONIK_TOKEN: this.spec.token ?? '' }, stdio: ['ignore', 'ignore', stderr] });
     this.child = child;
     this.exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
     const deadline = Date.now() + 20_000;

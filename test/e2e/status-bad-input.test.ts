@@ -3,9 +3,10 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../client/ports.js';
 import { chronik, inBatches, type CliResult } from './cli.js';
+import { TestCluster } from './cluster.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'chronik-bad-input-'));
 const unknownKey = join(dir, 'unknown-key.yaml');
@@ -85,4 +86,46 @@ describe('bad input', () => {
       }
     }
   }, 120_000);
+});
+
+describe('credentials', () => {
+  const cluster = new TestCluster();
+  const secret = 'e2e-secret-token';
+  let endpoint = '';
+
+  beforeAll(async () => {
+    const [port] = await TestCluster.ports(1);
+    const node = cluster.node({ id: 1, port: port!, token: secret });
+    await node.start();
+    endpoint = node.endpoint;
+  }, 60_000);
+
+  afterAll(async () => {
+    await cluster.remove();
+  });
+
+  it('uses CHRONIK_TOKEN or --token-file, and never prints a token', async () => {
+    const tokenFile = join(dir, 'token');
+    writeFileSync(tokenFile, `${secret}\n`);
+    const [withFile, withEnv, without, wrong, wrongPropose] = await inBatches(
+      [
+        { args: ['status', '--endpoints', endpoint, '--token-file', tokenFile, '--json'] },
+        { args: ['propose', 'k', 'v', '--endpoints', endpoint], env: { CHRONIK_TOKEN: secret } },
+        { args: ['status', '--endpoints', endpoint] },
+        { args: ['status', '--endpoints', endpoint, '--json'], env: { CHRONIK_TOKEN: 'not-the-token' } },
+        { args: ['propose', 'k', 'v', '--endpoints', endpoint], env: { CHRONIK_TOKEN: 'not-the-token' } },
+      ],
+      3,
+      (run) => chronik(run.args, { env: run.env }),
+    );
+    expect(withFile!.code, withFile!.stderr).toBe(0);
+    expect(JSON.parse(withFile!.stdout).healthy).toBe(true);
+    expect(withEnv!.code, withEnv!.stderr).toBe(0);
+    for (const refused of [without!, wrong!, wrongPropose!]) {
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toBe(`Error: ${endpoint} refused the request: unauthorized\nHint: set CHRONIK_TOKEN or --token-file to the cluster token\n`);
+      expect(refused.stdout + refused.stderr).not.toContain('not-the-token');
+    }
+    expect(withFile!.stdout + withFile!.stderr + withEnv!.stdout + withEnv!.stderr).not.toContain(secret);
+  }, 60_000);
 });
