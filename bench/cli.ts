@@ -2,7 +2,8 @@
 // `chronik --version` (20 runs each), with the pieces that make up the time. Prints figures; asserts nothing.
 // Run: npm run build && npm run bench:cli
 import { spawnSync } from 'node:child_process';
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT } from '../test/e2e/cli.js';
 import { TestCluster } from '../test/e2e/cluster.js';
@@ -11,23 +12,47 @@ const RUNS = Number(process.env.RUNS ?? 20);
 const RUN_JS = join(ROOT, 'bin', 'run.js');
 const MANIFEST = join(ROOT, 'oclif.manifest.json');
 
-function time(args: string[], expectCode = 0): number[] {
-  const samples: number[] = [];
+const TIMES = join(mkdtempSync(join(tmpdir(), 'chronik-bench-')), 'time');
+
+interface Sample {
+  wallMs: number;
+  cpuMs: number;
+}
+
+/**
+ * Runs `node ARGS` RUNS times under /usr/bin/time: wall time is what the operator waits; CPU time
+ * (user + sys) is what the work costs, and moves far less than wall time when the machine is busy.
+ */
+function time(args: string[], expectCode = 0): Sample[] {
+  const samples: Sample[] = [];
   for (let i = 0; i < RUNS; i++) {
     const started = process.hrtime.bigint();
-    const result = spawnSync(process.execPath, args, { cwd: ROOT, env: { ...process.env, NODE_ENV: 'production', NO_COLOR: '1' }, encoding: 'utf8' });
-    samples.push(Number(process.hrtime.bigint() - started) / 1e6);
+    const result = spawnSync('/usr/bin/time', ['-f', '%U %S', '-o', TIMES, process.execPath, ...args], {
+      cwd: ROOT,
+      env: { ...process.env, NODE_ENV: 'production', NO_COLOR: '1' },
+      encoding: 'utf8',
+    });
+    const wallMs = Number(process.hrtime.bigint() - started) / 1e6;
     if (result.status !== expectCode) throw new Error(`${args.join(' ')} exited ${result.status}: ${result.stderr}`);
+    const [user, sys] = readFileSync(TIMES, 'utf8').trim().split('\n').at(-1)!.split(' ').map(Number);
+    samples.push({ wallMs, cpuMs: ((user ?? 0) + (sys ?? 0)) * 1000 });
   }
   return samples;
 }
 
-function report(name: string, samples: number[]): void {
-  const sorted = [...samples].sort((a, b) => a - b);
-  const at = (q: number): number => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] as number;
-  const median = sorted.length % 2 === 1 ? at(0.5) : ((sorted[sorted.length / 2 - 1] as number) + (sorted[sorted.length / 2] as number)) / 2;
-  console.log(`${name.padEnd(48)} median ${median.toFixed(0).padStart(4)} ms   min ${at(0).toFixed(0).padStart(4)} ms   p90 ${at(0.9).toFixed(0).padStart(4)} ms`);
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }
+
+function report(name: string, samples: Sample[]): void {
+  const wall = samples.map((s) => s.wallMs);
+  const cell = (n: number): string => n.toFixed(0).padStart(5);
+  console.log(`${name.padEnd(50)} wall median ${cell(median(wall))} ms  min ${cell(Math.min(...wall))} ms   cpu median ${cell(median(samples.map((s) => s.cpuMs)))} ms`);
+}
+
+const load = (): string => loadavg().map((n) => n.toFixed(1)).join(' ');
 
 if (!existsSync(join(ROOT, 'dist', 'commands', 'status.js'))) throw new Error('run npm run build first');
 if (existsSync(MANIFEST)) throw new Error(`${MANIFEST} exists; remove it so the figures describe the development layout`);
@@ -36,7 +61,7 @@ const cluster = new TestCluster();
 try {
   const [node] = await cluster.startVoters(1);
   const endpoint = node!.endpoint;
-  console.log(`chronik CLI latency, ${RUNS} runs each, node ${process.version}, single node at ${endpoint}\n`);
+  console.log(`chronik CLI latency, ${RUNS} runs each, node ${process.version}, single node at ${endpoint}, load average ${load()}\n`);
   report('node -e 0 (Node.js startup)', time(['-e', '0']));
   report("import('@oclif/core')", time(['--input-type=module', '-e', "await import('@oclif/core')"]));
   report('import dist/commands/status.js (+undici, chalk)', time(['--input-type=module', '-e', `await import(${JSON.stringify(join(ROOT, 'dist/commands/status.js'))})`]));
@@ -50,6 +75,7 @@ try {
   } finally {
     rmSync(MANIFEST, { force: true });
   }
+  console.log(`\nload average at the end: ${load()}`);
 } finally {
   await cluster.remove();
 }

@@ -2,7 +2,6 @@
 import { Flags } from '@oclif/core';
 import { unreachableError, type AdminClient } from '../client/admin-client.js';
 import { buildClusterView, type ClusterView } from '../client/cluster-status.js';
-import { readOfflineStatus } from '../client/offline-status.js';
 import { UnreachableError } from '../client/http.js';
 import { ClientCommand } from '../cli/client-command.js';
 import { connectionFlags } from '../cli/client-flags.js';
@@ -49,6 +48,8 @@ Exit 0 when a leader is acknowledged by a quorum of voters, 3 when not (with --s
   async run(): Promise<void> {
     const { flags } = await this.parse(Status);
     if (flags['data-dir'] !== undefined) {
+      // Loaded on demand: the storage reader is most of a live status' module graph otherwise.
+      const { readOfflineStatus } = await import('../client/offline-status.js');
       const report = readOfflineStatus(flags['data-dir']);
       if (flags.json) this.printJson(report);
       else process.stdout.write(`${renderOfflineStatus(report)}\n`);
