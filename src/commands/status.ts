@@ -5,7 +5,7 @@ import { buildClusterView, type ClusterView } from '../client/cluster-status.js'
 import { UnreachableError } from '../client/http.js';
 import { ClientCommand } from '../cli/client-command.js';
 import { connectionFlags } from '../cli/client-flags.js';
-import { parseDuration } from '../cli/duration.js';
+import { formatDuration, parseDuration } from '../cli/duration.js';
 import { EXIT_FAILED, EXIT_OK, EXIT_UNHEALTHY } from '../cli/errors.js';
 import { describeEvent, renderOfflineStatus, renderStatus, watchEvent, type WatchEvent } from '../cli/status-view.js';
 
@@ -102,7 +102,7 @@ Exit 0 when a leader is acknowledged by a quorum of voters, 3 when not (with --s
         if (redraw) {
           const body = view ? renderStatus(view) : `Error: ${failure}`;
           const recent = events.slice(-5).map(describeEvent);
-          process.stdout.write(`\x1b[H\x1b[2J${now.toISOString()}  every ${options.intervalMs}ms, Ctrl-C to stop\n\n${body}\n${recent.length > 0 ? `\nRecent changes:\n${recent.join('\n')}\n` : ''}`);
+          process.stdout.write(`\x1b[H\x1b[2J${now.toISOString()}  every ${formatDuration(options.intervalMs)}, Ctrl-C to stop\n\n${body}\n${recent.length > 0 ? `\nRecent changes:\n${recent.join('\n')}\n` : ''}`);
         } else {
           if (event) process.stdout.write(`${JSON.stringify(event)}\n`);
           process.stdout.write(`${JSON.stringify(view ? { time: now.toISOString(), ...view.report } : { time: now.toISOString(), error: failure })}\n`);
