@@ -1,6 +1,8 @@
 // One HTTP exchange with one node: JSON in and out, bearer token, deadline, and errors that say
 // whether the node answered (ApiError) or could not be reached at all (UnreachableError).
-import { Agent, request, type Dispatcher } from 'undici';
+// node:http rather than undici: every operator command is a fresh process, and loading undici plus
+// compiling its WebAssembly parser cost more than the whole rest of `chronik status` (docs/benchmarks.md).
+import { Agent, request } from 'node:http';
 import type { ApiErrorBody } from './types.js';
 
 /** The node answered with a non-2xx status (or something that is not chronik's JSON). */
@@ -39,12 +41,8 @@ export interface RequestOptions {
 const MAX_REDIRECTS = 3;
 
 export class HttpTransport {
-  private readonly agent: Agent;
-
-  constructor() {
-    // One pool per process: keep-alive across the many small polls of status --watch and add-voter.
-    this.agent = new Agent({ keepAliveTimeout: 10_000, connections: 4 });
-  }
+  // Keep-alive across the many small polls of status --watch and add-voter.
+  private readonly agent = new Agent({ keepAlive: true, maxSockets: 4 });
 
   async requestJson<T>(endpoint: string, path: string, options: RequestOptions): Promise<T> {
     let target = endpoint;
@@ -69,41 +67,36 @@ export class HttpTransport {
   }
 
   async close(): Promise<void> {
-    await this.agent.destroy();
+    this.agent.destroy();
   }
 
-  private async exchange(
-    endpoint: string,
-    path: string,
-    options: RequestOptions,
-  ): Promise<{ status: number; json: unknown; location?: string }> {
-    const headers: Record<string, string> = { accept: 'application/json' };
+  private exchange(endpoint: string, path: string, options: RequestOptions): Promise<{ status: number; json: unknown; location?: string }> {
+    const headers: Record<string, string | number> = { accept: 'application/json' };
     if (options.token !== undefined) headers.authorization = `Bearer ${options.token}`;
-    let body: string | undefined;
-    if (options.body !== undefined) {
-      body = JSON.stringify(options.body);
+    const body = options.body === undefined ? undefined : JSON.stringify(options.body);
+    if (body !== undefined) {
       headers['content-type'] = 'application/json';
+      headers['content-length'] = Buffer.byteLength(body);
     }
-    let response: Dispatcher.ResponseData;
-    try {
-      response = await request(`http://${endpoint}${path}`, {
-        method: options.method ?? 'GET',
-        headers,
-        body,
-        dispatcher: this.agent,
-        signal: AbortSignal.timeout(Math.max(1, options.timeoutMs)),
-      });
-    } catch (err) {
-      throw new UnreachableError(endpoint, describeNetworkError(err, options.timeoutMs));
-    }
-    let text: string;
-    try {
-      text = await response.body.text();
-    } catch (err) {
-      throw new UnreachableError(endpoint, describeNetworkError(err, options.timeoutMs));
-    }
-    const location = response.headers.location;
-    return { status: response.statusCode, json: parseJson(text), location: typeof location === 'string' ? location : undefined };
+    const { hostname, port } = new URL(`http://${endpoint}`);
+    const timeoutMs = Math.max(1, options.timeoutMs);
+    return new Promise((resolve, reject) => {
+      const fail = (err: unknown): void => reject(new UnreachableError(endpoint, describeNetworkError(err, timeoutMs)));
+      const req = request(
+        { host: hostname.replace(/^\[|\]$/g, ''), port, path, method: options.method ?? 'GET', headers, agent: this.agent, signal: AbortSignal.timeout(timeoutMs) },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (chunk: Buffer) => chunks.push(chunk));
+          res.on('error', fail);
+          res.on('end', () => {
+            const location = res.headers.location;
+            resolve({ status: res.statusCode ?? 0, json: parseJson(Buffer.concat(chunks).toString('utf8')), location });
+          });
+        },
+      );
+      req.on('error', fail);
+      req.end(body);
+    });
   }
 }
 

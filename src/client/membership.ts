@@ -47,6 +47,14 @@ export async function addVoter(client: AdminClient, target: MemberAddr, timeoutM
   const addrOwner = [...before.voters, ...before.learners].find((m) => m.addr === target.addr && m.id !== target.id);
   if (addrOwner) throw new OperationError(`${target.addr} already belongs to member ${addrOwner.id}`, 'each member needs its own address');
   refuseIfChanging(before);
+  // A learner is an add-voter half done (another operator's, or one that crashed): one change at a time.
+  const otherLearner = before.learners.find((m) => m.id !== target.id);
+  if (otherLearner) {
+    throw new OperationError(
+      `another membership change is in flight: learner ${otherLearner.id} (${otherLearner.addr}) has not been promoted yet`,
+      `wait for it to finish, or remove it with chronik remove-voter ${otherLearner.id}`,
+    );
+  }
 
   let addedHere = false;
   if (!asLearner) {

@@ -89,6 +89,19 @@ describe('membership changes through the CLI', () => {
     expect(report).toMatchObject({ voters: [1, 2, 3], learners: [] });
   }, 60_000);
 
+  it('refuses a second add-voter while the first one is still waiting for its learner', async () => {
+    const waiting = chronik(['add-voter', `4@127.0.0.1:${closedPort}`, '--endpoints', all(), '--timeout', '15s']);
+    const deadline = Date.now() + 10_000;
+    while (Date.now() < deadline) {
+      const report = JSON.parse((await chronik(['status', '--endpoints', all(), '--json'])).stdout) as ClusterReport;
+      if (report.learners.includes(4)) break;
+    }
+    const second = await chronik(['add-voter', `5@127.0.0.1:${closedPort + 1}`, '--endpoints', all(), '--timeout', '2s']);
+    expect(second.code).toBe(1);
+    expect(second.stderr.split('\n')[0]).toBe(`Error: another membership change is in flight: learner 4 (127.0.0.1:${closedPort}) has not been promoted yet`);
+    expect((await waiting).code).toBe(1);
+  }, 60_000);
+
   it('removes a voter with a warning about the even count, and adds it back', async () => {
     const removed = await chronik(['remove-voter', '3', '--endpoints', all(), '--json']);
     expect(removed.code, removed.stderr).toBe(0);
