@@ -48,7 +48,7 @@ describe('membership changes through the CLI', () => {
     const result = await chronik(['remove-voter', '1', '--endpoints', first.endpoint]);
     expect(result.code).toBe(1);
     expect(result.stderr.split('\n')[0]).toBe('Error: node 1 is the last voter; removing it would leave a cluster that can never elect a leader');
-  }, 60_000);
+  }, 120_000);
 
   it('grows one node to three with --join and add-voter, idempotently', async () => {
     const joining = await chronik(['status', '--endpoints', all(), '--json']);
@@ -77,7 +77,7 @@ describe('membership changes through the CLI', () => {
 
     const report = JSON.parse((await chronik(['status', '--endpoints', first.endpoint, '--json'])).stdout) as ClusterReport;
     expect(report).toMatchObject({ healthy: true, voters: [1, 2, 3], problems: [] });
-  }, 90_000);
+  }, 180_000);
 
   it('rolls the learner back when the new node does not answer, and says how to start it', async () => {
     const result = await chronik(['add-voter', `4@127.0.0.1:${closedPort}`, '--endpoints', all(), '--timeout', '3s']);
@@ -87,7 +87,7 @@ describe('membership changes through the CLI', () => {
     expect(result.stderr).toContain(`Error: node 4 at 127.0.0.1:${closedPort} did not answer (connection refused); removed learner 4 again\nHint: start it first: ${start}\n`);
     const report = JSON.parse((await chronik(['status', '--endpoints', all(), '--json'])).stdout) as ClusterReport;
     expect(report).toMatchObject({ voters: [1, 2, 3], learners: [] });
-  }, 60_000);
+  }, 120_000);
 
   it('refuses a second add-voter while the first one is still waiting for its learner', async () => {
     const waiting = chronik(['add-voter', `4@127.0.0.1:${closedPort}`, '--endpoints', all(), '--timeout', '15s']);
@@ -100,7 +100,7 @@ describe('membership changes through the CLI', () => {
     expect(second.code).toBe(1);
     expect(second.stderr.split('\n')[0]).toBe(`Error: another membership change is in flight: learner 4 (127.0.0.1:${closedPort}) has not been promoted yet`);
     expect((await waiting).code).toBe(1);
-  }, 60_000);
+  }, 120_000);
 
   it('removes a voter with a warning about the even count, and adds it back', async () => {
     const removed = await chronik(['remove-voter', '3', '--endpoints', all(), '--json']);
@@ -116,7 +116,7 @@ describe('membership changes through the CLI', () => {
     const readded = await chronik(['add-voter', `3@${third.endpoint}`, '--endpoints', all(), '--json', '--timeout', '20s']);
     expect(readded.code, readded.stderr).toBe(0);
     expect((JSON.parse(readded.stdout) as MembershipJson).voters.map((m) => m.id)).toEqual([1, 2, 3]);
-  }, 90_000);
+  }, 180_000);
 
   it('keeps every key after the original node is lost', async () => {
     await propose('k/4', 'four', all());
@@ -131,5 +131,5 @@ describe('membership changes through the CLI', () => {
     expect(report.healthy).toBe(true);
     expect([2, 3]).toContain(report.leader);
     expect(report.problems.map((p) => p.code)).toEqual(['VOTER_UNREACHABLE']);
-  }, 90_000);
+  }, 180_000);
 });

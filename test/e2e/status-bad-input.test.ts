@@ -85,7 +85,7 @@ describe('bad input', () => {
         expect(result.stdout, c.name).toBe('');
       }
     }
-  }, 120_000);
+  }, 240_000);
 });
 
 describe('credentials', () => {

@@ -51,7 +51,7 @@ describe('a three-node cluster through the CLI', () => {
     expect(lines[0]).toMatch(/^ID\s+ENDPOINT\s+ROLE\s+MEMBER\s+TERM\s+LEADER\s+COMMIT\s+APPLIED\s+LAG\s+HEALTH$/);
     expect(lines.filter((l) => /^\d\s/.test(l))).toHaveLength(3);
     expect(lines.at(-1)).toBe(`healthy: leader ${report.leader} at term ${report.term}, 3/3 voters reachable`);
-  }, 60_000);
+  }, 120_000);
 
   it('writes and reads keys from any endpoint, from a file and from stdin', async () => {
     const write = await chronik(['propose', 'brokers/1', 'host=a port=9092', '--endpoints', nodes[1]!.endpoint, '--json']);
@@ -73,7 +73,7 @@ describe('a three-node cluster through the CLI', () => {
     const missing = await chronik(['get', 'no/such/key', '--endpoints', endpoints]);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toBe('Error: key "no/such/key" not found\n');
-  }, 60_000);
+  }, 120_000);
 
   it('transfers leadership, and --watch reports the change as an event line', async () => {
     const before = (await status()).report;
@@ -95,7 +95,7 @@ describe('a three-node cluster through the CLI', () => {
     expect(changes[0]).toMatchObject({ previousLeader: before.leader });
     expect(changes.at(-1)).toMatchObject({ leader: target });
     expect((await status()).report.leader).toBe(target);
-  }, 60_000);
+  }, 120_000);
 
   it('is degraded but healthy with one voter down, and unhealthy under --strict', async () => {
     const leader = (await status()).report.leader;
@@ -112,7 +112,7 @@ describe('a three-node cluster through the CLI', () => {
     const table = await chronik(['status', '--endpoints', endpoints]);
     expect(table.stdout).toMatch(new RegExp(`${victim.endpoint}\\s+-\\s+voter(\\s+-){5}\\s+unreachable \\(connection refused\\)`));
     expect(table.stdout).toMatch(/\ndegraded: leader \d at term \d+, 2\/3 voters reachable; VOTER_UNREACHABLE\n/);
-  }, 60_000);
+  }, 120_000);
 
   it('has no leader with two of three down: status exits 3, propose exits 1 naming the voters', async () => {
     const leader = (await status()).report.leader;
@@ -132,7 +132,7 @@ describe('a three-node cluster through the CLI', () => {
     const json = await chronik(['propose', 'k', 'v', '--endpoints', endpoints, '--timeout', '500ms', '--json']);
     expect(json.code).toBe(1);
     expect(JSON.parse(json.stdout).error.message).toMatch(/^no leader within 500ms/);
-  }, 60_000);
+  }, 120_000);
 
   it('reads a stopped node offline with --data-dir, and fails with exit 1 when nothing answers', async () => {
     await Promise.all(nodes.map((n) => n.stop()));
@@ -148,5 +148,5 @@ describe('a three-node cluster through the CLI', () => {
     expect(none.stderr.split('\n')[0]).toBe(`Error: no endpoint answered: ${nodes.map((n) => `${n.endpoint} (connection refused)`).join(', ')}`);
     const notDir = await chronik(['status', '--data-dir', join(cluster.dir, 'absent')]);
     expect(notDir.code).toBe(2);
-  }, 60_000);
+  }, 120_000);
 });
