@@ -2,7 +2,7 @@
 // `chronik --version` (20 runs each), with the pieces that make up the time. Prints figures; asserts nothing.
 // Run: npm run build && npm run bench:cli
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT } from '../test/e2e/cli.js';
@@ -64,7 +64,10 @@ try {
   console.log(`chronik CLI latency, ${RUNS} runs each, node ${process.version}, single node at ${endpoint}, load average ${load()}\n`);
   report('node -e 0 (Node.js startup)', time(['-e', '0']));
   report("import('@oclif/core')", time(['--input-type=module', '-e', "await import('@oclif/core')"]));
-  report('import dist/commands/status.js (+undici, chalk)', time(['--input-type=module', '-e', `await import(${JSON.stringify(join(ROOT, 'dist/commands/status.js'))})`]));
+  const importAll = (files: string[]): string[] => ['--input-type=module', '-e', files.map((f) => `await import(${JSON.stringify(join(ROOT, f))});`).join('')];
+  report('import status command (+oclif, chalk, cli-table3)', time(importAll(['dist/commands/status.js'])));
+  // Without a manifest oclif imports every command to list them, whatever the operator asked for.
+  report('import every command (what a manifest avoids)', time(importAll(readdirSync(join(ROOT, 'dist/commands')).filter((f) => f.endsWith('.js')).map((f) => `dist/commands/${f}`))));
   report('chronik --version', time([RUN_JS, '--version']));
   report('chronik status --json', time([RUN_JS, 'status', '--json', '--endpoints', endpoint]));
   const manifest = spawnSync(join(ROOT, 'node_modules', '.bin', 'oclif'), ['manifest'], { cwd: ROOT, encoding: 'utf8' });
