@@ -2,9 +2,9 @@
 // applied to the key-value store, and its read states served, before advance(). Also the NodeApi the
 // HTTP server calls.
 import { randomBytes } from 'node:crypto';
-import { OperationError } from '../cli/errors.js';
+import { OperationError, UsageError } from '../cli/errors.js';
 import { MemoryStorage, RaftNode, eventMessage, isMember, isVoter, type RaftEvent, type Status } from '../raft/index.js';
-import type { ConfChange, Entry, Membership, NodeId, SoftState } from '../raft/types.js';
+import type { ConfChange, Entry, HardState, Membership, NodeId, SoftState } from '../raft/types.js';
 import { ApiError } from './api-error.js';
 import { decodeBatch } from './codec.js';
 import type { OpenDataDir } from './datadir.js';
@@ -26,7 +26,12 @@ export interface RunningNode {
 
 /** Starts a node or throws OperationError/UsageError; nothing is left running or half-made on failure. */
 export async function startNode(config: NodeConfig): Promise<RunningNode> {
-  const logger = new Logger({ format: config.logFormat, ...(config.logFile !== undefined ? { file: config.logFile } : {}) }, config.nodeId);
+  let logger: Logger;
+  try {
+    logger = new Logger({ format: config.logFormat, ...(config.logFile !== undefined ? { file: config.logFile } : {}) }, config.nodeId);
+  } catch (err) {
+    throw new UsageError(`cannot open log file ${config.logFile}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
   const node = new NodeRuntime(config, logger);
   try {
     await node.start();
@@ -49,6 +54,9 @@ class NodeRuntime implements RunningNode, NodeApi {
   private dataDir: OpenDataDir | undefined;
   private raft: RaftNode | undefined;
   private storage: MemoryStorage | undefined;
+  /** The newest hard state the core reported, and the one last written to the WAL. */
+  private latestHardState: HardState | undefined;
+  private persistedHardState: HardState | undefined;
   /** Index of the conf change membership.json reflects. */
   private membershipSavedAt = 0;
   private membership: Membership = { voters: [], learners: [] };
@@ -58,6 +66,8 @@ class NodeRuntime implements RunningNode, NodeApi {
   private processAgain = false;
   private stopped = false;
   private readonly startedAt = new Date().toISOString();
+  /** When `cluster mismatch` was last logged per sender (at most once per 10 s each). */
+  private readonly clusterMismatchLogged = new Map<NodeId, number>();
   /** Called whenever the leader or role changes, to wake requests waiting for a leader. */
   private leaderWatchers: (() => void)[] = [];
 
@@ -105,6 +115,7 @@ class NodeRuntime implements RunningNode, NodeApi {
     const { entries, hardState } = dataDir.contents;
 
     this.logger.context.term = hardState.term;
+    this.persistedHardState = hardState;
     this.membershipSavedAt = membershipAt(entries, hardState.commit).index;
     // The core uses the newest membership in the log; without snapshots that is the fold of all of it.
     this.membership = membershipAt(entries, Number.MAX_SAFE_INTEGER).membership;
@@ -115,7 +126,7 @@ class NodeRuntime implements RunningNode, NodeApi {
       ...(this.config.token !== undefined ? { token: this.config.token } : {}),
       logger: this.logger,
       metrics: this.metrics,
-      requestTimeoutMs: Math.max(heartbeatMs * 3, 1000),
+      requestTimeoutMs: Math.max(heartbeatMs * 3, 2000),
     });
     this.learnAddresses();
 
@@ -185,6 +196,19 @@ class NodeRuntime implements RunningNode, NodeApi {
     return this.raft?.status();
   }
 
+  /**
+   * Writes entries and the hard state with one fdatasync, but only when something must be durable before
+   * messages go out: new entries, or a new term or vote. A commit-only change needs no fsync (a restarted
+   * node relearns its commit index from the leader), so it rides along with the next write instead.
+   */
+  private async persist(entries: readonly Entry[]): Promise<void> {
+    const hardState = this.latestHardState;
+    const persisted = this.persistedHardState;
+    if (entries.length === 0 && (hardState === undefined || (hardState.term === persisted?.term && hardState.vote === persisted.vote))) return;
+    await this.dataDir?.wal.append(entries, hardState);
+    this.persistedHardState = hardState;
+  }
+
   private logEvent(event: RaftEvent): void {
     const { level, msg, fields } = eventMessage(event);
     this.logger.context.term = event.term;
@@ -223,8 +247,11 @@ class NodeRuntime implements RunningNode, NodeApi {
     while (!this.stopped && raft.hasReady()) {
       const ready = raft.ready();
       if (ready.snapshot !== undefined) throw new Error('snapshots are not supported by this runtime (the log is never compacted)');
-      if (ready.hardState !== undefined) this.logger.context.term = ready.hardState.term;
-      await dataDir.wal.append(ready.entries, ready.hardState);
+      if (ready.hardState !== undefined) {
+        this.logger.context.term = ready.hardState.term;
+        this.latestHardState = ready.hardState;
+      }
+      await this.persist(ready.entries);
       // Mirror into the core's storage only once durable: the core reads stable entries from there.
       storage.append(ready.entries);
       if (ready.hardState !== undefined) storage.setHardState(ready.hardState);
@@ -291,6 +318,10 @@ class NodeRuntime implements RunningNode, NodeApi {
     this.proposals.failAll(stopping);
     this.reads.failAll(stopping);
     await this.processing; // let the Ready being persisted reach the disk
+    // Record the final commit index so a restart replays everything this node had applied.
+    if (this.latestHardState !== undefined && this.latestHardState !== this.persistedHardState) {
+      await this.dataDir?.wal.append([], this.latestHardState).catch((err: Error) => this.logger.error('storage failed', { error: err.message }));
+    }
     await this.http.close();
     await this.transport?.close();
     await this.dataDir?.close();
@@ -353,7 +384,14 @@ class NodeRuntime implements RunningNode, NodeApi {
 
   receiveMessages(body: Uint8Array): void {
     const batch = decodeBatch(body);
-    if (batch.cluster !== this.config.cluster) throw new Error(`message from cluster "${batch.cluster}", this node is in "${this.config.cluster}"`);
+    if (batch.cluster !== this.config.cluster) {
+      const now = Date.now();
+      if (now - (this.clusterMismatchLogged.get(batch.from) ?? 0) >= 10_000) {
+        this.clusterMismatchLogged.set(batch.from, now);
+        this.logger.warn('cluster mismatch', { peer: batch.from, addr: batch.fromAddr, cluster: batch.cluster, expected: this.config.cluster });
+      }
+      throw new Error(`message from cluster "${batch.cluster}", this node is in cluster "${this.config.cluster}"`);
+    }
     // A joining node knows nobody yet: it answers the leader at the address the leader sent.
     if (!this.isMember(batch.from)) this.transport?.setAddress(batch.from, batch.fromAddr);
     this.metrics.peerReceivedBytes.inc(body.length, { peer: String(batch.from) });

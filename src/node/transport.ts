@@ -25,6 +25,15 @@ export interface TransportOptions {
 
 const UNREACHABLE_LOG_INTERVAL_MS = 10_000;
 const MAX_MESSAGES_PER_BATCH = 512;
+/** A batch stops growing past this many payload bytes, so one request stays quick even during catch-up. */
+const MAX_BATCH_BYTES = 4 * 1024 * 1024;
+
+/** Payload bytes a message carries (entry data, snapshot data); headers are small enough to ignore. */
+function payloadBytes(message: Message): number {
+  if (message.type === 'append') return message.entries.reduce((sum, entry) => sum + (entry.type === 'normal' ? entry.data.length : 64), 0);
+  if (message.type === 'snapshot') return message.snapshot.data.length;
+  return 0;
+}
 
 class PeerLink {
   private queue: Message[] = [];
@@ -63,7 +72,13 @@ class PeerLink {
 
   private flush(): void {
     if (this.inFlight || this.closed || this.retryTimer !== undefined || this.queue.length === 0) return;
-    const messages = this.queue.splice(0, MAX_MESSAGES_PER_BATCH);
+    let count = 0;
+    let bytes = 0;
+    while (count < this.queue.length && count < MAX_MESSAGES_PER_BATCH && (count === 0 || bytes < MAX_BATCH_BYTES)) {
+      bytes += payloadBytes(this.queue[count] as Message);
+      count += 1;
+    }
+    const messages = this.queue.splice(0, count);
     const { selfId, selfAddr, cluster, token } = this.options;
     const body = encodeBatch({ from: selfId, fromAddr: selfAddr, cluster, messages });
     this.inFlight = true;
@@ -89,9 +104,19 @@ class PeerLink {
       },
       body,
     });
-    await response.body.dump();
+    if (response.statusCode === 204) {
+      await response.body.dump();
+      return;
+    }
+    const text = (await response.body.text()).slice(0, 300);
     if (response.statusCode === 401) throw new Error('unauthorized: the peer has a different token');
-    if (response.statusCode !== 204) throw new Error(`unexpected HTTP status ${response.statusCode}`);
+    let reason = text;
+    try {
+      reason = (JSON.parse(text) as { error?: string }).error ?? text;
+    } catch {
+      // not JSON: keep the text
+    }
+    throw new Error(`HTTP ${response.statusCode}: ${reason}`);
   }
 
   private markUp(): void {
@@ -128,7 +153,7 @@ class PeerLink {
 function describeError(err: unknown): string {
   if (err instanceof Error) {
     const code = (err as NodeJS.ErrnoException).code ?? (err.cause as NodeJS.ErrnoException | undefined)?.code;
-    return code !== undefined ? `${code}: ${err.message}` : err.message;
+    return code !== undefined && !err.message.includes(code) ? `${code}: ${err.message}` : err.message;
   }
   return String(err);
 }

@@ -15,8 +15,10 @@ export class RaftLog {
 
   constructor(readonly storage: Storage) {
     this.unstableOffset = storage.lastIndex() + 1;
-    this.committed = storage.firstIndex() - 1;
-    this.applied = storage.firstIndex() - 1;
+    // Entries before the snapshot may still be stored (compaction can lag), but they are applied.
+    const snapshotIndex = storage.snapshot().meta.index;
+    this.committed = snapshotIndex;
+    this.applied = snapshotIndex;
   }
 
   firstIndex(): number {
@@ -154,6 +156,10 @@ export class RaftLog {
   nextCommittedEntries(maxBytes?: number): Entry[] {
     if (!this.hasNextCommittedEntries()) return [];
     return this.slice(this.applied + 1, this.committed + 1, maxBytes) ?? [];
+  }
+
+  hasUnstableEntries(): boolean {
+    return this.unstable.length > 0;
   }
 
   unstableEntries(): Entry[] {

@@ -30,6 +30,11 @@ export class Inflights {
     this.lastIndexes.splice(0, keep);
   }
 
+  /** Give up on the oldest append (its answer may be lost) so one more can go out. */
+  freeFirst(): void {
+    this.lastIndexes.shift();
+  }
+
   reset(): void {
     this.lastIndexes.length = 0;
   }

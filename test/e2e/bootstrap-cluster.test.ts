@@ -12,7 +12,7 @@ afterAll(async () => {
   removeDir(root);
 });
 
-describe('chronik bootstrap, three nodes', () => {
+describe('chronik bootstrap, three nodes', { timeout: 90_000 }, () => {
   const ids = [1, 2, 3];
   const addrs = new Map<number, string>();
   const argsOf = new Map<number, string[]>();
@@ -47,12 +47,29 @@ describe('chronik bootstrap, three nodes', () => {
 
   it('elects a new leader after kill -9 of the leader and loses no acknowledged write', async () => {
     const { leader: old, term } = await agreedLeader([...addrs.values()]);
+    // Writers keep proposing through every node while the leader dies; whatever was acknowledged must survive.
+    let writing = true;
+    let sequence = 0;
+    const writer = async (addr: string): Promise<void> => {
+      while (writing) {
+        const key = `live${sequence++}`;
+        const answer = await http(addr, 'POST', '/v1/propose?timeout=2s', { key, value: key }).catch(() => undefined);
+        if (answer?.status === 200) acknowledged.set(key, key);
+        else await new Promise((done) => setTimeout(done, 20));
+      }
+    };
+    const writers = [...addrs.values()].map((addr) => writer(addr));
+    await new Promise((done) => setTimeout(done, 300));
     nodes.get(old)?.proc.kill('SIGKILL');
     await nodes.get(old)?.exit;
     const survivors = ids.filter((id) => id !== old).map((id) => addrs.get(id) as string);
-    const next = await agreedLeader(survivors, 15_000, old);
+    const next = await agreedLeader(survivors, 30_000, old);
     expect(next.leader).not.toBe(old);
     expect(next.term).toBeGreaterThan(term);
+    await new Promise((done) => setTimeout(done, 300));
+    writing = false;
+    await Promise.all(writers);
+    expect(acknowledged.size).toBeGreaterThan(20);
     for (let i = 20; i < 25; i++) {
       const answer = await http(survivors[i % 2] as string, 'POST', '/v1/propose', { key: `k${i}`, value: `v${i}` });
       expect(answer.status, answer.text).toBe(200);
@@ -69,7 +86,7 @@ describe('chronik bootstrap, three nodes', () => {
     await eventually(async () => {
       const view = await status(oldAddr);
       return view.appliedIndex >= leaderView.commitIndex && view.leader === next.leader ? view : undefined;
-    }, 15_000, 'the restarted node to catch up');
+    }, 30_000, 'the restarted node to catch up');
     expect(restarted.stderr).toMatch(/node starting .*fresh=false/);
     for (const [key, value] of acknowledged) {
       expect((await http(oldAddr, 'GET', `/v1/kv/${key}?stale=true`)).body.value, key).toBe(value);
@@ -104,7 +121,7 @@ describe('chronik bootstrap, three nodes', () => {
     const caughtUp = await eventually(async () => {
       const view = await status(addr);
       return view.member === 'voter' && view.appliedIndex >= commit ? view : undefined;
-    }, 15_000, 'the joined node to catch up');
+    }, 30_000, 'the joined node to catch up');
     expect(caughtUp.voters).toEqual([1, 2, 3, 4]);
     expect((await http(addr, 'GET', '/v1/kv/k0')).body.value).toBe('v0'); // linearizable read on the new voter
     expect(joiner.stderr).toMatch(/membership applied .*change="promote 4"/);

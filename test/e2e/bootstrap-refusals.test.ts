@@ -13,7 +13,7 @@ afterAll(async () => {
   removeDir(root);
 });
 
-describe('chronik bootstrap refuses to start', () => {
+describe('chronik bootstrap refuses to start', { timeout: 90_000 }, () => {
   it.each([
     ['a bad peer id', 'x@127.0.0.1:20001', /invalid peer id/],
     ['a duplicate peer id', '2@127.0.0.1:20001,2@127.0.0.1:20002', /duplicate peer id 2/],
@@ -55,7 +55,7 @@ describe('chronik bootstrap refuses to start', () => {
   });
 });
 
-describe('chronik bootstrap and its data dir', () => {
+describe('chronik bootstrap and its data dir', { timeout: 90_000 }, () => {
   const dataDir = join(root, 'node-1');
   let addr = '';
   let args: string[] = [];

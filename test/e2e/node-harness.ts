@@ -65,7 +65,7 @@ export function spawnChronik(args: string[], env: Record<string, string> = {}): 
         done(signal !== null ? null : code);
       }),
     ),
-    waitForLog(pattern, timeoutMs = 15_000) {
+    waitForLog(pattern, timeoutMs = 30_000) {
       const seen = node.stderr.split('\n').find((line) => pattern.test(line));
       if (seen !== undefined) return Promise.resolve(seen);
       return new Promise((done, fail) => {
@@ -135,7 +135,7 @@ export async function http(addr: string, method: string, path: string, body?: un
 }
 
 /** Polls `probe` until it returns a value (not undefined) or the time runs out. */
-export async function eventually<T>(probe: () => Promise<T | undefined>, timeoutMs = 15_000, what = 'condition'): Promise<T> {
+export async function eventually<T>(probe: () => Promise<T | undefined>, timeoutMs = 30_000, what = 'condition'): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   while (Date.now() < deadline) {
@@ -170,7 +170,7 @@ export async function status(addr: string, token?: string): Promise<Status> {
 }
 
 /** The leader id once every given node reports the same leader (other than `not`), in the same term. */
-export async function agreedLeader(addrs: string[], timeoutMs = 15_000, not = 0): Promise<{ leader: number; term: number }> {
+export async function agreedLeader(addrs: string[], timeoutMs = 30_000, not = 0): Promise<{ leader: number; term: number }> {
   return eventually(
     async () => {
       const views = await Promise.all(addrs.map((addr) => status(addr)));

@@ -67,6 +67,37 @@ describe('Wal', () => {
     expect(repaired.entries.length).toBe(3);
   });
 
+  it('recovers a prefix of the log whatever byte the last write was cut at', async () => {
+    const dir = join(root, 'wal');
+    Wal.create(dir, bootstrap, { term: 1, vote: 0, commit: 2 });
+    const { wal, contents } = await Wal.open(dir);
+    await wal.append([normal(3, 2), normal(4, 2)], { term: 2, vote: 1, commit: 3 });
+    const before = statSync(join(dir, contents.segments[0] as string)).size;
+    await wal.append([normal(5, 2, 'last'), normal(6, 2)], { term: 2, vote: 1, commit: 5 });
+    await wal.close();
+    const segment = join(dir, contents.segments[0] as string);
+    const full = readFileSync(segment);
+    for (let cut = before; cut < full.length; cut++) {
+      writeFileSync(segment, full.subarray(0, cut));
+      const recovered = scanWal(dir, true);
+      expect(statSync(segment).size, `cut at ${cut}`).toBeLessThanOrEqual(cut);
+      expect(recovered.entries.map((e) => e.index).slice(0, 4)).toEqual([1, 2, 3, 4]);
+      expect([4, 6]).toContain(recovered.entries.length);
+      expect(recovered.hardState.commit).toBeLessThanOrEqual(recovered.entries.length);
+    }
+  });
+
+  it('treats a zero-filled tail as torn, but zeros followed by data as corruption', async () => {
+    const dir = join(root, 'wal');
+    Wal.create(dir, bootstrap, { term: 1, vote: 0, commit: 2 });
+    const segment = join(dir, scanWal(dir, false).segments[0] as string);
+    const good = readFileSync(segment);
+    writeFileSync(segment, Buffer.concat([good, Buffer.alloc(4096)]));
+    expect(scanWal(dir, true).tornTail).toMatchObject({ offset: good.length, bytes: 4096 });
+    writeFileSync(segment, Buffer.concat([Buffer.alloc(16), good]));
+    expect(() => scanWal(dir, true)).toThrow(/impossible record length 0/);
+  });
+
   it('refuses a checksum mismatch before the tail with file and offset', async () => {
     const dir = join(root, 'wal');
     Wal.create(dir, bootstrap, { term: 1, vote: 0, commit: 2 });

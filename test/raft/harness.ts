@@ -147,3 +147,32 @@ export class Cluster {
 }
 
 export const bytes = (text: string): Uint8Array => new TextEncoder().encode(text);
+
+/** A lone node bootstrapped with `voters`, driven by hand: the test steps messages into it. */
+export function soloNode(id: NodeId, voters: NodeId[], config: Partial<RaftConfig> = {}): TestNode {
+  const storage = new MemoryStorage();
+  storage.append(bootstrapEntries(members(voters)));
+  storage.setHardState(bootstrapHardState(members(voters)));
+  const events: RaftEvent[] = [];
+  const raft = new RaftNode(
+    { id, electionTicks: 10, heartbeatTicks: 2, random: seededRandom(id), logger: (e) => events.push(e), ...config },
+    storage,
+  );
+  return { id, storage, raft, applied: [], readStates: [], events };
+}
+
+/** Handle a hand-driven node's Ready like the runtime and return the messages it sends. */
+export function drain(node: TestNode): Message[] {
+  const sent: Message[] = [];
+  while (node.raft.hasReady()) {
+    const rd = node.raft.ready();
+    if (rd.snapshot) node.storage.applySnapshot(rd.snapshot);
+    node.storage.append(rd.entries);
+    if (rd.hardState) node.storage.setHardState(rd.hardState);
+    sent.push(...rd.messages);
+    node.applied.push(...rd.committedEntries);
+    node.readStates.push(...rd.readStates);
+    node.raft.advance(rd);
+  }
+  return sent;
+}

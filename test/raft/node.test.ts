@@ -144,6 +144,24 @@ describe('membership changes', () => {
   });
 });
 
+describe('a leader whose own removal never left it', () => {
+  it('campaigns again so the remaining voter can commit the removal (found by sim seed 169)', () => {
+    const cluster = new Cluster([1, 2]);
+    const leader = cluster.electLeader();
+    const other = leader.id === 1 ? 2 : 1;
+    cluster.tick(2);
+    cluster.isolate(leader.id);
+    expect(leader.raft.proposeConfChange({ type: 'remove', id: leader.id }).ok).toBe(true);
+    cluster.tick(30);
+    expect(leader.raft.status().role).not.toBe('leader');
+    cluster.heal();
+    cluster.tick(120);
+    expect(cluster.leader()?.id).toBe(other);
+    expect(cluster.node(other).raft.status().membership.voters.map((m) => m.id)).toEqual([other]);
+    expect(cluster.node(other).raft.status().pendingConfChange).toBe(false);
+  });
+});
+
 describe('reads and transfers', () => {
   it('serves a read index on the leader and through a follower', () => {
     const cluster = new Cluster([1, 2, 3]);

@@ -1,0 +1,429 @@
+// Simulated nodes over a simulated network: each node handles its Ready like the runtime (persist,
+// send, apply), can crash (losing whatever it had not persisted) and restart from its disk.
+
+import {
+  CompactedError,
+  MemoryStorage,
+  RaftNode,
+  applyChange,
+  bootstrapEntries,
+  bootstrapHardState,
+  emptyMembership,
+  eventMessage,
+  type Entry,
+  type Member,
+  type Membership,
+  type Message,
+  type NodeId,
+  type RaftEvent,
+  type ReadState,
+} from '../../src/raft/index.js';
+import { EventQueue } from './events.js';
+import { InvariantChecker, InvariantViolation } from './invariants.js';
+import type { Prng } from './prng.js';
+
+export interface NetworkFaults {
+  dropRate: number;
+  duplicateRate: number;
+  /** Typical one-way latency range, in ticks. */
+  minDelay: number;
+  maxDelay: number;
+  /** Chance that a message is held back much longer (up to longDelay ticks), overtaking others. */
+  longDelayRate: number;
+  longDelay: number;
+}
+
+export const calmNetwork: NetworkFaults = {
+  dropRate: 0,
+  duplicateRate: 0,
+  minDelay: 0.05,
+  maxDelay: 0.3,
+  longDelayRate: 0,
+  longDelay: 0,
+};
+
+export interface RaftTuning {
+  electionTicks: number;
+  heartbeatTicks: number;
+  maxInflight: number;
+  maxEntriesPerAppend: number;
+}
+
+interface WaitingRead {
+  context: string;
+  commitAtStart: number;
+  key: string;
+  readIndex?: number;
+}
+
+export class SimNode {
+  readonly disk = new MemoryStorage();
+  raft: RaftNode | undefined;
+  /** Bumped on every crash, so events scheduled for an earlier life are ignored. */
+  life = 0;
+  kv = new Map<string, string>();
+  appliedIndex = 0;
+  /** The membership as of appliedIndex, which is what a snapshot records. */
+  appliedMembership: Membership = emptyMembership();
+  readyScheduled = false;
+  /** The highest commit index this node's persisted state was checked against. */
+  commitChecked = 0;
+  /** Set when the node became leader of this term and its log is yet to be checked for completeness. */
+  leaderCheckTerm = 0;
+  reads: WaitingRead[] = [];
+  /** Offset of this node's ticks within each tick, so nodes' clocks are not in lockstep. */
+  readonly phase: number;
+
+  constructor(
+    readonly id: NodeId,
+    readonly addr: string,
+    phase: number,
+  ) {
+    this.phase = phase;
+  }
+
+  get alive(): boolean {
+    return this.raft !== undefined;
+  }
+}
+
+type SimEvent =
+  | { kind: 'tick'; node: NodeId; life: number }
+  | { kind: 'ready'; node: NodeId; life: number }
+  | { kind: 'deliver'; message: Message };
+
+export const addressOf = (id: NodeId): string => `127.0.0.1:${9100 + id}`;
+
+export class SimCluster {
+  readonly nodes = new Map<NodeId, SimNode>();
+  readonly checker = new InvariantChecker();
+  /** Blocked directed links, as "from>to". */
+  readonly blocked = new Set<string>();
+  faults: NetworkFaults = calmNetwork;
+  now = 0;
+  private readonly queue = new EventQueue<SimEvent>();
+  private readCounter = 0;
+  readonly stats = { delivered: 0, dropped: 0, duplicated: 0, crashes: 0, readsServed: 0, applied: 0, leaders: 0, snapshotsInstalled: 0, confChangesCommitted: 0 };
+  private readonly committedConfIndexes = new Set<number>();
+
+  constructor(
+    private readonly rng: Prng,
+    private readonly tuning: RaftTuning,
+    readonly trace: ((line: string) => void) | undefined,
+  ) {}
+
+  log(line: string): void {
+    this.trace?.(`${this.now.toFixed(2).padStart(8)} ${line}`);
+  }
+
+  /** Create the initial voters, each bootstrapped with the same membership. */
+  bootstrap(ids: NodeId[]): void {
+    const members: Member[] = ids.map((id) => ({ id, addr: addressOf(id) }));
+    for (const id of ids) {
+      const node = this.createNode(id);
+      node.disk.append(bootstrapEntries(members));
+      node.disk.setHardState(bootstrapHardState(members));
+      this.start(node);
+    }
+  }
+
+  /** A node with empty storage, waiting to be added (a --join node). */
+  addEmptyNode(id: NodeId): SimNode {
+    const node = this.createNode(id);
+    this.start(node);
+    return node;
+  }
+
+  private createNode(id: NodeId): SimNode {
+    const node = new SimNode(id, addressOf(id), this.rng.next());
+    this.nodes.set(id, node);
+    return node;
+  }
+
+  node(id: NodeId): SimNode {
+    const node = this.nodes.get(id);
+    if (node === undefined) throw new Error(`no node ${id}`);
+    return node;
+  }
+
+  private start(node: SimNode): void {
+    const random = this.rng.fork();
+    const snapshot = node.disk.snapshot();
+    node.kv = snapshot.meta.index > 0 ? decodeState(snapshot.data) : new Map();
+    node.appliedIndex = snapshot.meta.index;
+    node.appliedMembership = snapshot.meta.membership;
+    node.reads = [];
+    node.raft = new RaftNode(
+      {
+        id: node.id,
+        ...this.tuning,
+        random: () => random.next(),
+        logger: (event) => this.onRaftEvent(event),
+      },
+      node.disk,
+    );
+    this.log(`n${node.id} start (life ${node.life}) disk last=${node.disk.lastIndex()} snap=${snapshot.meta.index}`);
+    this.scheduleReady(node);
+  }
+
+  private onRaftEvent(event: RaftEvent): void {
+    if (this.trace === undefined) return;
+    const record = eventMessage(event);
+    const fields = Object.entries(record.fields)
+      .filter(([key]) => key !== 'node')
+      .map(([key, value]) => `${key}=${Array.isArray(value) ? `[${value.join(',')}]` : String(value)}`);
+    this.log(`n${event.node} ${record.msg} ${fields.join(' ')}`);
+  }
+
+  crash(id: NodeId): void {
+    const node = this.node(id);
+    if (!node.alive) return;
+    node.raft = undefined;
+    node.life++;
+    node.readyScheduled = false;
+    node.reads = [];
+    this.stats.crashes++;
+    this.log(`n${id} CRASH (unpersisted state lost)`);
+  }
+
+  restart(id: NodeId): void {
+    const node = this.node(id);
+    if (node.alive) return;
+    this.start(node);
+  }
+
+  /** Run every event due before `until`, then stop the clock there. */
+  runUntil(until: number): void {
+    for (;;) {
+      const time = this.queue.peekTime();
+      if (time === undefined || time >= until) break;
+      const event = this.queue.pop();
+      if (event === undefined) break;
+      this.now = event.time;
+      this.handle(event.item);
+    }
+    this.now = until;
+  }
+
+  /** Schedule one tick for every live node during [now, now + 1). */
+  scheduleTicks(): void {
+    for (const node of this.nodes.values()) {
+      if (node.alive) this.queue.push(this.now + node.phase, { kind: 'tick', node: node.id, life: node.life });
+    }
+  }
+
+  private handle(event: SimEvent): void {
+    if (event.kind === 'deliver') {
+      this.deliver(event.message);
+      return;
+    }
+    const node = this.node(event.node);
+    if (!node.alive || node.life !== event.life) return;
+    if (event.kind === 'tick') {
+      node.raft?.tick();
+      this.afterInput(node);
+    } else {
+      node.readyScheduled = false;
+      this.handleReady(node);
+    }
+  }
+
+  private deliver(message: Message): void {
+    const node = this.nodes.get(message.to);
+    if (node?.raft === undefined || this.blocked.has(`${message.from}>${message.to}`)) {
+      this.stats.dropped++;
+      return;
+    }
+    this.stats.delivered++;
+    this.log(`n${message.to} <- n${message.from} ${describeMessage(message)}`);
+    node.raft.step(message);
+    this.afterInput(node);
+  }
+
+  /** Observe a node after any input: leadership, then schedule its Ready (an fsync takes a moment). */
+  afterInput(node: SimNode): void {
+    const raft = node.raft;
+    if (raft === undefined) return;
+    const status = raft.status();
+    if (status.role === 'leader' && node.leaderCheckTerm !== status.term) {
+      this.checker.observeLeader(status.term, node.id);
+      this.stats.leaders++;
+      node.leaderCheckTerm = status.term;
+      this.pendingLeaderChecks.set(node.id, status.term);
+    }
+    this.scheduleReady(node);
+  }
+
+  private readonly pendingLeaderChecks = new Map<NodeId, number>();
+
+  private scheduleReady(node: SimNode): void {
+    if (node.readyScheduled || node.raft?.hasReady() !== true) return;
+    node.readyScheduled = true;
+    this.queue.push(this.now + this.rng.next() * 0.2, { kind: 'ready', node: node.id, life: node.life });
+  }
+
+  private handleReady(node: SimNode): void {
+    const raft = node.raft;
+    if (raft === undefined || !raft.hasReady()) return;
+    const ready = raft.ready();
+    if (ready.snapshot !== undefined) {
+      node.disk.applySnapshot(ready.snapshot);
+      node.kv = decodeState(ready.snapshot.data);
+      node.appliedIndex = ready.snapshot.meta.index;
+      node.appliedMembership = ready.snapshot.meta.membership;
+      this.stats.snapshotsInstalled++;
+      this.log(`n${node.id} installed snapshot at ${ready.snapshot.meta.index}`);
+    }
+    node.disk.append(ready.entries);
+    for (const entry of ready.entries) this.checker.observeLogEntry(node.id, entry, node.disk.term(entry.index - 1));
+    if (ready.hardState !== undefined) node.disk.setHardState(ready.hardState);
+    this.checkCommitted(node);
+    const leaderTerm = this.pendingLeaderChecks.get(node.id);
+    if (leaderTerm !== undefined) {
+      this.pendingLeaderChecks.delete(node.id);
+      this.checker.checkLeaderCompleteness(node.id, leaderTerm, (index) => diskEntry(node.disk, index));
+    }
+    for (const message of ready.messages) this.send(message);
+    for (const entry of ready.committedEntries) this.apply(node, entry);
+    for (const state of ready.readStates) this.readIndexArrived(node, state);
+    raft.advance(ready);
+    this.serveReads(node);
+    this.scheduleReady(node);
+  }
+
+  private checkCommitted(node: SimNode): void {
+    const hard = node.disk.initialState().hardState;
+    for (let index = Math.max(node.commitChecked + 1, node.disk.firstIndex()); index <= hard.commit; index++) {
+      const entry = diskEntry(node.disk, index);
+      if (entry === undefined || entry === 'compacted') {
+        throw new InvariantViolation('durability', `node ${node.id} persisted commit ${hard.commit} without entry ${index}`);
+      }
+      this.checker.observeCommitted(node.id, hard.term, entry);
+    }
+    node.commitChecked = Math.max(node.commitChecked, hard.commit);
+  }
+
+  private send(message: Message): void {
+    const faults = this.faults;
+    if (this.rng.chance(faults.dropRate)) {
+      this.stats.dropped++;
+      return;
+    }
+    const copies = this.rng.chance(faults.duplicateRate) ? 2 : 1;
+    if (copies === 2) this.stats.duplicated++;
+    for (let i = 0; i < copies; i++) {
+      let delay = faults.minDelay + this.rng.next() * (faults.maxDelay - faults.minDelay);
+      if (this.rng.chance(faults.longDelayRate)) delay += this.rng.next() * faults.longDelay;
+      this.queue.push(this.now + delay, { kind: 'deliver', message });
+    }
+  }
+
+  private apply(node: SimNode, entry: Entry): void {
+    if (entry.index !== node.appliedIndex + 1) {
+      throw new InvariantViolation('state machine safety', `node ${node.id} applied ${entry.index} after ${node.appliedIndex}`);
+    }
+    this.checker.observeApply(node.id, entry);
+    node.appliedIndex = entry.index;
+    this.stats.applied++;
+    if (entry.type === 'conf-change') {
+      if (entry.term > 1 && !this.committedConfIndexes.has(entry.index)) {
+        this.committedConfIndexes.add(entry.index);
+        this.stats.confChangesCommitted++;
+      }
+      node.appliedMembership = applyChange(node.appliedMembership, entry.change);
+    } else if (entry.data.length > 0) {
+      const [key, value] = new TextDecoder().decode(entry.data).split('=');
+      if (key !== undefined && value !== undefined) node.kv.set(key, value);
+    }
+  }
+
+  // ---- reads ----------------------------------------------------------------------------------
+
+  /** Start a linearizable read of `key` at `id`. */
+  read(id: NodeId, key: string): void {
+    const node = this.node(id);
+    const raft = node.raft;
+    if (raft === undefined) return;
+    const context = `r${++this.readCounter}`;
+    const result = raft.readIndex(context);
+    this.log(`n${id} read ${key} ctx=${context} -> ${result.ok ? 'pending' : result.reason}`);
+    if (result.ok) node.reads.push({ context, key, commitAtStart: this.checker.maxCommit });
+    this.afterInput(node);
+  }
+
+  private readIndexArrived(node: SimNode, state: ReadState): void {
+    const read = node.reads.find((r) => r.context === state.context);
+    if (read !== undefined) read.readIndex = state.index;
+  }
+
+  private serveReads(node: SimNode): void {
+    node.reads = node.reads.filter((read) => {
+      if (read.readIndex === undefined || node.appliedIndex < read.readIndex) return true;
+      const value = node.kv.get(read.key);
+      this.checker.observeRead({
+        node: node.id,
+        context: read.context,
+        commitAtStart: read.commitAtStart,
+        readIndex: read.readIndex,
+        servedAt: node.appliedIndex,
+        value,
+        expected: this.checker.valueAt(read.key, node.appliedIndex),
+      });
+      this.stats.readsServed++;
+      this.log(`n${node.id} served ${read.context} ${read.key}=${value} at ${node.appliedIndex}`);
+      return false;
+    });
+  }
+
+  /** Snapshot the applied state and drop the log before it, keeping `keep` entries for slow followers. */
+  compact(id: NodeId, keep: number): void {
+    const node = this.node(id);
+    if (!node.alive || node.appliedIndex <= node.disk.snapshot().meta.index) return;
+    node.disk.createSnapshot(node.appliedIndex, node.appliedMembership, encodeState(node.kv));
+    const upTo = node.appliedIndex - keep;
+    if (upTo > node.disk.firstIndex()) node.disk.compact(upTo);
+    this.log(`n${id} snapshot at ${node.appliedIndex}, log from ${node.disk.firstIndex()}`);
+  }
+}
+
+function diskEntry(disk: MemoryStorage, index: number): Entry | 'compacted' | undefined {
+  if (index > disk.lastIndex()) return undefined;
+  try {
+    return disk.entries(index, index + 1)[0];
+  } catch (error) {
+    if (error instanceof CompactedError) return 'compacted';
+    throw error;
+  }
+}
+
+function encodeState(kv: Map<string, string>): Uint8Array {
+  return new TextEncoder().encode(JSON.stringify([...kv]));
+}
+
+function decodeState(data: Uint8Array): Map<string, string> {
+  return new Map(JSON.parse(new TextDecoder().decode(data)) as [string, string][]);
+}
+
+export function describeMessage(m: Message): string {
+  switch (m.type) {
+    case 'append':
+      return `append t${m.term} prev=${m.prevIndex}/${m.prevTerm} n=${m.entries.length} commit=${m.commit}`;
+    case 'append-response':
+      return `append-response t${m.term} index=${m.index}${m.reject ? ` REJECT hint=${m.rejectHint}/${m.hintTerm}` : ''}`;
+    case 'heartbeat':
+      return `heartbeat t${m.term} commit=${m.commit}${m.context ? ` ctx=${m.context}` : ''}`;
+    case 'vote':
+    case 'pre-vote':
+      return `${m.type} t${m.term} last=${m.lastIndex}/${m.lastTerm}${m.transfer ? ' transfer' : ''}`;
+    case 'vote-response':
+    case 'pre-vote-response':
+      return `${m.type} t${m.term} ${m.reject ? 'REJECT' : 'grant'}`;
+    case 'snapshot':
+      return `snapshot t${m.term} at ${m.snapshot.meta.index}/${m.snapshot.meta.term}`;
+    case 'read-index':
+    case 'read-index-response':
+      return `${m.type} t${m.term} ctx=${m.context}`;
+    default:
+      return `${m.type} t${m.term}`;
+  }
+}
