@@ -13,17 +13,25 @@ export interface CliResult {
 }
 
 export function chronik(args: string[], options: { env?: NodeJS.ProcessEnv; input?: string; timeoutMs?: number } = {}): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [RUN, ...args], {
-      cwd: ROOT,
-      env: { ...process.env, NODE_ENV: 'production', NO_COLOR: '1', DEBUG: '', CHRONIK_ENDPOINTS: '', CHRONIK_TOKEN: '', ...options.env },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
+  return startChronik(args, options).result;
+}
+
+/** A CLI process the test can signal (Ctrl-C a --watch, or kill -9 an operator's command mid-way). */
+export function startChronik(
+  args: string[],
+  options: { env?: NodeJS.ProcessEnv; input?: string; timeoutMs?: number } = {},
+): { result: Promise<CliResult>; kill(signal: NodeJS.Signals): void } {
+  const child = spawn(process.execPath, [RUN, ...args], {
+    cwd: ROOT,
+    env: { ...process.env, NODE_ENV: 'production', NO_COLOR: '1', DEBUG: '', CHRONIK_ENDPOINTS: '', CHRONIK_TOKEN: '', ...options.env },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  const result = new Promise<CliResult>((resolve, reject) => {
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 60_000);
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 120_000);
     child.on('error', reject);
     child.on('close', (code) => {
       clearTimeout(timer);
@@ -31,6 +39,7 @@ export function chronik(args: string[], options: { env?: NodeJS.ProcessEnv; inpu
     });
     child.stdin.end(options.input ?? '');
   });
+  return { result, kill: (signal) => child.kill(signal) };
 }
 
 /** Runs tasks with at most `limit` at once: two cores are shared with other suites. */

@@ -51,9 +51,9 @@ beforeAll(async () => {
     { name: 'remove-voter with a bad id', args: ['remove-voter', 'three'], code: 2, error: /^Error: invalid node id "three": expected a positive integer$/ },
     { name: 'transfer-leader to id 0', args: ['transfer-leader', '0'], code: 2, error: /^Error: invalid node id "0": expected a positive integer$/ },
     { name: 'status with nothing listening', args: ['status', '--endpoints', closed], code: 1, error: new RegExp(`^Error: no endpoint answered: ${closed} \\(connection refused\\)$`) },
-    { name: 'propose with nothing listening', args: ['propose', 'k', 'v', '--endpoints', closed, '--timeout', '300ms'], code: 1, error: new RegExp(`^Error: no endpoint answered: ${closed} \\(connection refused\\)$`) },
-    { name: 'get with nothing listening', args: ['get', 'k', '--stale', '--endpoints', closed, '--timeout', '300ms'], code: 1, error: /^Error: no endpoint answered/ },
-    { name: 'add-voter with nothing listening', args: ['add-voter', `4@${closed}`, '--endpoints', closed, '--timeout', '300ms'], code: 1, error: /^Error: no endpoint answered/ },
+    { name: 'propose with nothing listening', args: ['propose', 'k', 'v', '--endpoints', closed, '--timeout', '2s'], code: 1, error: new RegExp(`^Error: no endpoint answered: ${closed} \\(connection refused\\)$`) },
+    { name: 'get with nothing listening', args: ['get', 'k', '--stale', '--endpoints', closed, '--timeout', '2s'], code: 1, error: /^Error: no endpoint answered/ },
+    { name: 'add-voter with nothing listening', args: ['add-voter', `4@${closed}`, '--endpoints', closed, '--timeout', '2s'], code: 1, error: /^Error: no endpoint answered/ },
   );
 });
 

@@ -5,7 +5,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ClusterReport } from '../../src/client/cluster-status.js';
-import { chronik } from './cli.js';
+import { chronik, startChronik } from './cli.js';
 import { TestCluster, type TestNode } from './cluster.js';
 
 const cluster = new TestCluster();
@@ -78,15 +78,18 @@ describe('a three-node cluster through the CLI', () => {
   it('transfers leadership, and --watch reports the change as an event line', async () => {
     const before = (await status()).report;
     const target = nodes.map((n) => n.spec.id).find((id) => id !== before.leader)!;
-    const watching = chronik(['status', '--watch', '--interval', '200ms', '--timeout', '4s', '--endpoints', endpoints]);
-    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const watching = startChronik(['status', '--watch', '--interval', '200ms', '--timeout', '2m', '--endpoints', endpoints]);
+    await new Promise((resolve) => setTimeout(resolve, 1500));
     const moved = await chronik(['transfer-leader', String(target), '--endpoints', endpoints]);
     expect(moved.code, moved.stderr).toBe(0);
     expect(moved.stdout).toMatch(new RegExp(`^node ${target} leads at term \\d+\\n$`));
     const again = await chronik(['transfer-leader', String(target), '--endpoints', endpoints, '--json']);
     expect(JSON.parse(again.stdout)).toMatchObject({ changed: false, leader: target });
 
-    const watched = await watching;
+    // Let the watch take a few samples after the change, then Ctrl-C it: it exits with the last sample's code.
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    watching.kill('SIGINT');
+    const watched = await watching.result;
     expect(watched.code).toBe(0);
     const lines = watched.stdout.trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(lines.filter((l) => 'healthy' in l).length).toBeGreaterThanOrEqual(3);
