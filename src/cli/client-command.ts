@@ -12,7 +12,7 @@ export abstract class ClientCommand extends BaseCommand {
   ): Promise<T> {
     const timeoutMs = resolveTimeout(flags.timeout);
     const connection = resolveConnection(flags);
-    const client = new AdminClient({ endpoints: connection.endpoints, token: connection.token, timeoutMs });
+    const client = new AdminClient({ endpoints: connection.endpoints, endpointSource: connection.source, token: connection.token, timeoutMs });
     try {
       return await run(client, connection, timeoutMs);
     } catch (err) {

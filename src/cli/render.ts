@@ -52,8 +52,3 @@ export function renderTable(head: string[], rows: string[][]): string {
     .map((line) => line.trimEnd())
     .join('\n');
 }
-
-/** "1, 2, 3", or "none". */
-export function formatIds(ids: readonly number[]): string {
-  return ids.length === 0 ? 'none' : ids.join(', ');
-}

@@ -15,6 +15,8 @@ import type {
 
 export interface ClientOptions {
   endpoints: string[];
+  /** Where the endpoints came from (--endpoints, --config, CHRONIK_ENDPOINTS, default), for hints. */
+  endpointSource?: string;
   token?: string;
   /** The whole operation's budget: every retry and wait fits inside it. */
   timeoutMs: number;
@@ -30,8 +32,6 @@ export interface EndpointSample {
 /** One round of asking every known endpoint for its status. */
 export interface Survey {
   samples: EndpointSample[];
-  /** Member id to address, from the freshest view that answered (highest term, the leader first). */
-  members: Map<number, string>;
   /** The node that says it leads at the highest term seen, if any answered. */
   leader?: NodeStatus;
   leaderEndpoint?: string;
@@ -47,19 +47,21 @@ const CLIENT_GRACE_MS = 1000;
 export class AdminClient {
   private currentDeadline: number;
   private readonly transport = new HttpTransport();
-  private readonly initialEndpoints: string[];
   private readonly knownEndpoints: string[];
   private leaderEndpoint?: string;
   private lastSurvey?: Survey;
 
   constructor(private readonly options: ClientOptions) {
     this.currentDeadline = Date.now() + options.timeoutMs;
-    this.initialEndpoints = [...options.endpoints];
     this.knownEndpoints = [...options.endpoints];
   }
 
   get deadline(): number {
     return this.currentDeadline;
+  }
+
+  get endpointSource(): string | undefined {
+    return this.options.endpointSource;
   }
 
   remainingMs(): number {
@@ -105,7 +107,7 @@ export class AdminClient {
     const leaderSample = samples
       .filter((s) => s.status?.role === 'leader')
       .sort((a, b) => (b.status?.term ?? 0) - (a.status?.term ?? 0))[0];
-    const survey: Survey = { samples, members, leader: leaderSample?.status, leaderEndpoint: leaderSample?.endpoint };
+    const survey: Survey = { samples, leader: leaderSample?.status, leaderEndpoint: leaderSample?.endpoint };
     this.lastSurvey = survey;
     return survey;
   }
@@ -178,7 +180,7 @@ export class AdminClient {
         }
       }
       if (this.remainingMs() <= 0) {
-        throw failures.length === this.knownEndpoints.length ? unreachableError(failures) : new OperationError(`no node could serve ${path} in time`);
+        throw failures.length === this.knownEndpoints.length ? unreachableError(failures, this.options.endpointSource) : new OperationError(`no node could serve ${path} in time`);
       }
       await sleep(Math.min(backoff.next(), this.remainingMs()));
     }
@@ -209,7 +211,10 @@ export class AdminClient {
   private noLeaderError(survey: Survey): OperationError {
     const answered = survey.samples.filter((s) => s.status);
     if (answered.length === 0) {
-      return unreachableError(survey.samples.map((s) => new UnreachableError(s.endpoint, s.error ?? 'no answer')));
+      return unreachableError(
+        survey.samples.map((s) => new UnreachableError(s.endpoint, s.error ?? 'no answer')),
+        this.options.endpointSource,
+      );
     }
     const view = freshestView(answered.map((s) => s.status as NodeStatus));
     const voters = view?.voters ?? [];
@@ -237,19 +242,15 @@ export class AdminClient {
       return { endpoint, error: (err as Error).message };
     }
   }
-
-  /** Endpoints given by the operator, for messages. */
-  get endpoints(): readonly string[] {
-    return this.initialEndpoints;
-  }
 }
 
-/** The error for "nothing answered": names every endpoint tried and why it failed. */
-export function unreachableError(failures: UnreachableError[]): OperationError {
+/** The error for "nothing answered": names every endpoint tried, why it failed, and where the list came from. */
+export function unreachableError(failures: UnreachableError[], endpointSource?: string): OperationError {
   const list = failures.map((f) => `${f.endpoint} (${f.reason})`).join(', ');
+  const from = endpointSource === undefined ? '' : endpointSource === 'default' ? ' (the default endpoint)' : ` (from ${endpointSource})`;
   return new OperationError(
     `no endpoint answered: ${list}`,
-    'check that the nodes are running and that --endpoints, --config or CHRONIK_ENDPOINTS name them',
+    `check that the nodes are running and that --endpoints, --config or CHRONIK_ENDPOINTS name them${from}`,
   );
 }
 

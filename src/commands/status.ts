@@ -129,7 +129,10 @@ Exit 0 when a leader is acknowledged by a quorum of voters, 3 when not (with --s
 async function sampleOnce(client: AdminClient, budgetMs: number, strict: boolean): Promise<ClusterView> {
   const survey = await client.survey(budgetMs);
   if (!survey.samples.some((s) => s.status)) {
-    throw unreachableError(survey.samples.map((s) => new UnreachableError(s.endpoint, s.error ?? 'no answer')));
+    throw unreachableError(
+      survey.samples.map((s) => new UnreachableError(s.endpoint, s.error ?? 'no answer')),
+      client.endpointSource,
+    );
   }
   return buildClusterView(survey.samples, { strict });
 }

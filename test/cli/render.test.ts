@@ -4,7 +4,7 @@ import type { EndpointSample } from '../../src/client/admin-client.js';
 import { buildClusterView } from '../../src/client/cluster-status.js';
 import type { NodeStatus } from '../../src/client/types.js';
 import { formatMembers, membershipJson } from '../../src/cli/members-view.js';
-import { formatIds, paint, renderTable } from '../../src/cli/render.js';
+import { paint, renderTable } from '../../src/cli/render.js';
 import { describeEvent, renderStatus, STATUS_COLUMNS, watchEvent } from '../../src/cli/status-view.js';
 
 const ESC = String.fromCharCode(27);
@@ -61,9 +61,7 @@ describe('renderTable', () => {
     expect(paint('bad', 'bad')).toMatch(ANSI);
   });
 
-  it('formats id and member lists', () => {
-    expect(formatIds([])).toBe('none');
-    expect(formatIds([1, 2])).toBe('1, 2');
+  it('formats member lists', () => {
     expect(formatMembers([{ id: 2, addr: 'b:2' }, { id: 1, addr: 'a:1' }])).toBe('1@a:1, 2@b:2');
     expect(membershipJson({ changed: false, voters: [], learners: [], leader: 0, term: 3 })).toEqual({ changed: false, leader: null, term: 3, voters: [], learners: [] });
   });
