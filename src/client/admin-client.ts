@@ -247,11 +247,11 @@ export class AdminClient {
 /** The error for "nothing answered": names every endpoint tried, why it failed, and where the list came from. */
 export function unreachableError(failures: UnreachableError[], endpointSource?: string): OperationError {
   const list = failures.map((f) => `${f.endpoint} (${f.reason})`).join(', ');
-  const from = endpointSource === undefined ? '' : endpointSource === 'default' ? ' (the default endpoint)' : ` (from ${endpointSource})`;
-  return new OperationError(
-    `no endpoint answered: ${list}`,
-    `check that the nodes are running and that --endpoints, --config or CHRONIK_ENDPOINTS name them${from}`,
-  );
+  const hint =
+    endpointSource === 'default'
+      ? 'no endpoints were given, so the default was tried: name the cluster with --endpoints, --config or CHRONIK_ENDPOINTS'
+      : `check that the nodes are running and that ${endpointSource ?? '--endpoints, --config or CHRONIK_ENDPOINTS'} names them`;
+  return new OperationError(`no endpoint answered: ${list}`, hint);
 }
 
 /** The membership as seen by the node with the freshest view: the leader at the highest term, else the highest term. */
