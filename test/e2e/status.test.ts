@@ -44,6 +44,12 @@ describe('a three-node cluster through the CLI', () => {
     expect(report.nodes.map((n) => [n.id, n.endpoint, n.reachable, n.member])).toEqual(nodes.map((n) => [n.spec.id, n.endpoint, true, 'voter']));
     expect(report.nodes.filter((n) => n.role === 'leader').map((n) => n.id)).toEqual([report.leader]);
 
+    const config = join(cluster.dir, 'cluster.yaml');
+    writeFileSync(config, `cluster: e2e\nnodes:\n${nodes.map((n) => `  - { id: ${n.spec.id}, addr: ${n.endpoint} }`).join('\n')}\n`);
+    const fromConfig = await chronik(['status', '--config', config, '--json']);
+    expect(fromConfig.code, fromConfig.stderr).toBe(0);
+    expect((JSON.parse(fromConfig.stdout) as ClusterReport).voters).toEqual([1, 2, 3]);
+
     // One endpoint is enough: the others are discovered from the membership.
     const table = await chronik(['status', '--endpoints', nodes[2]!.endpoint]);
     expect(table.code).toBe(0);
@@ -69,6 +75,17 @@ describe('a three-node cluster through the CLI', () => {
     expect(JSON.parse(read.stdout).index).toBeGreaterThanOrEqual(written.index);
     expect((await chronik(['get', 'topics/orders', '--endpoints', endpoints])).stdout).toBe('{"partitions": 12}\n');
     expect((await chronik(['get', 'from/stdin', '--stale', '--endpoints', nodes[0]!.endpoint])).stdout).toBe('piped value\n');
+
+    const big = join(cluster.dir, 'big.bin');
+    writeFileSync(big, 'x'.repeat(1024 * 1024 + 1));
+    const [tooLarge, longKey] = await Promise.all([
+      chronik(['propose', 'big', '--file', big, '--endpoints', endpoints]),
+      chronik(['propose', 'k'.repeat(4097), 'v', '--endpoints', endpoints, '--json']),
+    ]);
+    expect(tooLarge.code, tooLarge.stderr).toBe(2);
+    expect(tooLarge.stderr.split('\n')).toHaveLength(2);
+    expect(longKey.code, longKey.stderr).toBe(2);
+    expect(JSON.parse(longKey.stdout).error.exitCode).toBe(2);
 
     const missing = await chronik(['get', 'no/such/key', '--endpoints', endpoints]);
     expect(missing.code).toBe(1);
