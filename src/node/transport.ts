@@ -21,6 +21,8 @@ export interface TransportOptions {
   requestTimeoutMs?: number;
   /** Pause before retrying an unreachable peer, so a dead peer costs a connect attempt per interval, not per message. */
   retryDelayMs?: number;
+  /** A batch carrying a snapshot failed: the leader must stop waiting for that follower to install it. */
+  onSnapshotFailed?: (to: NodeId) => void;
 }
 
 const UNREACHABLE_LOG_INTERVAL_MS = 10_000;
@@ -87,7 +89,10 @@ class PeerLink {
         this.options.metrics.peerSentBytes.inc(body.length, { peer: String(this.id) });
         this.markUp();
       })
-      .catch((err: unknown) => this.markDown(err))
+      .catch((err: unknown) => {
+        if (messages.some((m) => m.type === 'snapshot')) this.options.onSnapshotFailed?.(this.id);
+        this.markDown(err);
+      })
       .finally(() => {
         this.inFlight = false;
         this.flush();
