@@ -97,6 +97,7 @@ export function renderOfflineStatus(report: OfflineReport): string {
     ['commit', String(report.commitIndex)],
     ['applied', String(report.appliedIndex)],
     ['last index', `${report.lastIndex} (term ${report.lastTerm})`],
+    ['snapshot', report.snapshotIndex === 0 ? 'none' : `at index ${report.snapshotIndex}`],
     ['voters', list(members)],
     ['learners', list(learners)],
     ['wal', `${report.walSegments} segment${report.walSegments === 1 ? '' : 's'}, ${report.walBytes} bytes`],

@@ -17,6 +17,7 @@ export interface OfflineReport {
   appliedIndex: number;
   lastIndex: number;
   lastTerm: number;
+  snapshotIndex: number;
   voters: number[];
   learners: number[];
   members: { id: number; addr: string; role: 'voter' | 'learner' }[];
@@ -72,6 +73,7 @@ export function judgeDataDir(summary: DataDirSummary): OfflineReport {
     appliedIndex: summary.applied,
     lastIndex: summary.lastIndex,
     lastTerm: summary.lastTerm,
+    snapshotIndex: summary.snapshotIndex,
     voters,
     learners,
     members: [
