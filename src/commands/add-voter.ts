@@ -15,8 +15,12 @@ A node that is already a voter at the same address is left alone (exit 0); the s
 
   static override examples = [
     {
-      description: 'Start the new node so that it waits to be added, then add it:',
-      command: '<%= config.bin %> bootstrap --node-id 4 --listen 127.0.0.1:9195 --join &\n<%= config.bin %> add-voter 4@127.0.0.1:9195 --endpoints 127.0.0.1:9192',
+      description: 'Start the new node so that it waits to be added (on its own machine):',
+      command: '<%= config.bin %> bootstrap --node-id 4 --listen 127.0.0.1:9195 --join',
+    },
+    {
+      description: 'Then add it through any member:',
+      command: '<%= config.bin %> add-voter 4@127.0.0.1:9195 --endpoints 127.0.0.1:9192',
     },
     '<%= config.bin %> add-voter 4@10.0.0.4:9192 --config cluster.yaml --timeout 5m --json',
   ];
