@@ -1,11 +1,13 @@
 // Bad input to the operator commands, through the real CLI: each case exits with SPEC.md's code and
 // one `Error:` line (plus an optional hint), never a stack trace, with and without --json.
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Config } from '@oclif/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../client/ports.js';
-import { chronik, inBatches, type CliResult } from './cli.js';
+import { chronik, inBatches, ROOT, type CliResult } from './cli.js';
 import { TestCluster } from './cluster.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'chronik-bad-input-'));
@@ -127,5 +129,29 @@ describe('credentials', () => {
       expect(refused.stdout + refused.stderr).not.toContain('not-the-token');
     }
     expect(withFile!.stdout + withFile!.stderr + withEnv!.stdout + withEnv!.stderr).not.toContain(secret);
+  }, 60_000);
+});
+
+describe('help and completion', () => {
+  it('gives every operator command a summary and examples', async () => {
+    const config = await Config.load(ROOT);
+    for (const id of ['status', 'add-voter', 'remove-voter', 'transfer-leader', 'propose', 'get']) {
+      const command = config.findCommand(id);
+      expect(command?.summary, id).toBeTruthy();
+      expect(command?.examples?.length, id).toBeGreaterThan(0);
+    }
+  });
+
+  it('completes command names in bash through the autocomplete plugin', async () => {
+    const home = mkdtempSync(join(tmpdir(), 'chronik-home-'));
+    const env = { HOME: home, XDG_CACHE_HOME: join(home, '.cache') };
+    const refresh = await chronik(['autocomplete', '--refresh-cache'], { env });
+    expect(refresh.code, refresh.stderr).toBe(0);
+    const result = await chronik(['autocomplete', 'script', 'bash'], { env });
+    expect(result.code, result.stderr).toBe(0);
+    const setup = /CHRONIK_AC_BASH_SETUP_PATH=(\S+)/.exec(result.stdout)?.[1];
+    expect(setup).toBeDefined();
+    const completion = spawnSync('bash', ['-c', `source ${setup}; COMP_WORDS=(chronik add-); COMP_CWORD=1; COMP_LINE='chronik add-'; _chronik_autocomplete; echo "\${COMPREPLY[@]}"`], { encoding: 'utf8' });
+    expect(completion.stdout.trim()).toBe('add-voter');
   }, 60_000);
 });
