@@ -129,8 +129,13 @@ export function buildClusterView(samples: EndpointSample[], options: { strict?: 
   const reachableText = `${reachableVoters.length}/${voters.length} voters reachable`;
   if (statuses.length > 0 && voters.length === 0) {
     verdict = 'no-voters';
-    verdictLine = `NO VOTERS: the nodes that answer have an empty voter set and can never elect a leader`;
-    if (!problems.some((p) => p.code === 'EMPTY_VOTERS')) problems.unshift({ code: 'EMPTY_VOTERS', message: 'no answering node knows any voter' });
+    if (statuses.every((s) => s.member === 'none')) {
+      // Nodes started with --join: waiting to be added is their normal state, not the empty-voters bug.
+      verdictLine = `NO VOTERS KNOWN: only nodes waiting to join answer (${statuses.map((s) => s.id).join(', ')}); ask a member, or add them with chronik add-voter`;
+    } else {
+      verdictLine = `NO VOTERS: the nodes that answer have an empty voter set and can never elect a leader`;
+      if (!problems.some((p) => p.code === 'EMPTY_VOTERS')) problems.unshift({ code: 'EMPTY_VOTERS', message: 'no answering node knows any voter' });
+    }
   } else if (!leaderStatus) {
     verdict = 'no-leader';
     const claimed = statuses.find((s) => s.leader > 0 && s.term === term)?.leader;

@@ -122,3 +122,13 @@ describe('buildClusterView with a removed node still running', () => {
     expect(view.health[2]).toBe('not a member');
   });
 });
+
+describe('buildClusterView with only a --join node answering', () => {
+  it('says it waits to be added instead of reporting the empty-voters bug', () => {
+    const joiner = node(4, { member: 'none', voters: [], learners: [], members: [], leader: 0, term: 0 });
+    const view = buildClusterView([up(joiner)]);
+    expect(view.report.healthy).toBe(false);
+    expect(view.verdictLine).toBe('NO VOTERS KNOWN: only nodes waiting to join answer (4); ask a member, or add them with chronik add-voter');
+    expect(view.report.problems.map((p) => p.code)).toEqual(['NOT_A_MEMBER']);
+  });
+});
