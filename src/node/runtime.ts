@@ -66,6 +66,8 @@ class NodeRuntime implements RunningNode, NodeApi {
   private processAgain = false;
   private stopped = false;
   private readonly startedAt = new Date().toISOString();
+  /** When `cluster mismatch` was last logged per sender (at most once per 10 s each). */
+  private readonly clusterMismatchLogged = new Map<NodeId, number>();
   /** Called whenever the leader or role changes, to wake requests waiting for a leader. */
   private leaderWatchers: (() => void)[] = [];
 
@@ -382,7 +384,14 @@ class NodeRuntime implements RunningNode, NodeApi {
 
   receiveMessages(body: Uint8Array): void {
     const batch = decodeBatch(body);
-    if (batch.cluster !== this.config.cluster) throw new Error(`message from cluster "${batch.cluster}", this node is in "${this.config.cluster}"`);
+    if (batch.cluster !== this.config.cluster) {
+      const now = Date.now();
+      if (now - (this.clusterMismatchLogged.get(batch.from) ?? 0) >= 10_000) {
+        this.clusterMismatchLogged.set(batch.from, now);
+        this.logger.warn('cluster mismatch', { peer: batch.from, addr: batch.fromAddr, cluster: batch.cluster, expected: this.config.cluster });
+      }
+      throw new Error(`message from cluster "${batch.cluster}", this node is in cluster "${this.config.cluster}"`);
+    }
     // A joining node knows nobody yet: it answers the leader at the address the leader sent.
     if (!this.isMember(batch.from)) this.transport?.setAddress(batch.from, batch.fromAddr);
     this.metrics.peerReceivedBytes.inc(body.length, { peer: String(batch.from) });

@@ -89,9 +89,19 @@ class PeerLink {
       },
       body,
     });
-    await response.body.dump();
+    if (response.statusCode === 204) {
+      await response.body.dump();
+      return;
+    }
+    const text = (await response.body.text()).slice(0, 300);
     if (response.statusCode === 401) throw new Error('unauthorized: the peer has a different token');
-    if (response.statusCode !== 204) throw new Error(`unexpected HTTP status ${response.statusCode}`);
+    let reason = text;
+    try {
+      reason = (JSON.parse(text) as { error?: string }).error ?? text;
+    } catch {
+      // not JSON: keep the text
+    }
+    throw new Error(`HTTP ${response.statusCode}: ${reason}`);
   }
 
   private markUp(): void {

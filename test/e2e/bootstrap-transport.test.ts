@@ -1,6 +1,7 @@
 // The peer transport against a hung peer (a real node frozen with SIGSTOP: connections open, nothing
 // answers): the leader keeps committing, logs `peer unreachable` once (rate-limited), and `peer recovered`
 // when the node is thawed, which then catches up. Also the API's size limits.
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { agreedLeader, eventually, freePort, http, killAll, removeDir, spawnChronik, status, tempDir, type NodeProcess } from './node-harness.js';
@@ -55,6 +56,23 @@ describe('peer transport', { timeout: 90_000 }, () => {
     const metrics = (await http(leaderAddr, 'GET', '/metrics')).text;
     expect(metrics).toMatch(new RegExp(`chronik_peer_sent_bytes_total\\{peer="${frozen}"\\} [1-9]`));
     expect(metrics).toMatch(/chronik_peer_received_bytes_total\{peer="\d"\} [1-9]/);
+  });
+
+  it('refuses messages from another cluster and says so in both logs (nodes started from --config)', async () => {
+    const addrs = [`127.0.0.1:${await freePort()}`, `127.0.0.1:${await freePort()}`];
+    const configFor = (cluster: string): string => {
+      const file = join(root, `${cluster}.yaml`);
+      writeFileSync(file, [`cluster: ${cluster}`, 'nodes:', `  - { id: 1, addr: ${addrs[0]} }`, `  - { id: 2, addr: ${addrs[1]} }`].join('\n'));
+      return file;
+    };
+    const one = spawnChronik(['bootstrap', '--config', configFor('alpha'), '--node-id', '1', '--data-dir', join(root, 'alpha-1')]);
+    const two = spawnChronik(['bootstrap', '--config', configFor('beta'), '--node-id', '2', '--data-dir', join(root, 'beta-2')]);
+    const refused = await one.waitForLog(/WARN {2}cluster mismatch node=1 /);
+    expect(refused).toContain(`peer=2 addr=${addrs[1]} cluster=beta expected=alpha`);
+    await two.waitForLog(/WARN {2}peer unreachable node=2 .*peer=1 .*error="HTTP 400: .*cluster/);
+    expect(one.stderr).toMatch(/node starting node=1 .*listen=127\.0\.0\.1:\d+ .*voters=\[1,2\]/);
+    expect((await http(addrs[0] as string, 'GET', '/health')).status).toBe(503);
+    expect(one.stderr + two.stderr).not.toMatch(/became leader/);
   });
 
   it('answers 413 to a value over 1 MiB and a body over 2 MiB', async () => {
