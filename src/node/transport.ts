@@ -4,6 +4,7 @@
 import { Pool } from 'undici';
 import type { Message, NodeId } from '../raft/types.js';
 import { encodeBatch } from './codec.js';
+import { delayTo, dropsTrafficTo } from './faults.js';
 import type { Logger } from './logger.js';
 import type { NodeMetrics } from './metrics.js';
 import { formatDuration } from '../cli/duration.js';
@@ -182,7 +183,10 @@ export class Transport {
         this.options.logger.debug('message dropped', { peer: id, reason: 'no-address', count: batch.length });
         continue;
       }
-      link.enqueue(batch);
+      if (dropsTrafficTo(link.addr)) continue;
+      const delay = delayTo(link.addr);
+      if (delay > 0) setTimeout(() => link.enqueue(batch), delay);
+      else link.enqueue(batch);
     }
   }
 

@@ -7,6 +7,7 @@ import { crc32 } from 'node:zlib';
 import type { Entry, HardState } from '../raft/types.js';
 import { CodecError, Reader, Writer, readEntries, readHardState, writeEntries, writeHardState } from './codec.js';
 import { StorageCorruptError } from './errors.js';
+import { injectStorageFault } from './faults.js';
 import { fsyncDir } from './fsutil.js';
 
 const HEADER_BYTES = 8;
@@ -216,11 +217,13 @@ export class Wal {
     const handle = this.handle;
     if (handle === undefined) throw new Error('wal is closed');
     let written = 0;
+    injectStorageFault('write');
     while (written < batch.length) {
       const { bytesWritten } = await handle.write(batch, written, batch.length - written, this.segmentSize + written);
       written += bytesWritten;
     }
     const started = performance.now();
+    injectStorageFault('fsync');
     await handle.datasync();
     this.options.onFsync?.(performance.now() - started, entries.length);
     this.segmentSize += batch.length;
