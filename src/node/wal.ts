@@ -54,6 +54,17 @@ function frame(payload: Uint8Array): Buffer {
   return record;
 }
 
+/** Whether a well-framed record (plausible length, matching CRC) starts anywhere at or after `from`. */
+function intactRecordWithin(data: Buffer, from: number): boolean {
+  for (let at = from; at + HEADER_BYTES < data.length; at++) {
+    const length = data.readUInt32LE(at);
+    const end = at + HEADER_BYTES + length;
+    if (length === 0 || length > MAX_RECORD_BYTES || end > data.length) continue;
+    if (crc32(data.subarray(at + HEADER_BYTES, end)) === data.readUInt32LE(at + 4)) return true;
+  }
+  return false;
+}
+
 function allZero(bytes: Uint8Array): boolean {
   for (const byte of bytes) if (byte !== 0) return false;
   return true;
@@ -88,8 +99,10 @@ export function scanWal(dir: string, repair: boolean): WalContents {
 
       if (problem !== undefined) {
         // Torn tail: the damaged record is the last thing in the last segment, or only zeros follow it
-        // (a filesystem that extended the file before the data reached the disk).
-        const endsFile = end >= data.length || allZero(data.subarray(offset));
+        // (a filesystem that extended the file before the data reached the disk). A length that reaches
+        // past the end while an intact record still follows is a damaged length field, not a torn write:
+        // truncating there would silently drop acknowledged records.
+        const endsFile = (end >= data.length && !intactRecordWithin(data, offset + 1)) || allZero(data.subarray(offset));
         if (!isLast || !endsFile) throw new StorageCorruptError(file, offset, problem);
         tornTail = { file, offset, bytes: rest };
         if (repair) {
