@@ -167,6 +167,7 @@ export class Wal {
   private segmentSeq: number;
   private segmentSize: number;
   private totalBytes: number;
+  private failure: Error | undefined;
 
   private constructor(
     private readonly dir: string,
@@ -219,6 +220,19 @@ export class Wal {
   /** Appends entries and/or a hard state as one write and makes them durable with one fdatasync. */
   async append(entries: readonly Entry[], hardState: HardState | undefined): Promise<void> {
     if (entries.length === 0 && hardState === undefined) return;
+    if (this.failure !== undefined) throw new Error(`the wal is unusable after an earlier failure (${this.failure.message})`);
+    try {
+      await this.appendRecords(entries, hardState);
+    } catch (err) {
+      // The tail is now unknown (part of a batch may be on disk; a failed fsync may have dropped pages), and
+      // the next write would land at a stale offset, e.g. a hard state whose commit covers entries that were
+      // never written. Nothing more is appended; a restart repairs the tail.
+      this.failure = err as Error;
+      throw err;
+    }
+  }
+
+  private async appendRecords(entries: readonly Entry[], hardState: HardState | undefined): Promise<void> {
     const records: Buffer[] = [];
     if (entries.length > 0) records.push(frame(encodeEntries(entries)));
     if (hardState !== undefined) records.push(frame(encodeHardState(hardState)));

@@ -65,6 +65,23 @@ describe('ENOSPC and EIO on the WAL', { timeout: 120_000 }, () => {
   });
 });
 
+describe('a failed fsync on a single node', { timeout: 60_000 }, () => {
+  it('acknowledges nothing, and leaves a data dir that restarts with every acknowledged write', async () => {
+    const cluster = await Cluster.start(join(root, 'eio-single'), 1);
+    await cluster.leader();
+    const addr = cluster.addr(1);
+    for (let i = 0; i < 5; i++) expect((await propose(addr, `acked-${i}`)).status).toBe(200);
+    cluster.setFaults(1, { walFsync: 'EIO' });
+    await new Promise((done) => setTimeout(done, 200));
+    expect((await propose(addr, 'not-durable')).status).not.toBe(200);
+    expect(await cluster.node(1).exit).toBe(1);
+    cluster.setFaults(1, {});
+    const restarted = cluster.restart(1);
+    await restarted.waitForLog(/became leader/);
+    for (let i = 0; i < 5; i++) expect((await http(addr, 'GET', `/v1/kv/acked-${i}`)).body.value).toBe(`acked-${i}-value`);
+  });
+});
+
 describe('damaged and foreign data dirs', { timeout: 120_000 }, () => {
   const dir = join(root, 'single');
   let addr: string;
