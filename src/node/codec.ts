@@ -147,7 +147,7 @@ export function readEntry(r: Reader): Entry {
   const term = r.uint();
   const index = r.uint();
   const kind = r.u8();
-  if (kind === 0) return { type: 'normal', term, index, data: r.bytes().slice() };
+  if (kind === 0) return { type: 'normal', term, index, data: new Uint8Array(r.bytes()) };
   if (kind === 1) return { type: 'conf-change', term, index, change: readConfChange(r) };
   throw new CodecError(`unknown entry kind ${kind}`);
 }
@@ -203,7 +203,7 @@ function readSnapshot(r: Reader): Snapshot {
   const index = r.uint();
   const term = r.uint();
   const membership = readMembership(r);
-  return { meta: { index, term, membership }, data: r.bytes().slice() };
+  return { meta: { index, term, membership }, data: new Uint8Array(r.bytes()) };
 }
 
 const MESSAGE_TYPES = [

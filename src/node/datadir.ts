@@ -4,15 +4,17 @@
 //   meta.json        node id, cluster, format (written once, atomically)
 //   membership.json  voters and learners with addresses as of the last applied conf change (a readable
 //                    checkpoint; the log is authoritative and the node recomputes it on start)
-//   wal/             segment files: entries and hard states
+//   snapshot.bin     the state machine and membership as of one index (the log before it may be gone)
+//   wal/             segment files: entries, hard states, snapshot marks
 //   LOCK             pid of the running node
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import type { Entry, HardState, Membership } from '../raft/types.js';
+import type { Entry, HardState, Membership, Snapshot } from '../raft/types.js';
 import { StorageCorruptError } from './errors.js';
 import { fsyncDir, writeFileAtomic } from './fsutil.js';
 import { DataDirLock, lockHolder } from './lock.js';
 import { membershipAt } from './membership.js';
+import { readSnapshotFile } from './snapshot-file.js';
 import { scanWal, Wal, type TornTail, type WalContents, type WalOptions } from './wal.js';
 
 const FORMAT = 1;
@@ -107,6 +109,8 @@ function readMeta(dir: string): DataDirMeta {
 export interface OpenDataDir {
   meta: DataDirMeta;
   wal: Wal;
+  /** The latest snapshot; the WAL's entries continue from its index. */
+  snapshot: Snapshot | undefined;
   contents: WalContents;
   lock: DataDirLock;
   /** Rewrites membership.json after a conf change is applied. */
@@ -119,10 +123,12 @@ export async function openDataDir(dir: string, walOptions: WalOptions): Promise<
   const lock = DataDirLock.acquire(dir);
   try {
     const meta = readMeta(dir);
-    const { wal, contents } = await Wal.open(join(dir, WAL_DIR), walOptions);
+    const snapshot = readSnapshotFile(dir);
+    const { wal, contents } = await Wal.open(join(dir, WAL_DIR), walOptions, snapshot?.meta);
     return {
       meta,
       wal,
+      snapshot,
       contents,
       lock,
       saveMembership: (membership, index) => writeFileAtomic(join(dir, MEMBERSHIP_FILE), membershipJson(membership, index)),
@@ -147,8 +153,10 @@ export interface DataDirSummary {
   commit: number;
   lastIndex: number;
   lastTerm: number;
-  /** The state machine is rebuilt from the log on start, so everything committed is what gets applied. */
+  /** The state machine is restored from the snapshot and the committed log replayed, so this equals commit. */
   applied: number;
+  /** Index of the latest snapshot (0: none); the log before it may have been deleted. */
+  snapshotIndex: number;
   voters: { id: number; addr: string }[];
   learners: { id: number; addr: string }[];
   /** Index of the conf change that produced this membership (0: none committed). */
@@ -171,8 +179,10 @@ export function readDataDir(dir: string): DataDirSummary {
     throw new StorageCorruptError(dir, 0, state === 'absent' ? 'no such directory' : 'not a chronik data dir (no meta.json)');
   }
   const meta = readMeta(dir);
-  const contents = scanWal(join(dir, WAL_DIR), false);
-  const { membership, index } = membershipAt(contents.entries, contents.hardState.commit);
+  const snapshot = readSnapshotFile(dir);
+  const contents = scanWal(join(dir, WAL_DIR), false, snapshot?.meta);
+  const commit = Math.max(contents.hardState.commit, contents.base);
+  const { membership, index } = membershipAt(contents.entries, commit, snapshot?.meta);
   const last = contents.entries.at(-1);
   const lockedBy = lockHolder(dir);
   return {
@@ -182,10 +192,11 @@ export function readDataDir(dir: string): DataDirSummary {
     createdAt: meta.createdAt,
     term: contents.hardState.term,
     vote: contents.hardState.vote,
-    commit: contents.hardState.commit,
-    lastIndex: last?.index ?? 0,
-    lastTerm: last?.term ?? 0,
-    applied: contents.hardState.commit,
+    commit,
+    lastIndex: last?.index ?? contents.base,
+    lastTerm: last?.term ?? snapshot?.meta.term ?? 0,
+    applied: commit,
+    snapshotIndex: contents.base,
     voters: membership.voters,
     learners: membership.learners,
     membershipIndex: index,

@@ -1,5 +1,6 @@
 // The replicated state machine: a string key-value map of metadata, changed only by applying committed
-// entries in log order. It lives in memory and is rebuilt by replaying the log on start (see applied()).
+// entries in log order. It lives in memory: on start it is restored from the latest snapshot and the
+// committed log after it is replayed.
 import { Reader, Writer } from './codec.js';
 
 export const MAX_KEY_BYTES = 4 * 1024;
@@ -47,9 +48,32 @@ export class KvStore {
     this.appliedIndex = index;
   }
 
-  /** The index of the last applied entry. Not persisted: the log is replayed on start, so no file can disagree with it. */
+  /** The index of the last applied entry; on start it is the snapshot's index, and the log after it is replayed. */
   applied(): number {
     return this.appliedIndex;
+  }
+
+  /** The whole map as snapshot data: what a follower restores instead of replaying the compacted log. */
+  encode(): Uint8Array {
+    const w = new Writer(1024);
+    w.uint(this.data.size);
+    for (const [key, { value, index }] of this.data) w.string(key).string(value).uint(index);
+    return w.finish();
+  }
+
+  /** Replaces the state with a snapshot's, as of log index `index`. */
+  restore(data: Uint8Array, index: number): void {
+    this.data.clear();
+    if (data.length > 0) {
+      const r = new Reader(data);
+      const count = r.uint();
+      for (let i = 0; i < count; i++) {
+        const key = r.string();
+        const value = r.string();
+        this.data.set(key, { value, index: r.uint() });
+      }
+    }
+    this.appliedIndex = index;
   }
 
   get(key: string): KvValue | undefined {

@@ -1,12 +1,15 @@
 // Membership helpers the runtime needs outside the core: the committed membership of a log (offline
 // reader, membership.json) and renderings for log fields.
 import { applyChange, emptyMembership } from '../raft/index.js';
-import type { Entry, Member, Membership } from '../raft/types.js';
+import type { Entry, Member, Membership, SnapshotMeta } from '../raft/types.js';
 
-/** Folds the conf changes among entries up to index `upTo` into a membership, with the last change's index. */
-export function membershipAt(entries: readonly Entry[], upTo: number): { membership: Membership; index: number } {
-  let membership = emptyMembership();
-  let index = 0;
+/**
+ * Folds the conf changes among entries up to index `upTo` into a membership (starting from the snapshot's,
+ * if any), with the index of the last change.
+ */
+export function membershipAt(entries: readonly Entry[], upTo: number, snapshot?: SnapshotMeta): { membership: Membership; index: number } {
+  let membership = snapshot?.membership ?? emptyMembership();
+  let index = snapshot?.index ?? 0;
   for (const entry of entries) {
     if (entry.index > upTo) break;
     if (entry.type === 'conf-change') {

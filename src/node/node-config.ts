@@ -26,6 +26,18 @@ export interface NodeConfig {
   logFormat: LogFormat;
   logFile?: string;
   token?: string;
+  /** Applied entries between snapshots (env CHRONIK_SNAPSHOT_ENTRIES, default 10000). */
+  snapshotEntries: number;
+  /** WAL segment size before rollover (env CHRONIK_WAL_SEGMENT_BYTES, default 64 MiB). */
+  walSegmentBytes: number;
+}
+
+function envInteger(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const text = env[name];
+  if (text === undefined || text === '') return fallback;
+  const value = Number(text);
+  if (!Number.isSafeInteger(value) || value < 1) throw new UsageError(`invalid ${name} "${text}": expected a positive integer`);
+  return value;
 }
 
 export interface BootstrapFlags {
@@ -115,5 +127,7 @@ export function resolveNodeConfig(flags: BootstrapFlags, env: NodeJS.ProcessEnv 
     logFormat: flags['log-format'],
     ...(flags['log-file'] !== undefined ? { logFile: flags['log-file'] } : {}),
     ...(token !== undefined ? { token } : {}),
+    snapshotEntries: envInteger(env, 'CHRONIK_SNAPSHOT_ENTRIES', 10_000),
+    walSegmentBytes: envInteger(env, 'CHRONIK_WAL_SEGMENT_BYTES', 64 * 1024 * 1024),
   };
 }

@@ -3,8 +3,8 @@
 // HTTP server calls.
 import { randomBytes } from 'node:crypto';
 import { OperationError, UsageError } from '../cli/errors.js';
-import { MemoryStorage, RaftNode, eventMessage, isMember, isVoter, type RaftEvent, type Status } from '../raft/index.js';
-import type { ConfChange, Entry, HardState, Membership, NodeId, SoftState } from '../raft/types.js';
+import { MemoryStorage, RaftNode, applyChange, eventMessage, isMember, isVoter, type RaftEvent, type Status } from '../raft/index.js';
+import type { ConfChange, Entry, HardState, Membership, NodeId, Snapshot, SnapshotMeta, SoftState } from '../raft/types.js';
 import { ApiError } from './api-error.js';
 import { decodeBatch } from './codec.js';
 import type { OpenDataDir } from './datadir.js';
@@ -14,6 +14,7 @@ import { Logger } from './logger.js';
 import { memberIds, memberList, membershipAt } from './membership.js';
 import { createNodeMetrics, type NodeMetrics } from './metrics.js';
 import type { NodeConfig } from './node-config.js';
+import { writeSnapshotFile } from './snapshot-file.js';
 import { openStorage } from './startup.js';
 import { Transport } from './transport.js';
 import { ProposalWaiters, ReadWaiters } from './waiters.js';
@@ -60,6 +61,8 @@ class NodeRuntime implements RunningNode, NodeApi {
   /** Index of the conf change membership.json reflects. */
   private membershipSavedAt = 0;
   private membership: Membership = { voters: [], learners: [] };
+  /** The committed membership as of the applied index: what a snapshot records. */
+  private appliedMembership: Membership = { voters: [], learners: [] };
   private soft: SoftState = { role: 'follower', leader: 0 };
   private tickTimer: NodeJS.Timeout | undefined;
   private processing: Promise<void> | undefined;
@@ -106,19 +109,24 @@ class NodeRuntime implements RunningNode, NodeApi {
     }
     const heartbeatMs = this.config.tickMs * this.config.heartbeatTicks;
     const { dataDir, fresh } = await openStorage(this.config, this.logger, {
+      segmentBytes: this.config.walSegmentBytes,
       onFsync: (durationMs, entries) => {
         this.metrics.walFsync.observe(durationMs / 1000);
         if (durationMs > heartbeatMs) this.logger.warn('wal fsync slow', { duration: Math.round(durationMs), entries });
       },
     });
     this.dataDir = dataDir;
-    const { entries, hardState } = dataDir.contents;
+    const { entries, hardState: persisted } = dataDir.contents;
+    const snapshot = dataDir.snapshot;
+    // The commit index is written lazily (see persist), but never trails the snapshot it produced.
+    const hardState = { ...persisted, commit: Math.max(persisted.commit, snapshot?.meta.index ?? 0) };
 
     this.logger.context.term = hardState.term;
-    this.persistedHardState = hardState;
-    this.membershipSavedAt = membershipAt(entries, hardState.commit).index;
-    // The core uses the newest membership in the log; without snapshots that is the fold of all of it.
-    this.membership = membershipAt(entries, Number.MAX_SAFE_INTEGER).membership;
+    this.persistedHardState = persisted;
+    this.membershipSavedAt = membershipAt(entries, hardState.commit, snapshot?.meta).index;
+    // The core uses the newest membership in the log: the snapshot's, folded with every change after it.
+    this.membership = membershipAt(entries, Number.MAX_SAFE_INTEGER, snapshot?.meta).membership;
+    this.appliedMembership = snapshot?.meta.membership ?? { voters: [], learners: [] };
     this.transport = new Transport({
       selfId: this.config.nodeId,
       selfAddr: this.config.advertise,
@@ -126,7 +134,11 @@ class NodeRuntime implements RunningNode, NodeApi {
       ...(this.config.token !== undefined ? { token: this.config.token } : {}),
       logger: this.logger,
       metrics: this.metrics,
-      requestTimeoutMs: Math.max(heartbeatMs * 3, 1000),
+      requestTimeoutMs: Math.max(heartbeatMs * 3, 2000),
+      onSnapshotFailed: (to) => {
+        this.raft?.reportSnapshot(to, false);
+        this.scheduleProcess();
+      },
     });
     this.learnAddresses();
 
@@ -138,7 +150,8 @@ class NodeRuntime implements RunningNode, NodeApi {
       learners: memberIds(this.membership.learners),
       commit: hardState.commit,
       applied: this.kv.applied(),
-      last_index: last?.index ?? 0,
+      last_index: last?.index ?? snapshot?.meta.index ?? 0,
+      snapshot_index: snapshot?.meta.index ?? 0,
       fresh,
     });
     if (fresh && !this.config.join) {
@@ -150,6 +163,10 @@ class NodeRuntime implements RunningNode, NodeApi {
 
     const storage = new MemoryStorage();
     this.storage = storage;
+    if (snapshot !== undefined) {
+      storage.applySnapshot(snapshot);
+      this.kv.restore(snapshot.data, snapshot.meta.index);
+    }
     storage.append(entries);
     storage.setHardState(hardState);
     this.raft = new RaftNode(
@@ -201,11 +218,12 @@ class NodeRuntime implements RunningNode, NodeApi {
    * messages go out: new entries, or a new term or vote. A commit-only change needs no fsync (a restarted
    * node relearns its commit index from the leader), so it rides along with the next write instead.
    */
-  private async persist(entries: readonly Entry[]): Promise<void> {
+  private async persist(entries: readonly Entry[], snapshotMark: SnapshotMeta | undefined): Promise<void> {
     const hardState = this.latestHardState;
     const persisted = this.persistedHardState;
-    if (entries.length === 0 && (hardState === undefined || (hardState.term === persisted?.term && hardState.vote === persisted.vote))) return;
-    await this.dataDir?.wal.append(entries, hardState);
+    const termOrVoteChanged = hardState !== undefined && (hardState.term !== persisted?.term || hardState.vote !== persisted.vote);
+    if (entries.length === 0 && snapshotMark === undefined && !termOrVoteChanged) return;
+    await this.dataDir?.wal.append(entries, hardState, snapshotMark);
     this.persistedHardState = hardState;
   }
 
@@ -246,12 +264,14 @@ class NodeRuntime implements RunningNode, NodeApi {
     if (raft === undefined || dataDir === undefined || storage === undefined) return;
     while (!this.stopped && raft.hasReady()) {
       const ready = raft.ready();
-      if (ready.snapshot !== undefined) throw new Error('snapshots are not supported by this runtime (the log is never compacted)');
       if (ready.hardState !== undefined) {
         this.logger.context.term = ready.hardState.term;
         this.latestHardState = ready.hardState;
       }
-      await this.persist(ready.entries);
+      // A snapshot from the leader: its file first, then the WAL mark that makes the log continue after it.
+      if (ready.snapshot !== undefined) writeSnapshotFile(this.config.dataDir, ready.snapshot);
+      await this.persist(ready.entries, ready.snapshot?.meta);
+      if (ready.snapshot !== undefined) this.installSnapshot(storage, ready.snapshot);
       // Mirror into the core's storage only once durable: the core reads stable entries from there.
       storage.append(ready.entries);
       if (ready.hardState !== undefined) storage.setHardState(ready.hardState);
@@ -261,7 +281,37 @@ class NodeRuntime implements RunningNode, NodeApi {
       for (const state of ready.readStates) this.reads.confirmed(state.context, state.index, this.kv.applied());
       if (ready.softState !== undefined) this.onSoftState(ready.softState);
       raft.advance(ready);
+      this.maybeSnapshot(storage, dataDir);
     }
+  }
+
+  private installSnapshot(storage: MemoryStorage, snapshot: Snapshot): void {
+    storage.applySnapshot(snapshot);
+    this.kv.restore(snapshot.data, snapshot.meta.index);
+    this.appliedMembership = snapshot.meta.membership;
+    this.refreshMembership();
+    this.membershipSavedAt = snapshot.meta.index;
+    this.dataDir?.saveMembership(snapshot.meta.membership, snapshot.meta.index);
+    this.logger.info('snapshot installed', { index: snapshot.meta.index, snapshot_term: snapshot.meta.term, bytes: snapshot.data.length });
+    this.reads.serve(this.kv.applied());
+  }
+
+  /**
+   * Every `snapshotEntries` applied entries: snapshot the state machine, make it durable, and drop the log
+   * before it except the most recent half-interval, which a briefly lagging follower can still catch up from.
+   */
+  private maybeSnapshot(storage: MemoryStorage, dataDir: OpenDataDir): void {
+    const applied = this.kv.applied();
+    if (applied - storage.snapshot().meta.index < this.config.snapshotEntries) return;
+    const snapshot = storage.createSnapshot(applied, this.appliedMembership, this.kv.encode());
+    writeSnapshotFile(this.config.dataDir, snapshot);
+    const compactTo = applied - Math.floor(this.config.snapshotEntries / 2);
+    let segmentsRemoved = 0;
+    if (compactTo >= storage.firstIndex()) {
+      storage.compact(compactTo);
+      segmentsRemoved = dataDir.wal.removeSegmentsThrough(compactTo);
+    }
+    this.logger.info('snapshot taken', { index: applied, bytes: snapshot.data.length, compacted_to: storage.firstIndex() - 1, segments_removed: segmentsRemoved });
   }
 
   private onSoftState(soft: SoftState): void {
@@ -278,6 +328,7 @@ class NodeRuntime implements RunningNode, NodeApi {
         this.kv.apply(entry.index, entry.data);
       } else {
         this.kv.apply(entry.index, undefined);
+        this.appliedMembership = applyChange(this.appliedMembership, entry.change);
         this.applyConfChange(entry.index);
       }
       this.proposals.applied(entry.index, entry.term, (ok) => (ok ? this.metrics.proposalsCommitted : this.metrics.proposalsFailed).inc());
@@ -288,9 +339,9 @@ class NodeRuntime implements RunningNode, NodeApi {
   /** Keeps membership.json (the readable checkpoint of the committed membership) current; the core logs the change. */
   private applyConfChange(index: number): void {
     this.refreshMembership();
-    if (index <= this.membershipSavedAt || this.dataDir === undefined || this.storage === undefined) return;
+    if (index <= this.membershipSavedAt || this.dataDir === undefined) return;
     this.membershipSavedAt = index;
-    this.dataDir.saveMembership(membershipAt(this.storage.entries(1, index + 1), index).membership, index);
+    this.dataDir.saveMembership(this.appliedMembership, index);
   }
 
   /** Storage failed under a running node (disk full, I/O error): nothing more can be made durable, so stop. */
@@ -366,7 +417,8 @@ class NodeRuntime implements RunningNode, NodeApi {
   }
 
   status(): unknown {
-    return statusJson(this.config, this.requireRaft().status(), this.soft, this.membership, this.kv.applied(), this.dataDir?.wal.bytes ?? 0, this.startedAt);
+    const snapshotIndex = this.storage?.snapshot().meta.index ?? 0;
+    return statusJson(this.config, this.requireRaft().status(), this.soft, this.membership, this.kv.applied(), snapshotIndex, this.dataDir?.wal.bytes ?? 0, this.startedAt);
   }
 
   members(): unknown {

@@ -22,10 +22,21 @@ export interface TransportOptions {
   requestTimeoutMs?: number;
   /** Pause before retrying an unreachable peer, so a dead peer costs a connect attempt per interval, not per message. */
   retryDelayMs?: number;
+  /** A batch carrying a snapshot failed: the leader must stop waiting for that follower to install it. */
+  onSnapshotFailed?: (to: NodeId) => void;
 }
 
 const UNREACHABLE_LOG_INTERVAL_MS = 10_000;
 const MAX_MESSAGES_PER_BATCH = 512;
+/** A batch stops growing past this many payload bytes, so one request stays quick even during catch-up. */
+const MAX_BATCH_BYTES = 4 * 1024 * 1024;
+
+/** Payload bytes a message carries (entry data, snapshot data); headers are small enough to ignore. */
+function payloadBytes(message: Message): number {
+  if (message.type === 'append') return message.entries.reduce((sum, entry) => sum + (entry.type === 'normal' ? entry.data.length : 64), 0);
+  if (message.type === 'snapshot') return message.snapshot.data.length;
+  return 0;
+}
 
 class PeerLink {
   private queue: Message[] = [];
@@ -64,7 +75,13 @@ class PeerLink {
 
   private flush(): void {
     if (this.inFlight || this.closed || this.retryTimer !== undefined || this.queue.length === 0) return;
-    const messages = this.queue.splice(0, MAX_MESSAGES_PER_BATCH);
+    let count = 0;
+    let bytes = 0;
+    while (count < this.queue.length && count < MAX_MESSAGES_PER_BATCH && (count === 0 || bytes < MAX_BATCH_BYTES)) {
+      bytes += payloadBytes(this.queue[count] as Message);
+      count += 1;
+    }
+    const messages = this.queue.splice(0, count);
     const { selfId, selfAddr, cluster, token } = this.options;
     const body = encodeBatch({ from: selfId, fromAddr: selfAddr, cluster, messages });
     this.inFlight = true;
@@ -73,7 +90,10 @@ class PeerLink {
         this.options.metrics.peerSentBytes.inc(body.length, { peer: String(this.id) });
         this.markUp();
       })
-      .catch((err: unknown) => this.markDown(err))
+      .catch((err: unknown) => {
+        if (messages.some((m) => m.type === 'snapshot')) this.options.onSnapshotFailed?.(this.id);
+        this.markDown(err);
+      })
       .finally(() => {
         this.inFlight = false;
         this.flush();
@@ -81,6 +101,8 @@ class PeerLink {
   }
 
   private async post(body: Uint8Array, token: string | undefined): Promise<void> {
+    // A cut link fails like an unreachable peer, so a dropped snapshot is reported and retried as in reality.
+    if (dropsTrafficTo(this.addr)) throw new Error('traffic dropped by CHRONIK_FAULT_FILE');
     const response = await this.pool.request({
       path: '/raft/messages',
       method: 'POST',
@@ -183,7 +205,6 @@ export class Transport {
         this.options.logger.debug('message dropped', { peer: id, reason: 'no-address', count: batch.length });
         continue;
       }
-      if (dropsTrafficTo(link.addr)) continue;
       const delay = delayTo(link.addr);
       if (delay > 0) setTimeout(() => link.enqueue(batch), delay);
       else link.enqueue(batch);

@@ -14,6 +14,7 @@ export function statusJson(
   soft: SoftState,
   membership: Membership,
   applied: number,
+  snapshotIndex: number,
   walBytes: number,
   startedAt: string,
 ): Record<string, unknown> {
@@ -30,7 +31,7 @@ export function statusJson(
     commitIndex: raft.commit,
     appliedIndex: applied,
     lastIndex: raft.lastIndex,
-    snapshotIndex: 0,
+    snapshotIndex,
     voters: memberIds(membership.voters),
     learners: memberIds(membership.learners),
     members: [

@@ -1,6 +1,6 @@
 // The write-ahead log: append-only segment files of [u32 length][u32 crc32][payload] records holding
 // entry batches and hard states. One write + one fdatasync per batch (group commit); replay on open.
-import { closeSync, existsSync, ftruncateSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, ftruncateSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
@@ -15,6 +15,8 @@ const HEADER_BYTES = 8;
 const MAX_RECORD_BYTES = 256 * 1024 * 1024;
 const RECORD_ENTRIES = 1;
 const RECORD_HARD_STATE = 2;
+/** The log was replaced by a snapshot at (index, term): entries before this record are discarded. */
+const RECORD_SNAPSHOT_MARK = 3;
 const SEGMENT_SUFFIX = '.wal';
 export const DEFAULT_SEGMENT_BYTES = 64 * 1024 * 1024;
 
@@ -24,15 +26,24 @@ export interface TornTail {
   bytes: number;
 }
 
+export interface SnapshotBase {
+  index: number;
+  term: number;
+}
+
 export interface WalContents {
-  /** The log after replaying overwrites: entries[i].index === i + 1. */
+  /** The log after the snapshot, after replaying overwrites: entries[i].index === base + i + 1. */
   entries: Entry[];
+  /** Index the log continues from: the snapshot's (0 without one). */
+  base: number;
   hardState: HardState;
   /** Total size of the segments after any repair. */
   bytes: number;
   /** Set when the final record was torn (a crash mid-write); with repair it has been cut off. */
   tornTail?: TornTail;
   segments: string[];
+  /** Highest entry index written in each segment (0 for none): what compaction may delete. */
+  segmentMaxIndex: number[];
 }
 
 function segmentName(seq: number): string {
@@ -73,19 +84,23 @@ function allZero(bytes: Uint8Array): boolean {
 /**
  * Reads every segment. A damaged record that ends the last segment is a torn write from a crash (it was
  * never acknowledged): with `repair` it is truncated, otherwise only reported. Damage anywhere else
- * throws StorageCorruptError, because dropping it could lose acknowledged data.
+ * throws StorageCorruptError, because dropping it could lose acknowledged data. Entries covered by the
+ * snapshot `snapshot` are skipped; a log that disagrees with the snapshot at its index is discarded
+ * (the crash came between writing the snapshot and its mark).
  */
-export function scanWal(dir: string, repair: boolean): WalContents {
+export function scanWal(dir: string, repair: boolean, snapshot?: SnapshotBase): WalContents {
   const segments = listSegments(dir);
-  const entries: Entry[] = [];
+  const log: ReplayedLog = { entries: [], base: snapshot?.index ?? 0, divergedAtBase: false, snapshotTerm: snapshot?.term ?? 0 };
   let hardState: HardState = { term: 0, vote: 0, commit: 0 };
   let bytes = 0;
   let tornTail: TornTail | undefined;
+  const segmentMaxIndex: number[] = [];
 
   segments.forEach((name, segmentIndex) => {
     const file = join(dir, name);
     const data = readFileSync(file);
     const isLast = segmentIndex === segments.length - 1;
+    let maxIndex = 0;
     let offset = 0;
     while (offset < data.length) {
       const rest = data.length - offset;
@@ -115,10 +130,11 @@ export function scanWal(dir: string, repair: boolean): WalContents {
           }
         }
         bytes += offset;
+        segmentMaxIndex.push(maxIndex);
         return;
       }
       try {
-        applyRecord(data.subarray(offset + HEADER_BYTES, end), entries, (state) => (hardState = state));
+        maxIndex = Math.max(maxIndex, applyRecord(data.subarray(offset + HEADER_BYTES, end), log, (state) => (hardState = state)));
       } catch (err) {
         const reason = err instanceof CodecError || err instanceof LogGapError ? err.message : String(err);
         throw new StorageCorruptError(file, offset, `undecodable record: ${reason}`);
@@ -126,33 +142,63 @@ export function scanWal(dir: string, repair: boolean): WalContents {
       offset = end;
     }
     bytes += data.length;
+    segmentMaxIndex.push(maxIndex);
   });
-  if (hardState.commit > entries.length) {
-    throw new StorageCorruptError(join(dir, segments.at(-1) ?? ''), bytes, `commit index ${hardState.commit} is past the last entry ${entries.length}`);
+  if (log.divergedAtBase) log.entries = [];
+  const lastIndex = log.base + log.entries.length;
+  if (hardState.commit > lastIndex) {
+    throw new StorageCorruptError(join(dir, segments.at(-1) ?? ''), bytes, `commit index ${hardState.commit} is past the last entry ${lastIndex}`);
   }
-  return { entries, hardState, bytes, segments, ...(tornTail ? { tornTail } : {}) };
+  return { entries: log.entries, base: log.base, hardState, bytes, segments, segmentMaxIndex, ...(tornTail ? { tornTail } : {}) };
 }
 
 class LogGapError extends Error {}
 
-function applyRecord(payload: Uint8Array, entries: Entry[], setHardState: (state: HardState) => void): void {
+interface ReplayedLog {
+  entries: Entry[];
+  base: number;
+  snapshotTerm: number;
+  /** The entry at the snapshot's index has another term: the log before the snapshot is not ours. */
+  divergedAtBase: boolean;
+}
+
+/** Applies one record to the replayed log; returns the highest entry index it carried (or marked). */
+function applyRecord(payload: Uint8Array, log: ReplayedLog, setHardState: (state: HardState) => void): number {
   const reader = new Reader(payload);
   const type = reader.u8();
+  let maxIndex = 0;
   if (type === RECORD_ENTRIES) {
     for (const entry of readEntries(reader)) {
-      // A later append at an existing index replaces that suffix (a new leader overwrote it).
-      if (entry.index > entries.length + 1 || entry.index < 1) {
-        throw new LogGapError(`entry index ${entry.index} does not follow ${entries.length}`);
+      maxIndex = Math.max(maxIndex, entry.index);
+      if (entry.index <= log.base) {
+        if (entry.index === log.base) log.divergedAtBase = entry.term !== log.snapshotTerm;
+        continue;
       }
-      entries.length = entry.index - 1;
-      entries.push(entry);
+      // A later append at an existing index replaces that suffix (a new leader overwrote it).
+      const position = entry.index - log.base - 1;
+      if (position > log.entries.length) {
+        throw new LogGapError(`entry index ${entry.index} does not follow ${log.base + log.entries.length}`);
+      }
+      log.entries.length = position;
+      log.entries.push(entry);
     }
   } else if (type === RECORD_HARD_STATE) {
     setHardState(readHardState(reader));
+  } else if (type === RECORD_SNAPSHOT_MARK) {
+    const index = reader.uint();
+    const term = reader.uint();
+    if (index >= log.base) {
+      log.base = index;
+      log.snapshotTerm = term;
+      log.entries = [];
+      log.divergedAtBase = false;
+    }
+    maxIndex = index;
   } else {
     throw new CodecError(`unknown record type ${type}`);
   }
   if (!reader.done) throw new CodecError('trailing bytes in record');
+  return maxIndex;
 }
 
 export interface WalOptions {
@@ -168,16 +214,22 @@ export class Wal {
   private segmentSize: number;
   private totalBytes: number;
   private failure: Error | undefined;
+  /** Segment names oldest first, with the highest entry index each holds. */
+  private readonly segments: { name: string; maxIndex: number }[];
+  /** The newest hard state written: every new segment starts with it, so old segments can be deleted. */
+  private lastHardState: HardState | undefined;
 
   private constructor(
     private readonly dir: string,
     private readonly options: WalOptions,
-    lastSegment: string | undefined,
-    totalBytes: number,
+    contents: WalContents,
   ) {
+    const lastSegment = contents.segments.at(-1);
     this.segmentSeq = lastSegment === undefined ? 0 : Number(lastSegment.slice(0, 16));
     this.segmentSize = lastSegment === undefined ? 0 : statSync(join(dir, lastSegment)).size;
-    this.totalBytes = totalBytes;
+    this.totalBytes = contents.bytes;
+    this.segments = contents.segments.map((name, i) => ({ name, maxIndex: contents.segmentMaxIndex[i] ?? 0 }));
+    this.lastHardState = contents.hardState;
   }
 
   /** Creates the WAL directory with the given initial records; used while building a fresh data dir. */
@@ -193,11 +245,11 @@ export class Wal {
     fsyncDir(dir);
   }
 
-  /** Replays (repairing a torn tail) and opens the last segment for appending. */
-  static async open(dir: string, options: WalOptions = {}): Promise<{ wal: Wal; contents: WalContents }> {
+  /** Replays (repairing a torn tail) on top of `snapshot` and opens the last segment for appending. */
+  static async open(dir: string, options: WalOptions = {}, snapshot?: SnapshotBase): Promise<{ wal: Wal; contents: WalContents }> {
     if (!existsSync(dir)) throw new StorageCorruptError(dir, 0, 'the wal directory is missing');
-    const contents = scanWal(dir, true);
-    const wal = new Wal(dir, options, contents.segments.at(-1), contents.bytes);
+    const contents = scanWal(dir, true, snapshot);
+    const wal = new Wal(dir, options, contents);
     await wal.openSegment(false);
     return { wal, contents };
   }
@@ -210,19 +262,24 @@ export class Wal {
     if (fresh || this.segmentSeq === 0) {
       this.segmentSeq += 1;
       this.segmentSize = 0;
-      this.handle = await open(join(this.dir, segmentName(this.segmentSeq)), 'wx', 0o600);
+      const name = segmentName(this.segmentSeq);
+      this.handle = await open(join(this.dir, name), 'wx', 0o600);
+      this.segments.push({ name, maxIndex: 0 });
       fsyncDir(this.dir);
     } else {
       this.handle = await open(join(this.dir, segmentName(this.segmentSeq)), 'r+');
     }
   }
 
-  /** Appends entries and/or a hard state as one write and makes them durable with one fdatasync. */
-  async append(entries: readonly Entry[], hardState: HardState | undefined): Promise<void> {
-    if (entries.length === 0 && hardState === undefined) return;
+  /**
+   * Appends a snapshot mark, entries and/or a hard state as one write and makes them durable with one
+   * fdatasync. The mark goes first: the entries that follow it continue the log from the snapshot.
+   */
+  async append(entries: readonly Entry[], hardState: HardState | undefined, snapshotMark?: SnapshotBase): Promise<void> {
+    if (entries.length === 0 && hardState === undefined && snapshotMark === undefined) return;
     if (this.failure !== undefined) throw new Error(`the wal is unusable after an earlier failure (${this.failure.message})`);
     try {
-      await this.appendRecords(entries, hardState);
+      await this.appendRecords(entries, hardState, snapshotMark);
     } catch (err) {
       // The tail is now unknown (part of a batch may be on disk; a failed fsync may have dropped pages), and
       // the next write would land at a stale offset, e.g. a hard state whose commit covers entries that were
@@ -232,15 +289,17 @@ export class Wal {
     }
   }
 
-  private async appendRecords(entries: readonly Entry[], hardState: HardState | undefined): Promise<void> {
+  private async appendRecords(entries: readonly Entry[], hardState: HardState | undefined, snapshotMark: SnapshotBase | undefined): Promise<void> {
     const records: Buffer[] = [];
+    if (snapshotMark !== undefined) records.push(frame(encodeSnapshotMark(snapshotMark)));
     if (entries.length > 0) records.push(frame(encodeEntries(entries)));
     if (hardState !== undefined) records.push(frame(encodeHardState(hardState)));
-    const batch = records.length === 1 ? (records[0] as Buffer) : Buffer.concat(records);
-    if (this.segmentSize > 0 && this.segmentSize + batch.length > (this.options.segmentBytes ?? DEFAULT_SEGMENT_BYTES)) {
+    if (this.segmentSize > 0 && this.segmentSize + records.reduce((sum, r) => sum + r.length, 0) > (this.options.segmentBytes ?? DEFAULT_SEGMENT_BYTES)) {
       await this.handle?.close();
       await this.openSegment(true);
+      if (hardState === undefined && this.lastHardState !== undefined) records.unshift(frame(encodeHardState(this.lastHardState)));
     }
+    const batch = records.length === 1 ? (records[0] as Buffer) : Buffer.concat(records);
     const handle = this.handle;
     if (handle === undefined) throw new Error('wal is closed');
     let written = 0;
@@ -255,6 +314,26 @@ export class Wal {
     this.options.onFsync?.(performance.now() - started, entries.length);
     this.segmentSize += batch.length;
     this.totalBytes += batch.length;
+    if (hardState !== undefined) this.lastHardState = hardState;
+    const current = this.segments.at(-1);
+    if (current !== undefined) current.maxIndex = Math.max(current.maxIndex, snapshotMark?.index ?? 0, entries.at(-1)?.index ?? 0);
+  }
+
+  /**
+   * Deletes the oldest segments while every entry in them is at or below `index` (covered by a durable
+   * snapshot). Only a prefix goes, and never the segment being written, so replay order is kept.
+   */
+  removeSegmentsThrough(index: number): number {
+    let removed = 0;
+    while (this.segments.length > 1 && (this.segments[0]?.maxIndex ?? Infinity) <= index) {
+      const segment = this.segments.shift() as { name: string };
+      const path = join(this.dir, segment.name);
+      this.totalBytes -= statSync(path).size;
+      unlinkSync(path);
+      removed += 1;
+    }
+    if (removed > 0) fsyncDir(this.dir);
+    return removed;
   }
 
   async close(): Promise<void> {
@@ -262,6 +341,10 @@ export class Wal {
     this.handle = undefined;
     await handle?.close();
   }
+}
+
+function encodeSnapshotMark(mark: SnapshotBase): Uint8Array {
+  return new Writer(16).u8(RECORD_SNAPSHOT_MARK).uint(mark.index).uint(mark.term).finish();
 }
 
 function encodeEntries(entries: readonly Entry[]): Uint8Array {

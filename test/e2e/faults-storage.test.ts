@@ -1,6 +1,6 @@
 // Storage faults on real processes: ENOSPC and EIO on WAL write and fsync (test-only injector,
 // CHRONIK_FAULT_FILE) stop the node with a clear reason and no acknowledgement, and it recovers once
-// restarted with room again; damaged files (WAL bit flip, torn tail, meta.json, membership.json) and a data
+// restarted with room again; damaged files (WAL bit flip, torn tail, snapshot.bin, meta.json, membership.json) and a data
 // dir of another node or cluster are recovered or refused with a message naming the file and offset.
 import { readFileSync, truncateSync, writeFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -146,6 +146,27 @@ describe('damaged and foreign data dirs', { timeout: 120_000 }, () => {
     await node.waitForLog(/became leader/);
     expect((await status(addr)).voters).toEqual([1]);
     await readsBack(node);
+  });
+
+  it('a damaged snapshot.bin (after compaction) refuses start naming the file; restored, every write reads back', async () => {
+    const snapDir = join(root, 'snapshotted');
+    const env = { CHRONIK_SNAPSHOT_ENTRIES: '5', CHRONIK_WAL_SEGMENT_BYTES: '1024' };
+    const first = spawnChronik(['bootstrap', '--listen', addr, '--data-dir', snapDir], env);
+    await first.waitForLog(/became leader/);
+    for (const key of keys) expect((await propose(addr, key)).status).toBe(200);
+    first.proc.kill('SIGKILL');
+    await first.exit;
+    const file = join(snapDir, 'snapshot.bin');
+    const original = readFileSync(file);
+    const damaged = Buffer.from(original);
+    const at = 8 + Math.floor(Math.random() * (original.length - 8));
+    damaged[at] = (damaged[at] as number) ^ 0x04;
+    writeFileSync(file, damaged);
+    const refused = spawnChronik(['bootstrap', '--listen', addr, '--data-dir', snapDir], env);
+    expect(await refused.exit).toBe(1);
+    expect(refused.stderr).toMatch(/Error: storage corrupt: \S*snapshot\.bin at offset \d+: snapshot checksum mismatch/);
+    writeFileSync(file, original);
+    await readsBack(spawnChronik(['bootstrap', '--listen', addr, '--data-dir', snapDir], env));
   });
 
   it('a data dir of another node id or another cluster is refused', async () => {

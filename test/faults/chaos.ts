@@ -32,6 +32,8 @@ export interface ChaosReport {
 export interface ChaosOptions {
   root: string;
   seconds: number;
+  /** Keep going past `seconds` until this many kills (a loaded machine makes each round slower). */
+  minKills?: number;
   writers?: number;
   log?: (line: string) => void;
 }
@@ -90,12 +92,14 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const workers = [...Array.from({ length: options.writers ?? 3 }, (_, w) => writer(w)), reader()];
 
     const deadline = Date.now() + options.seconds * 1000;
-    for (let round = 0; Date.now() < deadline; round++) {
+    for (let round = 0; Date.now() < deadline || round < (options.minKills ?? 0); round++) {
       await sleep(500);
-      const views = await Promise.all([...alive].map((id) => cluster.status(id).catch(() => undefined)));
-      const leader = views.find((view) => view?.role === 'leader')?.id;
+      const leader = await waitFor(async () => {
+        const views = await Promise.all([...alive].map((id) => cluster.status(id).catch(() => undefined)));
+        return views.find((view) => view?.role === 'leader')?.id;
+      }, 60_000, 'a leader to kill');
       // Two kills in three hit the leader; the third a follower.
-      const victim = round % 3 !== 2 && leader !== undefined ? leader : pick(cluster.ids.filter((id) => id !== leader));
+      const victim = round % 3 !== 2 ? leader : pick(cluster.ids.filter((id) => id !== leader));
       const killedAt = history.now();
       alive.delete(victim);
       await cluster.kill(victim);

@@ -1,4 +1,4 @@
-// Bit flips at random offsets of a WAL (entries and hard states live there): replay either refuses with the
+// Bit flips at random offsets of a WAL (entries and hard states live there) and of a snapshot file: replay either refuses with the
 // file and the damaged record's offset, or, only when the flip is in the final record, reports a torn tail
 // and keeps everything before it. Never a shorter log without a word, never different data.
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StorageCorruptError } from '../../src/node/errors.js';
+import { readSnapshotFile, writeSnapshotFile } from '../../src/node/snapshot-file.js';
 import { scanWal, Wal, type WalContents } from '../../src/node/wal.js';
 import type { Entry } from '../../src/raft/types.js';
 
@@ -89,5 +90,26 @@ describe('WAL bit flips', () => {
     writeFileSync(join(dir, segmentName), damaged);
     copyFileSync(join(root, 'golden', segmentName), join(dir, '0000000000000002.wal'));
     expect(() => scanWal(dir, false)).toThrow(new RegExp(`${segmentName} at offset ${last}: checksum mismatch`));
+  });
+});
+
+describe('snapshot.bin bit flips', () => {
+  it('at every byte of a small snapshot: refused naming the file, never read as other data', () => {
+    const dir = join(root, 'snapshot');
+    mkdirSync(dir);
+    const data = text.encode(JSON.stringify({ a: 'alpha', b: 'beta', c: 'x'.repeat(100) }));
+    writeSnapshotFile(dir, { meta: { index: 40, term: 2, membership: { voters: [{ id: 1, addr: '127.0.0.1:40000' }], learners: [] } }, data });
+    const file = join(dir, 'snapshot.bin');
+    const pristine = readFileSync(file);
+    expect(readSnapshotFile(dir)?.data).toEqual(data);
+    for (let byte = 0; byte < pristine.length; byte++) {
+      const damaged = Buffer.from(pristine);
+      damaged[byte] = (damaged[byte] as number) ^ (1 << (byte % 8));
+      writeFileSync(file, damaged);
+      expect(() => readSnapshotFile(dir), `byte ${byte}`).toThrow(StorageCorruptError);
+      expect(() => readSnapshotFile(dir), `byte ${byte}`).toThrow(/storage corrupt: \S*snapshot\.bin at offset \d+: /);
+    }
+    writeFileSync(file, pristine.subarray(0, pristine.length - 1));
+    expect(() => readSnapshotFile(dir)).toThrow(/snapshot length \d+ does not match the file size/);
   });
 });

@@ -24,6 +24,8 @@ describe('resolveNodeConfig', () => {
       electionTicks: 10,
       heartbeatTicks: 3,
       logFormat: 'text',
+      snapshotEntries: 10_000,
+      walSegmentBytes: 64 * 1024 * 1024,
     });
   });
 

@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createDataDir, dataDirState, openDataDir, readDataDir } from '../../src/node/datadir.js';
 import { DataDirLockedError, StorageCorruptError } from '../../src/node/errors.js';
 import { DataDirLock } from '../../src/node/lock.js';
+import { readSnapshotFile, writeSnapshotFile } from '../../src/node/snapshot-file.js';
 import { scanWal, Wal } from '../../src/node/wal.js';
 import type { Entry } from '../../src/raft/types.js';
 
@@ -119,6 +120,57 @@ describe('Wal', () => {
     expect((error as StorageCorruptError).offset).toBe(0);
     expect((error as StorageCorruptError).reason).toBe('checksum mismatch');
     expect(statSync(segment).size).toBe(bytes.length); // nothing was cut off
+  });
+});
+
+describe('Wal with snapshots', () => {
+  it('continues the log after a snapshot mark, discarding what came before it', async () => {
+    const dir = join(root, 'wal');
+    Wal.create(dir, bootstrap, { term: 1, vote: 0, commit: 2 });
+    const { wal } = await Wal.open(dir);
+    await wal.append([normal(3, 1), normal(4, 1), normal(5, 1)], { term: 1, vote: 0, commit: 2 }); // 4, 5 are stale
+    await wal.append([normal(101, 3)], { term: 3, vote: 0, commit: 101 }, { index: 100, term: 3 });
+    await wal.close();
+    const replayed = scanWal(dir, false, { index: 100, term: 3 });
+    expect(replayed.base).toBe(100);
+    expect(replayed.entries.map((e) => e.index)).toEqual([101]);
+  });
+
+  it('drops a log that disagrees with the snapshot at its index when the mark never made it to disk', async () => {
+    const dir = join(root, 'wal');
+    Wal.create(dir, bootstrap, { term: 1, vote: 0, commit: 2 });
+    const { wal } = await Wal.open(dir);
+    await wal.append([normal(3, 1), normal(4, 1)], { term: 1, vote: 0, commit: 2 });
+    await wal.close();
+    expect(scanWal(dir, false, { index: 3, term: 2 }).entries).toEqual([]);
+    expect(scanWal(dir, false, { index: 3, term: 1 }).entries.map((e) => e.index)).toEqual([4]);
+  });
+
+  it('deletes only whole old segments covered by the snapshot, keeping the newest hard state', async () => {
+    const dir = join(root, 'wal');
+    Wal.create(dir, bootstrap, { term: 1, vote: 0, commit: 2 });
+    const { wal } = await Wal.open(dir, { segmentBytes: 120 });
+    for (let i = 3; i <= 30; i++) await wal.append([normal(i, 2, 'y'.repeat(40))], i === 3 ? { term: 2, vote: 1, commit: 2 } : undefined);
+    const before = scanWal(dir, false).segments.length;
+    const removed = wal.removeSegmentsThrough(20);
+    await wal.close();
+    const after = scanWal(dir, false, { index: 20, term: 2 });
+    expect(removed).toBeGreaterThan(0);
+    expect(after.segments.length).toBe(before - removed);
+    expect(after.entries.map((e) => e.index)).toEqual(Array.from({ length: 10 }, (_, i) => 21 + i));
+    expect(after.hardState).toEqual({ term: 2, vote: 1, commit: 2 }); // carried into every new segment
+    expect(after.bytes).toBe(after.segments.reduce((sum, name) => sum + statSync(join(dir, name)).size, 0));
+  });
+
+  it('round-trips the snapshot file and refuses a damaged one', () => {
+    const snapshot = { meta: { index: 7, term: 2, membership: { voters: [{ id: 1, addr: 'a:1' }], learners: [] } }, data: new Uint8Array([1, 2, 3]) };
+    writeSnapshotFile(root, snapshot);
+    expect(readSnapshotFile(root)).toEqual(snapshot);
+    const path = join(root, 'snapshot.bin');
+    const bytes = readFileSync(path);
+    bytes[bytes.length - 1] = 9;
+    writeFileSync(path, bytes);
+    expect(() => readSnapshotFile(root)).toThrow(/snapshot checksum mismatch/);
   });
 });
 
