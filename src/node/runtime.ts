@@ -22,7 +22,6 @@ import { changeOutcome, membersJson, statusJson } from './views.js';
 
 export interface RunningNode {
   stop(signal: string): Promise<void>;
-  readonly api: NodeApi;
 }
 
 /** Starts a node or throws OperationError/UsageError; nothing is left running or half-made on failure. */
@@ -45,7 +44,6 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
 }
 
 class NodeRuntime implements RunningNode, NodeApi {
-  readonly api: NodeApi = this;
   private readonly kv = new KvStore();
   private readonly proposals = new ProposalWaiters();
   private readonly reads = new ReadWaiters(randomBytes(4).toString('hex'));
@@ -348,6 +346,10 @@ class NodeRuntime implements RunningNode, NodeApi {
   private fatal(err: Error): void {
     if (this.stopped) return;
     this.logger.error('storage failed', { error: err.message });
+    // Waiting requests learn why: their entries may not be durable here, so none of them is acknowledged.
+    const failed = new ApiError('UNAVAILABLE', `storage failed: ${err.message}`);
+    this.proposals.failAll(failed);
+    this.reads.failAll(failed);
     process.exitCode = 1;
     void this.stop('storage-failure').then(() => process.exit(1));
   }

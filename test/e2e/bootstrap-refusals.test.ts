@@ -1,6 +1,6 @@
 // `chronik bootstrap` refusals with their exit codes, and WAL damage on restart: a torn tail is repaired,
 // a corrupted record refuses start naming file and offset. A refused start leaves no data dir behind.
-import { appendFileSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -14,12 +14,11 @@ afterAll(async () => {
 });
 
 describe('chronik bootstrap refuses to start', { timeout: 90_000 }, () => {
+  // Each malformed-peers rule is unit-tested in test/cli; these show the exit code through a real process.
   it.each([
     ['a bad peer id', 'x@127.0.0.1:20001', /invalid peer id/],
-    ['a duplicate peer id', '2@127.0.0.1:20001,2@127.0.0.1:20002', /duplicate peer id 2/],
     ['its own id among the peers', '1@127.0.0.1:20001', /own id 1/],
     ['a bad port', '2@127.0.0.1:70000', /port must be between/],
-    ['a duplicate address', '2@127.0.0.1:20001,3@127.0.0.1:20001', /duplicate address/],
   ])('with exit 2 on %s', async (_what, peers, message) => {
     const dataDir = join(root, `peers-${Math.random().toString(36).slice(2)}`);
     const node = spawnChronik(['bootstrap', '--listen', '127.0.0.1:20000', '--data-dir', dataDir, '--peers', peers]);
@@ -74,6 +73,20 @@ describe('chronik bootstrap and its data dir', { timeout: 90_000 }, () => {
 
     first.proc.kill('SIGTERM');
     expect(await first.exit).toBe(0);
+  });
+
+  it('refuses another node id on this data dir, and a directory that is not a chronik data dir', async () => {
+    const wrongId = spawnChronik(['bootstrap', '--node-id', '2', '--listen', addr, '--data-dir', dataDir]);
+    expect(await wrongId.exit).toBe(1);
+    expect(wrongId.stderr).toMatch(/Error: data dir .*node-1 belongs to node 1, not node 2/);
+
+    const foreign = join(root, 'foreign');
+    mkdirSync(foreign);
+    writeFileSync(join(foreign, 'notes.txt'), 'not ours');
+    const refused = spawnChronik(['bootstrap', '--listen', addr, '--data-dir', foreign]);
+    expect(await refused.exit).toBe(1);
+    expect(refused.stderr).toMatch(/Error: .*foreign exists but is not a chronik data dir/);
+    expect(readdirSync(foreign)).toEqual(['notes.txt']);
   });
 
   it('repairs a torn final record with a warning and keeps every acknowledged write', async () => {

@@ -105,6 +105,26 @@ describe('membership changes', () => {
     expect(applied).toContain('promote 4');
   });
 
+  it('a joining node behind a compacted log catches up from a snapshot', () => {
+    const cluster = new Cluster([1]);
+    const leader = cluster.node(1);
+    leader.raft.campaign();
+    for (let i = 0; i < 5; i++) leader.raft.propose(bytes(`before-${i}`));
+    cluster.settle();
+    const { applied, membership } = leader.raft.status();
+    leader.storage.createSnapshot(applied, membership, bytes('state'));
+    leader.storage.compact(applied);
+    const joiner = cluster.addNode(2);
+    expect(leader.raft.proposeConfChange({ type: 'add-learner', id: 2, addr: '127.0.0.1:9192' }).ok).toBe(true);
+    cluster.tick(5);
+    expect(joiner.storage.snapshot().meta.index).toBe(applied);
+    expect(joiner.raft.status().membership.learners.map((m) => m.id)).toEqual([2]);
+    leader.raft.propose(bytes('after'));
+    cluster.tick(3);
+    expect(cluster.appliedData(2)).toEqual(['after']);
+    expect(joiner.raft.status().applied).toBe(leader.raft.status().applied);
+  });
+
   it('allows one change at a time', () => {
     const cluster = new Cluster([1, 2, 3]);
     const leader = cluster.electLeader();
