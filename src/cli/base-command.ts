@@ -31,7 +31,7 @@ export abstract class BaseCommand extends Command {
   override async catch(err: Error & { oclif?: { exit?: number }; code?: string }): Promise<void> {
     const exitCode = exitCodeOf(err);
     if (exitCode === 0) return; // oclif signals --help/--version completion with exit 0 errors
-    const message = err.message.split('\n')[0]?.replace(/^Error:\s*/, '') ?? 'unknown error';
+    const message = oneLine(err.message);
     const hint = err instanceof ChronikError ? err.hint : usageHint(err);
     if (this.jsonRequested) {
       this.printJson({ error: { message, exitCode, ...(hint ? { hint } : {}) } });
@@ -48,6 +48,17 @@ function exitCodeOf(err: Error & { oclif?: { exit?: number }; code?: string }): 
   // oclif's parser errors (unknown flag, missing argument, bad option) carry exit 2.
   if (typeof err.oclif?.exit === 'number') return err.oclif.exit === 1 ? EXIT_FAILED : err.oclif.exit;
   return EXIT_FAILED;
+}
+
+/**
+ * The first line of a message; oclif's "Missing 1 required arg:" lists the arguments on the lines
+ * below, so their names are folded in ("Missing 1 required arg: key").
+ */
+function oneLine(text: string): string {
+  const [first = 'unknown error', ...rest] = text.replace(/^Error:\s*/, '').split('\n');
+  if (!first.endsWith(':')) return first;
+  const names = rest.filter((line) => line.trim() !== '' && !/^See more help/.test(line)).map((line) => line.trim().split(/\s+/)[0]);
+  return names.length > 0 ? `${first} ${names.join(', ')}` : first.slice(0, -1);
 }
 
 function usageHint(err: Error & { oclif?: { exit?: number } }): string | undefined {

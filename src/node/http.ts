@@ -7,6 +7,7 @@ import { parseHostPort } from '../cli/address.js';
 import { parseDuration } from '../cli/duration.js';
 import type { ConfChange } from '../raft/types.js';
 import { ApiError } from './api-error.js';
+import { dropsTrafficTo } from './faults.js';
 import { MAX_KEY_BYTES, MAX_VALUE_BYTES } from './kv.js';
 
 const MAX_API_BODY = 2 * 1024 * 1024;
@@ -246,6 +247,7 @@ export class HttpServer {
   private async forward(res: ServerResponse, leaderAddr: string, path: string, body: Buffer, timeoutMs: number): Promise<void> {
     let answer: Awaited<ReturnType<typeof request>>;
     try {
+      if (dropsTrafficTo(leaderAddr)) throw new Error('traffic dropped by CHRONIK_FAULT_FILE');
       answer = await request(`http://${leaderAddr}${path}?timeout=${timeoutMs}ms`, {
         method: 'POST',
         headers: {

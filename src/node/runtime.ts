@@ -346,6 +346,10 @@ class NodeRuntime implements RunningNode, NodeApi {
   private fatal(err: Error): void {
     if (this.stopped) return;
     this.logger.error('storage failed', { error: err.message });
+    // Waiting requests learn why: their entries may not be durable here, so none of them is acknowledged.
+    const failed = new ApiError('UNAVAILABLE', `storage failed: ${err.message}`);
+    this.proposals.failAll(failed);
+    this.reads.failAll(failed);
     process.exitCode = 1;
     void this.stop('storage-failure').then(() => process.exit(1));
   }

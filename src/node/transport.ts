@@ -4,6 +4,7 @@
 import { Pool } from 'undici';
 import type { Message, NodeId } from '../raft/types.js';
 import { encodeBatch } from './codec.js';
+import { delayTo, dropsTrafficTo } from './faults.js';
 import type { Logger } from './logger.js';
 import type { NodeMetrics } from './metrics.js';
 import { formatDuration } from '../cli/duration.js';
@@ -100,6 +101,8 @@ class PeerLink {
   }
 
   private async post(body: Uint8Array, token: string | undefined): Promise<void> {
+    // A cut link fails like an unreachable peer, so a dropped snapshot is reported and retried as in reality.
+    if (dropsTrafficTo(this.addr)) throw new Error('traffic dropped by CHRONIK_FAULT_FILE');
     const response = await this.pool.request({
       path: '/raft/messages',
       method: 'POST',
@@ -202,7 +205,9 @@ export class Transport {
         this.options.logger.debug('message dropped', { peer: id, reason: 'no-address', count: batch.length });
         continue;
       }
-      link.enqueue(batch);
+      const delay = delayTo(link.addr);
+      if (delay > 0) setTimeout(() => link.enqueue(batch), delay);
+      else link.enqueue(batch);
     }
   }
 

@@ -1,0 +1,79 @@
+// Flags shared by every command that talks to running nodes, and how they resolve: endpoints from
+// --endpoints, else --config's nodes, else CHRONIK_ENDPOINTS, else 127.0.0.1:9192; token from
+// --token-file, else CHRONIK_TOKEN, else the config's tokenFile.
+import { readFileSync } from 'node:fs';
+import { Flags } from '@oclif/core';
+import { parseEndpoints } from './address.js';
+import { loadConfig, type ClusterConfig } from './config.js';
+import { parseDuration } from './duration.js';
+import { UsageError } from './errors.js';
+
+export const DEFAULT_ENDPOINT = '127.0.0.1:9192';
+
+export const connectionFlags = {
+  endpoints: Flags.string({
+    description: `Nodes to contact, comma-separated; one reachable member is enough. Default: --config's nodes, else CHRONIK_ENDPOINTS, else ${DEFAULT_ENDPOINT}.`,
+    helpValue: 'HOST:PORT[,HOST:PORT...]',
+  }),
+  config: Flags.string({ description: 'Cluster YAML file; its nodes are the endpoints and its tokenFile the token.', helpValue: 'FILE' }),
+  'token-file': Flags.string({ description: 'File holding the cluster token (else env CHRONIK_TOKEN). Never printed.', helpValue: 'FILE' }),
+};
+
+/** --timeout with a per-command default; the value is a duration with a unit. */
+export function timeoutFlag(defaultValue: string, description: string) {
+  return Flags.string({ description: `${description} (with a unit: 500ms, 5s, 2m).`, default: defaultValue, helpValue: 'DURATION' });
+}
+
+export interface ConnectionFlagValues {
+  endpoints?: string;
+  config?: string;
+  'token-file'?: string;
+}
+
+export interface Connection {
+  endpoints: string[];
+  /** Where the endpoints came from, for messages. */
+  source: '--endpoints' | '--config' | 'CHRONIK_ENDPOINTS' | 'default';
+  token?: string;
+  tokenFile?: string;
+}
+
+export function resolveConnection(flags: ConnectionFlagValues, env: NodeJS.ProcessEnv = process.env): Connection {
+  const config: ClusterConfig | undefined = flags.config === undefined ? undefined : loadConfig(flags.config);
+  let endpoints: string[];
+  let source: Connection['source'];
+  if (flags.endpoints !== undefined) {
+    endpoints = parseEndpoints(flags.endpoints);
+    source = '--endpoints';
+  } else if (config !== undefined) {
+    if (config.nodes.length === 0) throw new UsageError(`${flags.config}: no nodes listed`, 'add nodes: [{ id, addr }] or pass --endpoints');
+    endpoints = config.nodes.map((n) => n.addr);
+    source = '--config';
+  } else if (env.CHRONIK_ENDPOINTS !== undefined && env.CHRONIK_ENDPOINTS.trim() !== '') {
+    // An env list arrives as one string: split it here (oclif would not).
+    endpoints = parseEndpoints(env.CHRONIK_ENDPOINTS.replace(/\s+/g, ','));
+    source = 'CHRONIK_ENDPOINTS';
+  } else {
+    endpoints = [DEFAULT_ENDPOINT];
+    source = 'default';
+  }
+  const tokenFile = flags['token-file'] ?? (env.CHRONIK_TOKEN ? undefined : config?.tokenFile);
+  const token = tokenFile !== undefined ? readToken(tokenFile) : env.CHRONIK_TOKEN || undefined;
+  return { endpoints, source, token, tokenFile };
+}
+
+function readToken(path: string): string {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new UsageError(`cannot read token file ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+  }
+  const token = text.trim();
+  if (token === '') throw new UsageError(`token file ${path} is empty`);
+  return token;
+}
+
+export function resolveTimeout(text: string, flag = '--timeout'): number {
+  return parseDuration(text, flag);
+}

@@ -1,0 +1,18 @@
+// Renders membership results for add-voter, remove-voter and transfer-leader.
+import type { MemberAddr } from '../client/types.js';
+
+export function formatMembers(members: readonly MemberAddr[]): string {
+  return members.length === 0 ? 'none' : [...members].sort((a, b) => a.id - b.id).map((m) => `${m.id}@${m.addr}`).join(', ');
+}
+
+/** The JSON document of a membership command: the change and the membership after it. */
+export function membershipJson(outcome: { changed: boolean; voters: MemberAddr[]; learners: MemberAddr[]; leader: number; term: number }, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    changed: outcome.changed,
+    ...extra,
+    leader: outcome.leader > 0 ? outcome.leader : null,
+    term: outcome.term,
+    voters: [...outcome.voters].sort((a, b) => a.id - b.id),
+    learners: [...outcome.learners].sort((a, b) => a.id - b.id),
+  };
+}

@@ -1,0 +1,42 @@
+// `chronik get KEY`: read one key, linearizably (read index at the leader) unless --stale.
+import { Args, Flags } from '@oclif/core';
+import { ApiError } from '../client/http.js';
+import { ClientCommand } from '../cli/client-command.js';
+import { connectionFlags, timeoutFlag } from '../cli/client-flags.js';
+import { OperationError } from '../cli/errors.js';
+
+export default class Get extends ClientCommand {
+  static override summary = 'Read a key from the replicated metadata.';
+
+  static override description = 'Prints the value alone (JSON with --json: key, value and the applied index it was read at). The read is linearizable unless --stale, which lets any member answer from its own state, even without a leader. A missing key exits 1.';
+
+  static override examples = [
+    '<%= config.bin %> get brokers/1',
+    '<%= config.bin %> get brokers/1 --stale --endpoints 127.0.0.1:9193',
+    '<%= config.bin %> get topics/orders --json | jq -r .value',
+  ];
+
+  static override args = {
+    key: Args.string({ ignoreStdin: true, description: 'The key to read.', required: true }),
+  };
+
+  static override flags = {
+    ...connectionFlags,
+    stale: Flags.boolean({ description: 'Let any member answer from its local state (may be out of date).', default: false }),
+    timeout: timeoutFlag('5s', 'How long to wait for a leader and the read'),
+  };
+
+  async run(): Promise<void> {
+    const { args, flags } = await this.parse(Get);
+    await this.withClient(flags, async (client) => {
+      try {
+        const result = await client.get(args.key, flags.stale);
+        if (flags.json) this.printJson(result);
+        else process.stdout.write(`${result.value}\n`);
+      } catch (err) {
+        if (err instanceof ApiError && err.code === 'NOT_FOUND') throw new OperationError(`key "${args.key}" not found`);
+        throw err;
+      }
+    });
+  }
+}

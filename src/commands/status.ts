@@ -1,0 +1,138 @@
+// `chronik status`: is there a leader, who is it, is everyone keeping up (SPEC.md).
+import { Flags } from '@oclif/core';
+import { unreachableError, type AdminClient } from '../client/admin-client.js';
+import { buildClusterView, type ClusterView } from '../client/cluster-status.js';
+import { UnreachableError } from '../client/http.js';
+import { ClientCommand } from '../cli/client-command.js';
+import { connectionFlags } from '../cli/client-flags.js';
+import { formatDuration, parseDuration } from '../cli/duration.js';
+import { EXIT_FAILED, EXIT_OK, EXIT_UNHEALTHY } from '../cli/errors.js';
+import { describeEvent, renderOfflineStatus, renderStatus, watchEvent, type WatchEvent } from '../cli/status-view.js';
+
+const DEFAULT_TIMEOUT = '3s';
+
+export default class Status extends ClientCommand {
+  static override summary = 'Show whether the cluster has a leader and a quorum, and whether every member keeps up.';
+
+  static override description = `Asks every endpoint (and every member they name) for its view and prints one row per member and a one-line verdict.
+Exit 0 when a leader is acknowledged by a quorum of voters, 3 when not (with --strict also when any voter is unreachable or lagging), 1 when no endpoint answers.`;
+
+  static override examples = [
+    '<%= config.bin %> status',
+    '<%= config.bin %> status --endpoints 127.0.0.1:9192,127.0.0.1:9193 --json',
+    '<%= config.bin %> status --config cluster.yaml --strict',
+    '<%= config.bin %> status --watch --interval 2s',
+    '<%= config.bin %> status --watch --timeout 1m --json > samples.jsonl',
+    {
+      description: "Offline: read a stopped node's membership, term and indexes from its data dir.",
+      command: '<%= config.bin %> status --data-dir ./chronik-data/node-1',
+    },
+  ];
+
+  static override flags = {
+    ...connectionFlags,
+    timeout: Flags.string({
+      description: `How long to wait for each node's answer (default ${DEFAULT_TIMEOUT}); with --watch, how long to keep watching (default: until interrupted).`,
+      helpValue: 'DURATION',
+    }),
+    strict: Flags.boolean({ description: 'Also exit 3 when any voter is unreachable or lagging.', default: false }),
+    watch: Flags.boolean({ description: 'Keep sampling: redraw on a TTY, else print one JSON line per sample and an event line on each leader or term change.', default: false }),
+    interval: Flags.string({ description: 'Time between samples with --watch.', default: '1s', helpValue: 'DURATION' }),
+    'data-dir': Flags.string({
+      description: "Read a stopped node's state from its data dir instead of asking running nodes; exit 3 when its voter set is empty.",
+      helpValue: 'DIR',
+      exclusive: ['endpoints', 'config', 'watch', 'strict'],
+    }),
+  };
+
+  async run(): Promise<void> {
+    const { flags } = await this.parse(Status);
+    if (flags['data-dir'] !== undefined) {
+      // Loaded on demand: the storage reader is most of a live status' module graph otherwise.
+      const { readOfflineStatus } = await import('../client/offline-status.js');
+      const report = readOfflineStatus(flags['data-dir']);
+      if (flags.json) this.printJson(report);
+      else process.stdout.write(`${renderOfflineStatus(report)}\n`);
+      this.setExitCode(report.healthy ? EXIT_OK : EXIT_UNHEALTHY);
+      return;
+    }
+    const interval = parseDuration(flags.interval, '--interval');
+    const timeout = flags.timeout ?? DEFAULT_TIMEOUT;
+    await this.withClient({ ...flags, timeout }, async (client, _connection, timeoutMs) => {
+      if (flags.watch) {
+        await this.watch(client, { intervalMs: interval, limitMs: flags.timeout === undefined ? undefined : timeoutMs, strict: flags.strict, json: flags.json });
+        return;
+      }
+      const view = await sampleOnce(client, timeoutMs, flags.strict);
+      if (flags.json) this.printJson(view.report);
+      else process.stdout.write(`${renderStatus(view)}\n`);
+      this.setExitCode(view.report.healthy ? EXIT_OK : EXIT_UNHEALTHY);
+    });
+  }
+
+  private async watch(client: AdminClient, options: { intervalMs: number; limitMs?: number; strict: boolean; json: boolean }): Promise<void> {
+    const redraw = !options.json && process.stdout.isTTY === true;
+    const endAt = options.limitMs === undefined ? Number.POSITIVE_INFINITY : Date.now() + options.limitMs;
+    let interrupted = false;
+    let wake: (() => void) | undefined;
+    const onSigint = (): void => {
+      interrupted = true;
+      wake?.();
+    };
+    process.once('SIGINT', onSigint);
+    const events: WatchEvent[] = [];
+    let previous: ClusterView | undefined;
+    let lastExit = EXIT_OK;
+    try {
+      while (!interrupted && Date.now() < endAt) {
+        const started = Date.now();
+        const now = new Date();
+        let view: ClusterView | undefined;
+        let failure: string | undefined;
+        try {
+          view = await sampleOnce(client, Math.min(parseDuration(DEFAULT_TIMEOUT), Math.max(1, endAt - started)), options.strict);
+          lastExit = view.report.healthy ? EXIT_OK : EXIT_UNHEALTHY;
+        } catch (err) {
+          failure = (err as Error).message;
+          lastExit = EXIT_FAILED;
+        }
+        const event = view ? watchEvent(previous, view, now) : undefined;
+        if (event) events.push(event);
+        if (view) previous = view;
+        if (redraw) {
+          const body = view ? renderStatus(view) : `Error: ${failure}`;
+          const recent = events.slice(-5).map(describeEvent);
+          process.stdout.write(`\x1b[H\x1b[2J${now.toISOString()}  every ${formatDuration(options.intervalMs)}, Ctrl-C to stop\n\n${body}\n${recent.length > 0 ? `\nRecent changes:\n${recent.join('\n')}\n` : ''}`);
+        } else {
+          if (event) process.stdout.write(`${JSON.stringify(event)}\n`);
+          process.stdout.write(`${JSON.stringify(view ? { time: now.toISOString(), ...view.report } : { time: now.toISOString(), error: failure })}\n`);
+        }
+        const pause = Math.min(options.intervalMs - (Date.now() - started), endAt - Date.now());
+        if (pause > 0 && !interrupted) {
+          await new Promise<void>((resolve) => {
+            const timer = setTimeout(resolve, pause);
+            wake = () => {
+              clearTimeout(timer);
+              resolve();
+            };
+          });
+        }
+      }
+    } finally {
+      process.removeListener('SIGINT', onSigint);
+    }
+    this.setExitCode(lastExit);
+  }
+}
+
+/** One survey turned into a view; nothing answering at all is an error (exit 1) naming the endpoints. */
+async function sampleOnce(client: AdminClient, budgetMs: number, strict: boolean): Promise<ClusterView> {
+  const survey = await client.survey(budgetMs);
+  if (!survey.samples.some((s) => s.status)) {
+    throw unreachableError(
+      survey.samples.map((s) => new UnreachableError(s.endpoint, s.error ?? 'no answer')),
+      client.endpointSource,
+    );
+  }
+  return buildClusterView(survey.samples, { strict });
+}
