@@ -61,7 +61,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const kills: KillRecord[] = [];
   let running = true;
   try {
-    await cluster.leader();
+    await cluster.leader(cluster.ids, 90_000); // three processes starting on a loaded machine can be slow
     const liveAddr = (): string => cluster.addr(pick([...alive]));
 
     const writer = async (w: number): Promise<void> => {
