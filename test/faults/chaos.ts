@@ -10,6 +10,8 @@ export interface KillRecord {
   wasLeader: boolean;
   /** From the kill to the first acknowledgement of a write that started after it. */
   recoveryMs: number;
+  /** From the restart until the process answered /v1/status (process start, log replay). */
+  answersMs: number;
   /** From the restart until the node had applied the leader's commit index. */
   rejoinMs: number;
 }
@@ -61,7 +63,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const kills: KillRecord[] = [];
   let running = true;
   try {
-    await cluster.leader();
+    await cluster.leader(cluster.ids, 90_000); // three processes starting on a loaded machine can be slow
     const liveAddr = (): string => cluster.addr(pick([...alive]));
 
     const writer = async (w: number): Promise<void> => {
@@ -106,6 +108,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       await sleep(200 + Math.random() * 800);
       const restartedAt = Date.now();
       cluster.restart(victim);
+      const answersMs = await waitFor(async () => ((await cluster.status(victim).catch(() => undefined)) !== undefined ? Date.now() - restartedAt : undefined), 60_000, `node ${victim} to answer`);
       const recoveryMs = await waitFor(() => history.acknowledged().find((op) => op.invoke > killedAt)?.ack, 60_000, 'a write acknowledged after the kill');
       const rejoinMs = await waitFor(async () => {
         const others = await Promise.all(cluster.ids.filter((id) => id !== victim).map((id) => cluster.status(id).catch(() => undefined)));
@@ -114,9 +117,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         return view !== undefined && view.appliedIndex >= commit ? Date.now() : undefined;
       }, 60_000, `node ${victim} to catch up`);
       alive.add(victim);
-      const record = { victim, wasLeader: victim === leader, recoveryMs: Math.round(recoveryMs - killedAt), rejoinMs: rejoinMs - restartedAt };
+      const record = { victim, wasLeader: victim === leader, recoveryMs: Math.round(recoveryMs - killedAt), answersMs, rejoinMs: rejoinMs - restartedAt };
       kills.push(record);
-      log(`kill ${kills.length}: node ${victim}${record.wasLeader ? ' (leader)' : ''}, writes acknowledged again after ${record.recoveryMs} ms, caught up ${record.rejoinMs} ms after restart`);
+      log(`kill ${kills.length}: node ${victim}${record.wasLeader ? ' (leader)' : ''}, writes acknowledged again after ${record.recoveryMs} ms, answering ${record.answersMs} ms and caught up ${record.rejoinMs} ms after restart`);
     }
     running = false;
     await Promise.all(workers);
@@ -178,6 +181,7 @@ export function formatReport(report: ChaosReport): string {
   const leaderKills = report.kills.filter((kill) => kill.wasLeader);
   const recoveries = leaderKills.map((kill) => kill.recoveryMs).sort((a, b) => a - b);
   const rejoins = report.kills.map((kill) => kill.rejoinMs).sort((a, b) => a - b);
+  const answers = report.kills.map((kill) => kill.answersMs).sort((a, b) => a - b);
   const median = (values: number[]): string => (values.length === 0 ? '-' : `${values[Math.floor(values.length / 2)]} ms`);
   return [
     `chaos: ${report.seconds} s, ${report.kills.length} kills survived (${leaderKills.length} of the leader)`,
@@ -185,7 +189,7 @@ export function formatReport(report: ChaosReport): string {
     `acknowledged writes checked: ${report.acknowledged}, lost: ${report.lost.length}, divergent across nodes: ${report.divergent.length}`,
     `reads in history: ${report.readsChecked}, linearizability violations: ${report.violations.length}`,
     `recovery after a leader kill (first new write acknowledged): median ${median(recoveries)}, max ${recoveries.length ? `${recoveries.at(-1)} ms` : '-'}`,
-    `restarted node caught up: median ${median(rejoins)}, max ${rejoins.length ? `${rejoins.at(-1)} ms` : '-'}`,
+    `restarted node answering: median ${median(answers)}; caught up: median ${median(rejoins)}, max ${rejoins.length ? `${rejoins.at(-1)} ms` : '-'}`,
     ...report.lost.slice(0, 10).map((key) => `LOST ${key}`),
     ...report.violations.slice(0, 10).map((v) => `VIOLATION ${v.key}: ${v.problem}`),
   ].join('\n');

@@ -104,7 +104,7 @@ export class Cluster {
     for (const id of this.ids) this.setFaults(id, {});
   }
 
-  async leader(among = this.ids, timeoutMs = 30_000, not = 0): Promise<{ leader: number; term: number }> {
+  async leader(among = this.ids, timeoutMs = 60_000, not = 0): Promise<{ leader: number; term: number }> {
     return agreedLeader(
       among.map((id) => this.addr(id)),
       timeoutMs,
