@@ -8,14 +8,15 @@ import { join, resolve } from 'node:path';
 
 export const REPO = resolve(import.meta.dirname, '../..');
 const RUN = join(REPO, 'bin/run.js');
-const PORT_MIN = 20000;
-const PORT_MAX = 24999;
 const usedPorts = new Set<number>();
 
-/** A free loopback port in this suite's range: a random candidate that we could bind a moment ago. */
-export async function freePort(): Promise<number> {
+/**
+ * A free loopback port in [min, max] (each suite has its own range so suites running side by side
+ * never collide): a random candidate that we could bind a moment ago, never handed out twice.
+ */
+export async function freePortIn(min: number, max: number): Promise<number> {
   for (let attempt = 0; attempt < 200; attempt++) {
-    const port = PORT_MIN + Math.floor(Math.random() * (PORT_MAX - PORT_MIN + 1));
+    const port = min + Math.floor(Math.random() * (max - min + 1));
     if (usedPorts.has(port)) continue;
     const ok = await new Promise<boolean>((done) => {
       const server = createServer();
@@ -27,7 +28,12 @@ export async function freePort(): Promise<number> {
       return port;
     }
   }
-  throw new Error('no free port in 20000-24999');
+  throw new Error(`no free port in ${min}-${max}`);
+}
+
+/** A free port in the node suite's range, 20000-24999. */
+export function freePort(): Promise<number> {
+  return freePortIn(20000, 24999);
 }
 
 export function tempDir(prefix: string): string {

@@ -1,31 +1,13 @@
 // A cluster of real `chronik bootstrap` processes on loopback ports 40000-44999 for the fault tests: kill -9
 // and restart with the same command line, and per-node fault plans (CHRONIK_FAULT_FILE, src/node/faults.ts).
 import { renameSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import type { FaultPlan } from '../../src/node/faults.js';
-import { agreedLeader, spawnChronik, status, type NodeProcess, type Status } from '../e2e/node-harness.js';
+import { agreedLeader, freePortIn, spawnChronik, status, type NodeProcess, type Status } from '../e2e/node-harness.js';
 
-const PORT_MIN = 40000;
-const PORT_MAX = 44999;
-const usedPorts = new Set<number>();
-
-/** A free loopback port in 40000-44999 (this suite's range): a random candidate we could bind a moment ago. */
-export async function freePort(): Promise<number> {
-  for (let attempt = 0; attempt < 200; attempt++) {
-    const port = PORT_MIN + Math.floor(Math.random() * (PORT_MAX - PORT_MIN + 1));
-    if (usedPorts.has(port)) continue;
-    const ok = await new Promise<boolean>((done) => {
-      const server = createServer();
-      server.once('error', () => done(false));
-      server.listen(port, '127.0.0.1', () => server.close(() => done(true)));
-    });
-    if (ok) {
-      usedPorts.add(port);
-      return port;
-    }
-  }
-  throw new Error(`no free port in ${PORT_MIN}-${PORT_MAX}`);
+/** A free port in the fault suite's range, 40000-44999. */
+export function freePort(): Promise<number> {
+  return freePortIn(40000, 44999);
 }
 
 export class Cluster {
