@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { OperationError, UsageError } from '../cli/errors.js';
 import { MemoryStorage, RaftNode, applyChange, eventMessage, isMember, isVoter, type RaftEvent, type Status } from '../raft/index.js';
-import type { ConfChange, Entry, HardState, Membership, NodeId, Snapshot, SnapshotMeta, SoftState } from '../raft/types.js';
+import type { ConfChange, Entry, HardState, Membership, NodeId, Ready, Snapshot, SnapshotMeta, SoftState } from '../raft/types.js';
 import { ApiError } from './api-error.js';
 import { decodeBatch } from './codec.js';
 import type { OpenDataDir } from './datadir.js';
@@ -262,20 +262,26 @@ class NodeRuntime implements RunningNode, NodeApi {
     if (raft === undefined || dataDir === undefined || storage === undefined) return;
     while (!this.stopped && raft.hasReady()) {
       const ready = raft.ready();
+      const sendEarly = mayPrecedeWalWrite(ready, this.soft, this.persistedHardState);
       if (ready.hardState !== undefined) {
         this.logger.context.term = ready.hardState.term;
         this.latestHardState = ready.hardState;
       }
       // A snapshot from the leader: its file first, then the WAL mark that makes the log continue after it.
       if (ready.snapshot !== undefined) writeSnapshotFile(this.config.dataDir, ready.snapshot);
+      if (sendEarly) this.transport?.send(ready.messages);
+      // Committed entries already on disk (and not being replaced by this batch) are applied while it is written.
+      const stableLast = ready.snapshot === undefined ? Math.min(storage.lastIndex(), (ready.entries[0]?.index ?? Infinity) - 1) : 0;
+      const applyNow = ready.committedEntries.filter((entry) => entry.index <= stableLast);
+      this.applyEntries(applyNow);
       await this.persist(ready.entries, ready.snapshot?.meta);
       if (ready.snapshot !== undefined) this.installSnapshot(storage, ready.snapshot);
       // Mirror into the core's storage only once durable: the core reads stable entries from there.
       storage.append(ready.entries);
       if (ready.hardState !== undefined) storage.setHardState(ready.hardState);
       if (ready.entries.some((entry) => entry.type === 'conf-change')) this.refreshMembership();
-      this.transport?.send(ready.messages);
-      this.applyEntries(ready.committedEntries);
+      if (!sendEarly) this.transport?.send(ready.messages);
+      this.applyEntries(ready.committedEntries.slice(applyNow.length));
       for (const state of ready.readStates) this.reads.confirmed(state.context, state.index, this.kv.applied());
       if (ready.softState !== undefined) this.onSoftState(ready.softState);
       raft.advance(ready);
@@ -532,4 +538,16 @@ class NodeRuntime implements RunningNode, NodeApi {
 function splitHostPort(addr: string): [string, number] {
   const at = addr.lastIndexOf(':');
   return [addr.slice(0, at), Number(addr.slice(at + 1))];
+}
+
+/**
+ * Whether a Ready's messages may go out before its WAL write. Only a leader's, and only when the Ready changes
+ * neither term nor vote nor installs a snapshot: then the messages (appends, heartbeats) depend on nothing
+ * this write makes durable except the new entries, and the core counts the leader's own copy of those toward
+ * the commit quorum only after advance(). Everything else keeps the rule: persist, then send.
+ */
+function mayPrecedeWalWrite(ready: Ready, soft: SoftState, persisted: HardState | undefined): boolean {
+  if ((ready.softState ?? soft).role !== 'leader' || ready.snapshot !== undefined) return false;
+  const hard = ready.hardState;
+  return hard === undefined || (persisted !== undefined && hard.term === persisted.term && hard.vote === persisted.vote);
 }
