@@ -59,6 +59,8 @@ class NodeRuntime implements RunningNode, NodeApi {
   /** Index of the conf change membership.json reflects. */
   private membershipSavedAt = 0;
   private membership: Membership = { voters: [], learners: [] };
+  /** WAL size right after the last compaction: the size trigger waits for a segment's worth more. */
+  private walBytesAfterSnapshot = 0;
   /** The committed membership as of the applied index: what a snapshot records. */
   private appliedMembership: Membership = { voters: [], learners: [] };
   private soft: SoftState = { role: 'follower', leader: 0 };
@@ -295,21 +297,37 @@ class NodeRuntime implements RunningNode, NodeApi {
   }
 
   /**
-   * Every `snapshotEntries` applied entries: snapshot the state machine, make it durable, and drop the log
-   * before it except the most recent half-interval, which a briefly lagging follower can still catch up from.
+   * Snapshot the state machine when `snapshotEntries` entries were applied since the last snapshot, or when
+   * the WAL reached `snapshotWalBytes` (large entries); make it durable, then drop the log before it except
+   * the trailing window, which a briefly lagging follower can still catch up from without a snapshot.
    */
   private maybeSnapshot(storage: MemoryStorage, dataDir: OpenDataDir): void {
     const applied = this.kv.applied();
-    if (applied - storage.snapshot().meta.index < this.config.snapshotEntries) return;
+    const sinceSnapshot = applied - storage.snapshot().meta.index;
+    if (sinceSnapshot <= 0) return;
+    const byEntries = sinceSnapshot >= this.config.snapshotEntries;
+    // Compaction frees whole segments only: until another segment's worth was written since the last
+    // snapshot, a new one could not shrink the WAL either, so a WAL held above the limit does not loop.
+    const walBytes = dataDir.wal.bytes;
+    const byWalSize = walBytes >= this.config.snapshotWalBytes && walBytes >= this.walBytesAfterSnapshot + this.config.walSegmentBytes;
+    if (!byEntries && !byWalSize) return;
     const snapshot = storage.createSnapshot(applied, this.appliedMembership, this.kv.encode());
     writeSnapshotFile(this.config.dataDir, snapshot);
-    const compactTo = applied - Math.floor(this.config.snapshotEntries / 2);
+    const compactTo = applied - this.config.snapshotTrailing;
     let segmentsRemoved = 0;
     if (compactTo >= storage.firstIndex()) {
       storage.compact(compactTo);
       segmentsRemoved = dataDir.wal.removeSegmentsThrough(compactTo);
     }
-    this.logger.info('snapshot taken', { index: applied, bytes: snapshot.data.length, compacted_to: storage.firstIndex() - 1, segments_removed: segmentsRemoved });
+    this.walBytesAfterSnapshot = dataDir.wal.bytes;
+    this.logger.info('snapshot taken', {
+      index: applied,
+      bytes: snapshot.data.length,
+      trigger: byEntries ? 'entries' : 'wal-size',
+      compacted_to: storage.firstIndex() - 1,
+      segments_removed: segmentsRemoved,
+      wal_bytes: dataDir.wal.bytes,
+    });
   }
 
   private onSoftState(soft: SoftState): void {

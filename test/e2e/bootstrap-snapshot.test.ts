@@ -8,7 +8,7 @@ import { readDataDir } from '../../src/node/index.js';
 import { agreedLeader, eventually, freePort, http, killAll, removeDir, spawnChronik, status, tempDir, type NodeProcess } from './node-harness.js';
 
 const root = tempDir('snapshot');
-const env = { CHRONIK_SNAPSHOT_ENTRIES: '20', CHRONIK_WAL_SEGMENT_BYTES: '2048' };
+const env = { CHRONIK_SNAPSHOT_ENTRIES: '20', CHRONIK_SNAPSHOT_TRAILING: '10', CHRONIK_WAL_SEGMENT_BYTES: '2048' };
 
 afterAll(async () => {
   await killAll();
