@@ -15,6 +15,7 @@ import { memberIds, memberList, membershipAt } from './membership.js';
 import { createNodeMetrics, type NodeMetrics } from './metrics.js';
 import type { NodeConfig } from './node-config.js';
 import { writeSnapshotFile } from './snapshot-file.js';
+import { SnapshotReceiver, type ChunkHeaders } from './snapshot-stream.js';
 import { openStorage } from './startup.js';
 import { Transport } from './transport.js';
 import { ProposalWaiters, ReadWaiters } from './waiters.js';
@@ -50,6 +51,7 @@ class NodeRuntime implements RunningNode, NodeApi {
   private readonly metrics: NodeMetrics;
   private readonly http: HttpServer;
   private transport: Transport | undefined;
+  private snapshotReceiver: SnapshotReceiver | undefined;
   private dataDir: OpenDataDir | undefined;
   private raft: RaftNode | undefined;
   private storage: MemoryStorage | undefined;
@@ -116,6 +118,11 @@ class NodeRuntime implements RunningNode, NodeApi {
       },
     });
     this.dataDir = dataDir;
+    this.snapshotReceiver = new SnapshotReceiver(this.config.dataDir, (message) => {
+      this.logger.info('snapshot received', { peer: message.from, index: message.snapshot.meta.index, bytes: message.snapshot.data.length });
+      this.raft?.step(message);
+      this.scheduleProcess();
+    });
     const { entries, hardState: persisted } = dataDir.contents;
     const snapshot = dataDir.snapshot;
     // The commit index is written lazily (see persist), but never trails the snapshot it produced.
@@ -135,6 +142,7 @@ class NodeRuntime implements RunningNode, NodeApi {
       logger: this.logger,
       metrics: this.metrics,
       requestTimeoutMs: Math.max(heartbeatMs * 3, 2000),
+      dataDir: this.config.dataDir,
       onSnapshotFailed: (to) => {
         this.raft?.reportSnapshot(to, false);
         this.scheduleProcess();
@@ -269,7 +277,8 @@ class NodeRuntime implements RunningNode, NodeApi {
         this.latestHardState = ready.hardState;
       }
       // A snapshot from the leader: its file first, then the WAL mark that makes the log continue after it.
-      if (ready.snapshot !== undefined) writeSnapshotFile(this.config.dataDir, ready.snapshot);
+      // A streamed snapshot is already on disk, verified: renaming it is enough.
+      if (ready.snapshot !== undefined && this.snapshotReceiver?.adopt(ready.snapshot) !== true) writeSnapshotFile(this.config.dataDir, ready.snapshot);
       await this.persist(ready.entries, ready.snapshot?.meta);
       if (ready.snapshot !== undefined) this.installSnapshot(storage, ready.snapshot);
       // Mirror into the core's storage only once durable: the core reads stable entries from there.
@@ -395,6 +404,7 @@ class NodeRuntime implements RunningNode, NodeApi {
     }
     await this.http.close();
     await this.transport?.close();
+    this.snapshotReceiver?.close();
     await this.dataDir?.close();
     this.logger.close();
   }
@@ -454,18 +464,37 @@ class NodeRuntime implements RunningNode, NodeApi {
     return this.metrics.registry.render();
   }
 
-  receiveMessages(body: Uint8Array): void {
-    const batch = decodeBatch(body);
-    if (batch.cluster !== this.config.cluster) {
+  /** Refuses traffic from another cluster (logged once per 10 s per sender); learns a non-member sender's address. */
+  private admitPeer(from: NodeId, fromAddr: string, cluster: string): void {
+    if (cluster !== this.config.cluster) {
       const now = Date.now();
-      if (now - (this.clusterMismatchLogged.get(batch.from) ?? 0) >= 10_000) {
-        this.clusterMismatchLogged.set(batch.from, now);
-        this.logger.warn('cluster mismatch', { peer: batch.from, addr: batch.fromAddr, cluster: batch.cluster, expected: this.config.cluster });
+      if (now - (this.clusterMismatchLogged.get(from) ?? 0) >= 10_000) {
+        this.clusterMismatchLogged.set(from, now);
+        this.logger.warn('cluster mismatch', { peer: from, addr: fromAddr, cluster, expected: this.config.cluster });
       }
-      throw new Error(`message from cluster "${batch.cluster}", this node is in cluster "${this.config.cluster}"`);
+      throw new Error(`message from cluster "${cluster}", this node is in cluster "${this.config.cluster}"`);
     }
     // A joining node knows nobody yet: it answers the leader at the address the leader sent.
-    if (!this.isMember(batch.from)) this.transport?.setAddress(batch.from, batch.fromAddr);
+    if (!this.isMember(from)) this.transport?.setAddress(from, fromAddr);
+  }
+
+  receiveSnapshotChunk(headers: ChunkHeaders, body: Uint8Array): { status: 200 | 409; offset: number; done: boolean } {
+    const receiver = this.snapshotReceiver;
+    this.requireRaft();
+    if (receiver === undefined) throw new ApiError('UNAVAILABLE', 'the node is not running');
+    try {
+      this.admitPeer(headers.from, headers.fromAddr, headers.cluster);
+      this.metrics.peerReceivedBytes.inc(body.length, { peer: String(headers.from) });
+      return receiver.receive(headers, body, this.config.nodeId);
+    } catch (err) {
+      if (err instanceof ApiError) throw err;
+      throw new ApiError('BAD_REQUEST', `snapshot chunk refused: ${(err as Error).message}`);
+    }
+  }
+
+  receiveMessages(body: Uint8Array): void {
+    const batch = decodeBatch(body);
+    this.admitPeer(batch.from, batch.fromAddr, batch.cluster);
     this.metrics.peerReceivedBytes.inc(body.length, { peer: String(batch.from) });
     const raft = this.requireRaft();
     for (const message of batch.messages) raft.step(message);
