@@ -54,6 +54,13 @@ export async function openStorage(config: NodeConfig, logger: Logger, walOptions
       'pass the matching --node-id or --data-dir',
     );
   }
+  if (dataDir.meta.cluster !== config.cluster) {
+    await dataDir.close();
+    throw new OperationError(
+      `data dir ${config.dataDir} belongs to cluster "${dataDir.meta.cluster}", not "${config.cluster}"`,
+      'pass the matching cluster config or --data-dir; a node must never mix the logs of two clusters',
+    );
+  }
   if (dataDir.contents.tornTail !== undefined) {
     const torn = dataDir.contents.tornTail;
     logger.warn('wal tail truncated', { file: torn.file, offset: torn.offset, bytes: torn.bytes });

@@ -7,6 +7,7 @@ import { crc32 } from 'node:zlib';
 import type { Entry, HardState } from '../raft/types.js';
 import { CodecError, Reader, Writer, readEntries, readHardState, writeEntries, writeHardState } from './codec.js';
 import { StorageCorruptError } from './errors.js';
+import { injectStorageFault } from './faults.js';
 import { fsyncDir } from './fsutil.js';
 
 const HEADER_BYTES = 8;
@@ -64,6 +65,17 @@ function frame(payload: Uint8Array): Buffer {
   return record;
 }
 
+/** Whether a well-framed record (plausible length, matching CRC) starts anywhere at or after `from`. */
+function intactRecordWithin(data: Buffer, from: number): boolean {
+  for (let at = from; at + HEADER_BYTES < data.length; at++) {
+    const length = data.readUInt32LE(at);
+    const end = at + HEADER_BYTES + length;
+    if (length === 0 || length > MAX_RECORD_BYTES || end > data.length) continue;
+    if (crc32(data.subarray(at + HEADER_BYTES, end)) === data.readUInt32LE(at + 4)) return true;
+  }
+  return false;
+}
+
 function allZero(bytes: Uint8Array): boolean {
   for (const byte of bytes) if (byte !== 0) return false;
   return true;
@@ -102,8 +114,10 @@ export function scanWal(dir: string, repair: boolean, snapshot?: SnapshotBase): 
 
       if (problem !== undefined) {
         // Torn tail: the damaged record is the last thing in the last segment, or only zeros follow it
-        // (a filesystem that extended the file before the data reached the disk).
-        const endsFile = end >= data.length || allZero(data.subarray(offset));
+        // (a filesystem that extended the file before the data reached the disk). A length that reaches
+        // past the end while an intact record still follows is a damaged length field, not a torn write:
+        // truncating there would silently drop acknowledged records.
+        const endsFile = (end >= data.length && !intactRecordWithin(data, offset + 1)) || allZero(data.subarray(offset));
         if (!isLast || !endsFile) throw new StorageCorruptError(file, offset, problem);
         tornTail = { file, offset, bytes: rest };
         if (repair) {
@@ -199,6 +213,7 @@ export class Wal {
   private segmentSeq: number;
   private segmentSize: number;
   private totalBytes: number;
+  private failure: Error | undefined;
   /** Segment names oldest first, with the highest entry index each holds. */
   private readonly segments: { name: string; maxIndex: number }[];
   /** The newest hard state written: every new segment starts with it, so old segments can be deleted. */
@@ -262,6 +277,19 @@ export class Wal {
    */
   async append(entries: readonly Entry[], hardState: HardState | undefined, snapshotMark?: SnapshotBase): Promise<void> {
     if (entries.length === 0 && hardState === undefined && snapshotMark === undefined) return;
+    if (this.failure !== undefined) throw new Error(`the wal is unusable after an earlier failure (${this.failure.message})`);
+    try {
+      await this.appendRecords(entries, hardState, snapshotMark);
+    } catch (err) {
+      // The tail is now unknown (part of a batch may be on disk; a failed fsync may have dropped pages), and
+      // the next write would land at a stale offset, e.g. a hard state whose commit covers entries that were
+      // never written. Nothing more is appended; a restart repairs the tail.
+      this.failure = err as Error;
+      throw err;
+    }
+  }
+
+  private async appendRecords(entries: readonly Entry[], hardState: HardState | undefined, snapshotMark: SnapshotBase | undefined): Promise<void> {
     const records: Buffer[] = [];
     if (snapshotMark !== undefined) records.push(frame(encodeSnapshotMark(snapshotMark)));
     if (entries.length > 0) records.push(frame(encodeEntries(entries)));
@@ -275,11 +303,13 @@ export class Wal {
     const handle = this.handle;
     if (handle === undefined) throw new Error('wal is closed');
     let written = 0;
+    injectStorageFault('write');
     while (written < batch.length) {
       const { bytesWritten } = await handle.write(batch, written, batch.length - written, this.segmentSize + written);
       written += bytesWritten;
     }
     const started = performance.now();
+    injectStorageFault('fsync');
     await handle.datasync();
     this.options.onFsync?.(performance.now() - started, entries.length);
     this.segmentSize += batch.length;

@@ -1,0 +1,22 @@
+// `npm run chaos -- --seconds N [--writers W]`: the long chaos run; prints the figures, exits 1 on any loss.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { formatReport, runChaos } from './chaos.js';
+
+const { values } = parseArgs({ options: { seconds: { type: 'string', default: '60' }, writers: { type: 'string', default: '3' } } });
+const seconds = Number(values.seconds);
+const writers = Number(values.writers);
+if (!Number.isFinite(seconds) || seconds <= 0 || !Number.isInteger(writers) || writers < 1) {
+  process.stderr.write('Error: --seconds must be a positive number and --writers a positive integer\n');
+  process.exit(2);
+}
+const root = mkdtempSync(join(tmpdir(), 'chronik-chaos-'));
+try {
+  const report = await runChaos({ root, seconds, writers, log: (line) => process.stdout.write(`${line}\n`) });
+  process.stdout.write(`${formatReport(report)}\n`);
+  process.exitCode = report.lost.length === 0 && report.divergent.length === 0 && report.violations.length === 0 ? 0 : 1;
+} finally {
+  rmSync(root, { recursive: true, force: true });
+}
