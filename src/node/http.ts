@@ -6,6 +6,7 @@ import { request } from 'undici';
 import { parseHostPort } from '../cli/address.js';
 import { parseDuration } from '../cli/duration.js';
 import type { ConfChange } from '../raft/types.js';
+import { SNAPSHOT_CHUNK_BYTES, type ChunkHeaders } from './snapshot-stream.js';
 import { ApiError } from './api-error.js';
 import { dropsTrafficTo } from './faults.js';
 import { MAX_KEY_BYTES, MAX_VALUE_BYTES } from './kv.js';
@@ -25,6 +26,8 @@ export interface NodeApi {
   metricsText(): string;
   /** Decodes and steps a batch from a peer; throws on an undecodable body. */
   receiveMessages(body: Uint8Array): void;
+  /** One chunk of a streamed snapshot (snapshot-stream.ts); answers the offset the sender continues at. */
+  receiveSnapshotChunk(headers: ChunkHeaders, body: Uint8Array): { status: 200 | 409; offset: number; done: boolean };
   /** 'self' when this node leads, else the leader's address; waits up to timeoutMs for a leader. */
   routeToLeader(timeoutMs: number): Promise<'self' | string>;
   propose(key: string, value: string, timeoutMs: number): Promise<unknown>;
@@ -55,6 +58,31 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
   res.end(text);
+}
+
+/** The sender and position of a snapshot chunk, from its headers and query; anything missing is a bad request. */
+function chunkHeaders(req: IncomingMessage, url: URL): ChunkHeaders {
+  const number = (text: string | null | undefined, name: string): number => {
+    const value = Number(text ?? '');
+    if (text === null || text === undefined || text === '' || !Number.isSafeInteger(value) || value < 0) {
+      throw new ApiError('BAD_REQUEST', `snapshot chunk: missing or invalid ${name}`);
+    }
+    return value;
+  };
+  const header = (name: string): string | undefined => {
+    const value = req.headers[name];
+    return typeof value === 'string' ? value : undefined;
+  };
+  return {
+    from: number(header('x-chronik-from'), 'x-chronik-from'),
+    fromAddr: header('x-chronik-from-addr') ?? '',
+    cluster: header('x-chronik-cluster') ?? '',
+    term: number(url.searchParams.get('term'), 'term'),
+    index: number(url.searchParams.get('index'), 'index'),
+    snapshotTerm: number(url.searchParams.get('snapshotTerm'), 'snapshotTerm'),
+    offset: number(url.searchParams.get('offset'), 'offset'),
+    total: number(url.searchParams.get('total'), 'total'),
+  };
 }
 
 async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
@@ -181,6 +209,13 @@ export class HttpServer {
           throw new ApiError('BAD_REQUEST', `undecodable message batch: ${(err as Error).message}`);
         }
         res.writeHead(204).end();
+        return;
+      }
+      if (path === '/raft/snapshot' && req.method === 'POST') {
+        const headers = chunkHeaders(req, url);
+        const body = await readBody(req, SNAPSHOT_CHUNK_BYTES);
+        const answer = api.receiveSnapshotChunk(headers, body);
+        sendJson(res, answer.status, { offset: answer.offset, done: answer.done });
         return;
       }
       if (path === '/health' && req.method === 'GET') {

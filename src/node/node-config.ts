@@ -28,15 +28,21 @@ export interface NodeConfig {
   token?: string;
   /** Applied entries between snapshots (env CHRONIK_SNAPSHOT_ENTRIES, default 10000). */
   snapshotEntries: number;
-  /** WAL segment size before rollover (env CHRONIK_WAL_SEGMENT_BYTES, default 64 MiB). */
+  /** A WAL this large triggers a snapshot before the entry count does (env CHRONIK_SNAPSHOT_WAL_BYTES, default 64 MiB). */
+  snapshotWalBytes: number;
+  /** Entries kept in the log behind a snapshot for followers a little behind (env CHRONIK_SNAPSHOT_TRAILING, default 5000). */
+  snapshotTrailing: number;
+  /** WAL segment size before rollover (env CHRONIK_WAL_SEGMENT_BYTES, default 16 MiB). */
   walSegmentBytes: number;
 }
 
-function envInteger(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+function envInteger(env: NodeJS.ProcessEnv, name: string, fallback: number, min = 1): number {
   const text = env[name];
   if (text === undefined || text === '') return fallback;
   const value = Number(text);
-  if (!Number.isSafeInteger(value) || value < 1) throw new UsageError(`invalid ${name} "${text}": expected a positive integer`);
+  if (!Number.isSafeInteger(value) || value < min) {
+    throw new UsageError(`invalid ${name} "${text}": expected ${min === 0 ? 'a non-negative' : 'a positive'} integer`);
+  }
   return value;
 }
 
@@ -128,6 +134,8 @@ export function resolveNodeConfig(flags: BootstrapFlags, env: NodeJS.ProcessEnv 
     ...(flags['log-file'] !== undefined ? { logFile: flags['log-file'] } : {}),
     ...(token !== undefined ? { token } : {}),
     snapshotEntries: envInteger(env, 'CHRONIK_SNAPSHOT_ENTRIES', 10_000),
-    walSegmentBytes: envInteger(env, 'CHRONIK_WAL_SEGMENT_BYTES', 64 * 1024 * 1024),
+    snapshotWalBytes: envInteger(env, 'CHRONIK_SNAPSHOT_WAL_BYTES', 64 * 1024 * 1024),
+    snapshotTrailing: envInteger(env, 'CHRONIK_SNAPSHOT_TRAILING', 5000, 0),
+    walSegmentBytes: envInteger(env, 'CHRONIK_WAL_SEGMENT_BYTES', 16 * 1024 * 1024),
   };
 }

@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { OperationError, UsageError } from '../cli/errors.js';
 import { MemoryStorage, RaftNode, applyChange, eventMessage, isMember, isVoter, type RaftEvent, type Status } from '../raft/index.js';
-import type { ConfChange, Entry, HardState, Membership, NodeId, Snapshot, SnapshotMeta, SoftState } from '../raft/types.js';
+import type { ConfChange, Entry, HardState, Membership, NodeId, Ready, Snapshot, SnapshotMeta, SoftState } from '../raft/types.js';
 import { ApiError } from './api-error.js';
 import { decodeBatch } from './codec.js';
 import type { OpenDataDir } from './datadir.js';
@@ -15,6 +15,7 @@ import { memberIds, memberList, membershipAt } from './membership.js';
 import { createNodeMetrics, type NodeMetrics } from './metrics.js';
 import type { NodeConfig } from './node-config.js';
 import { writeSnapshotFile } from './snapshot-file.js';
+import { SnapshotReceiver, type ChunkHeaders } from './snapshot-stream.js';
 import { openStorage } from './startup.js';
 import { Transport } from './transport.js';
 import { ProposalWaiters, ReadWaiters } from './waiters.js';
@@ -50,6 +51,7 @@ class NodeRuntime implements RunningNode, NodeApi {
   private readonly metrics: NodeMetrics;
   private readonly http: HttpServer;
   private transport: Transport | undefined;
+  private snapshotReceiver: SnapshotReceiver | undefined;
   private dataDir: OpenDataDir | undefined;
   private raft: RaftNode | undefined;
   private storage: MemoryStorage | undefined;
@@ -59,6 +61,8 @@ class NodeRuntime implements RunningNode, NodeApi {
   /** Index of the conf change membership.json reflects. */
   private membershipSavedAt = 0;
   private membership: Membership = { voters: [], learners: [] };
+  /** WAL size right after the last compaction: the size trigger waits for a segment's worth more. */
+  private walBytesAfterSnapshot = 0;
   /** The committed membership as of the applied index: what a snapshot records. */
   private appliedMembership: Membership = { voters: [], learners: [] };
   private soft: SoftState = { role: 'follower', leader: 0 };
@@ -114,6 +118,11 @@ class NodeRuntime implements RunningNode, NodeApi {
       },
     });
     this.dataDir = dataDir;
+    this.snapshotReceiver = new SnapshotReceiver(this.config.dataDir, (message) => {
+      this.logger.info('snapshot received', { peer: message.from, index: message.snapshot.meta.index, bytes: message.snapshot.data.length });
+      this.raft?.step(message);
+      this.scheduleProcess();
+    });
     const { entries, hardState: persisted } = dataDir.contents;
     const snapshot = dataDir.snapshot;
     // The commit index is written lazily (see persist), but never trails the snapshot it produced.
@@ -133,6 +142,7 @@ class NodeRuntime implements RunningNode, NodeApi {
       logger: this.logger,
       metrics: this.metrics,
       requestTimeoutMs: Math.max(heartbeatMs * 3, 2000),
+      dataDir: this.config.dataDir,
       onSnapshotFailed: (to) => {
         this.raft?.reportSnapshot(to, false);
         this.scheduleProcess();
@@ -262,20 +272,27 @@ class NodeRuntime implements RunningNode, NodeApi {
     if (raft === undefined || dataDir === undefined || storage === undefined) return;
     while (!this.stopped && raft.hasReady()) {
       const ready = raft.ready();
+      const sendEarly = mayPrecedeWalWrite(ready, this.soft, this.persistedHardState);
       if (ready.hardState !== undefined) {
         this.logger.context.term = ready.hardState.term;
         this.latestHardState = ready.hardState;
       }
       // A snapshot from the leader: its file first, then the WAL mark that makes the log continue after it.
-      if (ready.snapshot !== undefined) writeSnapshotFile(this.config.dataDir, ready.snapshot);
+      // A streamed snapshot is already on disk, verified: renaming it is enough.
+      if (ready.snapshot !== undefined && this.snapshotReceiver?.adopt(ready.snapshot) !== true) writeSnapshotFile(this.config.dataDir, ready.snapshot);
+      if (sendEarly) this.transport?.send(ready.messages);
+      // Committed entries already on disk (and not being replaced by this batch) are applied while it is written.
+      const stableLast = ready.snapshot === undefined ? Math.min(storage.lastIndex(), (ready.entries[0]?.index ?? Infinity) - 1) : 0;
+      const applyNow = ready.committedEntries.filter((entry) => entry.index <= stableLast);
+      this.applyEntries(applyNow);
       await this.persist(ready.entries, ready.snapshot?.meta);
       if (ready.snapshot !== undefined) this.installSnapshot(storage, ready.snapshot);
       // Mirror into the core's storage only once durable: the core reads stable entries from there.
       storage.append(ready.entries);
       if (ready.hardState !== undefined) storage.setHardState(ready.hardState);
       if (ready.entries.some((entry) => entry.type === 'conf-change')) this.refreshMembership();
-      this.transport?.send(ready.messages);
-      this.applyEntries(ready.committedEntries);
+      if (!sendEarly) this.transport?.send(ready.messages);
+      this.applyEntries(ready.committedEntries.slice(applyNow.length));
       for (const state of ready.readStates) this.reads.confirmed(state.context, state.index, this.kv.applied());
       if (ready.softState !== undefined) this.onSoftState(ready.softState);
       raft.advance(ready);
@@ -295,21 +312,37 @@ class NodeRuntime implements RunningNode, NodeApi {
   }
 
   /**
-   * Every `snapshotEntries` applied entries: snapshot the state machine, make it durable, and drop the log
-   * before it except the most recent half-interval, which a briefly lagging follower can still catch up from.
+   * Snapshot the state machine when `snapshotEntries` entries were applied since the last snapshot, or when
+   * the WAL reached `snapshotWalBytes` (large entries); make it durable, then drop the log before it except
+   * the trailing window, which a briefly lagging follower can still catch up from without a snapshot.
    */
   private maybeSnapshot(storage: MemoryStorage, dataDir: OpenDataDir): void {
     const applied = this.kv.applied();
-    if (applied - storage.snapshot().meta.index < this.config.snapshotEntries) return;
+    const sinceSnapshot = applied - storage.snapshot().meta.index;
+    if (sinceSnapshot <= 0) return;
+    const byEntries = sinceSnapshot >= this.config.snapshotEntries;
+    // Compaction frees whole segments only: until another segment's worth was written since the last
+    // snapshot, a new one could not shrink the WAL either, so a WAL held above the limit does not loop.
+    const walBytes = dataDir.wal.bytes;
+    const byWalSize = walBytes >= this.config.snapshotWalBytes && walBytes >= this.walBytesAfterSnapshot + this.config.walSegmentBytes;
+    if (!byEntries && !byWalSize) return;
     const snapshot = storage.createSnapshot(applied, this.appliedMembership, this.kv.encode());
     writeSnapshotFile(this.config.dataDir, snapshot);
-    const compactTo = applied - Math.floor(this.config.snapshotEntries / 2);
+    const compactTo = applied - this.config.snapshotTrailing;
     let segmentsRemoved = 0;
     if (compactTo >= storage.firstIndex()) {
       storage.compact(compactTo);
       segmentsRemoved = dataDir.wal.removeSegmentsThrough(compactTo);
     }
-    this.logger.info('snapshot taken', { index: applied, bytes: snapshot.data.length, compacted_to: storage.firstIndex() - 1, segments_removed: segmentsRemoved });
+    this.walBytesAfterSnapshot = dataDir.wal.bytes;
+    this.logger.info('snapshot taken', {
+      index: applied,
+      bytes: snapshot.data.length,
+      trigger: byEntries ? 'entries' : 'wal-size',
+      compacted_to: storage.firstIndex() - 1,
+      segments_removed: segmentsRemoved,
+      wal_bytes: dataDir.wal.bytes,
+    });
   }
 
   private onSoftState(soft: SoftState): void {
@@ -377,6 +410,7 @@ class NodeRuntime implements RunningNode, NodeApi {
     }
     await this.http.close();
     await this.transport?.close();
+    this.snapshotReceiver?.close();
     await this.dataDir?.close();
     this.logger.close();
   }
@@ -436,18 +470,37 @@ class NodeRuntime implements RunningNode, NodeApi {
     return this.metrics.registry.render();
   }
 
-  receiveMessages(body: Uint8Array): void {
-    const batch = decodeBatch(body);
-    if (batch.cluster !== this.config.cluster) {
+  /** Refuses traffic from another cluster (logged once per 10 s per sender); learns a non-member sender's address. */
+  private admitPeer(from: NodeId, fromAddr: string, cluster: string): void {
+    if (cluster !== this.config.cluster) {
       const now = Date.now();
-      if (now - (this.clusterMismatchLogged.get(batch.from) ?? 0) >= 10_000) {
-        this.clusterMismatchLogged.set(batch.from, now);
-        this.logger.warn('cluster mismatch', { peer: batch.from, addr: batch.fromAddr, cluster: batch.cluster, expected: this.config.cluster });
+      if (now - (this.clusterMismatchLogged.get(from) ?? 0) >= 10_000) {
+        this.clusterMismatchLogged.set(from, now);
+        this.logger.warn('cluster mismatch', { peer: from, addr: fromAddr, cluster, expected: this.config.cluster });
       }
-      throw new Error(`message from cluster "${batch.cluster}", this node is in cluster "${this.config.cluster}"`);
+      throw new Error(`message from cluster "${cluster}", this node is in cluster "${this.config.cluster}"`);
     }
     // A joining node knows nobody yet: it answers the leader at the address the leader sent.
-    if (!this.isMember(batch.from)) this.transport?.setAddress(batch.from, batch.fromAddr);
+    if (!this.isMember(from)) this.transport?.setAddress(from, fromAddr);
+  }
+
+  receiveSnapshotChunk(headers: ChunkHeaders, body: Uint8Array): { status: 200 | 409; offset: number; done: boolean } {
+    const receiver = this.snapshotReceiver;
+    this.requireRaft();
+    if (receiver === undefined) throw new ApiError('UNAVAILABLE', 'the node is not running');
+    try {
+      this.admitPeer(headers.from, headers.fromAddr, headers.cluster);
+      this.metrics.peerReceivedBytes.inc(body.length, { peer: String(headers.from) });
+      return receiver.receive(headers, body, this.config.nodeId);
+    } catch (err) {
+      if (err instanceof ApiError) throw err;
+      throw new ApiError('BAD_REQUEST', `snapshot chunk refused: ${(err as Error).message}`);
+    }
+  }
+
+  receiveMessages(body: Uint8Array): void {
+    const batch = decodeBatch(body);
+    this.admitPeer(batch.from, batch.fromAddr, batch.cluster);
     this.metrics.peerReceivedBytes.inc(body.length, { peer: String(batch.from) });
     const raft = this.requireRaft();
     for (const message of batch.messages) raft.step(message);
@@ -536,4 +589,16 @@ class NodeRuntime implements RunningNode, NodeApi {
 function splitHostPort(addr: string): [string, number] {
   const at = addr.lastIndexOf(':');
   return [addr.slice(0, at), Number(addr.slice(at + 1))];
+}
+
+/**
+ * Whether a Ready's messages may go out before its WAL write. Only a leader's, and only when the Ready changes
+ * neither term nor vote nor installs a snapshot: then the messages (appends, heartbeats) depend on nothing
+ * this write makes durable except the new entries, and the core counts the leader's own copy of those toward
+ * the commit quorum only after advance(). Everything else keeps the rule: persist, then send.
+ */
+function mayPrecedeWalWrite(ready: Ready, soft: SoftState, persisted: HardState | undefined): boolean {
+  if ((ready.softState ?? soft).role !== 'leader' || ready.snapshot !== undefined) return false;
+  const hard = ready.hardState;
+  return hard === undefined || (persisted !== undefined && hard.term === persisted.term && hard.vote === persisted.vote);
 }

@@ -25,8 +25,8 @@ export function writeSnapshotFile(dir: string, snapshot: Snapshot): void {
 }
 
 /** The data dir's snapshot, or undefined when none was taken yet. A damaged file is never ignored. */
-export function readSnapshotFile(dir: string): Snapshot | undefined {
-  const path = join(dir, SNAPSHOT_FILE);
+export function readSnapshotFile(dir: string, name = SNAPSHOT_FILE): Snapshot | undefined {
+  const path = join(dir, name);
   if (!existsSync(path)) return undefined;
   const bytes = readFileSync(path);
   const length = bytes.length >= 8 ? bytes.readUInt32LE(0) : -1;

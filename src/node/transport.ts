@@ -4,6 +4,7 @@
 import { Pool } from 'undici';
 import type { Message, NodeId } from '../raft/types.js';
 import { encodeBatch } from './codec.js';
+import { sendSnapshot } from './snapshot-stream.js';
 import { delayTo, dropsTrafficTo } from './faults.js';
 import type { Logger } from './logger.js';
 import type { NodeMetrics } from './metrics.js';
@@ -22,8 +23,10 @@ export interface TransportOptions {
   requestTimeoutMs?: number;
   /** Pause before retrying an unreachable peer, so a dead peer costs a connect attempt per interval, not per message. */
   retryDelayMs?: number;
-  /** A batch carrying a snapshot failed: the leader must stop waiting for that follower to install it. */
+  /** A snapshot transfer failed: the leader must stop waiting for that follower to install it. */
   onSnapshotFailed?: (to: NodeId) => void;
+  /** Where snapshot.bin lives: snapshots are streamed from the file, not sent inside a batch. */
+  dataDir: string;
 }
 
 const UNREACHABLE_LOG_INTERVAL_MS = 10_000;
@@ -34,7 +37,6 @@ const MAX_BATCH_BYTES = 4 * 1024 * 1024;
 /** Payload bytes a message carries (entry data, snapshot data); headers are small enough to ignore. */
 function payloadBytes(message: Message): number {
   if (message.type === 'append') return message.entries.reduce((sum, entry) => sum + (entry.type === 'normal' ? entry.data.length : 64), 0);
-  if (message.type === 'snapshot') return message.snapshot.data.length;
   return 0;
 }
 
@@ -45,6 +47,7 @@ class PeerLink {
   private downSince: number | undefined;
   private lastUnreachableLog = 0;
   private closed = false;
+  private sendingSnapshot = false;
   readonly pool: Pool;
 
   constructor(
@@ -67,7 +70,10 @@ class PeerLink {
   }
 
   enqueue(messages: Message[]): void {
-    this.queue.push(...messages);
+    for (const message of messages) {
+      if (message.type === 'snapshot') this.streamSnapshot(message);
+      else this.queue.push(message);
+    }
     const max = this.options.maxQueue ?? 4096;
     if (this.queue.length > max) this.queue.splice(0, this.queue.length - max);
     this.flush();
@@ -91,12 +97,46 @@ class PeerLink {
         this.markUp();
       })
       .catch((err: unknown) => {
-        if (messages.some((m) => m.type === 'snapshot')) this.options.onSnapshotFailed?.(this.id);
         this.markDown(err);
       })
       .finally(() => {
         this.inFlight = false;
         this.flush();
+      });
+  }
+
+  /**
+   * One snapshot transfer per peer at a time, beside the message batches. The core sends another snapshot
+   * message only after this one is reported (failed) or answered, so one arriving meanwhile is a duplicate.
+   */
+  private streamSnapshot(message: Extract<Message, { type: 'snapshot' }>): void {
+    if (this.sendingSnapshot || this.closed) return;
+    this.sendingSnapshot = true;
+    const { selfId, selfAddr, cluster, token, logger } = this.options;
+    const started = Date.now();
+    const headers: Record<string, string> = {
+      'x-chronik-from': String(selfId),
+      'x-chronik-from-addr': selfAddr,
+      'x-chronik-cluster': cluster,
+      ...(token !== undefined ? { authorization: `Bearer ${token}` } : {}),
+    };
+    logger.info('snapshot send started', { peer: this.id, index: message.snapshot.meta.index });
+    const sending = dropsTrafficTo(this.addr)
+      ? Promise.reject(new Error('traffic dropped by CHRONIK_FAULT_FILE'))
+      : sendSnapshot({ pool: this.pool, dataDir: this.options.dataDir, headers, message });
+    sending
+      .then((bytes) => {
+        this.options.metrics.peerSentBytes.inc(bytes, { peer: String(this.id) });
+        logger.info('snapshot sent', { peer: this.id, index: message.snapshot.meta.index, bytes, duration: formatDuration(Date.now() - started) });
+        this.markUp();
+      })
+      .catch((err: unknown) => {
+        if (this.closed) return;
+        logger.warn('snapshot send failed', { peer: this.id, index: message.snapshot.meta.index, error: describeError(err) });
+        this.options.onSnapshotFailed?.(this.id);
+      })
+      .finally(() => {
+        this.sendingSnapshot = false;
       });
   }
 

@@ -107,7 +107,7 @@ export abstract class RaftLeader extends RaftState {
     } else if (pr.state === 'replicate') pr.inflights.freeUpTo(m.index);
 
     if (this.maybeCommit()) {
-      if (this.role === 'leader') this.broadcastAppend(true);
+      if (this.role === 'leader') this.broadcastAppend(false);
     } else if (wasPaused) {
       this.sendAppend(pr.id, false);
     }

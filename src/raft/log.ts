@@ -176,6 +176,12 @@ export class RaftLog {
     this.unstableOffset = index + 1;
   }
 
+  /** The last index whose entry in this log is already durable: Storage up to where the unstable suffix starts. */
+  stableLastIndex(): number {
+    if (this.pendingSnapshot !== undefined) return 0;
+    return Math.min(this.storage.lastIndex(), this.unstableOffset - 1);
+  }
+
   stableSnapshotTo(index: number): void {
     if (this.pendingSnapshot?.meta.index === index) this.pendingSnapshot = undefined;
   }

@@ -156,7 +156,13 @@ export class RaftNode extends RaftProtocol {
     this.readyOutstanding = undefined;
     if (ready.snapshot !== undefined) this.log.stableSnapshotTo(ready.snapshot.meta.index);
     const lastEntry = ready.entries[ready.entries.length - 1];
-    if (lastEntry !== undefined) this.log.stableTo(lastEntry.index, lastEntry.term);
+    if (lastEntry !== undefined) {
+      this.log.stableTo(lastEntry.index, lastEntry.term);
+      // The runtime may send a leader's appends before its own fsync, so the leader counts itself toward the
+      // commit quorum only here, and only if a later append did not replace what was written.
+      const ownCopyDurable = this.role === 'leader' && this.log.term(lastEntry.index) === lastEntry.term;
+      if (ownCopyDurable && this.progress.get(this.id)?.maybeUpdate(lastEntry.index) === true) this.maybeCommit();
+    }
     const lastApplied = ready.committedEntries[ready.committedEntries.length - 1];
     if (lastApplied !== undefined) this.log.appliedTo(lastApplied.index);
   }

@@ -171,7 +171,8 @@ export abstract class RaftState {
     if (this.progress.has(id)) return;
     const pr = new Progress(id, this.log.lastIndex() + 1, this.cfg.maxInflight);
     if (id === this.id) {
-      pr.match = this.log.lastIndex();
+      // Our own copy counts toward the commit quorum only once durable (see advance()).
+      pr.match = this.log.stableLastIndex();
       pr.becomeReplicate();
     }
     this.progress.set(id, pr);
@@ -190,7 +191,6 @@ export abstract class RaftState {
     let index = this.log.lastIndex();
     const stamped = entries.map((e) => ({ ...e, term: this.term, index: ++index }));
     this.log.append(stamped);
-    this.progress.get(this.id)?.maybeUpdate(index);
     this.trackAppended(stamped);
     this.proposalsUnsent = true;
     this.maybeCommit();

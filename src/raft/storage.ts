@@ -115,7 +115,9 @@ export class MemoryStorage implements Storage {
     const fresh = entries.filter((entry) => entry.index > this.prevIndex);
     const start = fresh[0];
     if (start === undefined) return;
-    this.log = this.log.slice(0, start.index - this.prevIndex - 1).concat(fresh);
+    const keep = start.index - this.prevIndex - 1;
+    if (keep < this.log.length) this.log.length = keep;
+    for (const entry of fresh) this.log.push(entry);
   }
 
   /** Replace the whole log with a snapshot (a follower catching up from the leader's snapshot). */

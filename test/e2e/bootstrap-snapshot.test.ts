@@ -8,7 +8,7 @@ import { readDataDir } from '../../src/node/index.js';
 import { agreedLeader, eventually, freePort, http, killAll, removeDir, spawnChronik, status, tempDir, type NodeProcess } from './node-harness.js';
 
 const root = tempDir('snapshot');
-const env = { CHRONIK_SNAPSHOT_ENTRIES: '20', CHRONIK_WAL_SEGMENT_BYTES: '2048' };
+const env = { CHRONIK_SNAPSHOT_ENTRIES: '20', CHRONIK_SNAPSHOT_TRAILING: '10', CHRONIK_WAL_SEGMENT_BYTES: '2048' };
 
 afterAll(async () => {
   await killAll();
@@ -48,6 +48,7 @@ describe('snapshots', { timeout: 120_000 }, () => {
     const restarted = spawnChronik(argsOf.get(lagging) as string[], env);
     nodes.set(lagging, restarted);
     await restarted.waitForLog(/INFO {2}snapshot installed node=\d+ .*index=\d+/);
+    await leaderNode.waitForLog(/INFO {2}snapshot sent node=\d+ .*bytes=[1-9]/);
     const commit = (await status(leaderAddr)).commitIndex;
     await eventually(async () => ((await status(addrs.get(lagging) as string)).appliedIndex >= commit ? true : undefined), 30_000, 'the follower to catch up');
     for (const i of [0, 50, 99]) {

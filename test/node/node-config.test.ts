@@ -25,8 +25,18 @@ describe('resolveNodeConfig', () => {
       heartbeatTicks: 3,
       logFormat: 'text',
       snapshotEntries: 10_000,
-      walSegmentBytes: 64 * 1024 * 1024,
+      snapshotWalBytes: 64 * 1024 * 1024,
+      snapshotTrailing: 5000,
+      walSegmentBytes: 16 * 1024 * 1024,
     });
+  });
+
+  it('takes the snapshot triggers and trailing window from the environment, refusing bad values', () => {
+    const env = { CHRONIK_SNAPSHOT_ENTRIES: '500', CHRONIK_SNAPSHOT_WAL_BYTES: '1048576', CHRONIK_SNAPSHOT_TRAILING: '0', CHRONIK_WAL_SEGMENT_BYTES: '65536' };
+    const config = resolveNodeConfig(flags(), env);
+    expect([config.snapshotEntries, config.snapshotWalBytes, config.snapshotTrailing, config.walSegmentBytes]).toEqual([500, 1048576, 0, 65536]);
+    expect(() => resolveNodeConfig(flags(), { CHRONIK_SNAPSHOT_TRAILING: '-1' })).toThrow('invalid CHRONIK_SNAPSHOT_TRAILING "-1": expected a non-negative integer');
+    expect(() => resolveNodeConfig(flags(), { CHRONIK_SNAPSHOT_WAL_BYTES: '0' })).toThrow('invalid CHRONIK_SNAPSHOT_WAL_BYTES "0": expected a positive integer');
   });
 
   it('takes address, peers, timing and token file from the cluster YAML', () => {

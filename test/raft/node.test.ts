@@ -2,7 +2,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { MemoryStorage, RaftNode, bootstrapEntries, bootstrapHardState, eventMessage } from '../../src/raft/index.js';
-import { Cluster, bytes, members, seededRandom } from './harness.js';
+import { Cluster, bytes, drain, members, seededRandom } from './harness.js';
 
 describe('elections and replication', () => {
   it('elects one leader and replicates proposals to every node', () => {
@@ -15,6 +15,27 @@ describe('elections and replication', () => {
     for (const id of [1, 2, 3]) expect(cluster.appliedData(id)).toEqual(['a=1']);
     const leaders = [1, 2, 3].map((id) => cluster.node(id).raft.status().leader);
     expect(new Set(leaders)).toEqual(new Set([leader.id]));
+  });
+
+  it('a leader counts its own entries toward the commit quorum only once they are durable', () => {
+    // The runtime sends a leader's appends before its own fsync; one follower's ack must not commit alone.
+    const cluster = new Cluster([1, 2, 3]);
+    const leader = cluster.electLeader();
+    cluster.tick(3);
+    const proposed = leader.raft.propose(bytes('a=1'));
+    if (!proposed.ok) throw new Error('proposal refused');
+    const rd = leader.raft.ready();
+    const followerId = leader.id === 1 ? 2 : 1;
+    const follower = cluster.node(followerId);
+    for (const m of rd.messages) if (m.to === followerId) follower.raft.step(m);
+    const acks = drain(follower).filter((m) => m.to === leader.id && m.type === 'append-response');
+    expect(acks.length).toBeGreaterThan(0);
+    for (const m of acks) leader.raft.step(m);
+    expect(leader.raft.status().commit).toBeLessThan(proposed.index);
+    leader.storage.append(rd.entries);
+    if (rd.hardState) leader.storage.setHardState(rd.hardState);
+    leader.raft.advance(rd);
+    expect(leader.raft.status().commit).toBe(proposed.index);
   });
 
   it('a follower refuses proposals and names the leader', () => {

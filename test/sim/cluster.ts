@@ -1,5 +1,6 @@
 // Simulated nodes over a simulated network: each node handles its Ready like the runtime (persist,
-// send, apply), can crash (losing whatever it had not persisted) and restart from its disk.
+// send, apply; a leader sends first and persists a moment later), can crash (losing whatever it had not
+// persisted) and restart from its disk.
 
 import {
   CompactedError,
@@ -17,6 +18,7 @@ import {
   type NodeId,
   type RaftEvent,
   type ReadState,
+  type Ready,
 } from '../../src/raft/index.js';
 import { EventQueue } from './events.js';
 import { InvariantChecker, InvariantViolation } from './invariants.js';
@@ -90,6 +92,7 @@ export class SimNode {
 type SimEvent =
   | { kind: 'tick'; node: NodeId; life: number }
   | { kind: 'ready'; node: NodeId; life: number }
+  | { kind: 'persisted'; node: NodeId; life: number; ready: Ready; sentEarly: boolean; appliedEarly: number }
   | { kind: 'deliver'; message: Message };
 
 export const addressOf = (id: NodeId): string => `127.0.0.1:${9100 + id}`;
@@ -222,9 +225,11 @@ export class SimCluster {
     if (event.kind === 'tick') {
       node.raft?.tick();
       this.afterInput(node);
-    } else {
+    } else if (event.kind === 'ready') {
       node.readyScheduled = false;
       this.handleReady(node);
+    } else {
+      this.finishReady(node, event.ready, event.sentEarly, event.appliedEarly);
     }
   }
 
@@ -266,6 +271,29 @@ export class SimCluster {
     const raft = node.raft;
     if (raft === undefined || !raft.hasReady()) return;
     const ready = raft.ready();
+    const persisted = node.disk.initialState().hardState;
+    const sendEarly =
+      raft.status().role === 'leader' &&
+      ready.snapshot === undefined &&
+      (ready.hardState === undefined || (ready.hardState.term === persisted.term && ready.hardState.vote === persisted.vote));
+    if (!sendEarly) {
+      this.finishReady(node, ready, false, 0);
+      return;
+    }
+    // Like the runtime: a leader sends before its own write, applies what is already on disk, and the
+    // write completes later; messages arrive, and the node may crash, in between.
+    for (const message of ready.messages) this.send(message);
+    const stableLast = Math.min(node.disk.lastIndex(), (ready.entries[0]?.index ?? Infinity) - 1);
+    const applyNow = ready.committedEntries.filter((entry) => entry.index <= stableLast);
+    for (const entry of applyNow) this.apply(node, entry);
+    const event = { kind: 'persisted', node: node.id, life: node.life, ready, sentEarly: true, appliedEarly: applyNow.length } as const;
+    this.queue.push(this.now + this.rng.next() * 0.2, event);
+  }
+
+  /** The Ready's write is durable: record it, send (unless sent already), apply, advance. */
+  private finishReady(node: SimNode, ready: Ready, sentEarly: boolean, appliedEarly: number): void {
+    const raft = node.raft;
+    if (raft === undefined) return;
     if (ready.snapshot !== undefined) {
       node.disk.applySnapshot(ready.snapshot);
       node.kv = decodeState(ready.snapshot.data);
@@ -283,8 +311,8 @@ export class SimCluster {
       this.pendingLeaderChecks.delete(node.id);
       this.checker.checkLeaderCompleteness(node.id, leaderTerm, (index) => diskEntry(node.disk, index));
     }
-    for (const message of ready.messages) this.send(message);
-    for (const entry of ready.committedEntries) this.apply(node, entry);
+    if (!sentEarly) for (const message of ready.messages) this.send(message);
+    for (const entry of ready.committedEntries.slice(appliedEarly)) this.apply(node, entry);
     for (const state of ready.readStates) this.readIndexArrived(node, state);
     raft.advance(ready);
     this.serveReads(node);
