@@ -9,7 +9,7 @@ import { readDataDir } from '../../src/node/index.js';
 import { agreedLeader, eventually, freePort, http, killAll, removeDir, spawnChronik, status, tempDir, type NodeProcess } from './node-harness.js';
 
 const root = tempDir('snapcatch');
-const env = { CHRONIK_SNAPSHOT_ENTRIES: '2000', CHRONIK_SNAPSHOT_TRAILING: '500', CHRONIK_WAL_SEGMENT_BYTES: String(256 * 1024) };
+const env = { CHRONIK_SNAPSHOT_ENTRIES: '1000', CHRONIK_SNAPSHOT_TRAILING: '250', CHRONIK_WAL_SEGMENT_BYTES: String(256 * 1024) };
 
 afterAll(async () => {
   await killAll();
@@ -37,7 +37,7 @@ async function stop(id: number, signal: 'SIGTERM' | 'SIGKILL'): Promise<void> {
 
 /**
  * Writes every key through `clients` concurrent HTTP clients until acknowledged. A put is idempotent, so a
- * 504 (not applied in time, e.g. while a 20 MB snapshot is encoded on a loaded machine) is simply retried.
+ * 504 (not applied in time, e.g. while a 10 MB snapshot is encoded on a loaded machine) is simply retried.
  */
 async function writeAll(leader: string, keys: string[], value: (key: string) => string, clients: number): Promise<void> {
   let next = 0;
@@ -99,13 +99,13 @@ describe('snapshot catch-up and crashes', { timeout: 240_000 }, () => {
     await caughtUp(lagging, addr(leader));
     await expectValues(lagging, small, smallValue);
 
-    // kill -9 of a follower while it receives a large snapshot (20 MB in 1 MiB chunks): whenever it hit
+    // kill -9 of a follower while it receives a large snapshot (10 MB in 1 MiB chunks): whenever it hit
     // (before, during or after the transfer) the restarted follower must end with every value.
     await stop(lagging, 'SIGTERM');
-    const large = Array.from({ length: 320 }, (_, i) => `big${i}`);
+    const large = Array.from({ length: 160 }, (_, i) => `big${i}`);
     const largeValue = (key: string): string => `${key}:${'y'.repeat(64 * 1024)}`;
     await writeAll(addr(leader), large, largeValue, 16);
-    await writeAll(addr(leader), Array.from({ length: 2100 }, (_, i) => `pad${i}`), (key) => key, 96);
+    await writeAll(addr(leader), Array.from({ length: 1100 }, (_, i) => `pad${i}`), (key) => key, 96);
     start(lagging);
     await eventually(async () => (existsSync(join(dirOf(lagging), 'snapshot.part')) || existsSync(join(dirOf(lagging), 'snapshot.recv.bin')) ? true : undefined), 30_000, 'a snapshot transfer to begin').catch(() => undefined);
     await stop(lagging, 'SIGKILL');
@@ -116,7 +116,7 @@ describe('snapshot catch-up and crashes', { timeout: 240_000 }, () => {
 
     // kill -9 of a node while it writes a snapshot of that state: writes keep flowing to the leader, and the
     // other follower is killed as soon as its temp snapshot file appears (or at the end of the writes).
-    const tail = Array.from({ length: 2500 }, (_, i) => `t${i}`);
+    const tail = Array.from({ length: 1200 }, (_, i) => `t${i}`);
     const writing = writeAll(addr(leader), tail, (key) => `${key}!`, 64);
     await eventually(async () => (existsSync(join(dirOf(other), '.snapshot.bin.tmp')) ? true : undefined), 60_000, 'a snapshot write').catch(() => undefined);
     await stop(other, 'SIGKILL');
