@@ -131,6 +131,8 @@ export interface NodeGauges {
   appliedIndex(): number;
   lastIndex(): number;
   proposalsPending(): number;
+  snapshotIndex(): number;
+  walBytes(): number;
 }
 
 export function createNodeMetrics(gauges: NodeGauges): NodeMetrics {
@@ -145,6 +147,8 @@ export function createNodeMetrics(gauges: NodeGauges): NodeMetrics {
   const proposalsCommitted = registry.counter('chronik_proposals_committed_total', 'Proposals committed and applied');
   const proposalsFailed = registry.counter('chronik_proposals_failed_total', 'Proposals that failed (dropped, overwritten, timed out)');
   registry.gauge('chronik_proposals_pending', 'Proposals waiting to commit', gauges.proposalsPending);
+  registry.gauge('chronik_snapshot_index', 'Log index of the newest durable snapshot', gauges.snapshotIndex);
+  registry.gauge('chronik_wal_bytes', 'Bytes in the WAL segments on disk', gauges.walBytes);
   const walFsync = registry.histogram('chronik_wal_fsync_duration_seconds', 'WAL fsync latency', [0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5]);
   const peerSentBytes = registry.counter('chronik_peer_sent_bytes_total', 'Bytes of Raft messages sent per peer');
   const peerReceivedBytes = registry.counter('chronik_peer_received_bytes_total', 'Bytes of Raft messages received per peer');

@@ -88,6 +88,8 @@ class NodeRuntime implements RunningNode, NodeApi {
       appliedIndex: () => this.kv.applied(),
       lastIndex: () => this.raftStatus()?.lastIndex ?? 0,
       proposalsPending: () => this.proposals.size,
+      snapshotIndex: () => this.storage?.snapshot().meta.index ?? 0,
+      walBytes: () => this.dataDir?.wal.bytes ?? 0,
     });
     this.http = new HttpServer({
       ...(config.token !== undefined ? { token: config.token } : {}),

@@ -112,8 +112,9 @@ export class SnapshotReceiver {
     private readonly dataDir: string,
     private readonly deliver: (message: SnapshotMessage) => void,
   ) {
-    // A part file from before a restart has no owner any more; a received file was never accepted.
-    for (const name of [PART_FILE, RECEIVED_SNAPSHOT_FILE]) {
+    // A part file from before a restart has no owner any more; a received file was never accepted; a
+    // snapshot temp file is a write a crash cut short (snapshot.bin still holds the previous one).
+    for (const name of [PART_FILE, RECEIVED_SNAPSHOT_FILE, `.${SNAPSHOT_FILE}.tmp`]) {
       if (existsSync(join(dataDir, name))) unlinkSync(join(dataDir, name));
     }
   }

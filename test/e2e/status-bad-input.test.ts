@@ -99,6 +99,8 @@ describe('credentials', () => {
     const [port] = await TestCluster.ports(1);
     const node = cluster.node({ id: 1, port: port!, token: secret });
     await node.start();
+    // A status taken before the single node has elected itself would rightly say unhealthy.
+    await node.waitHealthy();
     endpoint = node.endpoint;
   }, 60_000);
 
