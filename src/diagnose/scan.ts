@@ -81,6 +81,9 @@ interface Stream {
   context: StreamContext;
 }
 
+/** What a scanner feeds: the Analyzer itself, or a worker's recorder of the same calls (parallel.ts). */
+export type EventSink = Pick<Analyzer, 'handle' | 'endOfStream'>;
+
 interface StreamHooks {
   emit(event: RaftEvent): void;
   identify(node: string): void;
@@ -152,7 +155,7 @@ export class SourceScanner {
 
   constructor(
     private readonly displayPath: string,
-    private readonly analyzer: Analyzer,
+    private readonly analyzer: EventSink,
   ) {}
 
   async scan(input: Readable): Promise<FileReport> {
