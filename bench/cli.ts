@@ -65,7 +65,7 @@ try {
   report('node -e 0 (Node.js startup)', time(['-e', '0']));
   report("import('@oclif/core')", time(['--input-type=module', '-e', "await import('@oclif/core')"]));
   const importAll = (files: string[]): string[] => ['--input-type=module', '-e', files.map((f) => `await import(${JSON.stringify(join(ROOT, f))});`).join('')];
-  report('import status command (+oclif, chalk, cli-table3)', time(importAll(['dist/commands/status.js'])));
+  report('import status command (+oclif, chalk)', time(importAll(['dist/commands/status.js'])));
   // Without a manifest oclif imports every command to list them, whatever the operator asked for.
   report('import every command (what a manifest avoids)', time(importAll(readdirSync(join(ROOT, 'dist/commands')).filter((f) => f.endsWith('.js')).map((f) => `dist/commands/${f}`))));
   report('chronik --version', time([RUN_JS, '--version']));

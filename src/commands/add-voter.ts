@@ -1,9 +1,8 @@
 // `chronik add-voter ID@HOST:PORT`: learner -> caught up -> voter, rolled back if it cannot finish.
 import { Args } from '@oclif/core';
-import { addVoter } from '../client/membership.js';
 import { parsePeer } from '../cli/address.js';
 import { ClientCommand } from '../cli/client-command.js';
-import { connectionFlags, timeoutFlag } from '../cli/client-flags.js';
+import { connectionFlags, timeoutFlag } from '../cli/connection-flags.js';
 import { formatMembers, membershipJson } from '../cli/members-view.js';
 import { ProgressLine } from '../cli/progress.js';
 
@@ -38,6 +37,7 @@ A node that is already a voter at the same address is left alone (exit 0); the s
     const { args, flags } = await this.parse(AddVoter);
     const target = parsePeer(args.member);
     const progress = new ProgressLine(!flags.json && process.stderr.isTTY === true);
+    const { addVoter } = await import('../client/membership.js');
     await this.withClient(flags, async (client, connection, timeoutMs) => {
       const startCommand = [
         'chronik bootstrap',

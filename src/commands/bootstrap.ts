@@ -1,8 +1,6 @@
 // `chronik bootstrap`: run a Raft node in the foreground, creating its cluster membership if the data dir is new.
 import { Flags } from '@oclif/core';
 import { BaseCommand } from '../cli/base-command.js';
-import { resolveNodeConfig } from '../node/node-config.js';
-import { startNode } from '../node/runtime.js';
 
 export default class Bootstrap extends BaseCommand {
   static override summary = 'Run a Raft node, creating its cluster membership if new';
@@ -36,6 +34,8 @@ export default class Bootstrap extends BaseCommand {
 
   async run(): Promise<void> {
     const { flags } = await this.parse(Bootstrap);
+    // The node runtime is loaded here, not at the top: oclif imports every command to list them.
+    const [{ resolveNodeConfig }, { startNode }] = await Promise.all([import('../node/node-config.js'), import('../node/runtime.js')]);
     const node = await startNode(resolveNodeConfig(flags));
     const signal = await new Promise<NodeJS.Signals>((resolve) => {
       process.once('SIGINT', () => resolve('SIGINT'));

@@ -3,9 +3,7 @@ import { Args, Flags } from '@oclif/core';
 import { BaseCommand } from '../cli/base-command.js';
 import { parseDuration } from '../cli/duration.js';
 import { EXIT_UNHEALTHY, UsageError } from '../cli/errors.js';
-import { diagnose } from '../diagnose/index.js';
-import { SEVERITY_RANK, type Severity } from '../diagnose/model.js';
-import { renderHuman } from '../diagnose/render.js';
+import type { Severity } from '../diagnose/model.js';
 
 export default class Diagnose extends BaseCommand {
   static override summary = "Read a sick cluster's logs and say what is wrong and what to do.";
@@ -40,6 +38,12 @@ export default class Diagnose extends BaseCommand {
     const { argv, flags } = await this.parse(Diagnose);
     const paths = (argv as string[]).filter((p) => p !== '');
     const now = Date.now();
+    // The analyzer is loaded here, not at the top: oclif imports every command to list them.
+    const [{ diagnose }, { SEVERITY_RANK }, { renderHuman }] = await Promise.all([
+      import('../diagnose/index.js'),
+      import('../diagnose/model.js'),
+      import('../diagnose/render.js'),
+    ]);
     const report = await diagnose(paths, { since: parseTime(flags.since, '--since', now), until: parseTime(flags.until, '--until', now) });
     const minSeverity = flags['min-severity'] as Severity;
     if (flags.json) {

@@ -1,8 +1,7 @@
 // `chronik get KEY`: read one key, linearizably (read index at the leader) unless --stale.
 import { Args, Flags } from '@oclif/core';
-import { ApiError } from '../client/http.js';
 import { ClientCommand } from '../cli/client-command.js';
-import { connectionFlags, timeoutFlag } from '../cli/client-flags.js';
+import { connectionFlags, timeoutFlag } from '../cli/connection-flags.js';
 import { OperationError } from '../cli/errors.js';
 
 export default class Get extends ClientCommand {
@@ -28,6 +27,7 @@ export default class Get extends ClientCommand {
 
   async run(): Promise<void> {
     const { args, flags } = await this.parse(Get);
+    const { ApiError } = await import('../client/http.js');
     await this.withClient(flags, async (client) => {
       try {
         const result = await client.get(args.key, flags.stale);

@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { Args, Flags } from '@oclif/core';
 import { ClientCommand } from '../cli/client-command.js';
-import { connectionFlags, timeoutFlag } from '../cli/client-flags.js';
+import { connectionFlags, timeoutFlag } from '../cli/connection-flags.js';
 import { UsageError } from '../cli/errors.js';
 
 export default class Propose extends ClientCommand {

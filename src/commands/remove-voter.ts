@@ -1,11 +1,9 @@
 // `chronik remove-voter ID`: one membership change that removes a voter (or learner).
 import { Args } from '@oclif/core';
-import { removeVoter } from '../client/membership.js';
 import { parseNodeId } from '../cli/address.js';
 import { ClientCommand } from '../cli/client-command.js';
-import { connectionFlags, timeoutFlag } from '../cli/client-flags.js';
+import { connectionFlags, timeoutFlag } from '../cli/connection-flags.js';
 import { formatMembers, membershipJson } from '../cli/members-view.js';
-import { paint } from '../cli/render.js';
 
 export default class RemoveVoter extends ClientCommand {
   static override summary = 'Remove a voter (or learner) from the cluster.';
@@ -29,6 +27,7 @@ export default class RemoveVoter extends ClientCommand {
   async run(): Promise<void> {
     const { args, flags } = await this.parse(RemoveVoter);
     const id = parseNodeId(args.id);
+    const [{ removeVoter }, { paint }] = await Promise.all([import('../client/membership.js'), import('../cli/render.js')]);
     await this.withClient(flags, async (client) => {
       const result = await removeVoter(client, id);
       for (const warning of result.warnings) process.stderr.write(`${paint(`Warning: ${warning}`, 'warn')}\n`);

@@ -1,13 +1,12 @@
 // `chronik status`: is there a leader, who is it, is everyone keeping up (SPEC.md).
 import { Flags } from '@oclif/core';
-import { unreachableError, type AdminClient } from '../client/admin-client.js';
-import { buildClusterView, type ClusterView } from '../client/cluster-status.js';
-import { UnreachableError } from '../client/http.js';
+import type { AdminClient } from '../client/admin-client.js';
+import type { ClusterView } from '../client/cluster-status.js';
 import { ClientCommand } from '../cli/client-command.js';
-import { connectionFlags } from '../cli/client-flags.js';
+import { connectionFlags } from '../cli/connection-flags.js';
 import { formatDuration, parseDuration } from '../cli/duration.js';
 import { EXIT_FAILED, EXIT_OK, EXIT_UNHEALTHY } from '../cli/errors.js';
-import { describeEvent, renderOfflineStatus, renderStatus, watchEvent, type WatchEvent } from '../cli/status-view.js';
+import type { WatchEvent } from '../cli/status-view.js';
 
 const DEFAULT_TIMEOUT = '3s';
 
@@ -49,7 +48,7 @@ Exit 0 when a leader is acknowledged by a quorum of voters, 3 when not (with --s
     const { flags } = await this.parse(Status);
     if (flags['data-dir'] !== undefined) {
       // Loaded on demand: the storage reader is most of a live status' module graph otherwise.
-      const { readOfflineStatus } = await import('../client/offline-status.js');
+      const [{ readOfflineStatus }, { renderOfflineStatus }] = await Promise.all([import('../client/offline-status.js'), import('../cli/status-view.js')]);
       const report = readOfflineStatus(flags['data-dir']);
       if (flags.json) this.printJson(report);
       else process.stdout.write(`${renderOfflineStatus(report)}\n`);
@@ -65,13 +64,14 @@ Exit 0 when a leader is acknowledged by a quorum of voters, 3 when not (with --s
       }
       const view = await sampleOnce(client, timeoutMs, flags.strict);
       if (flags.json) this.printJson(view.report);
-      else process.stdout.write(`${renderStatus(view)}\n`);
+      else process.stdout.write(`${(await import('../cli/status-view.js')).renderStatus(view)}\n`);
       this.setExitCode(view.report.healthy ? EXIT_OK : EXIT_UNHEALTHY);
     });
   }
 
   private async watch(client: AdminClient, options: { intervalMs: number; limitMs?: number; strict: boolean; json: boolean }): Promise<void> {
     const redraw = !options.json && process.stdout.isTTY === true;
+    const { describeEvent, renderStatus, watchEvent } = await import('../cli/status-view.js');
     const endAt = options.limitMs === undefined ? Number.POSITIVE_INFINITY : Date.now() + options.limitMs;
     let interrupted = false;
     let wake: (() => void) | undefined;
@@ -127,6 +127,11 @@ Exit 0 when a leader is acknowledged by a quorum of voters, 3 when not (with --s
 
 /** One survey turned into a view; nothing answering at all is an error (exit 1) naming the endpoints. */
 async function sampleOnce(client: AdminClient, budgetMs: number, strict: boolean): Promise<ClusterView> {
+  const [{ unreachableError }, { buildClusterView }, { UnreachableError }] = await Promise.all([
+    import('../client/admin-client.js'),
+    import('../client/cluster-status.js'),
+    import('../client/http.js'),
+  ]);
   const survey = await client.survey(budgetMs);
   if (!survey.samples.some((s) => s.status)) {
     throw unreachableError(

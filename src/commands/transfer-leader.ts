@@ -1,9 +1,8 @@
 // `chronik transfer-leader ID`: move leadership to another voter and wait until it leads.
 import { Args } from '@oclif/core';
-import { transferLeader } from '../client/membership.js';
 import { parseNodeId } from '../cli/address.js';
 import { ClientCommand } from '../cli/client-command.js';
-import { connectionFlags, timeoutFlag } from '../cli/client-flags.js';
+import { connectionFlags, timeoutFlag } from '../cli/connection-flags.js';
 
 export default class TransferLeader extends ClientCommand {
   static override summary = 'Move leadership to another voter and wait until it leads.';
@@ -24,6 +23,7 @@ export default class TransferLeader extends ClientCommand {
   async run(): Promise<void> {
     const { args, flags } = await this.parse(TransferLeader);
     const id = parseNodeId(args.id);
+    const { transferLeader } = await import('../client/membership.js');
     await this.withClient(flags, async (client) => {
       const result = await transferLeader(client, id);
       if (flags.json) {

@@ -1,8 +1,10 @@
-// diagnose's entry point: reads every source in turn into one Analyzer, then runs the detectors.
+// diagnose's entry point: reads every source into one Analyzer, in the order given (files scanned on
+// worker threads are replayed in that order), then runs the detectors.
 import { Analyzer } from './analyzer.js';
 import { detect, displayName } from './detectors.js';
-import { expandPaths, openSource } from './inputs.js';
+import { expandPaths, openSource, type Source } from './inputs.js';
 import { isoOrNull, SEVERITY_RANK, type DiagnoseReport, type FileReport, type Finding, type NodeTimeline } from './model.js';
+import { parallelScanAvailable, replay, scanFilesInWorkers, type FileSource, type ScanOutcome } from './parallel.js';
 import { SourceScanner } from './scan.js';
 import { UsageError } from '../cli/errors.js';
 
@@ -17,21 +19,36 @@ export async function diagnose(paths: string[], options: DiagnoseOptions = {}): 
   const analyzer = new Analyzer({ since: options.since, until: options.until });
   const files: FileReport[] = [];
   const extra: Finding[] = [];
-  for (const source of sources) {
-    if (source.kind === 'data-dir') {
-      // Loaded only when needed: the node runtime's storage code is not on the path of plain log reading.
-      const { inspectDataDir } = await import('./datadir.js');
-      const inspected = inspectDataDir(source.path, analyzer);
-      files.push(inspected.file);
-      extra.push(...inspected.findings);
-      continue;
+  const fileSources = sources.filter((s): s is FileSource => s.kind === 'file');
+  const pool = parallelScanAvailable(fileSources.length) ? scanFilesInWorkers(fileSources) : undefined;
+  const scanned = new Map<Source, Promise<ScanOutcome>>(pool ? fileSources.map((s, i) => [s, pool.outcomes[i]!]) : []);
+  try {
+    for (const source of sources) {
+      if (source.kind === 'data-dir') {
+        // Loaded only when needed: the node runtime's storage code is not on the path of plain log reading.
+        const { inspectDataDir } = await import('./datadir.js');
+        const inspected = inspectDataDir(source.path, analyzer);
+        files.push(inspected.file);
+        extra.push(...inspected.findings);
+        continue;
+      }
+      const outcome = scanned.get(source);
+      if (outcome) {
+        const { file, calls, error } = await outcome;
+        if (error !== undefined || !file || !calls) throw new UsageError(`cannot read ${source.path}: ${error ?? 'no result'}`);
+        replay(calls, analyzer);
+        files.push(file);
+        continue;
+      }
+      const scanner = new SourceScanner(source.path, analyzer);
+      try {
+        files.push(await scanner.scan(openSource(source)));
+      } catch (err) {
+        throw new UsageError(`cannot read ${source.path}: ${(err as Error).message}`);
+      }
     }
-    const scanner = new SourceScanner(source.path, analyzer);
-    try {
-      files.push(await scanner.scan(openSource(source)));
-    } catch (err) {
-      throw new UsageError(`cannot read ${source.path}: ${(err as Error).message}`);
-    }
+  } finally {
+    await pool?.close();
   }
   const findings = [...extra, ...detect(analyzer)].sort((a, b) => SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity]);
   return { files, nodes: timelines(analyzer), findings };

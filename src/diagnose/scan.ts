@@ -20,14 +20,23 @@ const PREFILTER_TIKV = /[Rr]aft|signal|shutting down/g;
 const PREFILTER_RAFT_RS = /[Rr]aft|became |higher term|[Ee]lection|dropp|onfiguration|peers|quorum|[Vv]ote|Sending from|signal|shutting down|unreachable|promot|out of range|fsync|leader/g;
 // chronik's catalogue (docs/logging.md): every phrase diagnose reads contains one of these.
 const PREFILTER_CHRONIK = /became |election|vote|leader changed|stepped down|membership|dropped|peer |fsync|node starting|not a voter|peers differ|stopping|no-leader|voters/g;
+interface FieldKey {
+  text: string;
+  json: string;
+}
+// Built once: this runs on every chronik membership line.
+const fieldKey = (key: string): FieldKey => ({ text: ` ${key}=`, json: `"${key}":` });
+const NODE_KEY = fieldKey('node');
+const VOTERS_KEY = fieldKey('voters');
+
 /** The raw value after ` key=` (text) or `"key":` (JSON): a bracketed list, or up to a space, comma or brace. */
-function fieldText(line: string, key: string): string | undefined {
-  let at = line.indexOf(` ${key}=`);
-  if (at >= 0) at += key.length + 2;
+function fieldText(line: string, key: FieldKey): string | undefined {
+  let at = line.indexOf(key.text);
+  if (at >= 0) at += key.text.length;
   else {
-    at = line.indexOf(`"${key}":`);
+    at = line.indexOf(key.json);
     if (at < 0) return undefined;
-    at += key.length + 3;
+    at += key.json.length;
   }
   if (line.charCodeAt(at) === 91 /* [ */) {
     const close = line.indexOf(']', at);
@@ -80,6 +89,9 @@ interface Stream {
   dialectState: DialectState;
   context: StreamContext;
 }
+
+/** What a scanner feeds: the Analyzer itself, or a worker's recorder of the same calls (parallel.ts). */
+export type EventSink = Pick<Analyzer, 'handle' | 'endOfStream'>;
 
 interface StreamHooks {
   emit(event: RaftEvent): void;
@@ -152,7 +164,7 @@ export class SourceScanner {
 
   constructor(
     private readonly displayPath: string,
-    private readonly analyzer: Analyzer,
+    private readonly analyzer: EventSink,
   ) {}
 
   async scan(input: Readable): Promise<FileReport> {
@@ -292,8 +304,8 @@ export class SourceScanner {
   private repeatedMembership(line: string): boolean {
     const phrase = line.indexOf('membership applied');
     if (phrase < 0) return false;
-    const node = fieldText(line, 'node');
-    const voters = fieldText(line, 'voters');
+    const node = fieldText(line, NODE_KEY);
+    const voters = fieldText(line, VOTERS_KEY);
     if (node === undefined || voters === undefined) return false;
     const previous = this.chronikMembership.get(node);
     this.chronikMembership.set(node, voters);

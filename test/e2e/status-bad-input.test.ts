@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../client/ports.js';
 import { chronik, inBatches, ROOT, type CliResult } from './cli.js';
 import { TestCluster } from './cluster.js';
+import { eventually, http } from './node-harness.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'chronik-bad-input-'));
 const unknownKey = join(dir, 'unknown-key.yaml');
@@ -102,6 +103,8 @@ describe('credentials', () => {
     // A status taken before the single node has elected itself would rightly say unhealthy.
     await node.waitHealthy();
     endpoint = node.endpoint;
+    // The checks below expect a healthy cluster: the CLI now starts faster than the node's first election.
+    await eventually(async () => ((await http(endpoint, 'GET', '/v1/status', undefined, secret)).body.role === 'leader' ? true : undefined), 30_000, 'node 1 to lead');
   }, 60_000);
 
   afterAll(async () => {

@@ -1,0 +1,19 @@
+// The flag definitions shared by commands that talk to running nodes. Kept apart from their
+// resolution (client-flags.ts, which loads YAML) so that oclif can import every command cheaply.
+import { Flags } from '@oclif/core';
+
+export const DEFAULT_ENDPOINT = '127.0.0.1:9192';
+
+export const connectionFlags = {
+  endpoints: Flags.string({
+    description: `Nodes to contact, comma-separated; one reachable member is enough. Default: --config's nodes, else CHRONIK_ENDPOINTS, else ${DEFAULT_ENDPOINT}.`,
+    helpValue: 'HOST:PORT[,HOST:PORT...]',
+  }),
+  config: Flags.string({ description: 'Cluster YAML file; its nodes are the endpoints and its tokenFile the token.', helpValue: 'FILE' }),
+  'token-file': Flags.string({ description: 'File holding the cluster token (else env CHRONIK_TOKEN). Never printed.', helpValue: 'FILE' }),
+};
+
+/** --timeout with a per-command default; the value is a duration with a unit. */
+export function timeoutFlag(defaultValue: string, description: string) {
+  return Flags.string({ description: `${description} (with a unit: 500ms, 5s, 2m).`, default: defaultValue, helpValue: 'DURATION' });
+}
