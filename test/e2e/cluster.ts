@@ -75,22 +75,6 @@ export class TestNode {
     throw new Error(`node ${this.spec.id} did not answer on ${this.endpoint} within 20s: ${this.tail()}`);
   }
 
-  /** Waits until /health answers 200: this node knows a leader with a quorum. */
-  async waitHealthy(timeoutMs = 30_000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (Date.now() < deadline) {
-      try {
-        const response = await fetch(`http://${this.endpoint}/health`, { signal: AbortSignal.timeout(500) });
-        await response.body?.cancel();
-        if (response.status === 200) return;
-      } catch {
-        // not answering yet: poll again
-      }
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    throw new Error(`node ${this.spec.id} had no leader within ${timeoutMs} ms: ${this.tail()}`);
-  }
-
   /** SIGTERM (clean stop) or SIGKILL (crash); resolves once the process is gone. */
   async stop(signal: 'SIGTERM' | 'SIGKILL' = 'SIGTERM'): Promise<void> {
     if (!this.running || !this.child) return;
