@@ -42,7 +42,7 @@ describe('partitions', { timeout: 120_000 }, () => {
     expect(await propose(cluster.addr(old), 'before')).toBe(200);
 
     const logBefore = cluster.node(old).stderr.length;
-    cluster.partition([old], majority);
+    await cluster.partition([old], majority);
     // The isolated leader takes this write into its log but can never commit it.
     const minorityWrite = propose(cluster.addr(old), 'minority-write', '4s');
     await cluster.node(old).waitForLog(/WARN {2}stepped down .*reason=check-quorum/, 15_000);
@@ -61,7 +61,7 @@ describe('partitions', { timeout: 120_000 }, () => {
     expect(isolatedLog).toMatch(/became pre-candidate/);
     expect(isolatedLog).not.toMatch(/became candidate/);
 
-    cluster.heal();
+    await cluster.heal();
     await converged(cluster);
     const healed = await cluster.leader();
     expect(healed).toEqual(next); // the rejoining node did not disturb the leader
@@ -79,12 +79,12 @@ describe('partitions', { timeout: 120_000 }, () => {
     const { leader: old, term } = await cluster.leader();
     const others = cluster.ids.filter((id) => id !== old);
     // The followers' messages to the leader vanish; the leader's own still arrive.
-    for (const id of others) cluster.setFaults(id, { drop: [cluster.addr(old)] });
+    for (const id of others) await cluster.setFaults(id, { drop: [cluster.addr(old)] });
     await cluster.node(old).waitForLog(new RegExp(`WARN {2}stepped down .*term=${term} .*reason=check-quorum`), 15_000);
     const next = await cluster.leader(others, 30_000, old);
     expect(next.term).toBeGreaterThan(term);
     expect(await propose(cluster.addr(next.leader), 'one-way-inbound')).toBe(200);
-    cluster.heal();
+    await cluster.heal();
     await converged(cluster);
     expect((await http(cluster.addr(old), 'GET', '/v1/kv/one-way-inbound')).body.value).toBe('one-way-inbound-value');
   });
@@ -92,12 +92,12 @@ describe('partitions', { timeout: 120_000 }, () => {
   it('a follower the leader cannot reach (one-way cut) does not depose it, and a delayed link stalls nothing', async () => {
     const { leader, term } = await cluster.leader();
     const [deaf, slow] = cluster.ids.filter((id) => id !== leader) as [number, number];
-    cluster.setFaults(leader, { drop: [cluster.addr(deaf)], delay: { [cluster.addr(slow)]: 150 } });
+    await cluster.setFaults(leader, { drop: [cluster.addr(deaf)], delay: { [cluster.addr(slow)]: 150 } });
     for (let i = 0; i < 10; i++) expect(await propose(cluster.addr(leader), `one-way-out-${i}`)).toBe(200);
     await sleep(2500); // the deaf follower times out and pre-votes, but the others still hear the leader
     expect(await cluster.leader([leader, slow])).toEqual({ leader, term });
     expect((await cluster.status(deaf)).term).toBe(term);
-    cluster.heal();
+    await cluster.heal();
     await converged(cluster);
     expect(await cluster.leader()).toEqual({ leader, term });
     expect((await http(cluster.addr(deaf), 'GET', '/v1/kv/one-way-out-9')).body.value).toBe('one-way-out-9-value');

@@ -28,7 +28,7 @@ describe('ENOSPC and EIO on the WAL', { timeout: 120_000 }, () => {
     for (let i = 0; i < 5; i++) if ((await propose(cluster.addr(leader), `before-${i}`)).status === 200) acknowledged.push(`before-${i}`);
     expect(acknowledged).toHaveLength(5);
 
-    cluster.setFaults(leader, { walWrite: 'ENOSPC' });
+    await cluster.setFaults(leader, { walWrite: 'ENOSPC' });
     await new Promise((done) => setTimeout(done, 200)); // the node polls its fault file every 50 ms
     const refused = await propose(cluster.addr(leader), 'during-enospc');
     expect(refused.status).not.toBe(200);
@@ -43,7 +43,7 @@ describe('ENOSPC and EIO on the WAL', { timeout: 120_000 }, () => {
     expect(acknowledged).toHaveLength(10);
 
     // Space is back: the same command line resumes, catches up, and the refused write never appears.
-    cluster.setFaults(leader, {});
+    await cluster.setFaults(leader, {});
     cluster.restart(leader);
     const commit = (await cluster.status(next.leader)).commitIndex;
     await eventually(async () => ((await cluster.status(leader)).appliedIndex >= commit ? true : undefined), 30_000, 'the restarted node to catch up');
@@ -52,12 +52,12 @@ describe('ENOSPC and EIO on the WAL', { timeout: 120_000 }, () => {
 
     // EIO on fsync of a follower: it stops, the leader still commits with the remaining follower.
     const follower = cluster.ids.find((id) => id !== next.leader) as number;
-    cluster.setFaults(follower, { walFsync: 'EIO' });
+    await cluster.setFaults(follower, { walFsync: 'EIO' });
     for (let i = 0; i < 5; i++) if ((await propose(cluster.addr(next.leader), `eio-${i}`)).status === 200) acknowledged.push(`eio-${i}`);
     expect(await cluster.node(follower).exit).toBe(1);
     expect(cluster.node(follower).stderr).toMatch(/ERROR {1}storage failed .*EIO: i\/o error, fsync/);
     expect(acknowledged).toHaveLength(15);
-    cluster.setFaults(follower, {});
+    await cluster.setFaults(follower, {});
     cluster.restart(follower);
     const finalCommit = (await cluster.status(next.leader)).commitIndex;
     await eventually(async () => ((await cluster.status(follower)).appliedIndex >= finalCommit ? true : undefined), 30_000, 'the follower to catch up');
@@ -71,11 +71,11 @@ describe('a failed fsync on a single node', { timeout: 60_000 }, () => {
     await cluster.leader();
     const addr = cluster.addr(1);
     for (let i = 0; i < 5; i++) expect((await propose(addr, `acked-${i}`)).status).toBe(200);
-    cluster.setFaults(1, { walFsync: 'EIO' });
+    await cluster.setFaults(1, { walFsync: 'EIO' });
     await new Promise((done) => setTimeout(done, 200));
     expect((await propose(addr, 'not-durable')).status).not.toBe(200);
     expect(await cluster.node(1).exit).toBe(1);
-    cluster.setFaults(1, {});
+    await cluster.setFaults(1, {});
     const restarted = cluster.restart(1);
     await restarted.waitForLog(/became leader/);
     for (let i = 0; i < 5; i++) expect((await http(addr, 'GET', `/v1/kv/acked-${i}`)).body.value).toBe(`acked-${i}-value`);

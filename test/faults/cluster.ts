@@ -1,6 +1,6 @@
 // A cluster of real `chronik bootstrap` processes on loopback ports 40000-44999 for the fault tests: kill -9
 // and restart with the same command line, and per-node fault plans (CHRONIK_FAULT_FILE, src/node/faults.ts).
-import { renameSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FaultPlan } from '../../src/node/faults.js';
 import { agreedLeader, freePortIn, spawnChronik, status, type NodeProcess, type Status } from '../e2e/node-harness.js';
@@ -67,23 +67,36 @@ export class Cluster {
     await node.exit;
   }
 
-  /** Replaces node `id`'s fault plan; the node picks it up within ~50 ms. */
-  setFaults(id: number, plan: FaultPlan): void {
+  /**
+   * Replaces node `id`'s fault plan and, if the node is running, waits until it has taken the plan up
+   * (the injector echoes it to `<file>.applied`), so what the test does next happens under the fault.
+   */
+  async setFaults(id: number, plan: FaultPlan): Promise<void> {
     const file = this.faultFiles.get(id) as string;
-    writeFileSync(`${file}.tmp`, JSON.stringify(plan));
+    const text = JSON.stringify(plan);
+    writeFileSync(`${file}.tmp`, text);
     renameSync(`${file}.tmp`, file);
-  }
-
-  /** Cuts every link between the two groups, both ways (forwarded writes included). */
-  partition(sideA: number[], sideB: number[]): void {
-    for (const id of this.ids) {
-      const other = sideA.includes(id) ? sideB : sideB.includes(id) ? sideA : [];
-      this.setFaults(id, { drop: other.map((peer) => this.addr(peer)) });
+    const node = this.node(id);
+    const deadline = Date.now() + 15_000;
+    while (node.proc.exitCode === null && node.proc.signalCode === null) {
+      if (readApplied(file) === text) return;
+      if (Date.now() > deadline) throw new Error(`node ${id} did not take up its fault plan ${text} within 15 s`);
+      await new Promise((resolve) => setTimeout(resolve, 10));
     }
   }
 
-  heal(): void {
-    for (const id of this.ids) this.setFaults(id, {});
+  /** Cuts every link between the two groups, both ways (forwarded writes included). */
+  async partition(sideA: number[], sideB: number[]): Promise<void> {
+    await Promise.all(
+      this.ids.map((id) => {
+        const other = sideA.includes(id) ? sideB : sideB.includes(id) ? sideA : [];
+        return this.setFaults(id, { drop: other.map((peer) => this.addr(peer)) });
+      }),
+    );
+  }
+
+  async heal(): Promise<void> {
+    await Promise.all(this.ids.map((id) => this.setFaults(id, {})));
   }
 
   async leader(among = this.ids, timeoutMs = 60_000, not = 0): Promise<{ leader: number; term: number }> {
@@ -96,5 +109,13 @@ export class Cluster {
 
   async status(id: number): Promise<Status> {
     return status(this.addr(id));
+  }
+}
+
+function readApplied(file: string): string | undefined {
+  try {
+    return readFileSync(`${file}.applied`, 'utf8');
+  } catch {
+    return undefined;
   }
 }
