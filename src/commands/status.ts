@@ -1,12 +1,9 @@
 // `chronik status`: is there a leader, who is it, is everyone keeping up (SPEC.md).
 import { Flags } from '@oclif/core';
-import type { AdminClient } from '../client/admin-client.js';
-import type { ClusterView } from '../client/cluster-status.js';
 import { ClientCommand } from '../cli/client-command.js';
 import { connectionFlags } from '../cli/connection-flags.js';
-import { formatDuration, parseDuration } from '../cli/duration.js';
-import { EXIT_FAILED, EXIT_OK, EXIT_UNHEALTHY } from '../cli/errors.js';
-import type { WatchEvent } from '../cli/status-view.js';
+import { parseDuration } from '../cli/duration.js';
+import { EXIT_OK, EXIT_UNHEALTHY } from '../cli/errors.js';
 
 const DEFAULT_TIMEOUT = '3s';
 
@@ -58,8 +55,16 @@ Exit 0 when a leader is acknowledged by a quorum of voters, 3 when not (with --s
     const interval = parseDuration(flags.interval, '--interval');
     const timeout = flags.timeout ?? DEFAULT_TIMEOUT;
     await this.withClient({ ...flags, timeout }, async (client, _connection, timeoutMs) => {
+      const { sampleOnce, watchStatus } = await import('../client/status-watch.js');
       if (flags.watch) {
-        await this.watch(client, { intervalMs: interval, limitMs: flags.timeout === undefined ? undefined : timeoutMs, strict: flags.strict, json: flags.json });
+        const exitCode = await watchStatus(client, {
+          intervalMs: interval,
+          limitMs: flags.timeout === undefined ? undefined : timeoutMs,
+          sampleBudgetMs: parseDuration(DEFAULT_TIMEOUT),
+          strict: flags.strict,
+          json: flags.json,
+        });
+        this.setExitCode(exitCode);
         return;
       }
       const view = await sampleOnce(client, timeoutMs, flags.strict);
@@ -68,76 +73,4 @@ Exit 0 when a leader is acknowledged by a quorum of voters, 3 when not (with --s
       this.setExitCode(view.report.healthy ? EXIT_OK : EXIT_UNHEALTHY);
     });
   }
-
-  private async watch(client: AdminClient, options: { intervalMs: number; limitMs?: number; strict: boolean; json: boolean }): Promise<void> {
-    const redraw = !options.json && process.stdout.isTTY === true;
-    const { describeEvent, renderStatus, watchEvent } = await import('../cli/status-view.js');
-    const endAt = options.limitMs === undefined ? Number.POSITIVE_INFINITY : Date.now() + options.limitMs;
-    let interrupted = false;
-    let wake: (() => void) | undefined;
-    const onSigint = (): void => {
-      interrupted = true;
-      wake?.();
-    };
-    process.once('SIGINT', onSigint);
-    const events: WatchEvent[] = [];
-    let previous: ClusterView | undefined;
-    let lastExit = EXIT_OK;
-    try {
-      while (!interrupted && Date.now() < endAt) {
-        const started = Date.now();
-        const now = new Date();
-        let view: ClusterView | undefined;
-        let failure: string | undefined;
-        try {
-          view = await sampleOnce(client, Math.min(parseDuration(DEFAULT_TIMEOUT), Math.max(1, endAt - started)), options.strict);
-          lastExit = view.report.healthy ? EXIT_OK : EXIT_UNHEALTHY;
-        } catch (err) {
-          failure = (err as Error).message;
-          lastExit = EXIT_FAILED;
-        }
-        const event = view ? watchEvent(previous, view, now) : undefined;
-        if (event) events.push(event);
-        if (view) previous = view;
-        if (redraw) {
-          const body = view ? renderStatus(view) : `Error: ${failure}`;
-          const recent = events.slice(-5).map(describeEvent);
-          process.stdout.write(`\x1b[H\x1b[2J${now.toISOString()}  every ${formatDuration(options.intervalMs)}, Ctrl-C to stop\n\n${body}\n${recent.length > 0 ? `\nRecent changes:\n${recent.join('\n')}\n` : ''}`);
-        } else {
-          if (event) process.stdout.write(`${JSON.stringify(event)}\n`);
-          process.stdout.write(`${JSON.stringify(view ? { time: now.toISOString(), ...view.report } : { time: now.toISOString(), error: failure })}\n`);
-        }
-        const pause = Math.min(options.intervalMs - (Date.now() - started), endAt - Date.now());
-        if (pause > 0 && !interrupted) {
-          await new Promise<void>((resolve) => {
-            const timer = setTimeout(resolve, pause);
-            wake = () => {
-              clearTimeout(timer);
-              resolve();
-            };
-          });
-        }
-      }
-    } finally {
-      process.removeListener('SIGINT', onSigint);
-    }
-    this.setExitCode(lastExit);
-  }
-}
-
-/** One survey turned into a view; nothing answering at all is an error (exit 1) naming the endpoints. */
-async function sampleOnce(client: AdminClient, budgetMs: number, strict: boolean): Promise<ClusterView> {
-  const [{ unreachableError }, { buildClusterView }, { UnreachableError }] = await Promise.all([
-    import('../client/admin-client.js'),
-    import('../client/cluster-status.js'),
-    import('../client/http.js'),
-  ]);
-  const survey = await client.survey(budgetMs);
-  if (!survey.samples.some((s) => s.status)) {
-    throw unreachableError(
-      survey.samples.map((s) => new UnreachableError(s.endpoint, s.error ?? 'no answer')),
-      client.endpointSource,
-    );
-  }
-  return buildClusterView(survey.samples, { strict });
 }
