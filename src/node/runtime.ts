@@ -500,6 +500,11 @@ class NodeRuntime implements RunningNode, NodeApi {
     }
   }
 
+  admitStream(from: NodeId, fromAddr: string, cluster: string): void {
+    this.requireRaft();
+    this.admitPeer(from, fromAddr, cluster);
+  }
+
   receiveMessages(body: Uint8Array): void {
     const batch = decodeBatch(body);
     this.admitPeer(batch.from, batch.fromAddr, batch.cluster);
