@@ -8,8 +8,6 @@ import { loadConfig, type ClusterConfig } from './config.js';
 import { parseDuration } from './duration.js';
 import { UsageError } from './errors.js';
 
-export { connectionFlags, DEFAULT_ENDPOINT, timeoutFlag } from './connection-flags.js';
-
 export interface ConnectionFlagValues {
   endpoints?: string;
   config?: string;
