@@ -1,10 +1,10 @@
 // A 3-node chronik cluster on loopback, started with `chronik bootstrap` from this checkout's
 // build (bin/run.js over dist/), tick 100 ms x 10 election ticks, written to with POST /v1/propose.
 import { join } from 'node:path';
-import { mkdirSync, existsSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { freePorts } from './ports.js';
-import { makeTempDir, startProcess, killHard, stopGracefully, type ManagedProcess } from './processes.js';
+import { makeTempDir, MemberProcesses } from './processes.js';
 import { requestJson, type BenchCluster, type MemberView } from './cluster.js';
 
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -29,7 +29,12 @@ export class ChronikCluster implements BenchCluster {
   readonly fsyncMetric = 'chronik_wal_fsync_duration_seconds';
   readonly dir = makeTempDir('chronik');
   private ports: number[] = [];
-  private readonly processes: (ManagedProcess | undefined)[] = [];
+  // SIGTERM first on stop: chronik stops cleanly on it, which is also when node writes a --cpu-prof file.
+  private readonly members = new MemberProcesses(
+    this.dir,
+    (member) => ({ name: `chronik ${member + 1}`, file: process.execPath, args: this.args(member), log: `node-${member + 1}.log` }),
+    10_000,
+  );
 
   constructor(
     readonly size = 3,
@@ -44,7 +49,7 @@ export class ChronikCluster implements BenchCluster {
       throw new Error(`${join(this.root, 'dist', 'commands')} is missing: run \`npm run build\` there first (the bench:* scripts do)`);
     }
     this.ports = await freePorts(this.size);
-    for (let member = 0; member < this.size; member++) this.launch(member);
+    for (let member = 0; member < this.size; member++) this.members.launch(member);
   }
 
   private address(member: number): string {
@@ -70,12 +75,6 @@ export class ChronikCluster implements BenchCluster {
     ];
   }
 
-  private launch(member: number): void {
-    mkdirSync(join(this.dir, 'logs'), { recursive: true });
-    const logFile = join(this.dir, 'logs', `node-${member + 1}.log`);
-    this.processes[member] = startProcess(`chronik ${member + 1}`, process.execPath, this.args(member), logFile);
-  }
-
   clientOrigin(member: number): string {
     return `http://${this.address(member)}`;
   }
@@ -99,21 +98,19 @@ export class ChronikCluster implements BenchCluster {
 
   /** The pid of a member's node process (also names its --cpu-prof file). */
   pid(member: number): number | undefined {
-    return this.processes[member]?.child.pid;
+    return this.members.pid(member);
   }
 
-  async kill(member: number): Promise<void> {
-    const proc = this.processes[member];
-    if (proc) await killHard(proc);
+  kill(member: number): Promise<void> {
+    return this.members.kill(member);
   }
 
   /** The same command line again, as systemd's Restart= would. */
   async restart(member: number): Promise<void> {
-    this.launch(member);
+    this.members.launch(member);
   }
 
-  /** SIGTERM first: chronik stops cleanly on it, which is also when node writes a --cpu-prof file. */
-  async stop(): Promise<void> {
-    await Promise.all(this.processes.map((proc) => (proc ? stopGracefully(proc, 10_000) : undefined)));
+  stop(): Promise<void> {
+    return this.members.stop();
   }
 }

@@ -1,10 +1,9 @@
 // A 3-member etcd 3.4 cluster on loopback (Debian's etcd-server), default fsync, heartbeat 100 ms
 // and election 1000 ms, written to through its gRPC-gateway JSON API.
 import { join } from 'node:path';
-import { mkdirSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { freePorts } from './ports.js';
-import { makeTempDir, startProcess, killHard, stopGracefully, type ManagedProcess } from './processes.js';
+import { makeTempDir, MemberProcesses } from './processes.js';
 import { requestJson, type BenchCluster, type MemberView } from './cluster.js';
 
 export const ETCD_BINARY = process.env.ETCD_BINARY ?? 'etcd';
@@ -26,7 +25,11 @@ export class EtcdCluster implements BenchCluster {
   readonly dir = makeTempDir('etcd');
   private peerPorts: number[] = [];
   private clientPorts: number[] = [];
-  private readonly processes: (ManagedProcess | undefined)[] = [];
+  private readonly members = new MemberProcesses(
+    this.dir,
+    (member) => ({ name: `etcd e${member + 1}`, file: ETCD_BINARY, args: this.args(member), log: `e${member + 1}.log` }),
+    5000,
+  );
   /** etcd's member ids (decimal strings as the gateway prints them) by member index. */
   private readonly memberIds = new Map<string, number>();
 
@@ -36,7 +39,7 @@ export class EtcdCluster implements BenchCluster {
     const ports = await freePorts(this.size * 2);
     this.peerPorts = ports.slice(0, this.size);
     this.clientPorts = ports.slice(this.size);
-    for (let member = 0; member < this.size; member++) this.launch(member);
+    for (let member = 0; member < this.size; member++) this.members.launch(member);
   }
 
   private args(member: number): string[] {
@@ -56,12 +59,6 @@ export class EtcdCluster implements BenchCluster {
       '--heartbeat-interval', '100',
       '--election-timeout', '1000',
     ];
-  }
-
-  private launch(member: number): void {
-    mkdirSync(join(this.dir, 'logs'), { recursive: true });
-    const logFile = join(this.dir, 'logs', `e${member + 1}.log`);
-    this.processes[member] = startProcess(`etcd e${member + 1}`, ETCD_BINARY, this.args(member), logFile);
   }
 
   clientOrigin(member: number): string {
@@ -92,20 +89,19 @@ export class EtcdCluster implements BenchCluster {
   }
 
   pid(member: number): number | undefined {
-    return this.processes[member]?.child.pid;
+    return this.members.pid(member);
   }
 
-  async kill(member: number): Promise<void> {
-    const proc = this.processes[member];
-    if (proc) await killHard(proc);
+  kill(member: number): Promise<void> {
+    return this.members.kill(member);
   }
 
   /** Same command line as the first start; etcd ignores the initial-cluster flags on an existing data dir. */
   async restart(member: number): Promise<void> {
-    this.launch(member);
+    this.members.launch(member);
   }
 
-  async stop(): Promise<void> {
-    await Promise.all(this.processes.map((proc) => (proc ? stopGracefully(proc, 5000) : undefined)));
+  stop(): Promise<void> {
+    return this.members.stop();
   }
 }

@@ -1,7 +1,7 @@
 // Owns every process and temp dir a benchmark creates, so that a normal end, an error, SIGINT or a
 // watchdog timeout all leave nothing running and nothing on disk.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, openSync, closeSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, openSync, closeSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -99,4 +99,38 @@ export function startWatchdog(limitMs: number): () => void {
 
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/**
+ * The member processes of one benchmark cluster: how a member is (re)started is the cluster's business
+ * (`launch`), killing, restarting with the same command line and stopping are the same for every system.
+ */
+export class MemberProcesses {
+  private readonly processes: (ManagedProcess | undefined)[] = [];
+
+  constructor(
+    private readonly dir: string,
+    private readonly command: (member: number) => { name: string; file: string; args: string[]; log: string },
+    private readonly stopGraceMs: number,
+  ) {}
+
+  launch(member: number): void {
+    mkdirSync(join(this.dir, 'logs'), { recursive: true });
+    const { name, file, args, log } = this.command(member);
+    this.processes[member] = startProcess(name, file, args, join(this.dir, 'logs', log));
+  }
+
+  pid(member: number): number | undefined {
+    return this.processes[member]?.child.pid;
+  }
+
+  async kill(member: number): Promise<void> {
+    const proc = this.processes[member];
+    if (proc) await killHard(proc);
+  }
+
+  /** SIGTERM first, SIGKILL after the grace period. */
+  async stop(): Promise<void> {
+    await Promise.all(this.processes.map((proc) => (proc ? stopGracefully(proc, this.stopGraceMs) : undefined)));
+  }
 }
