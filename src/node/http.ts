@@ -324,7 +324,13 @@ export class HttpServer {
         bodyTimeout: timeoutMs + 1000,
       });
     } catch (err) {
-      throw new ApiError('NO_LEADER', `cannot reach the leader at ${leaderAddr}: ${(err as Error).message}`);
+      // Refused or never connected: the leader did not get the request. Anything later (no answer in time,
+      // connection lost) leaves the outcome unknown, which is what TIMEOUT says; a retry must not assume otherwise.
+      const code = (err as NodeJS.ErrnoException).code ?? ((err as Error).cause as NodeJS.ErrnoException | undefined)?.code;
+      if (code === 'ECONNREFUSED' || code === 'UND_ERR_CONNECT_TIMEOUT' || dropsTrafficTo(leaderAddr)) {
+        throw new ApiError('NO_LEADER', `cannot reach the leader at ${leaderAddr}: ${(err as Error).message}`);
+      }
+      throw new ApiError('TIMEOUT', `no answer from the leader at ${leaderAddr} (${(err as Error).message}); the request may still commit`);
     }
     const text = await answer.body.text();
     res.writeHead(answer.statusCode, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });

@@ -1,6 +1,7 @@
 // The peer transport against a hung peer (a real node frozen with SIGSTOP: connections open, nothing
 // answers): the leader keeps committing, logs `peer unreachable` once (rate-limited), and `peer recovered`
-// when the node is thawed, which then catches up. Also the API's size limits.
+// when the node is thawed, which then catches up; a write forwarded to a hung leader is answered TIMEOUT
+// (outcome unknown). Also the API's size limits.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -56,6 +57,31 @@ describe('peer transport', { timeout: 90_000 }, () => {
     const metrics = (await http(leaderAddr, 'GET', '/metrics')).text;
     expect(metrics).toMatch(new RegExp(`chronik_peer_sent_bytes_total\\{peer="${frozen}"\\} [1-9]`));
     expect(metrics).toMatch(/chronik_peer_received_bytes_total\{peer="\d"\} [1-9]/);
+  });
+
+  it('answers TIMEOUT, not NO_LEADER, when a write forwarded to a hung leader gets no answer', async () => {
+    const ids = [1, 2, 3];
+    const addrs = new Map<number, string>();
+    const nodes = new Map<number, NodeProcess>();
+    for (const id of ids) addrs.set(id, `127.0.0.1:${await freePort()}`);
+    for (const id of ids) {
+      const peers = ids.filter((other) => other !== id).map((other) => `${other}@${addrs.get(other)}`).join(',');
+      nodes.set(id, spawnChronik(['bootstrap', '--node-id', String(id), '--listen', addrs.get(id) as string, '--peers', peers, '--data-dir', join(root, `forward-${id}`)]));
+    }
+    const { leader } = await agreedLeader([...addrs.values()]);
+    const follower = addrs.get(ids.find((id) => id !== leader) as number) as string;
+    const leaderNode = nodes.get(leader) as NodeProcess;
+    leaderNode.proc.kill('SIGSTOP');
+    try {
+      // The follower still follows the frozen leader and forwards to it; the leader may get the write
+      // once thawed, so the honest answer is "outcome unknown", which a client must not retry blindly.
+      const answer = await http(follower, 'POST', '/v1/propose?timeout=300ms', { key: 'forwarded', value: 'maybe' });
+      expect(answer.status, answer.text).toBe(504);
+      expect(answer.body).toMatchObject({ code: 'TIMEOUT', error: expect.stringMatching(/no answer from the leader at .*may still commit/) as unknown });
+    } finally {
+      leaderNode.proc.kill('SIGCONT');
+    }
+    await agreedLeader([...addrs.values()]);
   });
 
   it('refuses messages from another cluster and says so in both logs (nodes started from --config)', async () => {
