@@ -6,7 +6,8 @@ export default class Bootstrap extends BaseCommand {
   static override summary = 'Run a Raft node, creating its cluster membership if new';
   static override description =
     'Runs in the foreground until SIGINT/SIGTERM. A fresh data dir gets this node plus --peers as its initial voters; ' +
-    'an existing one is resumed (--peers is then only checked). The same command line is safe to re-run after a crash.';
+    'an existing one is resumed (--peers is then only checked). The same command line is safe to re-run after a crash. ' +
+    'Logs go to stderr (or --log-file); with --json, stdout gets one document once the node serves: its status, as GET /v1/status answers it.';
 
   static override examples = [
     '<%= config.bin %> bootstrap',
@@ -37,6 +38,8 @@ export default class Bootstrap extends BaseCommand {
     // The node runtime is loaded here, not at the top: oclif imports every command to list them.
     const [{ resolveNodeConfig }, { startNode }] = await Promise.all([import('../node/node-config.js'), import('../node/runtime.js')]);
     const node = await startNode(resolveNodeConfig(flags));
+    // A supervisor or script can wait for this line to know the node serves, and read where and as whom.
+    if (flags.json) this.log(JSON.stringify(node.status()));
     const signal = await new Promise<NodeJS.Signals>((resolve) => {
       process.once('SIGINT', () => resolve('SIGINT'));
       process.once('SIGTERM', () => resolve('SIGTERM'));

@@ -22,6 +22,8 @@ import { ProposalWaiters, ReadWaiters } from './waiters.js';
 import { changeOutcome, membersJson, statusJson } from './views.js';
 
 export interface RunningNode {
+  /** This node's view, the document GET /v1/status answers. */
+  status(): unknown;
   stop(signal: string): Promise<void>;
 }
 

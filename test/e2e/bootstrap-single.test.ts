@@ -57,8 +57,10 @@ describe('chronik bootstrap, single node', { timeout: 90_000 }, () => {
     expect(await node.exit).toBe(0);
     expect(node.stderr).toMatch(/INFO {2}stopping node=1 term=\d+ signal=SIGTERM/);
 
-    // The same command line resumes from disk with the value intact.
-    const again = spawnChronik(args, env);
+    expect(node.stdout).toBe('');
+
+    // The same command line resumes from disk with the value intact; --json says so on stdout, once.
+    const again = spawnChronik([...args, '--json'], env);
     await again.waitForLog(/became leader/);
     expect(again.stderr).toMatch(/node starting .*fresh=false/);
     const after = await eventually(async () => {
@@ -68,6 +70,8 @@ describe('chronik bootstrap, single node', { timeout: 90_000 }, () => {
     expect(after.body.value).toBe('prod ✓');
     again.proc.kill('SIGINT');
     expect(await again.exit).toBe(0);
+    expect(again.stdout.trim().split('\n')).toHaveLength(1);
+    expect(JSON.parse(again.stdout)).toMatchObject({ id: 1, addr, member: 'voter', voters: [1], learners: [] });
 
     // Other --peers on an existing data dir: the disk wins, and the operator is told both sets.
     const other = `127.0.0.1:${await freePort()}`;
