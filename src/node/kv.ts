@@ -102,6 +102,20 @@ export class KvStore {
   }
 }
 
+const MAX_VARINT_BYTES = 8;
+
+/** Writer.uint's LEB128, at a position of a preallocated buffer. */
+function putUint(buf: Buffer, pos: number, value: number): number {
+  let rest = value;
+  let at = pos;
+  while (rest >= 0x80) {
+    buf[at++] = (rest % 0x80) | 0x80;
+    rest = Math.floor(rest / 0x80);
+  }
+  buf[at++] = rest;
+  return at;
+}
+
 /** The map as of one applied index, encoded in pieces (same bytes as KvStore.encode) between later applies. */
 export class KvCapture {
   /** Keys written since the capture, with the value they had then (undefined: the key did not exist). */
@@ -134,7 +148,7 @@ export class KvCapture {
   }
 
   /**
-   * The next piece of the encoding, about `budget` bytes of keys and values (the first piece is the key
+   * The next piece of the encoding, about `budget` bytes (the first piece is the key
    * count); undefined once every key was encoded. The live map is walked in insertion order: keys that
    * existed at the capture keep their place when overwritten (nothing is ever deleted), and keys added
    * since come after them and are skipped.
@@ -146,18 +160,31 @@ export class KvCapture {
       return new Writer(16).uint(this.count).finish();
     }
     if (this.encoded === this.count) return undefined;
-    const w = new Writer(Math.min(budget, 1 << 20) + 1024);
-    for (let bytes = 0; bytes < budget && this.encoded < this.count; ) {
+    // Written straight into one buffer (Writer.string would allocate an encoded copy of every string).
+    let buf = Buffer.allocUnsafe(budget + 1024);
+    let pos = 0;
+    while (pos < budget && this.encoded < this.count) {
       const next = this.iterator.next();
       if (next.done === true) throw new Error(`captured ${this.count} keys but found only ${this.encoded}`);
       const [key, current] = next.value;
       const captured = this.replaced.has(key) ? this.replaced.get(key) : current;
       if (captured === undefined) continue;
-      w.string(key).string(captured.value).uint(captured.index);
+      const keyBytes = Buffer.byteLength(key);
+      const valueBytes = Buffer.byteLength(captured.value);
+      const need = keyBytes + valueBytes + 3 * MAX_VARINT_BYTES;
+      if (pos + need > buf.length) {
+        const grown = Buffer.allocUnsafe(pos + need + budget);
+        buf.copy(grown, 0, 0, pos);
+        buf = grown;
+      }
+      pos = putUint(buf, pos, keyBytes);
+      pos += buf.write(key, pos);
+      pos = putUint(buf, pos, valueBytes);
+      pos += buf.write(captured.value, pos);
+      pos = putUint(buf, pos, captured.index);
       this.encoded += 1;
-      bytes += key.length + captured.value.length + 8;
     }
-    return w.finish();
+    return buf.subarray(0, pos);
   }
 
   release(): void {

@@ -14,7 +14,7 @@ import { MemoryStorage } from '../../src/raft/index.js';
 import type { Entry, Membership, Snapshot } from '../../src/raft/types.js';
 
 const membership: Membership = { voters: [{ id: 1, addr: '127.0.0.1:9192' }], learners: [] };
-const put = (index: number, key: string, value: string): Entry => ({ type: 'normal', index, term: 2, data: encodeCommand({ op: 'put', key, value }) });
+const put = (index: number, key: string, value: string): Extract<Entry, { type: 'normal' }> => ({ type: 'normal', index, term: 2, data: encodeCommand({ op: 'put', key, value }) });
 
 let root: string;
 beforeEach(() => {
@@ -27,6 +27,9 @@ describe('KvCapture', () => {
     const kv = new KvStore();
     let index = 0;
     for (let i = 0; i < 3000; i++) kv.apply(++index, put(index, `k${i}`, `value-${i}-${'x'.repeat(i % 97)}`).data);
+    // Multi-byte keys and values, one over 128 bytes (a two-byte length): encoded as Writer.string does.
+    kv.apply(++index, put(index, 'ключ-🔑', `значение-${'é'.repeat(200)}`).data);
+    kv.apply(++index, put(index, '鍵', '値').data);
     const expected = kv.encode();
     const capture = kv.beginCapture();
     const pieces: Uint8Array[] = [];
@@ -35,15 +38,16 @@ describe('KvCapture', () => {
       if (piece === undefined) break;
       pieces.push(piece);
       // Overwrite keys already encoded and keys still ahead (twice, so only the first old value counts), and add new ones.
-      for (const key of [`k${(round * 37) % 3000}`, `k${(round * 53 + 1500) % 3000}`, `k${(round * 53 + 1500) % 3000}`, `new${round}`]) {
+      for (const key of ['ключ-🔑', `k${(round * 37) % 3000}`, `k${(round * 53 + 1500) % 3000}`, `k${(round * 53 + 1500) % 3000}`, `new${round}`]) {
         kv.apply(++index, put(index, key, `later-${round}`).data);
       }
     }
     capture.release();
     expect(Buffer.concat(pieces).equals(Buffer.from(expected))).toBe(true);
     const restored = new KvStore();
-    restored.restore(Buffer.concat(pieces), 3000);
-    expect(restored.size).toBe(3000);
+    restored.restore(Buffer.concat(pieces), 3002);
+    expect(restored.size).toBe(3002);
+    expect(restored.get('ключ-🔑')?.value).toBe(`значение-${'é'.repeat(200)}`);
     expect(restored.get('k1500')?.value).toBe(`value-1500-${'x'.repeat(1500 % 97)}`);
     expect(restored.get('new0')).toBeUndefined();
   });
@@ -86,7 +90,7 @@ async function rig(count: number, trailing = 0): Promise<Rig> {
     const entries = Array.from({ length: n }, (_, i) => put(last + i + 1, `key-${(last + i) % 700}`, `v${last + i + 1}`));
     await wal.append(entries, { term: 2, vote: 1, commit: last + n });
     storage.append(entries);
-    for (const entry of entries) kv.apply(entry.index, entry.type === 'normal' ? entry.data : undefined);
+    for (const entry of entries) kv.apply(entry.index, entry.data);
     last += n;
   };
   await applyMore(count);
