@@ -242,6 +242,7 @@ export class Snapshotter {
     job.stopping = true;
     await job.work;
     if (job.phase === 'written') this.abandon(job, 'the node is stopping');
+    if (job.phase === 'abandoned') this.logger.info('snapshot abandoned', { index: job.meta.index, reason: job.reason ?? 'unknown' });
     this.job = undefined;
   }
 }

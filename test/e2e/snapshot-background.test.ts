@@ -1,7 +1,8 @@
 // The node's own snapshot runs in the background, with real processes. The test-only fault injector
 // (CHRONIK_FAULT_FILE, `holdSnapshot`) keeps a snapshot in flight, its temp file written and fsynced but
 // not yet renamed, for as long as a test needs: writes keep being acknowledged meanwhile; kill -9 then
-// loses nothing; and a follower that installs a newer snapshot from the leader meanwhile keeps it.
+// loses nothing, a clean stop abandons it; and a follower that installs a newer snapshot from the
+// leader meanwhile keeps that one.
 import { existsSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -120,9 +121,25 @@ describe('background snapshots', { timeout: 180_000 }, () => {
     await kill(node, 'SIGTERM');
     const offline = readDataDir(node.dir);
     expect(offline.snapshotIndex).toBeGreaterThan(800);
+
+    // A clean stop while a snapshot is in flight abandons it: exit 0, no temp file, nothing lost.
+    writeFileSync(node.faultFile, JSON.stringify({ holdSnapshot: true }));
+    const third = start(node);
+    await agreedLeader([addr]);
+    const late = Array.from({ length: 320 }, (_, i) => `late${i}`);
+    await writeAll(addr, late, keyValue, 32);
+    await eventually(async () => (existsSync(temp) ? true : undefined), 30_000, 'the next snapshot temp file');
+    third.proc.kill('SIGTERM');
+    expect(await third.exit).toBe(0);
+    expect(third.stderr).toMatch(/INFO {2}snapshot abandoned node=1 .*reason="the node is stopping"/);
+    expect(existsSync(temp)).toBe(false);
+    expect(readDataDir(node.dir).snapshotIndex).toBe(offline.snapshotIndex);
+
+    writeFileSync(node.faultFile, '{}');
     start(node);
     await agreedLeader([addr]);
     await expectValues(addr, during, keyValue);
+    await expectValues(addr, late, keyValue);
     await expectValues(addr, large.slice(0, 20), largeValue);
   });
 

@@ -177,6 +177,7 @@ describe('Snapshotter', () => {
     writeSnapshotFile(root, previous);
     r.step();
     await r.snapshotter.close();
+    expect(readFileSync(r.logFile, 'utf8')).toMatch(/snapshot abandoned node=1 index=1000 reason="the node is stopping"/);
     expect(readSnapshotFile(root)?.meta.index).toBe(0);
     expect(existsSync(join(root, LOCAL_SNAPSHOT_TEMP))).toBe(false);
     expect(r.storage.snapshot().meta.index).toBe(0);
