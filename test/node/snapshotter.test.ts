@@ -1,7 +1,7 @@
 // The background snapshot with real files: the key-value capture encodes the state as of its index while
 // later entries are applied; the snapshotter writes, renames and compacts only between steps, drops its
 // snapshot when a newer one from the leader was installed meanwhile (at any phase), and leaves no temp file.
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -181,6 +181,19 @@ describe('Snapshotter', () => {
     expect(readSnapshotFile(root)?.meta.index).toBe(0);
     expect(existsSync(join(root, LOCAL_SNAPSHOT_TEMP))).toBe(false);
     expect(r.storage.snapshot().meta.index).toBe(0);
+  });
+
+  it('a failed write is thrown from the next step(), as a storage failure, and leaves snapshot.bin alone', async () => {
+    const r = await rig(1000);
+    // The temp file's name taken by a directory: opening it for writing fails with EISDIR.
+    mkdirSync(join(root, LOCAL_SNAPSHOT_TEMP));
+    const woken = r.woken();
+    r.step();
+    await woken;
+    expect(() => r.step()).toThrow(/EISDIR/);
+    expect(existsSync(join(root, 'snapshot.bin'))).toBe(false);
+    expect(r.storage.snapshot().meta.index).toBe(0);
+    expect(r.storage.firstIndex()).toBe(1);
   });
 
   it('a temp file left by a crash is removed when the snapshotter starts', async () => {
