@@ -1,18 +1,19 @@
 // The node's HTTP server (node:http): bearer-token auth, the /v1/ admin API, /health, /metrics and the
-// /raft/messages peer endpoint of docs/http-api.md. Writes that a follower receives go to the leader.
+// /raft/ peer endpoints of docs/http-api.md (the message stream is an upgraded connection, peer-stream.ts). Writes that a follower receives go to the leader.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import { request } from 'undici';
 import { parseHostPort } from '../cli/address.js';
 import { parseDuration } from '../cli/duration.js';
 import type { ConfChange } from '../raft/types.js';
 import { SNAPSHOT_CHUNK_BYTES, type ChunkHeaders } from './snapshot-stream.js';
+import { STREAM_PATH, STREAM_PROTOCOL, refuseStream, serveStream } from './peer-stream.js';
 import { ApiError } from './api-error.js';
 import { dropsTrafficTo } from './faults.js';
 import { MAX_KEY_BYTES, MAX_VALUE_BYTES } from './kv.js';
 
 const MAX_API_BODY = 2 * 1024 * 1024;
-const MAX_RAFT_BODY = 256 * 1024 * 1024;
 const DEFAULT_TIMEOUT_MS = 5000;
 const FORWARDED_HEADER = 'x-chronik-forwarded';
 
@@ -24,7 +25,9 @@ export interface NodeApi {
   members(): unknown;
   health(): HealthAnswer;
   metricsText(): string;
-  /** Decodes and steps a batch from a peer; throws on an undecodable body. */
+  /** Accepts a message stream from a peer of this cluster; throws (ApiError or Error) to refuse it. */
+  admitStream(from: number, fromAddr: string, cluster: string): void;
+  /** Decodes and steps a batch from a peer; throws on an undecodable body or another cluster's batch. */
   receiveMessages(body: Uint8Array): void;
   /** One chunk of a streamed snapshot (snapshot-stream.ts); answers the offset the sender continues at. */
   receiveSnapshotChunk(headers: ChunkHeaders, body: Uint8Array): { status: 200 | 409; offset: number; done: boolean };
@@ -157,6 +160,8 @@ export class HttpServer {
   readonly server: Server;
   private readonly tokenDigest: Buffer | undefined;
   private stopping = false;
+  /** Upgraded peer streams: the server no longer tracks them, so close() must. */
+  private readonly streams = new Set<Socket>();
 
   constructor(private readonly options: HttpServerOptions) {
     this.tokenDigest = options.token !== undefined ? digest(options.token) : undefined;
@@ -167,6 +172,39 @@ export class HttpServer {
         options.onError(err as Error);
       });
     });
+    this.server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => this.upgrade(req, socket, head));
+  }
+
+  /** A peer opens its message stream: checked like any request, then every frame is stepped as it arrives. */
+  private upgrade(req: IncomingMessage, socket: Socket, head: Buffer): void {
+    socket.on('error', () => socket.destroy());
+    const url = new URL(req.url ?? '/', 'http://node');
+    if (url.pathname !== STREAM_PATH || req.method !== 'GET' || req.headers.upgrade !== STREAM_PROTOCOL) {
+      refuseStream(socket, 404, { error: `no upgrade to ${String(req.headers.upgrade)} at ${req.method} ${url.pathname}`, code: 'NOT_FOUND' });
+      return;
+    }
+    if (this.tokenDigest !== undefined && !tokenMatches(req.headers.authorization, this.tokenDigest)) {
+      refuseStream(socket, 401, { error: 'unauthorized', code: 'UNAUTHORIZED' });
+      return;
+    }
+    const api = this.options.api;
+    try {
+      if (this.stopping) throw new ApiError('UNAVAILABLE', 'the node is stopping');
+      const from = Number(req.headers['x-chronik-from']);
+      const fromAddr = req.headers['x-chronik-from-addr'];
+      const cluster = req.headers['x-chronik-cluster'];
+      if (!Number.isSafeInteger(from) || from < 1 || typeof fromAddr !== 'string' || typeof cluster !== 'string') {
+        throw new ApiError('BAD_REQUEST', 'x-chronik-from, x-chronik-from-addr and x-chronik-cluster are required');
+      }
+      api.admitStream(from, fromAddr, cluster);
+    } catch (err) {
+      const error = err instanceof ApiError ? api.decorate(err) : new ApiError('BAD_REQUEST', (err as Error).message);
+      refuseStream(socket, error.status, error.toJSON());
+      return;
+    }
+    socket.write(`HTTP/1.1 101 Switching Protocols\r\nconnection: Upgrade\r\nupgrade: ${STREAM_PROTOCOL}\r\n\r\n`);
+    this.streams.add(socket);
+    serveStream(socket, head, (frame) => api.receiveMessages(frame), () => this.streams.delete(socket));
   }
 
   /** Binds host:port; rejects with the listen error (EADDRINUSE, EACCES) so the caller can refuse to start. */
@@ -187,6 +225,7 @@ export class HttpServer {
     await new Promise<void>((resolve) => {
       this.server.close(() => resolve());
       this.server.closeAllConnections();
+      for (const socket of this.streams) socket.destroy();
     });
   }
 
@@ -201,16 +240,6 @@ export class HttpServer {
     const api = this.options.api;
     try {
       if (this.stopping) throw new ApiError('UNAVAILABLE', 'the node is stopping');
-      if (path === '/raft/messages' && req.method === 'POST') {
-        const body = await readBody(req, MAX_RAFT_BODY);
-        try {
-          api.receiveMessages(body);
-        } catch (err) {
-          throw new ApiError('BAD_REQUEST', `undecodable message batch: ${(err as Error).message}`);
-        }
-        res.writeHead(204).end();
-        return;
-      }
       if (path === '/raft/snapshot' && req.method === 'POST') {
         const headers = chunkHeaders(req, url);
         const body = await readBody(req, SNAPSHOT_CHUNK_BYTES);

@@ -356,7 +356,8 @@ class NodeRuntime implements RunningNode, NodeApi {
     if (this.stopped) return;
     this.logger.error('storage failed', { error: err.message });
     // Waiting requests learn why: their entries may not be durable here, so none of them is acknowledged.
-    const failed = new ApiError('UNAVAILABLE', `storage failed: ${err.message}`);
+    // A leader sends entries before its own write, so the followers may still commit them without it.
+    const failed = new ApiError('UNAVAILABLE', `storage failed: ${err.message}; a write in flight may still commit on the other members`);
     this.proposals.failAll(failed);
     this.reads.failAll(failed);
     process.exitCode = 1;
@@ -474,6 +475,11 @@ class NodeRuntime implements RunningNode, NodeApi {
       if (err instanceof ApiError) throw err;
       throw new ApiError('BAD_REQUEST', `snapshot chunk refused: ${(err as Error).message}`);
     }
+  }
+
+  admitStream(from: NodeId, fromAddr: string, cluster: string): void {
+    this.requireRaft();
+    this.admitPeer(from, fromAddr, cluster);
   }
 
   receiveMessages(body: Uint8Array): void {

@@ -1,9 +1,11 @@
-// Peer transport: per-peer bounded queues drained by one in-flight HTTP POST /raft/messages at a time over
-// a keep-alive undici Pool. send() never waits, so a slow or dead peer can never stall the tick loop;
-// Raft retransmits whatever is dropped.
+// Peer transport: per-peer bounded queues drained into one long-lived stream per peer (peer-stream.ts);
+// snapshots go beside it over an undici Pool. send() never waits, so a slow, hung or dead peer can never
+// stall the tick loop; Raft retransmits whatever is dropped.
+import type { Socket } from 'node:net';
 import { Pool } from 'undici';
 import type { Message, NodeId } from '../raft/types.js';
 import { encodeBatch } from './codec.js';
+import { frameHeader, openStream } from './peer-stream.js';
 import { sendSnapshot } from './snapshot-stream.js';
 import { delayTo, dropsTrafficTo } from './faults.js';
 import type { Logger } from './logger.js';
@@ -19,7 +21,7 @@ export interface TransportOptions {
   metrics: NodeMetrics;
   /** Messages queued per peer before the oldest are dropped. */
   maxQueue?: number;
-  /** Bound on one request; a peer that takes longer is treated as unreachable. */
+  /** Bound on opening a stream and on the peer acknowledging frames; a peer that takes longer is treated as unreachable. */
   requestTimeoutMs?: number;
   /** Pause before retrying an unreachable peer, so a dead peer costs a connect attempt per interval, not per message. */
   retryDelayMs?: number;
@@ -40,14 +42,28 @@ function payloadBytes(message: Message): number {
   return 0;
 }
 
+/** The sending end of one peer stream; `blocked` while the socket's buffer is full. */
+interface OpenStream {
+  socket: Socket;
+  blocked: boolean;
+  /** Text the peer sent back (ack lines, a refusal) not yet split into lines. */
+  answer: string;
+  /** Why the peer ended the stream, from its `error` line. */
+  refusal?: string;
+}
+
 class PeerLink {
   private queue: Message[] = [];
-  private inFlight = false;
+  private stream: OpenStream | undefined;
+  private connecting = false;
+  /** Armed when a frame goes out with none outstanding; an acknowledgement disarms it, expiry means the peer hangs. */
+  private ackTimer: NodeJS.Timeout | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
   private downSince: number | undefined;
   private lastUnreachableLog = 0;
   private closed = false;
   private sendingSnapshot = false;
+  private readonly timeoutMs: number;
   readonly pool: Pool;
 
   constructor(
@@ -55,13 +71,13 @@ class PeerLink {
     readonly addr: string,
     private readonly options: TransportOptions,
   ) {
-    const timeout = options.requestTimeoutMs ?? 2000;
+    this.timeoutMs = options.requestTimeoutMs ?? 2000;
     this.pool = new Pool(`http://${addr}`, {
-      connections: 2,
+      connections: 1,
       keepAliveTimeout: 30_000,
-      connectTimeout: Math.min(timeout, 1000),
-      headersTimeout: timeout,
-      bodyTimeout: timeout,
+      connectTimeout: Math.min(this.timeoutMs, 1000),
+      headersTimeout: this.timeoutMs,
+      bodyTimeout: this.timeoutMs,
     });
   }
 
@@ -79,30 +95,112 @@ class PeerLink {
     this.flush();
   }
 
+  /** Writes what is queued as frames on the open stream (opening one first if needed) until the socket pushes back. */
   private flush(): void {
-    if (this.inFlight || this.closed || this.retryTimer !== undefined || this.queue.length === 0) return;
-    let count = 0;
-    let bytes = 0;
-    while (count < this.queue.length && count < MAX_MESSAGES_PER_BATCH && (count === 0 || bytes < MAX_BATCH_BYTES)) {
-      bytes += payloadBytes(this.queue[count] as Message);
-      count += 1;
+    if (this.closed || this.retryTimer !== undefined || this.queue.length === 0) return;
+    // A cut link fails like an unreachable peer, so what is queued is lost as in reality.
+    if (dropsTrafficTo(this.addr)) {
+      this.queue = [];
+      this.fail(new Error('traffic dropped by CHRONIK_FAULT_FILE'));
+      return;
     }
-    const messages = this.queue.splice(0, count);
+    const stream = this.stream;
+    if (stream === undefined) {
+      this.connect();
+      return;
+    }
+    if (stream.blocked) return;
+    const { selfId, selfAddr, cluster } = this.options;
+    stream.socket.cork();
+    let sent = 0;
+    while (this.queue.length > 0 && !stream.blocked) {
+      let count = 0;
+      let bytes = 0;
+      while (count < this.queue.length && count < MAX_MESSAGES_PER_BATCH && (count === 0 || bytes < MAX_BATCH_BYTES)) {
+        bytes += payloadBytes(this.queue[count] as Message);
+        count += 1;
+      }
+      const body = encodeBatch({ from: selfId, fromAddr: selfAddr, cluster, messages: this.queue.splice(0, count) });
+      stream.socket.write(frameHeader(body.length));
+      stream.blocked = !stream.socket.write(body);
+      sent += body.length;
+    }
+    stream.socket.uncork();
+    this.options.metrics.peerSentBytes.inc(sent, { peer: String(this.id) });
+    this.ackTimer ??= setTimeout(() => {
+      this.ackTimer = undefined;
+      this.fail(new Error(`no acknowledgement within ${this.timeoutMs} ms`));
+    }, this.timeoutMs);
+  }
+
+  private connect(): void {
+    if (this.connecting) return;
+    this.connecting = true;
     const { selfId, selfAddr, cluster, token } = this.options;
-    const body = encodeBatch({ from: selfId, fromAddr: selfAddr, cluster, messages });
-    this.inFlight = true;
-    this.post(body, token)
-      .then(() => {
-        this.options.metrics.peerSentBytes.inc(body.length, { peer: String(this.id) });
+    const headers: Record<string, string> = {
+      'x-chronik-from': String(selfId),
+      'x-chronik-from-addr': selfAddr,
+      'x-chronik-cluster': cluster,
+      ...(token !== undefined ? { authorization: `Bearer ${token}` } : {}),
+    };
+    openStream(this.addr, headers, this.timeoutMs)
+      .then(({ socket, head }) => {
+        this.connecting = false;
+        if (this.closed) {
+          socket.destroy();
+          return;
+        }
+        const stream: OpenStream = { socket, blocked: false, answer: '' };
+        this.stream = stream;
+        socket.setEncoding('utf8');
+        socket.on('data', (text: string) => this.onAnswer(stream, text));
+        socket.on('drain', () => {
+          stream.blocked = false;
+          this.flush();
+        });
+        socket.on('error', () => socket.destroy());
+        socket.on('close', () => {
+          if (this.stream !== stream) return;
+          this.stream = undefined;
+          this.fail(new Error(stream.refusal !== undefined ? `the peer ended the stream: ${stream.refusal}` : 'the peer closed the stream'));
+        });
+        if (head.length > 0) this.onAnswer(stream, head.toString('utf8'));
         this.markUp();
+        this.flush();
       })
       .catch((err: unknown) => {
-        this.markDown(err);
-      })
-      .finally(() => {
-        this.inFlight = false;
-        this.flush();
+        this.connecting = false;
+        this.fail(err);
       });
+  }
+
+  /** Lines from the peer: `ok` acknowledges what it processed, `error <reason>` precedes it closing the stream. */
+  private onAnswer(stream: OpenStream, text: string): void {
+    stream.answer += text;
+    let newline = stream.answer.indexOf('\n');
+    while (newline >= 0) {
+      const line = stream.answer.slice(0, newline);
+      stream.answer = stream.answer.slice(newline + 1);
+      if (line === 'ok') {
+        if (this.ackTimer !== undefined) clearTimeout(this.ackTimer);
+        this.ackTimer = undefined;
+        this.markUp();
+      } else if (line.startsWith('error ')) {
+        stream.refusal = line.slice('error '.length);
+      }
+      newline = stream.answer.indexOf('\n');
+    }
+    if (stream.answer.length > 4096) stream.socket.destroy();
+  }
+
+  /** The peer is unreachable, refused us or hangs: drop the stream and retry after a pause. */
+  private fail(err: unknown): void {
+    if (this.ackTimer !== undefined) clearTimeout(this.ackTimer);
+    this.ackTimer = undefined;
+    const stream = this.stream;
+    this.stream = undefined;
+    stream?.socket.destroy();
+    this.markDown(err);
   }
 
   /**
@@ -140,33 +238,6 @@ class PeerLink {
       });
   }
 
-  private async post(body: Uint8Array, token: string | undefined): Promise<void> {
-    // A cut link fails like an unreachable peer, so a dropped snapshot is reported and retried as in reality.
-    if (dropsTrafficTo(this.addr)) throw new Error('traffic dropped by CHRONIK_FAULT_FILE');
-    const response = await this.pool.request({
-      path: '/raft/messages',
-      method: 'POST',
-      headers: {
-        'content-type': 'application/octet-stream',
-        ...(token !== undefined ? { authorization: `Bearer ${token}` } : {}),
-      },
-      body,
-    });
-    if (response.statusCode === 204) {
-      await response.body.dump();
-      return;
-    }
-    const text = (await response.body.text()).slice(0, 300);
-    if (response.statusCode === 401) throw new Error('unauthorized: the peer has a different token');
-    let reason = text;
-    try {
-      reason = (JSON.parse(text) as { error?: string }).error ?? text;
-    } catch {
-      // not JSON: keep the text
-    }
-    throw new Error(`HTTP ${response.statusCode}: ${reason}`);
-  }
-
   private markUp(): void {
     if (this.downSince === undefined) return;
     const downFor = Date.now() - this.downSince;
@@ -184,6 +255,7 @@ class PeerLink {
     }
     // What was queued while the peer was down is stale by the time it returns; keep only the newest.
     this.queue.splice(0, Math.max(0, this.queue.length - 64));
+    if (this.retryTimer !== undefined) return;
     this.retryTimer = setTimeout(() => {
       this.retryTimer = undefined;
       this.flush();
@@ -193,7 +265,10 @@ class PeerLink {
   async close(): Promise<void> {
     this.closed = true;
     if (this.retryTimer !== undefined) clearTimeout(this.retryTimer);
+    if (this.ackTimer !== undefined) clearTimeout(this.ackTimer);
     this.queue = [];
+    this.stream?.socket.destroy();
+    this.stream = undefined;
     await this.pool.destroy().catch(() => undefined);
   }
 }

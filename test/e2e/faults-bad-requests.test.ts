@@ -4,6 +4,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeBatch } from '../../src/node/codec.js';
+import { frameHeader, openStream } from '../../src/node/peer-stream.js';
 import { freePort } from '../faults/cluster.js';
 import { http, killAll, removeDir, spawnChronik, status, tempDir } from './node-harness.js';
 
@@ -65,7 +66,7 @@ const endpoints: [string, string, string?][] = [
   ['POST', '/v1/propose', JSON.stringify({ key: 'kept', value: 'overwritten' })],
   ['POST', '/v1/members', JSON.stringify({ type: 'add-learner', id: 9, addr: '127.0.0.1:40999' })],
   ['POST', '/v1/transfer-leader', JSON.stringify({ id: 1 })],
-  ['POST', '/raft/messages', ''],
+  ['POST', '/raft/snapshot?index=1&snapshotTerm=1&term=1&offset=0&total=1', 'x'],
   ['GET', '/metrics'],
 ];
 
@@ -115,16 +116,9 @@ describe('bad clients and peers', { timeout: 60_000 }, () => {
       ['DELETE', '/v1/kv/kept', undefined, 404, 'NOT_FOUND'],
       ['PUT', '/v1/propose', JSON.stringify({ key: 'kept', value: 'v' }), 404, 'NOT_FOUND'],
       ['GET', '/v1/nothing-here', undefined, 404, 'NOT_FOUND'],
-      // Peers: garbage, empty, truncated, and another cluster's batch.
-      ['POST', '/raft/messages', new Uint8Array([0xff, 0xfe, 0x00, 0x13, 0x37, 0x42]), 400, 'BAD_REQUEST'],
-      ['POST', '/raft/messages', new Uint8Array(0), 400, 'BAD_REQUEST'],
-      ['POST', '/raft/messages', encodeBatch({ from: 2, fromAddr: '127.0.0.1:40997', cluster: 'chronik', messages: [] }).subarray(0, 5), 400, 'BAD_REQUEST'],
-      ['POST', '/raft/messages', encodeBatch({ from: 2, fromAddr: '127.0.0.1:40997', cluster: 'another-cluster', messages: [] }), 400, 'BAD_REQUEST'],
-      ['POST', '/raft/messages', 'x'.repeat(1024), 400, 'BAD_REQUEST'],
     ];
     for (const [method, path, body, expected, code] of cases) {
-      const contentType = path.startsWith('/raft/') ? 'application/octet-stream' : json;
-      const answer = await raw(method, path, { token, ...(body !== undefined ? { body, contentType } : {}) });
+      const answer = await raw(method, path, { token, ...(body !== undefined ? { body, contentType: json } : {}) });
       const what = `${method} ${path.slice(0, 60)} ${typeof body === 'string' ? body.slice(0, 40) : `(${body?.length ?? 0} bytes)`}`;
       expect(answer.status, what).toBe(expected);
       if (code !== undefined) expect(answer.body.code, what).toBe(code);
@@ -134,5 +128,51 @@ describe('bad clients and peers', { timeout: 60_000 }, () => {
     // And it still works.
     expect((await http(addr, 'POST', '/v1/propose', { key: 'after', value: 'fine' }, token)).status).toBe(200);
     expect((await http(addr, 'GET', '/v1/kv/kept', undefined, token)).body.value).toBe('original');
+  });
+
+  it('refuses peer streams without the token, the headers or the cluster, and ends one on a bad frame', async () => {
+    const before = await snapshot();
+    const peer = { 'x-chronik-from': '2', 'x-chronik-from-addr': '127.0.0.1:40997', 'x-chronik-cluster': 'chronik' };
+    const refusals: [Record<string, string>, RegExp][] = [
+      [peer, /unauthorized/],
+      [{ ...peer, authorization: 'Bearer wrong-token' }, /unauthorized/],
+      [{ authorization: `Bearer ${token}` }, /^HTTP 400: .*x-chronik-from/],
+      [{ ...peer, 'x-chronik-from': 'two', authorization: `Bearer ${token}` }, /^HTTP 400: /],
+      [{ ...peer, 'x-chronik-cluster': 'another-cluster', authorization: `Bearer ${token}` }, /^HTTP 400: .*another-cluster/],
+    ];
+    for (const [headers, reason] of refusals) {
+      await expect(openStream(addr, headers, 5000), JSON.stringify(headers)).rejects.toThrow(reason);
+    }
+
+    const authorized = { ...peer, authorization: `Bearer ${token}` };
+    /** Opens a stream, writes the bytes, and returns every line the node sends back until it closes or 1.5 s pass. */
+    const answerTo = async (bytes: Uint8Array): Promise<string> => {
+      const { socket } = await openStream(addr, authorized, 5000);
+      let text = '';
+      socket.setEncoding('utf8');
+      socket.on('data', (part: string) => (text += part));
+      socket.write(bytes);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, 1500);
+        socket.on('close', () => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+      socket.destroy();
+      return text;
+    };
+    const frame = (body: Uint8Array): Buffer => Buffer.concat([frameHeader(body.length), body]);
+    const empty = encodeBatch({ from: 2, fromAddr: '127.0.0.1:40997', cluster: 'chronik', messages: [] });
+    expect(await answerTo(frame(empty))).toBe('ok\n');
+    const bad: [string, Uint8Array, RegExp][] = [
+      ['garbage', frame(new Uint8Array([0xff, 0xfe, 0x00, 0x13, 0x37, 0x42])), /^error .*version/],
+      ['empty frame', frame(new Uint8Array(0)), /^error /],
+      ['truncated batch', frame(empty.subarray(0, 5)), /^error /],
+      ['another cluster', frame(encodeBatch({ from: 2, fromAddr: '127.0.0.1:40997', cluster: 'another-cluster', messages: [] })), /^error .*another-cluster/],
+      ['oversized length', Buffer.from([0xff, 0xff, 0xff, 0xff, 0, 0]), /^error .*limit/],
+    ];
+    for (const [what, bytes, reason] of bad) expect(await answerTo(bytes), what).toMatch(reason);
+    expect(await snapshot()).toEqual(before);
   });
 });
