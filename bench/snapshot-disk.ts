@@ -48,9 +48,16 @@ async function main(): Promise<void> {
       }
     }),
   );
-  clearInterval(sampler);
   const seconds = (performance.now() - started) / 1000;
-  const view = (await http(addr, 'GET', '/v1/status')).body;
+  // A snapshot taken in the background may still be trimming the WAL: measure once the dir is steady.
+  let view = (await http(addr, 'GET', '/v1/status')).body;
+  for (let settled = 0; settled < 3; ) {
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    const next = (await http(addr, 'GET', '/v1/status')).body;
+    settled = next.walBytes === view.walBytes && next.snapshotIndex === view.snapshotIndex ? settled + 1 : 0;
+    view = next;
+  }
+  clearInterval(sampler);
   const size = dirBytes(dataDir);
   peak = Math.max(peak, size);
   const snapshotBytes = statSync(join(dataDir, 'snapshot.bin'), { throwIfNoEntry: false })?.size ?? 0;

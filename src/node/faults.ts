@@ -2,6 +2,7 @@
 // every 50 ms and drops or delays its outbound peer traffic, or fails WAL writes/fsyncs with an errno.
 //
 //   {"drop": ["127.0.0.1:40001"], "delay": {"127.0.0.1:40002": 200}, "walWrite": "ENOSPC", "walFsync": "EIO"}
+//   {"holdSnapshot": true}   a snapshot the node takes waits, its temp file durable, until this is unset
 //
 // Addresses are the peers' advertised addresses; a drop covers Raft messages and forwarded writes alike.
 // Each plan the node takes up is echoed to `<file>.applied`, so a test knows when a fault is in force.
@@ -15,6 +16,8 @@ export interface FaultPlan {
   /** WAL writes / fsyncs fail with this errno code while set. */
   walWrite?: string;
   walFsync?: string;
+  /** The node's own snapshot stops after its temp file is fsynced and before it is renamed into place. */
+  holdSnapshot?: boolean;
 }
 
 const POLL_MS = 50;
@@ -66,4 +69,8 @@ export function injectStorageFault(operation: 'write' | 'fsync'): void {
   err.code = code;
   err.syscall = operation;
   throw err;
+}
+
+export function holdsSnapshot(): boolean {
+  return plan.holdSnapshot === true;
 }

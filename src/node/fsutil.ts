@@ -1,5 +1,6 @@
 // Durable file primitives: atomic replace (temp file + fsync + rename + directory fsync) and directory fsync.
 import { closeSync, fsyncSync, openSync, renameSync, writeFileSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
 /** Makes a rename or file creation in `dir` durable; without it a crash can forget the new name. */
@@ -9,6 +10,16 @@ export function fsyncDir(dir: string): void {
     fsyncSync(fd);
   } finally {
     closeSync(fd);
+  }
+}
+
+/** fsyncDir in the thread pool, for callers that must not stall the event loop on a journal commit. */
+export async function fsyncDirAsync(dir: string): Promise<void> {
+  const handle = await open(dir, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
   }
 }
 

@@ -34,6 +34,7 @@ export interface KvValue {
 export class KvStore {
   private readonly data = new Map<string, KvValue>();
   private appliedIndex = 0;
+  private capture: KvCapture | undefined;
 
   /**
    * Applies one committed entry's data (empty data is a leader's no-op). Indexes must arrive in order:
@@ -43,6 +44,7 @@ export class KvStore {
     if (index <= this.appliedIndex) throw new Error(`entry ${index} applied twice (applied ${this.appliedIndex})`);
     if (data !== undefined && data.length > 0) {
       const command = decodeCommand(data);
+      this.capture?.preserve(command.key, this.data.get(command.key));
       this.data.set(command.key, { value: command.value, index });
     }
     this.appliedIndex = index;
@@ -63,6 +65,8 @@ export class KvStore {
 
   /** Replaces the state with a snapshot's, as of log index `index`. */
   restore(data: Uint8Array, index: number): void {
+    this.capture?.invalidate();
+    this.capture = undefined;
     this.data.clear();
     if (data.length > 0) {
       const r = new Reader(data);
@@ -76,11 +80,115 @@ export class KvStore {
     this.appliedIndex = index;
   }
 
+  /**
+   * Freezes the state as of now for a snapshot encoded bit by bit while entries keep being applied: instead
+   * of copying the map, the value each later write replaces is kept aside until the capture is released.
+   */
+  beginCapture(): KvCapture {
+    this.capture?.invalidate();
+    const capture = new KvCapture(this.data, this.appliedIndex, () => {
+      if (this.capture === capture) this.capture = undefined;
+    });
+    this.capture = capture;
+    return capture;
+  }
+
   get(key: string): KvValue | undefined {
     return this.data.get(key);
   }
 
   get size(): number {
     return this.data.size;
+  }
+}
+
+const MAX_VARINT_BYTES = 8;
+
+/** Writer.uint's LEB128, at a position of a preallocated buffer. */
+function putUint(buf: Buffer, pos: number, value: number): number {
+  let rest = value;
+  let at = pos;
+  while (rest >= 0x80) {
+    buf[at++] = (rest % 0x80) | 0x80;
+    rest = Math.floor(rest / 0x80);
+  }
+  buf[at++] = rest;
+  return at;
+}
+
+/** The map as of one applied index, encoded in pieces (same bytes as KvStore.encode) between later applies. */
+export class KvCapture {
+  /** Keys written since the capture, with the value they had then (undefined: the key did not exist). */
+  private readonly replaced = new Map<string, KvValue | undefined>();
+  private readonly count: number;
+  private iterator: Iterator<[string, KvValue]> | undefined;
+  private encoded = 0;
+  private valid = true;
+
+  constructor(
+    private readonly live: Map<string, KvValue>,
+    readonly index: number,
+    private readonly onRelease: () => void,
+  ) {
+    this.count = live.size;
+  }
+
+  preserve(key: string, before: KvValue | undefined): void {
+    if (!this.replaced.has(key)) this.replaced.set(key, before);
+  }
+
+  /** The state was replaced wholesale (a snapshot from the leader): this capture can no longer be encoded. */
+  invalidate(): void {
+    this.valid = false;
+    this.replaced.clear();
+  }
+
+  get usable(): boolean {
+    return this.valid;
+  }
+
+  /**
+   * The next piece of the encoding, about `budget` bytes (the first piece is the key
+   * count); undefined once every key was encoded. The live map is walked in insertion order: keys that
+   * existed at the capture keep their place when overwritten (nothing is ever deleted), and keys added
+   * since come after them and are skipped.
+   */
+  encodeNext(budget: number): Uint8Array | undefined {
+    if (!this.valid) throw new Error('the captured state was replaced');
+    if (this.iterator === undefined) {
+      this.iterator = this.live.entries();
+      return new Writer(16).uint(this.count).finish();
+    }
+    if (this.encoded === this.count) return undefined;
+    // Written straight into one buffer (Writer.string would allocate an encoded copy of every string).
+    let buf = Buffer.allocUnsafe(budget + 1024);
+    let pos = 0;
+    while (pos < budget && this.encoded < this.count) {
+      const next = this.iterator.next();
+      if (next.done === true) throw new Error(`captured ${this.count} keys but found only ${this.encoded}`);
+      const [key, current] = next.value;
+      const captured = this.replaced.has(key) ? this.replaced.get(key) : current;
+      if (captured === undefined) continue;
+      const keyBytes = Buffer.byteLength(key);
+      const valueBytes = Buffer.byteLength(captured.value);
+      const need = keyBytes + valueBytes + 3 * MAX_VARINT_BYTES;
+      if (pos + need > buf.length) {
+        const grown = Buffer.allocUnsafe(pos + need + budget);
+        buf.copy(grown, 0, 0, pos);
+        buf = grown;
+      }
+      pos = putUint(buf, pos, keyBytes);
+      pos += buf.write(key, pos);
+      pos = putUint(buf, pos, valueBytes);
+      pos += buf.write(captured.value, pos);
+      pos = putUint(buf, pos, captured.index);
+      this.encoded += 1;
+    }
+    return buf.subarray(0, pos);
+  }
+
+  release(): void {
+    this.invalidate();
+    this.onRelease();
   }
 }

@@ -26,7 +26,7 @@ export interface NodeConfig {
   logFormat: LogFormat;
   logFile?: string;
   token?: string;
-  /** Applied entries between snapshots (env CHRONIK_SNAPSHOT_ENTRIES, default 10000). */
+  /** Applied entries between snapshots (env CHRONIK_SNAPSHOT_ENTRIES, default 100000, like etcd's snapshot-count). */
   snapshotEntries: number;
   /** A WAL this large triggers a snapshot before the entry count does (env CHRONIK_SNAPSHOT_WAL_BYTES, default 64 MiB). */
   snapshotWalBytes: number;
@@ -133,7 +133,7 @@ export function resolveNodeConfig(flags: BootstrapFlags, env: NodeJS.ProcessEnv 
     logFormat: flags['log-format'],
     ...(flags['log-file'] !== undefined ? { logFile: flags['log-file'] } : {}),
     ...(token !== undefined ? { token } : {}),
-    snapshotEntries: envInteger(env, 'CHRONIK_SNAPSHOT_ENTRIES', 10_000),
+    snapshotEntries: envInteger(env, 'CHRONIK_SNAPSHOT_ENTRIES', 100_000),
     snapshotWalBytes: envInteger(env, 'CHRONIK_SNAPSHOT_WAL_BYTES', 64 * 1024 * 1024),
     snapshotTrailing: envInteger(env, 'CHRONIK_SNAPSHOT_TRAILING', 5000, 0),
     walSegmentBytes: envInteger(env, 'CHRONIK_WAL_SEGMENT_BYTES', 16 * 1024 * 1024),

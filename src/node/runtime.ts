@@ -16,6 +16,7 @@ import { createNodeMetrics, type NodeMetrics } from './metrics.js';
 import type { NodeConfig } from './node-config.js';
 import { writeSnapshotFile } from './snapshot-file.js';
 import { SnapshotReceiver, type ChunkHeaders } from './snapshot-stream.js';
+import { Snapshotter } from './snapshotter.js';
 import { openStorage } from './startup.js';
 import { Transport } from './transport.js';
 import { ProposalWaiters, ReadWaiters } from './waiters.js';
@@ -54,6 +55,7 @@ class NodeRuntime implements RunningNode, NodeApi {
   private readonly http: HttpServer;
   private transport: Transport | undefined;
   private snapshotReceiver: SnapshotReceiver | undefined;
+  private snapshotter: Snapshotter | undefined;
   private dataDir: OpenDataDir | undefined;
   private raft: RaftNode | undefined;
   private storage: MemoryStorage | undefined;
@@ -63,8 +65,6 @@ class NodeRuntime implements RunningNode, NodeApi {
   /** Index of the conf change membership.json reflects. */
   private membershipSavedAt = 0;
   private membership: Membership = { voters: [], learners: [] };
-  /** WAL size right after the last compaction: the size trigger waits for a segment's worth more. */
-  private walBytesAfterSnapshot = 0;
   /** The committed membership as of the applied index: what a snapshot records. */
   private appliedMembership: Membership = { voters: [], learners: [] };
   private soft: SoftState = { role: 'follower', leader: 0 };
@@ -122,6 +122,7 @@ class NodeRuntime implements RunningNode, NodeApi {
       },
     });
     this.dataDir = dataDir;
+    this.snapshotter = new Snapshotter(this.config.dataDir, this.config, this.logger, () => this.scheduleProcess());
     this.snapshotReceiver = new SnapshotReceiver(this.config.dataDir, (message) => {
       this.logger.info('snapshot received', { peer: message.from, index: message.snapshot.meta.index, bytes: message.snapshot.data.length });
       this.raft?.step(message);
@@ -302,6 +303,8 @@ class NodeRuntime implements RunningNode, NodeApi {
       raft.advance(ready);
       this.maybeSnapshot(storage, dataDir);
     }
+    // The snapshot being written may have moved on without a Ready: rename it into place, or finish it.
+    if (!this.stopped) this.maybeSnapshot(storage, dataDir);
   }
 
   private installSnapshot(storage: MemoryStorage, snapshot: Snapshot): void {
@@ -315,38 +318,9 @@ class NodeRuntime implements RunningNode, NodeApi {
     this.reads.serve(this.kv.applied());
   }
 
-  /**
-   * Snapshot the state machine when `snapshotEntries` entries were applied since the last snapshot, or when
-   * the WAL reached `snapshotWalBytes` (large entries); make it durable, then drop the log before it except
-   * the trailing window, which a briefly lagging follower can still catch up from without a snapshot.
-   */
+  /** Advances the snapshot being written in the background, or starts one when due (src/node/snapshotter.ts). */
   private maybeSnapshot(storage: MemoryStorage, dataDir: OpenDataDir): void {
-    const applied = this.kv.applied();
-    const sinceSnapshot = applied - storage.snapshot().meta.index;
-    if (sinceSnapshot <= 0) return;
-    const byEntries = sinceSnapshot >= this.config.snapshotEntries;
-    // Compaction frees whole segments only: until another segment's worth was written since the last
-    // snapshot, a new one could not shrink the WAL either, so a WAL held above the limit does not loop.
-    const walBytes = dataDir.wal.bytes;
-    const byWalSize = walBytes >= this.config.snapshotWalBytes && walBytes >= this.walBytesAfterSnapshot + this.config.walSegmentBytes;
-    if (!byEntries && !byWalSize) return;
-    const snapshot = storage.createSnapshot(applied, this.appliedMembership, this.kv.encode());
-    writeSnapshotFile(this.config.dataDir, snapshot);
-    const compactTo = applied - this.config.snapshotTrailing;
-    let segmentsRemoved = 0;
-    if (compactTo >= storage.firstIndex()) {
-      storage.compact(compactTo);
-      segmentsRemoved = dataDir.wal.removeSegmentsThrough(compactTo);
-    }
-    this.walBytesAfterSnapshot = dataDir.wal.bytes;
-    this.logger.info('snapshot taken', {
-      index: applied,
-      bytes: snapshot.data.length,
-      trigger: byEntries ? 'entries' : 'wal-size',
-      compacted_to: storage.firstIndex() - 1,
-      segments_removed: segmentsRemoved,
-      wal_bytes: dataDir.wal.bytes,
-    });
+    this.snapshotter?.step(storage, dataDir.wal, this.kv, this.appliedMembership);
   }
 
   private onSoftState(soft: SoftState): void {
@@ -395,6 +369,7 @@ class NodeRuntime implements RunningNode, NodeApi {
   async abort(): Promise<void> {
     this.stopped = true;
     if (this.tickTimer !== undefined) clearInterval(this.tickTimer);
+    await this.snapshotter?.close();
     await this.http.close().catch(() => undefined);
     await this.transport?.close();
     await this.dataDir?.close();
@@ -409,6 +384,7 @@ class NodeRuntime implements RunningNode, NodeApi {
     this.proposals.failAll(stopping);
     this.reads.failAll(stopping);
     await this.processing; // let the Ready being persisted reach the disk
+    await this.snapshotter?.close();
     // Record the final commit index so a restart replays everything this node had applied.
     if (this.latestHardState !== undefined && this.latestHardState !== this.persistedHardState) {
       await this.dataDir?.wal.append([], this.latestHardState).catch((err: Error) => this.logger.error('storage failed', { error: err.message }));

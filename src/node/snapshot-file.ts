@@ -3,7 +3,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
-import type { Snapshot } from '../raft/types.js';
+import type { Snapshot, SnapshotMeta } from '../raft/types.js';
 import { CodecError, Reader, Writer, readMembership, writeMembership } from './codec.js';
 import { StorageCorruptError } from './errors.js';
 import { writeFileAtomic } from './fsutil.js';
@@ -11,16 +11,24 @@ import { writeFileAtomic } from './fsutil.js';
 export const SNAPSHOT_FILE = 'snapshot.bin';
 const VERSION = 1;
 
+/** The file is [u32 payload length][u32 crc32 of the payload] and the payload: this head, then the data. */
+export const SNAPSHOT_HEADER_BYTES = 8;
+
+/** The payload's bytes before the key-value data: version, index, term, membership, data length. */
+export function snapshotPayloadHead(meta: SnapshotMeta, dataLength: number): Uint8Array {
+  const w = new Writer(64);
+  w.u8(VERSION).uint(meta.index).uint(meta.term);
+  writeMembership(w, meta.membership);
+  return w.uint(dataLength).finish();
+}
+
 export function writeSnapshotFile(dir: string, snapshot: Snapshot): void {
-  const w = new Writer(64 + snapshot.data.length);
-  w.u8(VERSION).uint(snapshot.meta.index).uint(snapshot.meta.term);
-  writeMembership(w, snapshot.meta.membership);
-  w.bytes(snapshot.data);
-  const payload = w.finish();
-  const file = Buffer.allocUnsafe(8 + payload.length);
-  file.writeUInt32LE(payload.length, 0);
-  file.writeUInt32LE(crc32(payload), 4);
-  file.set(payload, 8);
+  const head = snapshotPayloadHead(snapshot.meta, snapshot.data.length);
+  const file = Buffer.allocUnsafe(SNAPSHOT_HEADER_BYTES + head.length + snapshot.data.length);
+  file.writeUInt32LE(head.length + snapshot.data.length, 0);
+  file.writeUInt32LE(crc32(snapshot.data, crc32(head)), 4);
+  file.set(head, SNAPSHOT_HEADER_BYTES);
+  file.set(snapshot.data, SNAPSHOT_HEADER_BYTES + head.length);
   writeFileAtomic(join(dir, SNAPSHOT_FILE), file);
 }
 

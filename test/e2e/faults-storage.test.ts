@@ -160,6 +160,8 @@ describe('damaged and foreign data dirs', { timeout: 120_000 }, () => {
     const first = spawnChronik(['bootstrap', '--listen', addr, '--data-dir', snapDir], env);
     await first.waitForLog(/became leader/);
     for (const key of keys) expect((await propose(addr, key)).status).toBe(200);
+    // Snapshots are written in the background: make sure one reached snapshot.bin before the crash.
+    await first.waitForLog(/INFO {2}snapshot taken /);
     first.proc.kill('SIGKILL');
     await first.exit;
     const file = join(snapDir, 'snapshot.bin');

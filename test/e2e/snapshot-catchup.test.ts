@@ -118,7 +118,7 @@ describe('snapshot catch-up and crashes', { timeout: 240_000 }, () => {
     // other follower is killed as soon as its temp snapshot file appears (or at the end of the writes).
     const tail = Array.from({ length: 1200 }, (_, i) => `t${i}`);
     const writing = writeAll(addr(leader), tail, (key) => `${key}!`, 64);
-    await eventually(async () => (existsSync(join(dirOf(other), '.snapshot.bin.tmp')) ? true : undefined), 60_000, 'a snapshot write').catch(() => undefined);
+    await eventually(async () => (existsSync(join(dirOf(other), '.snapshot.bin.local.tmp')) ? true : undefined), 60_000, 'a snapshot write').catch(() => undefined);
     await stop(other, 'SIGKILL');
     await writing;
     const offline = readDataDir(dirOf(other));

@@ -24,7 +24,7 @@ describe('resolveNodeConfig', () => {
       electionTicks: 10,
       heartbeatTicks: 3,
       logFormat: 'text',
-      snapshotEntries: 10_000,
+      snapshotEntries: 100_000,
       snapshotWalBytes: 64 * 1024 * 1024,
       snapshotTrailing: 5000,
       walSegmentBytes: 16 * 1024 * 1024,
