@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { openSource, type Source } from './inputs.js';
 import type { FileReport, RaftEvent } from './model.js';
-import { SourceScanner, type EventSink } from './scan.js';
+import { SourceScanner, type EventSink, type ScanOptions } from './scan.js';
 
 export type FileSource = Extract<Source, { kind: 'file' }>;
 
@@ -46,11 +46,17 @@ class Recorder implements EventSink {
   }
 }
 
+/** Scans a file or stdin into the sink: plain files with blocking reads, gzip and stdin as streams. */
+export async function scanSource(source: Exclude<Source, { kind: 'data-dir' }>, sink: EventSink, options: ScanOptions = {}): Promise<FileReport> {
+  const scanner = new SourceScanner(source.path, sink, options);
+  return source.kind === 'file' && !source.gzip ? scanner.scanFile(source.path) : scanner.scan(openSource(source));
+}
+
 /** Scans one file into a recording; a read error is part of the outcome, reported when its turn comes. */
 export async function scanRecorded(index: number, source: FileSource): Promise<ScanOutcome> {
   const recorder = new Recorder();
   try {
-    const file = await new SourceScanner(source.path, recorder).scan(openSource(source));
+    const file = await scanSource(source, recorder);
     return { index, file, calls: recorder.calls };
   } catch (err) {
     return { index, error: (err as Error).message };

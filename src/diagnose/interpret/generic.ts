@@ -2,6 +2,28 @@
 // errors, shutdown signals, peer lists given at start, slow fsyncs.
 import { durationMs, field, idList } from '../fields.js';
 import type { LineContext } from './context.js';
+import type { Keyword } from '../keywords.js';
+
+// Every line a pattern below matches contains one of these (patterns that ignore case: the usual capitals).
+export const GENERIC_STOP_KEYWORDS: readonly Keyword[] = ['signal', 'Signal', 'SIGNAL', 'hutting down', 'HUTTING DOWN', 'shutdown', 'closing etcd server'];
+export const GENERIC_KEYWORDS: readonly Keyword[] = [
+  'did not complete',
+  ' elected',
+  ' ELECTED',
+  'aiting for',
+  'AITING FOR',
+  'No cluster leader',
+  ...GENERIC_STOP_KEYWORDS,
+  'fsync',
+  'Fsync',
+  'FSYNC',
+  'fdatasync',
+  'Fdatasync',
+  'FDATASYNC',
+  'peers',
+  'Peers',
+  'PEERS',
+];
 
 const LEADER_WAIT = /leader election did not complete|no leader (?:was )?elected|waiting for (?:a )?(?:raft )?leader|has not elected a leader|leader not (?:yet )?elected/i;
 const NO_CLUSTER_LEADER = /No cluster leader/;
