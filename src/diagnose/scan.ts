@@ -44,7 +44,7 @@ const SAMPLE_LINES = 40;
  * long, and memory stays flat).
  */
 const CHUNK_BYTES = 1 << 20;
-/** Lines at the end of each chunk whose times are read, whether the prefilter keeps them or not. */
+/** Timed lines at the end of each chunk whose times are read, whether the prefilter keeps them or not. */
 const TAIL_LINES = 16;
 const TAIL_SEARCH_LINES = 1000;
 const PENDING_CAP = 20_000;
@@ -293,14 +293,14 @@ export class SourceScanner {
    */
   private touchTail(view: Buffer): void {
     let end = view.length - 1;
-    let timed = false;
-    // Past the last few lines, only as far as the first with a time (a stack trace may end the log).
-    for (let k = 0; (k < TAIL_LINES || !timed) && k < TAIL_SEARCH_LINES && end > 0; k++) {
+    let timed = 0;
+    // Lines without a time (a stack trace at the end of the log) do not count.
+    for (let k = 0; timed < TAIL_LINES && k < TAIL_SEARCH_LINES && end > 0; k++) {
       const start = view.lastIndexOf(10, end - 1) + 1;
       const shape = shapeLine(view.toString('utf8', start, end));
       if (shape.time !== undefined) {
         this.touch(this.stream(shape.source), shape.time);
-        timed = true;
+        timed++;
       }
       end = start - 1;
     }
