@@ -20,15 +20,12 @@ const fieldKey = (key: string): FieldKey => ({ text: ` ${key}=`, json: `"${key}"
 const NODE_KEY = fieldKey('node');
 const VOTERS_KEY = fieldKey('voters');
 
-/** The raw value after ` key=` (text) or `"key":` (JSON): a bracketed list, or up to a space, comma or brace. */
-function fieldText(line: string, key: FieldKey): string | undefined {
-  let at = line.indexOf(key.text);
-  if (at >= 0) at += key.text.length;
-  else {
-    at = line.indexOf(key.json);
-    if (at < 0) return undefined;
-    at += key.json.length;
-  }
+/** The raw value after ` key=` (text) or `"key":` (JSON lines), from `from` on: a bracketed list, or up to a space, comma or brace. */
+function fieldText(line: string, key: FieldKey, from: number): string | undefined {
+  const name = line.charCodeAt(0) === 123 /* { */ ? key.json : key.text;
+  let at = line.indexOf(name, from);
+  if (at < 0) return undefined;
+  at += name.length;
   if (line.charCodeAt(at) === 91 /* [ */) {
     const close = line.indexOf(']', at);
     return close < 0 ? undefined : line.slice(at, close + 1);
@@ -260,12 +257,15 @@ export class SourceScanner {
     }
     // Newlines before `counted` are in lineNo.
     let counted = 0;
-    for (const { start, end, text } of this.linesToRead(view)) {
+    for (const { start, end, text, sliced } of this.linesToRead(view)) {
       this.lineNo += countNewlines(view, counted, start);
       counted = end + 1;
-      // latin1 reads pure ASCII right; other chunks are decoded again, as UTF-8, line by line.
-      const line = ascii ? text : view.toString('utf8', start, end);
-      if (!(this.prefilter && this.chronik && this.repeatedMembership(line))) this.handleLine(line, this.lineNo + 1);
+      if (!(this.prefilter && this.chronik && this.repeatedMembership(text))) {
+        // latin1 reads pure ASCII right, other chunks are decoded again as UTF-8; a line kept as evidence
+        // must not be a slice that pins a whole decoded piece in memory.
+        const line = ascii && !sliced ? text : view.toString(ascii ? 'latin1' : 'utf8', start, end);
+        this.handleLine(line, this.lineNo + 1);
+      }
       this.lineNo++;
     }
     this.lineNo += countNewlines(view, counted, view.length);
@@ -344,8 +344,8 @@ export class SourceScanner {
   private repeatedMembership(line: string): boolean {
     const phrase = line.indexOf('membership applied');
     if (phrase < 0) return false;
-    const node = fieldText(line, NODE_KEY);
-    const voters = fieldText(line, VOTERS_KEY);
+    const node = fieldText(line, NODE_KEY, phrase);
+    const voters = fieldText(line, VOTERS_KEY, phrase);
     if (node === undefined || voters === undefined) return false;
     const previous = this.chronikMembership.get(node);
     this.chronikMembership.set(node, voters);
@@ -448,7 +448,7 @@ function allLines(view: Buffer): FoundLine[] {
   const lines: FoundLine[] = [];
   for (let start = 0; start < view.length; ) {
     const end = view.indexOf(10, start);
-    lines.push({ start, end, text: view.toString('latin1', start, end) });
+    lines.push({ start, end, text: view.toString('latin1', start, end), sliced: false });
     start = end + 1;
   }
   return lines;

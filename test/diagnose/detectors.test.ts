@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseTime } from '../../src/commands/diagnose.js';
+import { parseTime } from '../../src/diagnose/command.js';
 import { diagnose } from '../../src/diagnose/index.js';
 import type { DiagnoseReport } from '../../src/diagnose/model.js';
 import { createDataDir } from '../../src/node/datadir.js';
