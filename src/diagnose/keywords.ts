@@ -8,6 +8,8 @@
 export type Keyword = string | readonly [string, ...string[]];
 
 interface Compiled {
+  /** The search strings picked on the first file of this thread that used these keywords. */
+  tuned?: Probe[];
   words: readonly string[];
   /** For each word, the keyword's other words that must be in the same line. */
   also: readonly (readonly string[])[];
@@ -32,6 +34,12 @@ export interface FoundLine {
   sliced: boolean;
 }
 
+/**
+ * Says, in line order for each search string, whether a line holding a keyword still says nothing new
+ * (a configuration logged again unchanged); such a line is skipped before anything is built for it.
+ */
+export type LineVeto = (line: string) => boolean;
+
 interface Piece {
   start: number;
   text: string;
@@ -44,7 +52,7 @@ const MAX_ANCHOR = 6;
 const SAMPLE_BYTES = 1 << 14;
 // Relative costs (ns) behind the choice of search strings, measured with Buffer.indexOf on this kind of
 // input: a pass over a byte (memchr), a stop at each occurrence of the first byte, a line found.
-const PASS_NS = 0.013;
+const PASS_NS = 0.06;
 const FIRST_BYTE_NS = 5;
 const LINE_NS = 400;
 /** A probe finding more than one line per this many bytes is dense. */
@@ -89,6 +97,8 @@ function compile(keywords: readonly Keyword[]): Compiled {
 export class KeywordFilter {
   private readonly compiled: Compiled;
   private probes: Probe[];
+  /** Lines holding a keyword that the last search found, skipped or not. */
+  private hits = 0;
 
   constructor(keywords: readonly Keyword[]) {
     this.compiled = compile(keywords);
@@ -101,6 +111,11 @@ export class KeywordFilter {
    * are rare in the sample, beat one pass per keyword: a greedy weighted set cover.
    */
   tune(sample: Buffer): void {
+    // Files of one dialect share their vocabulary: the choice made on the first one serves the others.
+    if (this.compiled.tuned) {
+      this.probes = this.compiled.tuned.map((p) => newProbe(p.text, p.covers));
+      return;
+    }
     const bytes = sample.subarray(0, SAMPLE_BYTES);
     const byteCounts = new Uint32Array(256);
     // Three-byte sequences, hashed: how often a search string would stop on an unrelated line.
@@ -140,29 +155,34 @@ export class KeywordFilter {
       for (const w of pick.covers) uncovered.delete(w);
     }
     this.probes = chosen;
+    this.compiled.tuned = chosen;
   }
 
   /** The lines of `view` (whole lines, ending in \n) holding a keyword: in order, each once, latin1-decoded. */
-  lines(view: Buffer): FoundLine[] {
+  lines(view: Buffer, skip?: LineVeto): FoundLine[] {
     let merged: FoundLine[] | undefined;
     let pieces: Piece[] | undefined;
     for (const p of this.probes) {
-      const found = p.dense ? this.probeText((pieces ??= decodePieces(view)), p) : this.probeBytes(view, p);
-      p.dense = found.length * DENSE_BYTES > view.length;
+      const found = p.dense ? this.probeText((pieces ??= decodePieces(view)), p, skip) : this.probeBytes(view, p, skip);
+      p.dense = this.hits * DENSE_BYTES > view.length;
       if (found.length > 0) merged = merged === undefined ? found : mergeSorted(merged, found);
     }
     return merged ?? [];
   }
 
   /** Buffer.indexOf over the raw bytes: no decoding, but three native calls per line found. */
-  private probeBytes(view: Buffer, { needle, covers }: Probe): FoundLine[] {
+  private probeBytes(view: Buffer, { needle, covers }: Probe, skip: LineVeto | undefined): FoundLine[] {
     const found: FoundLine[] = [];
+    this.hits = 0;
     let at = view.indexOf(needle);
     while (at >= 0) {
       const start = view.lastIndexOf(10, at) + 1;
       const end = view.indexOf(10, at);
       const text = view.toString('latin1', start, end);
-      if (this.holdsKeyword(text, covers)) found.push({ start, end, text, sliced: false });
+      if (this.holdsKeyword(text, covers)) {
+        this.hits++;
+        if (!skip?.(text)) found.push({ start, end, text, sliced: false });
+      }
       // One hit per line is enough: go on after it.
       at = view.indexOf(needle, end + 1);
     }
@@ -170,8 +190,9 @@ export class KeywordFilter {
   }
 
   /** String search over the decoded chunk: slower per byte, far cheaper per line found. */
-  private probeText(pieces: Piece[], { text: needle, covers }: Probe): FoundLine[] {
+  private probeText(pieces: Piece[], { text: needle, covers }: Probe, skip: LineVeto | undefined): FoundLine[] {
     const found: FoundLine[] = [];
+    this.hits = 0;
     for (const piece of pieces) {
       const text = piece.text;
       let at = text.indexOf(needle);
@@ -179,7 +200,10 @@ export class KeywordFilter {
         const start = text.lastIndexOf('\n', at) + 1;
         const end = text.indexOf('\n', at);
         const line = text.slice(start, end);
-        if (this.holdsKeyword(line, covers)) found.push({ start: piece.start + start, end: piece.start + end, text: line, sliced: true });
+        if (this.holdsKeyword(line, covers)) {
+          this.hits++;
+          if (!skip?.(line)) found.push({ start: piece.start + start, end: piece.start + end, text: line, sliced: true });
+        }
         at = text.indexOf(needle, end + 1);
       }
     }

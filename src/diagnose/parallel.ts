@@ -1,6 +1,8 @@
 // Scans several log files at once, on the main thread and a worker thread (2 cores: one worker, as the
 // main thread is otherwise idle), with the results of a sequential scan: each lane records its
-// scanner's calls per file, and they are replayed into the one Analyzer in source order.
+// scanner's calls per file, and they are replayed into the one Analyzer in source order. Lanes take
+// the next file from a shared counter, as the main thread's blocking reads leave it no time to hand
+// out work.
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -13,9 +15,10 @@ export type FileSource = Extract<Source, { kind: 'file' }>;
 
 export type SinkCall = { event: RaftEvent } | { end: [node: string, group: string, lastTime: number | undefined] };
 
-export interface ScanJob {
-  index: number;
-  source: FileSource;
+/** What a worker is started with: every file, and the counter of files taken (an Int32Array's buffer). */
+export interface ScanJobs {
+  sources: FileSource[];
+  taken: SharedArrayBuffer;
 }
 
 export interface ScanOutcome {
@@ -63,40 +66,34 @@ export async function scanRecorded(index: number, source: FileSource): Promise<S
   }
 }
 
+/** Scans files, taking the next untaken one each time, until none is left; `done` gets each outcome. */
+export async function scanTaken(jobs: ScanJobs, done: (outcome: ScanOutcome) => void): Promise<void> {
+  const taken = new Int32Array(jobs.taken);
+  for (let index = Atomics.add(taken, 0, 1); index < jobs.sources.length; index = Atomics.add(taken, 0, 1)) {
+    done(await scanRecorded(index, jobs.sources[index]!));
+  }
+}
+
 /**
- * Starts scanning every file, handing out the next file to whichever lane (the main thread or a
- * worker) is free, and returns one promise per file, in the order given.
+ * Starts scanning every file on the main thread and a worker, each taking the next file when done with
+ * one, and returns one promise per file, in the order given.
  */
 export function scanFilesInWorkers(sources: FileSource[]): { outcomes: Promise<ScanOutcome>[]; close: () => Promise<void> } {
   const resolvers: ((outcome: ScanOutcome) => void)[] = [];
   const outcomes = sources.map((_, i) => new Promise<ScanOutcome>((resolve) => (resolvers[i] = resolve)));
-  let next = 0;
+  const jobs: ScanJobs = { sources, taken: new SharedArrayBuffer(4) };
   const workers: Worker[] = [];
   const lanes = Math.min(MAX_LANES, availableParallelism(), sources.length);
-  const feed = (worker: Worker): void => {
-    if (next >= sources.length) return;
-    const index = next++;
-    worker.postMessage({ index, source: sources[index]! } satisfies ScanJob);
-  };
   for (let t = 1; t < lanes; t++) {
-    const worker = new Worker(WORKER_URL);
-    worker.on('message', (outcome: ScanOutcome) => {
-      resolvers[outcome.index]!(outcome);
-      feed(worker);
-    });
+    const worker = new Worker(WORKER_URL, { workerData: jobs });
+    worker.on('message', (outcome: ScanOutcome) => resolvers[outcome.index]!(outcome));
     worker.on('error', (err) => {
       // A crashed worker fails every file still waiting, so diagnose reports it instead of hanging.
       for (let i = 0; i < sources.length; i++) resolvers[i]!({ index: i, error: err.message });
     });
     workers.push(worker);
-    feed(worker);
   }
-  void (async () => {
-    while (next < sources.length) {
-      const index = next++;
-      resolvers[index]!(await scanRecorded(index, sources[index]!));
-    }
-  })();
+  void scanTaken(jobs, (outcome) => resolvers[outcome.index]!(outcome));
   return { outcomes, close: async () => void (await Promise.all(workers.map((w) => w.terminate()))) };
 }
 

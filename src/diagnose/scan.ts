@@ -40,7 +40,7 @@ const SAMPLE_LINES = 40;
  * The read buffer; lines longer than this are counted but not read (no log line that matters is this
  * long, and memory stays flat).
  */
-const CHUNK_BYTES = 1 << 20;
+const CHUNK_BYTES = 1 << 18;
 /** Timed lines at the end of each chunk whose times are read, whether the prefilter keeps them or not. */
 const TAIL_LINES = 16;
 const TAIL_SEARCH_LINES = 1000;
@@ -260,12 +260,10 @@ export class SourceScanner {
     for (const { start, end, text, sliced } of this.linesToRead(view)) {
       this.lineNo += countNewlines(view, counted, start);
       counted = end + 1;
-      if (!(this.prefilter && this.chronik && this.repeatedMembership(text))) {
-        // latin1 reads pure ASCII right, other chunks are decoded again as UTF-8; a line kept as evidence
-        // must not be a slice that pins a whole decoded piece in memory.
-        const line = ascii && !sliced ? text : view.toString(ascii ? 'latin1' : 'utf8', start, end);
-        this.handleLine(line, this.lineNo + 1);
-      }
+      // latin1 reads pure ASCII right, other chunks are decoded again as UTF-8; a line kept as evidence
+      // must not be a slice that pins a whole decoded piece in memory.
+      const line = ascii && !sliced ? text : view.toString(ascii ? 'latin1' : 'utf8', start, end);
+      this.handleLine(line, this.lineNo + 1);
       this.lineNo++;
     }
     this.lineNo += countNewlines(view, counted, view.length);
@@ -274,7 +272,7 @@ export class SourceScanner {
 
   private linesToRead(view: Buffer): FoundLine[] {
     if (!this.prefilter) return allLines(view);
-    let lines = this.lineFilter!.lines(view);
+    let lines = this.lineFilter!.lines(view, this.chronik ? this.repeatedMembership : undefined);
     if (this.identityFilter !== undefined && this.lacks((stream) => stream.identity)) lines = mergeSorted(lines, this.identityFilter.lines(view));
     if (this.groupFilter !== undefined && this.lacks((stream) => stream.group)) lines = mergeSorted(lines, this.groupFilter.lines(view));
     return lines;
@@ -341,16 +339,16 @@ export class SourceScanner {
     interpretLine(this.dialect, stream.context, stream.dialectState);
   }
 
-  private repeatedMembership(line: string): boolean {
+  private readonly repeatedMembership = (line: string): boolean => {
     const phrase = line.indexOf('membership applied');
     if (phrase < 0) return false;
     const node = fieldText(line, NODE_KEY, phrase);
     const voters = fieldText(line, VOTERS_KEY, phrase);
     if (node === undefined || voters === undefined) return false;
     const previous = this.chronikMembership.get(node);
-    this.chronikMembership.set(node, voters);
+    if (previous !== voters) this.chronikMembership.set(node, voters);
     return previous === voters;
-  }
+  };
 
   /** Routes one event of a stream: on to the analyzer, or held until the stream's node is known. */
   private route(stream: Stream, event: RaftEvent): void {
