@@ -8,20 +8,23 @@
 export type Keyword = string | readonly [string, ...string[]];
 
 interface Compiled {
-  /** The search strings picked on the first file of this thread that used these keywords. */
-  tuned?: Probe[];
   words: readonly string[];
   /** For each word, the keyword's other words that must be in the same line. */
   also: readonly (readonly string[])[];
   /** Every substring of the words worth searching for, with the words holding it. */
-  candidates: readonly { text: string; covers: readonly number[] }[];
+  candidates: readonly Candidate[];
+  /** The search strings picked on the first file of this thread that used these keywords. */
+  tuned?: Candidate[];
 }
 
-interface Probe {
-  needle: Buffer;
+interface Candidate {
   text: string;
-  /** The words holding the needle: a line it finds is kept if it holds one of them. */
-  covers: readonly number[];
+  /** Where the candidate sits inside the words holding it: [word index, offset in the word]. */
+  places: readonly (readonly [number, number])[];
+}
+
+interface Probe extends Candidate {
+  needle: Buffer;
   /** It found many lines in the last chunk: searched in decoded text, where each hit costs less. */
   dense: boolean;
 }
@@ -35,10 +38,11 @@ export interface FoundLine {
 }
 
 /**
- * Says, in line order for each search string, whether a line holding a keyword still says nothing new
- * (a configuration logged again unchanged); such a line is skipped before anything is built for it.
+ * Says, in line order for each search string, whether the line text[start, end) holding a keyword
+ * still says nothing new (a configuration logged again unchanged): it is then skipped before anything
+ * is built for it.
  */
-export type LineVeto = (line: string) => boolean;
+export type LineVeto = (text: string, start: number, end: number) => boolean;
 
 interface Piece {
   start: number;
@@ -76,20 +80,18 @@ function compile(keywords: readonly Keyword[]): Compiled {
     words.push(first);
     also.push(rest);
   }
-  const covers = new Map<string, number[]>();
-  for (const word of words) {
+  const places = new Map<string, [number, number][]>();
+  words.forEach((word, w) => {
     for (let length = Math.min(MIN_ANCHOR, word.length); length <= Math.min(MAX_ANCHOR, word.length); length++) {
       for (let at = 0; at + length <= word.length; at++) {
         const text = word.slice(at, at + length);
-        if (covers.has(text)) continue;
-        covers.set(
-          text,
-          words.flatMap((w, i) => (w.includes(text) ? [i] : [])),
-        );
+        let list = places.get(text);
+        if (!list) places.set(text, (list = []));
+        list.push([w, at]);
       }
     }
-  }
-  compiled = { words, also, candidates: [...covers].map(([text, c]) => ({ text, covers: c })) };
+  });
+  compiled = { words, also, candidates: [...places].map(([text, p]) => ({ text, places: p })) };
   compiledCache.set(keywords, compiled);
   return compiled;
 }
@@ -102,7 +104,7 @@ export class KeywordFilter {
 
   constructor(keywords: readonly Keyword[]) {
     this.compiled = compile(keywords);
-    this.probes = this.compiled.words.map((w, i) => newProbe(w, [i]));
+    this.probes = this.compiled.words.map((text, w) => newProbe({ text, places: [[w, 0]] }));
   }
 
   /**
@@ -112,50 +114,8 @@ export class KeywordFilter {
    */
   tune(sample: Buffer): void {
     // Files of one dialect share their vocabulary: the choice made on the first one serves the others.
-    if (this.compiled.tuned) {
-      this.probes = this.compiled.tuned.map((p) => newProbe(p.text, p.covers));
-      return;
-    }
-    const bytes = sample.subarray(0, SAMPLE_BYTES);
-    const byteCounts = new Uint32Array(256);
-    // Three-byte sequences, hashed: how often a search string would stop on an unrelated line.
-    const tripleCounts = new Uint32Array(1 << 16);
-    let a = 10;
-    let b = 10;
-    for (let i = 0; i < bytes.length; i++) {
-      const c = bytes[i]!;
-      byteCounts[c]!++;
-      tripleCounts[tripleHash(a, b, c)]!++;
-      a = b;
-      b = c;
-    }
-    const n = Math.max(bytes.length, 1);
-    const cost = (text: string): number => {
-      let lines = n;
-      for (let i = 2; i < text.length; i++) lines = Math.min(lines, tripleCounts[tripleHash(text.charCodeAt(i - 2), text.charCodeAt(i - 1), text.charCodeAt(i))]!);
-      return n * PASS_NS + byteCounts[text.charCodeAt(0)]! * FIRST_BYTE_NS + lines * LINE_NS;
-    };
-    const { words, candidates } = this.compiled;
-    const uncovered = new Set(words.keys());
-    const chosen: Probe[] = [];
-    const costs = candidates.map((c) => cost(c.text));
-    while (uncovered.size > 0) {
-      let best = -1;
-      let bestRatio = Infinity;
-      candidates.forEach((c, i) => {
-        let gain = 0;
-        for (const w of c.covers) if (uncovered.has(w)) gain++;
-        if (gain > 0 && costs[i]! / gain < bestRatio) {
-          bestRatio = costs[i]! / gain;
-          best = i;
-        }
-      });
-      const pick = candidates[best]!;
-      chosen.push(newProbe(pick.text, pick.covers));
-      for (const w of pick.covers) uncovered.delete(w);
-    }
-    this.probes = chosen;
-    this.compiled.tuned = chosen;
+    this.compiled.tuned ??= pickProbes(this.compiled, sample.subarray(0, SAMPLE_BYTES));
+    this.probes = this.compiled.tuned.map(newProbe);
   }
 
   /** The lines of `view` (whole lines, ending in \n) holding a keyword: in order, each once, latin1-decoded. */
@@ -170,28 +130,35 @@ export class KeywordFilter {
     return merged ?? [];
   }
 
-  /** Buffer.indexOf over the raw bytes: no decoding, but three native calls per line found. */
-  private probeBytes(view: Buffer, { needle, covers }: Probe, skip: LineVeto | undefined): FoundLine[] {
+  /** Buffer.indexOf over the raw bytes: no decoding but of the lines found, few native calls per line. */
+  private probeBytes(view: Buffer, probe: Probe, skip: LineVeto | undefined): FoundLine[] {
     const found: FoundLine[] = [];
+    const { needle } = probe;
     this.hits = 0;
     let at = view.indexOf(needle);
     while (at >= 0) {
-      const start = view.lastIndexOf(10, at) + 1;
+      let start = at;
+      while (start > 0 && view[start - 1] !== 10) start--;
       const end = view.indexOf(10, at);
-      const text = view.toString('latin1', start, end);
-      if (this.holdsKeyword(text, covers)) {
-        this.hits++;
-        if (!skip?.(text)) found.push({ start, end, text, sliced: false });
+      let held = false;
+      for (let hit = at; hit >= 0 && hit < end && !held; hit = view.indexOf(needle, hit + 1)) held = this.holdsBytes(view, hit, start, end, probe);
+      if (held) {
+        const text = view.toString('latin1', start, end);
+        if (this.alsoHeld(text, 0, text.length, probe)) {
+          this.hits++;
+          if (!skip?.(text, 0, text.length)) found.push({ start, end, text, sliced: false });
+        }
       }
-      // One hit per line is enough: go on after it.
+      // One look per line is enough: go on after it.
       at = view.indexOf(needle, end + 1);
     }
     return found;
   }
 
   /** String search over the decoded chunk: slower per byte, far cheaper per line found. */
-  private probeText(pieces: Piece[], { text: needle, covers }: Probe, skip: LineVeto | undefined): FoundLine[] {
+  private probeText(pieces: Piece[], probe: Probe, skip: LineVeto | undefined): FoundLine[] {
     const found: FoundLine[] = [];
+    const needle = probe.text;
     this.hits = 0;
     for (const piece of pieces) {
       const text = piece.text;
@@ -199,10 +166,11 @@ export class KeywordFilter {
       while (at >= 0) {
         const start = text.lastIndexOf('\n', at) + 1;
         const end = text.indexOf('\n', at);
-        const line = text.slice(start, end);
-        if (this.holdsKeyword(line, covers)) {
+        let held = false;
+        for (let hit = at; hit >= 0 && hit < end && !held; hit = text.indexOf(needle, hit + 1)) held = this.holdsText(text, hit, start, end, probe);
+        if (held && this.alsoHeld(text, start, end, probe)) {
           this.hits++;
-          if (!skip?.(line)) found.push({ start: piece.start + start, end: piece.start + end, text: line, sliced: true });
+          if (!skip?.(text, start, end)) found.push({ start: piece.start + start, end: piece.start + end, text: text.slice(start, end), sliced: true });
         }
         at = text.indexOf(needle, end + 1);
       }
@@ -210,21 +178,94 @@ export class KeywordFilter {
     return found;
   }
 
-  private holdsKeyword(line: string, covers: readonly number[]): boolean {
+  /** Whether a word the probe sits in is in the line [start, end) at this hit of the probe. */
+  private holdsBytes(view: Buffer, hit: number, start: number, end: number, probe: Probe): boolean {
+    const words = this.compiled.words;
+    for (const [w, offset] of probe.places) {
+      const word = words[w]!;
+      const from = hit - offset;
+      if (from < start || from + word.length > end) continue;
+      let i = 0;
+      while (i < word.length && view[from + i] === word.charCodeAt(i)) i++;
+      if (i === word.length) return true;
+    }
+    return false;
+  }
+
+  private holdsText(text: string, hit: number, start: number, end: number, probe: Probe): boolean {
+    const words = this.compiled.words;
+    for (const [w, offset] of probe.places) {
+      const word = words[w]!;
+      const from = hit - offset;
+      if (from >= start && from + word.length <= end && text.startsWith(word, from)) return true;
+    }
+    return false;
+  }
+
+  /** Keywords of several words: the others must be in the line too (checked on a copy of it; they are rare). */
+  private alsoHeld(text: string, start: number, end: number, probe: Probe): boolean {
     const { words, also } = this.compiled;
-    for (const i of covers) {
-      if (line.includes(words[i]!) && also[i]!.every((w) => line.includes(w))) return true;
+    let line: string | undefined;
+    for (const [w] of probe.places) {
+      const others = also[w]!;
+      if (others.length === 0) return true;
+      line ??= text.slice(start, end);
+      if (line.includes(words[w]!) && others.every((o) => line!.includes(o))) return true;
     }
     return false;
   }
 }
 
-function tripleHash(a: number, b: number, c: number): number {
-  return Math.imul((a << 16) | (b << 8) | c, 0x9e3779b1) >>> 16;
+function pickProbes({ words, candidates }: Compiled, bytes: Buffer): Candidate[] {
+  const byteCounts = new Uint32Array(256);
+  // Three-byte sequences, hashed: how often a search string would stop on an unrelated line.
+  const tripleCounts = new Uint32Array(1 << 16);
+  let a = 10;
+  let b = 10;
+  for (let i = 0; i < bytes.length; i++) {
+    const c = bytes[i]!;
+    byteCounts[c]!++;
+    tripleCounts[tripleHash(a, b, c)]!++;
+    a = b;
+    b = c;
+  }
+  const n = Math.max(bytes.length, 1);
+  const costs = candidates.map(({ text }) => {
+    let lines = n;
+    for (let i = 2; i < text.length; i++) lines = Math.min(lines, tripleCounts[tripleHash(text.charCodeAt(i - 2), text.charCodeAt(i - 1), text.charCodeAt(i))]!);
+    return n * PASS_NS + byteCounts[text.charCodeAt(0)]! * FIRST_BYTE_NS + lines * LINE_NS;
+  });
+  const covered = new Uint8Array(words.length);
+  let left = words.length;
+  const chosen: Candidate[] = [];
+  while (left > 0) {
+    let best = -1;
+    let bestRatio = Infinity;
+    for (let i = 0; i < candidates.length; i++) {
+      let gain = 0;
+      let previous = -1;
+      // A word holding the candidate twice is listed twice, one after the other.
+      for (const [w] of candidates[i]!.places) {
+        if (w !== previous && covered[w] === 0) gain++;
+        previous = w;
+      }
+      if (gain > 0 && costs[i]! / gain < bestRatio) {
+        bestRatio = costs[i]! / gain;
+        best = i;
+      }
+    }
+    const pick = candidates[best]!;
+    chosen.push(pick);
+    for (const [w] of pick.places) {
+      if (covered[w] === 0) left--;
+      covered[w] = 1;
+    }
+  }
+  return chosen;
 }
 
-function newProbe(text: string, covers: readonly number[]): Probe {
-  return { needle: Buffer.from(text, 'latin1'), text, covers, dense: false };
+function newProbe(candidate: Candidate): Probe {
+  return { ...candidate, needle: Buffer.from(candidate.text, 'latin1'), dense: false };
 }
 
 /** The view (whole lines) as latin1 strings of whole lines, each about PIECE_BYTES long. */
@@ -240,6 +281,10 @@ function decodePieces(view: Buffer): Piece[] {
     start = end;
   }
   return pieces;
+}
+
+function tripleHash(a: number, b: number, c: number): number {
+  return Math.imul((a << 16) | (b << 8) | c, 0x9e3779b1) >>> 16;
 }
 
 export function mergeSorted(a: FoundLine[], b: FoundLine[]): FoundLine[] {

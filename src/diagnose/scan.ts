@@ -11,28 +11,28 @@ import type { EventProps, LineContext } from './interpret/context.js';
 import { shapeLine, type LineShape } from './lineshape.js';
 import type { Dialect, EventKind, Evidence, FileReport, RaftEvent } from './model.js';
 
-interface FieldKey {
-  text: string;
-  json: string;
-}
-// Built once: this runs on every chronik membership line.
-const fieldKey = (key: string): FieldKey => ({ text: ` ${key}=`, json: `"${key}":` });
-const NODE_KEY = fieldKey('node');
-const VOTERS_KEY = fieldKey('voters');
+const NODE_KEY = { text: ' node=', json: '"node":' };
+const VOTERS_KEY = { text: ' voters=', json: '"voters":' };
 
-/** The raw value after ` key=` (text) or `"key":` (JSON lines), from `from` on: a bracketed list, or up to a space, comma or brace. */
-function fieldText(line: string, key: FieldKey, from: number): string | undefined {
-  const name = line.charCodeAt(0) === 123 /* { */ ? key.json : key.text;
-  let at = line.indexOf(name, from);
-  if (at < 0) return undefined;
-  at += name.length;
-  if (line.charCodeAt(at) === 91 /* [ */) {
-    const close = line.indexOf(']', at);
-    return close < 0 ? undefined : line.slice(at, close + 1);
+/**
+ * Where the raw value after ` key=` (text) or `"key":` (JSON lines) lies in text[from, end): a
+ * bracketed list, or up to a space, comma or brace. -1 when absent; the value ends at valueEnd.
+ */
+function fieldAt(text: string, key: { text: string; json: string }, json: boolean, from: number, end: number): number {
+  const name = json ? key.json : key.text;
+  const at = text.indexOf(name, from);
+  if (at < 0 || at + name.length >= end) return -1;
+  return at + name.length;
+}
+
+function valueEnd(text: string, at: number, end: number): number {
+  if (text.charCodeAt(at) === 91 /* [ */) {
+    const close = text.indexOf(']', at);
+    return close < 0 || close >= end ? -1 : close + 1;
   }
-  let end = at;
-  for (let c = line.charCodeAt(end); end < line.length && c !== 32 && c !== 44 && c !== 125; c = line.charCodeAt(++end));
-  return line.slice(at, end);
+  let stop = at;
+  for (let c = text.charCodeAt(stop); stop < end && c !== 32 && c !== 44 && c !== 125; c = text.charCodeAt(++stop));
+  return stop;
 }
 
 const SAMPLE_LINES = 40;
@@ -339,15 +339,23 @@ export class SourceScanner {
     interpretLine(this.dialect, stream.context, stream.dialectState);
   }
 
-  private readonly repeatedMembership = (line: string): boolean => {
-    const phrase = line.indexOf('membership applied');
-    if (phrase < 0) return false;
-    const node = fieldText(line, NODE_KEY, phrase);
-    const voters = fieldText(line, VOTERS_KEY, phrase);
-    if (node === undefined || voters === undefined) return false;
+  /** Whether text[start, end) is a `membership applied` line naming the same voters as the node's last one. */
+  private readonly repeatedMembership = (text: string, start: number, end: number): boolean => {
+    const phrase = text.indexOf('membership applied', start);
+    if (phrase < 0 || phrase >= end) return false;
+    const json = text.charCodeAt(start) === 123; /* { */
+    const nodeAt = fieldAt(text, NODE_KEY, json, phrase, end);
+    const votersAt = fieldAt(text, VOTERS_KEY, json, phrase, end);
+    if (nodeAt < 0 || votersAt < 0) return false;
+    const nodeEnd = valueEnd(text, nodeAt, end);
+    const votersEnd = valueEnd(text, votersAt, end);
+    if (nodeEnd < 0 || votersEnd < 0) return false;
+    const node = text.slice(nodeAt, nodeEnd);
     const previous = this.chronikMembership.get(node);
-    if (previous !== voters) this.chronikMembership.set(node, voters);
-    return previous === voters;
+    if (previous !== undefined && previous.length === votersEnd - votersAt && text.startsWith(previous, votersAt)) return true;
+    // A slice of a decoded piece: one kept per node pins at most that piece.
+    this.chronikMembership.set(node, text.slice(votersAt, votersEnd));
+    return false;
   };
 
   /** Routes one event of a stream: on to the analyzer, or held until the stream's node is known. */

@@ -5,20 +5,16 @@ import { etcdId, etcdVoters, field, numberField, raftRsVoters } from '../fields.
 import type { EventProps, LineContext } from './context.js';
 import type { Keyword } from '../keywords.js';
 
-// Every line a pattern below matches contains one of these (the keyword prefilter, keywords.ts).
+// Every line a pattern below matches contains one of these (the keyword prefilter, keywords.ts);
+// ' at term ' is in BECAME, NO_LEADER_DROP, NODE_LEADER, CAST, REJECT and VOTE_RESP.
 export const RAFT_CORE_KEYWORDS: readonly Keyword[] = [
-  'became ',
+  ' at term ',
   'a new election',
-  'no leader at term',
   'stepped down to follower',
   'promotable',
   'switched to configuration',
   'newRaft',
-  'raft.node: ',
-  '] cast ',
-  '] rejected ',
   'with higher term',
-  'VoteResp',
   'received votes response',
   'Sending from',
   'because it is unreachable',
