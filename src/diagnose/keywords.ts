@@ -235,28 +235,35 @@ function pickProbes({ words, candidates }: Compiled, bytes: Buffer): Candidate[]
     for (let i = 2; i < text.length; i++) lines = Math.min(lines, tripleCounts[tripleHash(text.charCodeAt(i - 2), text.charCodeAt(i - 1), text.charCodeAt(i))]!);
     return n * PASS_NS + byteCounts[text.charCodeAt(0)]! * FIRST_BYTE_NS + lines * LINE_NS;
   });
+  // Lazy greedy: a candidate's gain only shrinks as words get covered, so candidates are kept in order
+  // of their last known cost per word and only the front one is brought up to date.
   const covered = new Uint8Array(words.length);
+  const gainOf = (c: Candidate): number => {
+    let gain = 0;
+    let previous = -1;
+    // A word holding the candidate twice is listed twice, one after the other.
+    for (const [w] of c.places) {
+      if (w !== previous && covered[w] === 0) gain++;
+      previous = w;
+    }
+    return gain;
+  };
+  const queue = candidates.map((c, i) => ({ c, cost: costs[i]!, ratio: costs[i]! / gainOf(c) })).sort((x, y) => x.ratio - y.ratio);
   let left = words.length;
   const chosen: Candidate[] = [];
-  while (left > 0) {
-    let best = -1;
-    let bestRatio = Infinity;
-    for (let i = 0; i < candidates.length; i++) {
-      let gain = 0;
-      let previous = -1;
-      // A word holding the candidate twice is listed twice, one after the other.
-      for (const [w] of candidates[i]!.places) {
-        if (w !== previous && covered[w] === 0) gain++;
-        previous = w;
-      }
-      if (gain > 0 && costs[i]! / gain < bestRatio) {
-        bestRatio = costs[i]! / gain;
-        best = i;
-      }
+  while (left > 0 && queue.length > 0) {
+    const head = queue.shift()!;
+    const gain = gainOf(head.c);
+    if (gain === 0) continue;
+    head.ratio = head.cost / gain;
+    if (queue.length > 0 && head.ratio > queue[0]!.ratio) {
+      let at = 0;
+      while (at < queue.length && queue[at]!.ratio < head.ratio) at++;
+      queue.splice(at, 0, head);
+      continue;
     }
-    const pick = candidates[best]!;
-    chosen.push(pick);
-    for (const [w] of pick.places) {
+    chosen.push(head.c);
+    for (const [w] of head.c.places) {
       if (covered[w] === 0) left--;
       covered[w] = 1;
     }
