@@ -41,9 +41,14 @@ const SAMPLE_LINES = 40;
  * long, and memory stays flat).
  */
 const CHUNK_BYTES = 1 << 18;
-/** Timed lines at the end of each chunk whose times are read, whether the prefilter keeps them or not. */
+/**
+ * Timed lines at the end of the file whose times are read, whether the prefilter keeps them or not
+ * (lines of different precision can step back a little in time); each chunk's last timed line is read too.
+ */
 const TAIL_LINES = 16;
 const TAIL_SEARCH_LINES = 1000;
+/** The end of each chunk is kept this long, for the file's last lines when its last chunk is gone. */
+const TAIL_BYTES = 1 << 16;
 const PENDING_CAP = 20_000;
 const EVIDENCE_TEXT_MAX = 400;
 
@@ -143,6 +148,9 @@ export class SourceScanner {
   private readonly buffer = Buffer.allocUnsafe(CHUNK_BYTES + 1);
   private filled = 0;
   private skippingLongLine = false;
+  /** The last whole lines of the last chunk scanned. */
+  private readonly tail = Buffer.allocUnsafe(TAIL_BYTES);
+  private tailLength = 0;
 
   constructor(
     private readonly displayPath: string,
@@ -214,11 +222,15 @@ export class SourceScanner {
   }
 
   private end(): FileReport {
+    let last = this.tail.subarray(0, this.tailLength);
     if (this.skippingLongLine) this.lineNo++;
     else if (this.filled > 0) {
       this.buffer[this.filled] = 10;
-      this.scanLines(this.buffer.subarray(0, this.filled + 1));
+      const rest = this.buffer.subarray(0, this.filled + 1);
+      last = Buffer.concat([last, rest]);
+      this.scanLines(rest);
     }
+    this.touchTail(last, TAIL_LINES);
     this.filled = 0;
     if (this.sample) this.decideDialect();
     return this.finish();
@@ -267,7 +279,14 @@ export class SourceScanner {
       this.lineNo++;
     }
     this.lineNo += countNewlines(view, counted, view.length);
-    this.touchTail(view);
+    this.touchTail(view, 1);
+    this.keepTail(view);
+  }
+
+  private keepTail(view: Buffer): void {
+    let from = Math.max(0, view.length - TAIL_BYTES);
+    if (from > 0) from = view.indexOf(10, from - 1) + 1;
+    this.tailLength = view.copy(this.tail, 0, from);
   }
 
   private linesToRead(view: Buffer): FoundLine[] {
@@ -285,15 +304,12 @@ export class SourceScanner {
     return false;
   }
 
-  /**
-   * The last lines of each chunk tell how far in time the log goes, read or not (several, as
-   * lines of different precision can step back a little in time).
-   */
-  private touchTail(view: Buffer): void {
+  /** The last `lines` timed lines of the view tell how far in time the log goes, read or not. */
+  private touchTail(view: Buffer, lines: number): void {
     let end = view.length - 1;
     let timed = 0;
     // Lines without a time (a stack trace at the end of the log) do not count.
-    for (let k = 0; timed < TAIL_LINES && k < TAIL_SEARCH_LINES && end > 0; k++) {
+    for (let k = 0; timed < lines && k < TAIL_SEARCH_LINES && end > 0; k++) {
       const start = view.lastIndexOf(10, end - 1) + 1;
       const shape = shapeLine(view.toString('utf8', start, end));
       if (shape.time !== undefined) {
