@@ -36,11 +36,10 @@ function valueEnd(text: string, at: number, end: number): number {
 }
 
 const SAMPLE_LINES = 40;
-/**
- * The read buffer; lines longer than this are counted but not read (no log line that matters is this
- * long, and memory stays flat).
- */
+/** The read buffer, grown for a long line up to MAX_LINE_BYTES. */
 const CHUNK_BYTES = 1 << 18;
+/** Longer lines are counted but not read: no log line that matters is this long, and memory stays flat. */
+const MAX_LINE_BYTES = 1 << 20;
 /**
  * Timed lines at the end of the file whose times are read, whether the prefilter keeps them or not
  * (lines of different precision can step back a little in time); each chunk's last timed line is read too.
@@ -145,7 +144,8 @@ export class SourceScanner {
   /** node + voters of the last `membership applied` line per node: the same configuration again changes nothing. */
   private readonly chronikMembership = new Map<string, string>();
   /** One extra byte so a last line without its newline can be given one. */
-  private readonly buffer = Buffer.allocUnsafe(CHUNK_BYTES + 1);
+  private buffer = Buffer.allocUnsafe(CHUNK_BYTES + 1);
+  private capacity = CHUNK_BYTES;
   private filled = 0;
   private skippingLongLine = false;
   /** The last whole lines of the last chunk scanned. */
@@ -165,7 +165,7 @@ export class SourceScanner {
     const fd = openSync(path, 'r');
     try {
       for (;;) {
-        const n = readSync(fd, this.buffer, this.filled, CHUNK_BYTES - this.filled, null);
+        const n = readSync(fd, this.buffer, this.filled, this.capacity - this.filled, null);
         if (n === 0) break;
         this.take(n);
       }
@@ -179,7 +179,7 @@ export class SourceScanner {
   async scan(input: Readable): Promise<FileReport> {
     for await (const chunk of input as AsyncIterable<Buffer>) {
       for (let at = 0; at < chunk.length; ) {
-        const n = Math.min(chunk.length - at, CHUNK_BYTES - this.filled);
+        const n = Math.min(chunk.length - at, this.capacity - this.filled);
         chunk.copy(this.buffer, this.filled, at, at + n);
         at += n;
         this.take(n);
@@ -205,7 +205,14 @@ export class SourceScanner {
     }
     const cut = this.filled === 0 ? -1 : this.buffer.lastIndexOf(10, this.filled - 1);
     if (cut < 0) {
-      if (this.filled >= CHUNK_BYTES) {
+      if (this.filled < this.capacity) return;
+      if (this.capacity < MAX_LINE_BYTES) {
+        // A long line: a bigger buffer for this file, up to MAX_LINE_BYTES.
+        this.capacity = Math.min(this.capacity * 2, MAX_LINE_BYTES);
+        const bigger = Buffer.allocUnsafe(this.capacity + 1);
+        this.buffer.copy(bigger, 0, 0, this.filled);
+        this.buffer = bigger;
+      } else {
         this.filled = 0;
         this.skippingLongLine = true;
       }
