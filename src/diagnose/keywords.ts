@@ -64,7 +64,7 @@ const DENSE_BYTES = 2048;
 /** Decoded text is cut into pieces this small (whole lines), which V8 allocates and collects cheaply. */
 const PIECE_BYTES = 1 << 16;
 
-const compiledCache = new Map<readonly Keyword[], Compiled>();
+const compiledCache = new WeakMap<readonly Keyword[], Compiled>();
 
 function compile(keywords: readonly Keyword[]): Compiled {
   let compiled = compiledCache.get(keywords);
@@ -108,12 +108,12 @@ export class KeywordFilter {
   }
 
   /**
-   * Picks what to search for in this file. Each search is one Buffer.indexOf pass (memchr on the
-   * first byte), so a few short strings that together occur in every keyword, and whose first bytes
-   * are rare in the sample, beat one pass per keyword: a greedy weighted set cover.
+   * Picks what to search for, on the sample of the first file of this thread with these keywords
+   * (files of one dialect share their vocabulary). Each search is one Buffer.indexOf pass (memchr on
+   * the first byte), so a few short strings that together occur in every keyword, and whose first
+   * bytes are rare in the sample, beat one pass per keyword: a greedy weighted set cover.
    */
   tune(sample: Buffer): void {
-    // Files of one dialect share their vocabulary: the choice made on the first one serves the others.
     this.compiled.tuned ??= pickProbes(this.compiled, sample.subarray(0, SAMPLE_BYTES));
     this.probes = this.compiled.tuned.map(newProbe);
   }
