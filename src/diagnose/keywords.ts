@@ -180,10 +180,12 @@ export class KeywordFilter {
 
   /** Whether a word the probe sits in is in the line [start, end) at this hit of the probe. */
   private holdsBytes(view: Buffer, hit: number, start: number, end: number, probe: Probe): boolean {
-    const words = this.compiled.words;
-    for (const [w, offset] of probe.places) {
-      const word = words[w]!;
-      const from = hit - offset;
+    const { words } = this.compiled;
+    const { places } = probe;
+    // Index loops: this runs per hit, often before the JIT has optimized it, where for-of is slow.
+    for (let p = 0; p < places.length; p++) {
+      const word = words[places[p]![0]]!;
+      const from = hit - places[p]![1];
       if (from < start || from + word.length > end) continue;
       let i = 0;
       while (i < word.length && view[from + i] === word.charCodeAt(i)) i++;
@@ -193,10 +195,11 @@ export class KeywordFilter {
   }
 
   private holdsText(text: string, hit: number, start: number, end: number, probe: Probe): boolean {
-    const words = this.compiled.words;
-    for (const [w, offset] of probe.places) {
-      const word = words[w]!;
-      const from = hit - offset;
+    const { words } = this.compiled;
+    const { places } = probe;
+    for (let p = 0; p < places.length; p++) {
+      const word = words[places[p]![0]]!;
+      const from = hit - places[p]![1];
       if (from >= start && from + word.length <= end && text.startsWith(word, from)) return true;
     }
     return false;
@@ -206,7 +209,9 @@ export class KeywordFilter {
   private alsoHeld(text: string, start: number, end: number, probe: Probe): boolean {
     const { words, also } = this.compiled;
     let line: string | undefined;
-    for (const [w] of probe.places) {
+    const { places } = probe;
+    for (let p = 0; p < places.length; p++) {
+      const w = places[p]![0];
       const others = also[w]!;
       if (others.length === 0) return true;
       line ??= text.slice(start, end);
