@@ -1,7 +1,7 @@
 // A start-up shortcut for `chronik diagnose`: its plain forms run without oclif, whose loading is a
 // fixed ~100 ms before the first byte is read. Anything else (help, a flag it does not know, no path)
 // is left to oclif, which gives the same report for the same arguments.
-import { ChronikError, EXIT_FAILED } from '../cli/errors.js';
+import { writeCommandError, type CommandError } from '../cli/error-output.js';
 import type { DiagnoseFlags } from './command.js';
 import type { Severity } from './model.js';
 
@@ -29,8 +29,8 @@ export function parsePlainArgs(argv: string[]): { paths: string[]; flags: Diagno
     else if (name === '--min-severity' && SEVERITIES.has(value)) flags.minSeverity = value as Severity;
     else return undefined;
   }
-  const named = paths.filter((p) => p !== '');
-  return named.length > 0 ? { paths: named, flags } : undefined;
+  // No path, or an empty one: oclif's messages for those are the reference.
+  return paths.length > 0 && !paths.includes('') ? { paths, flags } : undefined;
 }
 
 /** Runs `diagnose` if the arguments are plain; false means oclif must handle them. */
@@ -41,15 +41,7 @@ export async function runDiagnoseFast(argv: string[]): Promise<boolean> {
     const { runDiagnose } = await import('./command.js');
     process.exitCode = await runDiagnose(parsed.paths, parsed.flags);
   } catch (err) {
-    // As BaseCommand renders errors: one line (and a hint) on stderr, the JSON error document for --json.
-    const error = err as Error;
-    const exitCode = error instanceof ChronikError ? error.exitCode : EXIT_FAILED;
-    const message = error.message.split('\n')[0] ?? 'unknown error';
-    const hint = error instanceof ChronikError ? error.hint : undefined;
-    if (parsed.flags.json) process.stdout.write(`${JSON.stringify({ error: { message, exitCode, ...(hint ? { hint } : {}) } }, null, 2)}\n`);
-    process.stderr.write(`Error: ${message}${hint ? `\nHint: ${hint}` : ''}\n`);
-    if (process.env.DEBUG && error.stack) process.stderr.write(`${error.stack}\n`);
-    process.exitCode = exitCode;
+    process.exitCode = writeCommandError(err as CommandError, parsed.flags.json);
   }
   return true;
 }
