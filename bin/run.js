@@ -1,4 +1,7 @@
 #!/usr/bin/env node
-import { execute } from '@oclif/core';
-
-await execute({ dir: import.meta.url });
+// `diagnose` in its plain forms starts without oclif (dist/diagnose/fast-cli.js); all else goes to oclif.
+const fast = process.argv[2] === 'diagnose' && (await (await import('../dist/diagnose/fast-cli.js')).runDiagnoseFast(process.argv.slice(3)));
+if (!fast) {
+  const { execute } = await import('@oclif/core');
+  await execute({ dir: import.meta.url });
+}

@@ -1,8 +1,6 @@
 // `chronik diagnose PATH...`: reads Raft logs of many dialects and reports what is wrong and what to do.
 import { Args, Flags } from '@oclif/core';
 import { BaseCommand } from '../cli/base-command.js';
-import { parseDuration } from '../cli/duration.js';
-import { EXIT_UNHEALTHY, UsageError } from '../cli/errors.js';
 import type { Severity } from '../diagnose/model.js';
 
 export default class Diagnose extends BaseCommand {
@@ -37,31 +35,9 @@ export default class Diagnose extends BaseCommand {
   async run(): Promise<void> {
     const { argv, flags } = await this.parse(Diagnose);
     const paths = (argv as string[]).filter((p) => p !== '');
-    const now = Date.now();
     // The analyzer is loaded here, not at the top: oclif imports every command to list them.
-    const [{ diagnose }, { SEVERITY_RANK }, { renderHuman }] = await Promise.all([
-      import('../diagnose/index.js'),
-      import('../diagnose/model.js'),
-      import('../diagnose/render.js'),
-    ]);
-    const report = await diagnose(paths, { since: parseTime(flags.since, '--since', now), until: parseTime(flags.until, '--until', now) });
-    const minSeverity = flags['min-severity'] as Severity;
-    if (flags.json) {
-      this.printJson({ ...report, findings: report.findings.filter((f) => SEVERITY_RANK[f.severity] >= SEVERITY_RANK[minSeverity]) });
-    } else {
-      process.stdout.write(`${renderHuman(report, minSeverity)}\n`);
-    }
-    if (report.findings.some((f) => SEVERITY_RANK[f.severity] >= SEVERITY_RANK.warning)) this.setExitCode(EXIT_UNHEALTHY);
+    const { runDiagnose } = await import('../diagnose/command.js');
+    const exitCode = await runDiagnose(paths, { json: flags.json, since: flags.since, until: flags.until, minSeverity: flags['min-severity'] as Severity });
+    if (exitCode !== 0) this.setExitCode(exitCode);
   }
-}
-
-/** ISO time, or a duration with units meaning that long before now. */
-export function parseTime(text: string | undefined, flag: string, now: number): number | undefined {
-  if (text === undefined) return undefined;
-  const trimmed = text.trim();
-  if (/^\d+(?:\.\d+)?d$/.test(trimmed)) return now - Number(trimmed.slice(0, -1)) * 86_400_000;
-  if (/^(?:\d+(?:\.\d+)?(?:ms|s|m|h))+$/.test(trimmed)) return now - parseDuration(trimmed, flag);
-  const ms = Date.parse(text);
-  if (Number.isNaN(ms)) throw new UsageError(`invalid ${flag} "${text}"`, 'use an ISO time (2026-11-26T04:00:00Z) or a duration meaning "ago" (2h, 30m)');
-  return ms;
 }

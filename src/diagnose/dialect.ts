@@ -3,11 +3,12 @@
 import type { Dialect } from './model.js';
 import { ANSI, shapeLine } from './lineshape.js';
 import type { LineContext } from './interpret/context.js';
-import { interpretChronik } from './interpret/chronik.js';
-import { interpretEtcd } from './interpret/etcd.js';
-import { interpretGeneric } from './interpret/generic.js';
-import { interpretHashicorp, type HashicorpState } from './interpret/hashicorp.js';
-import { interpretRaftCore } from './interpret/raft-core.js';
+import type { Keyword } from './keywords.js';
+import { CHRONIK_KEYWORDS, interpretChronik } from './interpret/chronik.js';
+import { ETCD_GROUP_KEYWORDS, ETCD_IDENTITY_KEYWORDS, ETCD_KEYWORDS, interpretEtcd } from './interpret/etcd.js';
+import { GENERIC_KEYWORDS, GENERIC_STOP_KEYWORDS, interpretGeneric } from './interpret/generic.js';
+import { HASHICORP_IDENTITY_KEYWORDS, HASHICORP_KEYWORDS, interpretHashicorp, type HashicorpState } from './interpret/hashicorp.js';
+import { interpretRaftCore, RAFT_CORE_KEYWORDS, RAFT_RS_KEYWORDS } from './interpret/raft-core.js';
 
 const CHRONIK_TEXT = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z (?:DEBUG|INFO |WARN |ERROR) [a-z][a-z ;'-]*(?: [\w.]+=|$)/;
 const CAPNSLOG = /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{6} [DINWEC] \| |^raft\d{4}\/\d\d\/\d\d \d\d:\d\d:\d\d (?:INFO|WARN|DEBUG|ERROR): /;
@@ -108,6 +109,50 @@ export function interpretLine(dialect: Dialect, ctx: LineContext, state: Dialect
   }
 }
 
+export interface DialectKeywords {
+  /** A line holding none of these makes no interpreter of the dialect react. */
+  lines: readonly Keyword[];
+  /** Lines that only name the stream's node: needed until the stream knows it. */
+  identity: readonly Keyword[];
+  /** Lines that only name the stream's Raft group: needed until the stream knows it. */
+  group: readonly Keyword[];
+}
+
+const keywordsOf = new Map<Dialect, DialectKeywords>();
+
+/** What interpretLine's interpreters for the dialect react to (each interpreter declares its own). */
+export function dialectKeywords(dialect: Dialect): DialectKeywords {
+  let keywords = keywordsOf.get(dialect);
+  if (!keywords) keywordsOf.set(dialect, (keywords = collectKeywords(dialect)));
+  return keywords;
+}
+
+function collectKeywords(dialect: Dialect): DialectKeywords {
+  switch (dialect) {
+    case 'chronik-text':
+    case 'chronik-json':
+      return { lines: [...CHRONIK_KEYWORDS, ...GENERIC_KEYWORDS], identity: [], group: [] };
+    case 'etcd-zap':
+    case 'etcd-capnslog':
+      return { lines: [...ETCD_KEYWORDS, ...RAFT_CORE_KEYWORDS], identity: ETCD_IDENTITY_KEYWORDS, group: ETCD_GROUP_KEYWORDS };
+    case 'hashicorp-hclog':
+    case 'hashicorp-json':
+    case 'hashicorp-legacy':
+      return { lines: [...HASHICORP_KEYWORDS, ...GENERIC_STOP_KEYWORDS], identity: HASHICORP_IDENTITY_KEYWORDS, group: [] };
+    case 'raft-rs':
+    case 'tikv':
+    case 'rust-tracing':
+      return { lines: [...RAFT_CORE_KEYWORDS, ...RAFT_RS_KEYWORDS, ...GENERIC_KEYWORDS], identity: [], group: [] };
+    default:
+      return {
+        lines: [...CHRONIK_KEYWORDS, ...ETCD_KEYWORDS, ...HASHICORP_KEYWORDS, ...RAFT_CORE_KEYWORDS, ...RAFT_RS_KEYWORDS, ...GENERIC_KEYWORDS],
+        identity: [...ETCD_IDENTITY_KEYWORDS, ...HASHICORP_IDENTITY_KEYWORDS],
+        group: ETCD_GROUP_KEYWORDS,
+      };
+  }
+}
+
+// Its keywords are GENERIC_STOP_KEYWORDS.
 function interpretGenericStops(ctx: LineContext): void {
   if ((ctx.shape.message === 'Caught' && ctx.shape.json?.signal !== undefined) || /Caught: signal|caught signal|shutting down server|Gracefully shutting down|received (?:\w+ )?signal/i.test(ctx.shape.message)) ctx.emit('node-stop');
 }

@@ -2,15 +2,16 @@
 // worker threads are replayed in that order), then runs the detectors.
 import { Analyzer } from './analyzer.js';
 import { detect, displayName } from './detectors.js';
-import { expandPaths, openSource, type Source } from './inputs.js';
+import { expandPaths, type Source } from './inputs.js';
 import { isoOrNull, SEVERITY_RANK, type DiagnoseReport, type FileReport, type Finding, type NodeTimeline } from './model.js';
-import { parallelScanAvailable, replay, scanFilesInWorkers, type FileSource, type ScanOutcome } from './parallel.js';
-import { SourceScanner } from './scan.js';
+import { parallelScanAvailable, replay, scanFilesInWorkers, scanSource, type FileSource, type ScanOutcome } from './parallel.js';
 import { UsageError } from '../cli/errors.js';
 
 export interface DiagnoseOptions {
   since?: number;
   until?: number;
+  /** false: every line is interpreted (tests hold the prefilter to this); files are then scanned in-process. */
+  prefilter?: boolean;
 }
 
 export async function diagnose(paths: string[], options: DiagnoseOptions = {}): Promise<DiagnoseReport> {
@@ -20,7 +21,7 @@ export async function diagnose(paths: string[], options: DiagnoseOptions = {}): 
   const files: FileReport[] = [];
   const extra: Finding[] = [];
   const fileSources = sources.filter((s): s is FileSource => s.kind === 'file');
-  const pool = parallelScanAvailable(fileSources.length) ? scanFilesInWorkers(fileSources) : undefined;
+  const pool = options.prefilter !== false && parallelScanAvailable(fileSources.length) ? scanFilesInWorkers(fileSources) : undefined;
   const scanned = new Map<Source, Promise<ScanOutcome>>(pool ? fileSources.map((s, i) => [s, pool.outcomes[i]!]) : []);
   try {
     for (const source of sources) {
@@ -40,9 +41,8 @@ export async function diagnose(paths: string[], options: DiagnoseOptions = {}): 
         files.push(file);
         continue;
       }
-      const scanner = new SourceScanner(source.path, analyzer);
       try {
-        files.push(await scanner.scan(openSource(source)));
+        files.push(await scanSource(source, analyzer, { prefilter: options.prefilter }));
       } catch (err) {
         throw new UsageError(`cannot read ${source.path}: ${(err as Error).message}`);
       }

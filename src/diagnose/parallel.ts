@@ -1,21 +1,24 @@
 // Scans several log files at once, on the main thread and a worker thread (2 cores: one worker, as the
 // main thread is otherwise idle), with the results of a sequential scan: each lane records its
-// scanner's calls per file, and they are replayed into the one Analyzer in source order.
+// scanner's calls per file, and they are replayed into the one Analyzer in source order. Lanes take
+// the next file from a shared counter, as the main thread's blocking reads leave it no time to hand
+// out work.
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { openSource, type Source } from './inputs.js';
 import type { FileReport, RaftEvent } from './model.js';
-import { SourceScanner, type EventSink } from './scan.js';
+import { SourceScanner, type EventSink, type ScanOptions } from './scan.js';
 
 export type FileSource = Extract<Source, { kind: 'file' }>;
 
 export type SinkCall = { event: RaftEvent } | { end: [node: string, group: string, lastTime: number | undefined] };
 
-export interface ScanJob {
-  index: number;
-  source: FileSource;
+/** What a worker is started with: every file, and the counter of files taken (an Int32Array's buffer). */
+export interface ScanJobs {
+  sources: FileSource[];
+  taken: SharedArrayBuffer;
 }
 
 export interface ScanOutcome {
@@ -46,51 +49,51 @@ class Recorder implements EventSink {
   }
 }
 
+/** Scans a file or stdin into the sink: plain files with blocking reads, gzip and stdin as streams. */
+export async function scanSource(source: Exclude<Source, { kind: 'data-dir' }>, sink: EventSink, options: ScanOptions = {}): Promise<FileReport> {
+  const scanner = new SourceScanner(source.path, sink, options);
+  return source.kind === 'file' && !source.gzip ? scanner.scanFile(source.path) : scanner.scan(openSource(source));
+}
+
 /** Scans one file into a recording; a read error is part of the outcome, reported when its turn comes. */
 export async function scanRecorded(index: number, source: FileSource): Promise<ScanOutcome> {
   const recorder = new Recorder();
   try {
-    const file = await new SourceScanner(source.path, recorder).scan(openSource(source));
+    const file = await scanSource(source, recorder);
     return { index, file, calls: recorder.calls };
   } catch (err) {
     return { index, error: (err as Error).message };
   }
 }
 
+/** Scans files, taking the next untaken one each time, until none is left; `done` gets each outcome. */
+export async function scanTaken(jobs: ScanJobs, done: (outcome: ScanOutcome) => void): Promise<void> {
+  const taken = new Int32Array(jobs.taken);
+  for (let index = Atomics.add(taken, 0, 1); index < jobs.sources.length; index = Atomics.add(taken, 0, 1)) {
+    done(await scanRecorded(index, jobs.sources[index]!));
+  }
+}
+
 /**
- * Starts scanning every file, handing out the next file to whichever lane (the main thread or a
- * worker) is free, and returns one promise per file, in the order given.
+ * Starts scanning every file on the main thread and a worker, each taking the next file when done with
+ * one, and returns one promise per file, in the order given.
  */
 export function scanFilesInWorkers(sources: FileSource[]): { outcomes: Promise<ScanOutcome>[]; close: () => Promise<void> } {
   const resolvers: ((outcome: ScanOutcome) => void)[] = [];
   const outcomes = sources.map((_, i) => new Promise<ScanOutcome>((resolve) => (resolvers[i] = resolve)));
-  let next = 0;
+  const jobs: ScanJobs = { sources, taken: new SharedArrayBuffer(4) };
   const workers: Worker[] = [];
   const lanes = Math.min(MAX_LANES, availableParallelism(), sources.length);
-  const feed = (worker: Worker): void => {
-    if (next >= sources.length) return;
-    const index = next++;
-    worker.postMessage({ index, source: sources[index]! } satisfies ScanJob);
-  };
   for (let t = 1; t < lanes; t++) {
-    const worker = new Worker(WORKER_URL);
-    worker.on('message', (outcome: ScanOutcome) => {
-      resolvers[outcome.index]!(outcome);
-      feed(worker);
-    });
+    const worker = new Worker(WORKER_URL, { workerData: jobs });
+    worker.on('message', (outcome: ScanOutcome) => resolvers[outcome.index]!(outcome));
     worker.on('error', (err) => {
       // A crashed worker fails every file still waiting, so diagnose reports it instead of hanging.
       for (let i = 0; i < sources.length; i++) resolvers[i]!({ index: i, error: err.message });
     });
     workers.push(worker);
-    feed(worker);
   }
-  void (async () => {
-    while (next < sources.length) {
-      const index = next++;
-      resolvers[index]!(await scanRecorded(index, sources[index]!));
-    }
-  })();
+  void scanTaken(jobs, (outcome) => resolvers[outcome.index]!(outcome));
   return { outcomes, close: async () => void (await Promise.all(workers.map((w) => w.terminate()))) };
 }
 

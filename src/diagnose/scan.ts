@@ -1,79 +1,53 @@
-// Streams one log source: splits chunks into lines without copying each one, lets a cheap keyword
-// prefilter skip the lines no interpreter cares about, and hands the rest (shaped) to the dialect.
+// Streams one log source through one reused buffer: the keyword prefilter finds the lines some
+// interpreter may react to in the raw bytes, and only those are decoded, shaped and interpreted.
 import type { Readable } from 'node:stream';
 import { isAscii } from 'node:buffer';
+import { closeSync, openSync, readSync } from 'node:fs';
 import { basename } from 'node:path';
 import type { Analyzer } from './analyzer.js';
-import { detectDialect, interpretLine, type DialectState } from './dialect.js';
+import { detectDialect, dialectKeywords, interpretLine, type DialectState } from './dialect.js';
+import { KeywordFilter, mergeSorted, type FoundLine } from './keywords.js';
 import type { EventProps, LineContext } from './interpret/context.js';
 import { shapeLine, type LineShape } from './lineshape.js';
 import type { Dialect, EventKind, Evidence, FileReport, RaftEvent } from './model.js';
 
-// Every phrase an interpreter reacts to contains one of these. They run over every byte, so they are
-// kept few: dialects whose Raft lines all say "raft" (etcd, hashicorp, TiKV) get a much narrower filter.
-const PREFILTER_ANY =
-  /became |[Ee]lect[ie]|dropp|quorum|promotable|onfiguration|newRaft|raft\.node|higher term|[Vv]ote|Sending from|failed to|out of range|tick missed|etcd Version|tarting (?:an etcd|member|local)|mismatch|unhealthy|health check|removed|f(?:data)?sync|sync duration|took too long|signal|shutting down|closing etcd|entering |heartbeat timeout|peers|cluster leader|node starting|membership|waiting to be added|leader changed|no leader|stepped down|stepping down|unreachable|recovered|stopping/g;
-const PREFILTER_ETCD = /[Rr]aft|etcd Version|tarting (?:an etcd|member)|election = |heartbeat|removed|f(?:data)?sync|sync duration|took too long|signal|closing etcd|mismatch/g;
-const PREFILTER_HASHICORP = /[Rr]aft|cluster leader|[Ss]ignal|shutting down|leader elected|expected number of peers/g;
-const PREFILTER_TIKV = /[Rr]aft|signal|shutting down/g;
-// raft-rs records (bridged into tracing or slog) and the application lines around them.
-const PREFILTER_RAFT_RS = /[Rr]aft|became |higher term|[Ee]lection|dropp|onfiguration|peers|quorum|[Vv]ote|Sending from|signal|shutting down|unreachable|promot|out of range|fsync|leader/g;
-// chronik's catalogue (docs/logging.md): every phrase diagnose reads contains one of these.
-const PREFILTER_CHRONIK = /became |election|vote|leader changed|stepped down|membership|dropped|peer |fsync|node starting|not a voter|peers differ|stopping|no-leader|voters/g;
-interface FieldKey {
-  text: string;
-  json: string;
-}
-// Built once: this runs on every chronik membership line.
-const fieldKey = (key: string): FieldKey => ({ text: ` ${key}=`, json: `"${key}":` });
-const NODE_KEY = fieldKey('node');
-const VOTERS_KEY = fieldKey('voters');
-
-/** The raw value after ` key=` (text) or `"key":` (JSON): a bracketed list, or up to a space, comma or brace. */
-function fieldText(line: string, key: FieldKey): string | undefined {
-  let at = line.indexOf(key.text);
-  if (at >= 0) at += key.text.length;
-  else {
-    at = line.indexOf(key.json);
-    if (at < 0) return undefined;
-    at += key.json.length;
-  }
-  if (line.charCodeAt(at) === 91 /* [ */) {
-    const close = line.indexOf(']', at);
-    return close < 0 ? undefined : line.slice(at, close + 1);
-  }
-  let end = at;
-  for (let c = line.charCodeAt(end); end < line.length && c !== 32 && c !== 44 && c !== 125; c = line.charCodeAt(++end));
-  return line.slice(at, end);
-}
+const NODE_KEY = { text: ' node=', json: '"node":' };
+const VOTERS_KEY = { text: ' voters=', json: '"voters":' };
 
 /**
- * Second looks for lines a narrow (raft-anchored) filter let through: what the dialect's interpreters
- * actually react to. Plain tests over one line, far cheaper than shaping it.
+ * Where the raw value after ` key=` (text) or `"key":` (JSON lines) lies in text[from, end): a
+ * bracketed list, or up to a space, comma or brace. -1 when absent; the value ends at valueEnd.
  */
-const RELEVANT_ETCD = new RegExp(PREFILTER_ANY.source);
-const RELEVANT_HASHICORP = /leader elected|expected number of peers|entering |[Ee]lection|known peers|onfiguration|quorum|failed to|[Vv]ote|cluster leader|[Ss]ignal|shutting down|pipelining|Caught/;
-const RELEVANT_RAFT_RS = /became |higher term|[Ee]lection|dropp|onfiguration|newRaft|peers|quorum|[Vv]ote|Sending from|unreachable|promot|out of range|signal|shutting down/;
-
-function relevantFor(dialect: Dialect): RegExp | undefined {
-  if (dialect === 'etcd-zap' || dialect === 'etcd-capnslog') return RELEVANT_ETCD;
-  if (dialect.startsWith('hashicorp')) return RELEVANT_HASHICORP;
-  if (dialect === 'tikv') return RELEVANT_RAFT_RS;
-  return undefined;
+function fieldAt(text: string, key: { text: string; json: string }, json: boolean, from: number, end: number): number {
+  const name = json ? key.json : key.text;
+  const at = text.indexOf(name, from);
+  if (at < 0 || at + name.length >= end) return -1;
+  return at + name.length;
 }
 
-function prefilterFor(dialect: Dialect): RegExp {
-  if (dialect === 'etcd-zap' || dialect === 'etcd-capnslog') return PREFILTER_ETCD;
-  if (dialect.startsWith('hashicorp')) return PREFILTER_HASHICORP;
-  if (dialect === 'tikv') return PREFILTER_TIKV;
-  if (dialect === 'raft-rs' || dialect === 'rust-tracing') return PREFILTER_RAFT_RS;
-  if (dialect === 'chronik-text' || dialect === 'chronik-json') return PREFILTER_CHRONIK;
-  return PREFILTER_ANY;
+function valueEnd(text: string, at: number, end: number): number {
+  if (text.charCodeAt(at) === 91 /* [ */) {
+    const close = text.indexOf(']', at);
+    return close < 0 || close >= end ? -1 : close + 1;
+  }
+  let stop = at;
+  for (let c = text.charCodeAt(stop); stop < end && c !== 32 && c !== 44 && c !== 125; c = text.charCodeAt(++stop));
+  return stop;
 }
 
 const SAMPLE_LINES = 40;
+/** The read buffer, grown for a long line up to MAX_LINE_BYTES. */
+const CHUNK_BYTES = 1 << 18;
 /** Longer lines are counted but not read: no log line that matters is this long, and memory stays flat. */
 const MAX_LINE_BYTES = 1 << 20;
+/**
+ * Timed lines at the end of the file whose times are read, whether the prefilter keeps them or not
+ * (lines of different precision can step back a little in time); each chunk's last timed line is read too.
+ */
+const TAIL_LINES = 16;
+const TAIL_SEARCH_LINES = 1000;
+/** The end of each chunk is kept this long, for the file's last lines when its last chunk is gone. */
+const TAIL_BYTES = 1 << 16;
 const PENDING_CAP = 20_000;
 const EVIDENCE_TEXT_MAX = 400;
 
@@ -151,109 +125,206 @@ export function nodeNameFromPath(path: string): string {
   return name === '' || name === '-' ? 'stdin' : name;
 }
 
+export interface ScanOptions {
+  /** false: every line goes to the interpreters (the reference the prefilter is tested against). */
+  prefilter?: boolean;
+}
+
 export class SourceScanner {
   private readonly streams = new Map<string, Stream>();
   private dialect: Dialect = 'unknown';
   private lineNo = 0;
   private sample: string[] | undefined = [];
   private lastTime?: number;
-  private relevant: RegExp | undefined;
   private chronik = false;
+  private readonly prefilter: boolean;
+  private lineFilter: KeywordFilter | undefined;
+  private identityFilter: KeywordFilter | undefined;
+  private groupFilter: KeywordFilter | undefined;
   /** node + voters of the last `membership applied` line per node: the same configuration again changes nothing. */
   private readonly chronikMembership = new Map<string, string>();
+  /** One extra byte so a last line without its newline can be given one. */
+  private buffer = Buffer.allocUnsafe(CHUNK_BYTES + 1);
+  private capacity = CHUNK_BYTES;
+  private filled = 0;
+  private skippingLongLine = false;
+  /** The last whole lines of the last chunk scanned. */
+  private readonly tail = Buffer.allocUnsafe(TAIL_BYTES);
+  private tailLength = 0;
 
   constructor(
     private readonly displayPath: string,
     private readonly analyzer: EventSink,
-  ) {}
+    options: ScanOptions = {},
+  ) {
+    this.prefilter = options.prefilter ?? true;
+  }
 
-  async scan(input: Readable): Promise<FileReport> {
-    let carry: Buffer | undefined;
-    let skippingLongLine = false;
-    for await (const chunk of input as AsyncIterable<Buffer>) {
-      let body = chunk;
-      if (skippingLongLine) {
-        // The rest of an over-long line (a binary file, a runaway dump): dropped, not buffered.
-        const end = chunk.indexOf(10);
-        if (end < 0) continue;
-        skippingLongLine = false;
-        this.lineNo++;
-        body = chunk.subarray(end + 1);
-      } else if (carry) {
-        // Only the line split across chunks is copied, not the whole chunk.
-        const firstEnd = chunk.indexOf(10);
-        if (firstEnd < 0) {
-          carry = Buffer.concat([carry, chunk]);
-          if (carry.length > MAX_LINE_BYTES) {
-            carry = undefined;
-            skippingLongLine = true;
-          }
-          continue;
-        }
-        this.scanChunk(Buffer.concat([carry, chunk.subarray(0, firstEnd + 1)]));
-        carry = undefined;
-        body = chunk.subarray(firstEnd + 1);
+  /** Reads a plain file with blocking reads straight into the buffer: no chunk allocated per read. */
+  scanFile(path: string): FileReport {
+    const fd = openSync(path, 'r');
+    try {
+      for (;;) {
+        const n = readSync(fd, this.buffer, this.filled, this.capacity - this.filled, null);
+        if (n === 0) break;
+        this.take(n);
       }
-      const cut = body.lastIndexOf(10);
-      if (cut < 0) {
-        carry = body.length > 0 ? Buffer.from(body) : undefined;
-        continue;
-      }
-      if (cut + 1 < body.length) carry = Buffer.from(body.subarray(cut + 1));
-      this.scanChunk(body.subarray(0, cut + 1));
+    } finally {
+      closeSync(fd);
     }
-    if (skippingLongLine) this.lineNo++;
-    if (carry && carry.length > 0) this.scanChunk(Buffer.concat([carry, Buffer.from('\n')]));
+    return this.end();
+  }
+
+  /** Reads a stream (stdin, gunzip): its chunks are copied into the buffer. */
+  async scan(input: Readable): Promise<FileReport> {
+    for await (const chunk of input as AsyncIterable<Buffer>) {
+      for (let at = 0; at < chunk.length; ) {
+        const n = Math.min(chunk.length - at, this.capacity - this.filled);
+        chunk.copy(this.buffer, this.filled, at, at + n);
+        at += n;
+        this.take(n);
+      }
+    }
+    return this.end();
+  }
+
+  /** Takes n bytes just put after the filled part: scans the whole lines, keeps the partial last one. */
+  private take(n: number): void {
+    const from = this.filled;
+    this.filled += n;
+    if (this.skippingLongLine) {
+      // The rest of an over-long line (a binary file, a runaway dump): dropped, not buffered.
+      const newline = this.buffer.subarray(from, this.filled).indexOf(10);
+      if (newline < 0) {
+        this.filled = 0;
+        return;
+      }
+      this.skippingLongLine = false;
+      this.lineNo++;
+      this.shift(from + newline + 1);
+    }
+    const cut = this.filled === 0 ? -1 : this.buffer.lastIndexOf(10, this.filled - 1);
+    if (cut < 0) {
+      if (this.filled < this.capacity) return;
+      if (this.capacity < MAX_LINE_BYTES) {
+        // A long line: a bigger buffer for this file, up to MAX_LINE_BYTES.
+        this.capacity = Math.min(this.capacity * 2, MAX_LINE_BYTES);
+        const bigger = Buffer.allocUnsafe(this.capacity + 1);
+        this.buffer.copy(bigger, 0, 0, this.filled);
+        this.buffer = bigger;
+      } else {
+        this.filled = 0;
+        this.skippingLongLine = true;
+      }
+      return;
+    }
+    this.scanLines(this.buffer.subarray(0, cut + 1));
+    this.shift(cut + 1);
+  }
+
+  /** Drops the first `count` filled bytes, moving the rest (part of one line) to the front. */
+  private shift(count: number): void {
+    if (count < this.filled) this.buffer.copy(this.buffer, 0, count, this.filled);
+    this.filled -= count;
+  }
+
+  private end(): FileReport {
+    let last = this.tail.subarray(0, this.tailLength);
+    if (this.skippingLongLine) this.lineNo++;
+    else if (this.filled > 0) {
+      this.buffer[this.filled] = 10;
+      const rest = this.buffer.subarray(0, this.filled + 1);
+      last = Buffer.concat([last, rest]);
+      this.scanLines(rest);
+    }
+    this.touchTail(last, TAIL_LINES);
+    this.filled = 0;
     if (this.sample) this.decideDialect();
     return this.finish();
   }
 
-  private decideDialect(): void {
+  private decideDialect(tuneOn?: Buffer): void {
     this.dialect = detectDialect(this.sample ?? []);
     this.sample = undefined;
+    this.chronik = this.dialect === 'chronik-text' || this.dialect === 'chronik-json';
+    const keywords = dialectKeywords(this.dialect);
+    this.lineFilter = new KeywordFilter(keywords.lines);
+    this.identityFilter = keywords.identity.length > 0 ? new KeywordFilter(keywords.identity) : undefined;
+    this.groupFilter = keywords.group.length > 0 && this.waitsForGroup() ? new KeywordFilter(keywords.group) : undefined;
+    if (tuneOn) {
+      this.lineFilter.tune(tuneOn);
+      this.identityFilter?.tune(tuneOn);
+      this.groupFilter?.tune(tuneOn);
+    }
   }
 
   /**
-   * Scans one chunk of whole lines. latin1 decoding is a plain copy and keeps string offsets equal to
-   * byte offsets, so only the lines the prefilter picks are decoded again, properly, as UTF-8.
+   * Scans whole lines (the view ends with a newline). Only the lines the prefilter picks are decoded;
+   * pure-ASCII chunks (nearly all logs) decode as latin1, a plain copy.
    */
-  private scanChunk(buffer: Buffer): void {
-    const text = buffer.toString('latin1');
-    // Pure-ASCII chunks (nearly all logs) read the same in latin1 and UTF-8: no second decoding per line.
-    const ascii = isAscii(buffer);
-    let from = 0;
+  private scanLines(view: Buffer): void {
+    const ascii = isAscii(view);
     if (this.sample) {
       // The first lines decide the dialect before any of them is interpreted.
       let at = 0;
-      while (this.sample.length < SAMPLE_LINES && at < text.length) {
-        const end = text.indexOf('\n', at);
-        this.sample.push(buffer.toString('utf8', at, end));
+      while (this.sample.length < SAMPLE_LINES && at < view.length) {
+        const end = view.indexOf(10, at);
+        this.sample.push(view.toString('utf8', at, end));
         at = end + 1;
       }
-      if (this.sample.length >= SAMPLE_LINES || at >= text.length) this.decideDialect();
+      if (this.sample.length >= SAMPLE_LINES || at >= view.length) this.decideDialect(view);
     }
-    const prefilter = prefilterFor(this.dialect);
-    this.relevant = relevantFor(this.dialect);
-    this.chronik = this.dialect === 'chronik-text' || this.dialect === 'chronik-json';
-    prefilter.lastIndex = 0;
-    // test() rather than exec(): no match array per hit; lastIndex - 1 is inside the matched line.
-    while (prefilter.test(text)) {
-      const inside = prefilter.lastIndex - 1;
-      const start = text.lastIndexOf('\n', inside) + 1;
-      const end = text.indexOf('\n', inside);
-      this.lineNo += countNewlines(text, from, start);
-      from = start;
-      const line = text.slice(start, end);
-      // A fresh string per kept line: a slice would pin the whole chunk in memory for as long as the line
-      // is kept as evidence.
-      if (this.wanted(line)) this.handleLine(buffer.toString(ascii ? 'latin1' : 'utf8', start, end), this.lineNo + 1);
-      prefilter.lastIndex = end + 1;
+    // Newlines before `counted` are in lineNo.
+    let counted = 0;
+    for (const { start, end, text, sliced } of this.linesToRead(view)) {
+      this.lineNo += countNewlines(view, counted, start);
+      counted = end + 1;
+      // latin1 reads pure ASCII right, other chunks are decoded again as UTF-8; a line kept as evidence
+      // must not be a slice that pins a whole decoded piece in memory.
+      const line = ascii && !sliced ? text : view.toString(ascii ? 'latin1' : 'utf8', start, end);
+      this.handleLine(line, this.lineNo + 1);
+      this.lineNo++;
     }
-    this.lineNo += countNewlines(text, from, text.length);
-    // The last line of each chunk tells how far in time the log goes, matched or not.
-    const lastStart = text.lastIndexOf('\n', text.length - 2) + 1;
-    const last = shapeLine(buffer.toString('utf8', lastStart, text.length - 1));
-    if (last.time !== undefined) this.touch(this.stream(last.source), last.time);
+    this.lineNo += countNewlines(view, counted, view.length);
+    this.touchTail(view, 1);
+    this.keepTail(view);
+  }
+
+  private keepTail(view: Buffer): void {
+    let from = Math.max(0, view.length - TAIL_BYTES);
+    if (from > 0) from = view.indexOf(10, from - 1) + 1;
+    this.tailLength = view.copy(this.tail, 0, from);
+  }
+
+  private linesToRead(view: Buffer): FoundLine[] {
+    if (!this.prefilter) return allLines(view);
+    let lines = this.lineFilter!.lines(view, this.chronik ? this.repeatedMembership : undefined);
+    if (this.identityFilter !== undefined && this.lacks((stream) => stream.identity)) lines = mergeSorted(lines, this.identityFilter.lines(view));
+    if (this.groupFilter !== undefined && this.lacks((stream) => stream.group)) lines = mergeSorted(lines, this.groupFilter.lines(view));
+    return lines;
+  }
+
+  /** Whether some stream (or the first, not yet seen) does not know the given name yet. */
+  private lacks(name: (stream: Stream) => string | undefined): boolean {
+    if (this.streams.size === 0) return true;
+    for (const stream of this.streams.values()) if (name(stream) === undefined) return true;
+    return false;
+  }
+
+  /** The last `lines` timed lines of the view tell how far in time the log goes, read or not. */
+  private touchTail(view: Buffer, lines: number): void {
+    let end = view.length - 1;
+    let timed = 0;
+    // Lines without a time (a stack trace at the end of the log) do not count.
+    for (let k = 0; timed < lines && k < TAIL_SEARCH_LINES && end > 0; k++) {
+      const start = view.lastIndexOf(10, end - 1) + 1;
+      const shape = shapeLine(view.toString('utf8', start, end));
+      if (shape.time !== undefined) {
+        this.touch(this.stream(shape.source), shape.time);
+        timed++;
+      }
+      end = start - 1;
+    }
   }
 
   private stream(source: string | undefined): Stream {
@@ -283,16 +354,6 @@ export class SourceScanner {
     if (this.lastTime === undefined || time > this.lastTime) this.lastTime = time;
   }
 
-  /**
-   * Second look at a prefiltered line, before any decoding or shaping: lines the narrow dialect filters let
-   * through (any line mentioning raft) must still name something an interpreter knows, and a chronik
-   * configuration logged again unchanged says nothing new.
-   */
-  private wanted(line: string): boolean {
-    if (this.relevant !== undefined && !this.relevant.test(line)) return false;
-    return !(this.chronik && this.repeatedMembership(line));
-  }
-
   private handleLine(raw: string, lineNo: number): void {
     const shape: LineShape = shapeLine(raw);
     const stream = this.stream(shape.source);
@@ -301,16 +362,24 @@ export class SourceScanner {
     interpretLine(this.dialect, stream.context, stream.dialectState);
   }
 
-  private repeatedMembership(line: string): boolean {
-    const phrase = line.indexOf('membership applied');
-    if (phrase < 0) return false;
-    const node = fieldText(line, NODE_KEY);
-    const voters = fieldText(line, VOTERS_KEY);
-    if (node === undefined || voters === undefined) return false;
+  /** Whether text[start, end) is a `membership applied` line naming the same voters as the node's last one. */
+  private readonly repeatedMembership = (text: string, start: number, end: number): boolean => {
+    const phrase = text.indexOf('membership applied', start);
+    if (phrase < 0 || phrase >= end) return false;
+    const json = text.charCodeAt(start) === 123; /* { */
+    const nodeAt = fieldAt(text, NODE_KEY, json, phrase, end);
+    const votersAt = fieldAt(text, VOTERS_KEY, json, phrase, end);
+    if (nodeAt < 0 || votersAt < 0) return false;
+    const nodeEnd = valueEnd(text, nodeAt, end);
+    const votersEnd = valueEnd(text, votersAt, end);
+    if (nodeEnd < 0 || votersEnd < 0) return false;
+    const node = text.slice(nodeAt, nodeEnd);
     const previous = this.chronikMembership.get(node);
-    this.chronikMembership.set(node, voters);
-    return previous === voters;
-  }
+    if (previous !== undefined && previous.length === votersEnd - votersAt && text.startsWith(previous, votersAt)) return true;
+    // A slice of a decoded piece: one kept per node pins at most that piece.
+    this.chronikMembership.set(node, text.slice(votersAt, votersEnd));
+    return false;
+  };
 
   /** Routes one event of a stream: on to the analyzer, or held until the stream's node is known. */
   private route(stream: Stream, event: RaftEvent): void {
@@ -393,13 +462,24 @@ export class SourceScanner {
   }
 }
 
-function countNewlines(text: string, from: number, to: number): number {
+function countNewlines(view: Buffer, from: number, to: number): number {
+  if (from >= to) return 0;
   let count = 0;
-  let at = text.indexOf('\n', from);
+  let at = view.indexOf(10, from);
   while (at >= 0 && at < to) {
     count++;
-    at = text.indexOf('\n', at + 1);
+    at = view.indexOf(10, at + 1);
   }
   return count;
+}
+
+function allLines(view: Buffer): FoundLine[] {
+  const lines: FoundLine[] = [];
+  for (let start = 0; start < view.length; ) {
+    const end = view.indexOf(10, start);
+    lines.push({ start, end, text: view.toString('latin1', start, end), sliced: false });
+    start = end + 1;
+  }
+  return lines;
 }
 

@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseTime } from '../../src/commands/diagnose.js';
+import { parseTime } from '../../src/diagnose/command.js';
 import { diagnose } from '../../src/diagnose/index.js';
 import type { DiagnoseReport } from '../../src/diagnose/model.js';
 import { createDataDir } from '../../src/node/datadir.js';
@@ -225,5 +225,18 @@ describe('pathological input', () => {
     const report = await diagnose([dir]);
     expect(report.files[0]!.lines).toBe(3);
     expect(report.findings.find((f) => f.code === 'DROPPED_PROPOSALS')?.evidence.map((e) => e.line)).toEqual([1, 3]);
+  });
+
+  it('reads a long line below 1 MiB (larger than one read)', async () => {
+    const dir = join(root, 'long-kept');
+    mkdirSync(dir);
+    const seed = '2026-11-20T10:00:31.000000Z  INFO chronik_server::raft: no leader at term 0; dropping proposal';
+    writeFileSync(join(dir, 'node.log'), `${seed}
+${seed} ${'A'.repeat(600 << 10)}
+${seed}
+`);
+    const report = await diagnose([dir]);
+    expect(report.files[0]!.lines).toBe(3);
+    expect(report.findings.find((f) => f.code === 'DROPPED_PROPOSALS')?.count).toBe(3);
   });
 });

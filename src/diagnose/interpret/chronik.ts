@@ -2,6 +2,35 @@
 // `node` and `term` on every record, so no guessing is needed.
 import { durationMs, field, idList, numberField } from '../fields.js';
 import type { EventProps, LineContext } from './context.js';
+import type { Keyword } from '../keywords.js';
+
+/** The catalogue's phrases this interpreter knows: the switch below only compiles with phrases listed here. */
+const CHRONIK_PHRASES = [
+  'node starting',
+  'bootstrapped membership',
+  'peers differ from persisted membership',
+  'waiting to be added',
+  'not a voter; will not campaign',
+  'became follower',
+  'became pre-candidate',
+  'became candidate',
+  'became leader',
+  'starting election',
+  'cast vote',
+  'rejected vote',
+  'leader changed',
+  'stepped down',
+  'membership applied',
+  'proposal dropped',
+  'peer unreachable',
+  'peer recovered',
+  'wal fsync slow',
+  'storage corrupt',
+  'wal tail truncated',
+  'stopping',
+] as const;
+type ChronikPhrase = (typeof CHRONIK_PHRASES)[number];
+export const CHRONIK_KEYWORDS: readonly Keyword[] = CHRONIK_PHRASES;
 
 export function interpretChronik(ctx: LineContext, lastVoters: Map<string, string>): boolean {
   const { json } = ctx.shape;
@@ -20,7 +49,7 @@ export function interpretChronik(ctx: LineContext, lastVoters: Map<string, strin
     return raw === undefined ? undefined : idList(raw);
   };
 
-  switch (phrase) {
+  switch (phrase as ChronikPhrase) {
     case 'node starting': {
       ctx.emit('node-start', { ...base, lastIndex: numberField(text, json, 'last_index') });
       const v = voters();

@@ -3,6 +3,31 @@
 import { durationMs, etcdId, field } from '../fields.js';
 import type { LineContext } from './context.js';
 import { interpretRaftCore } from './raft-core.js';
+import type { Keyword } from '../keywords.js';
+
+// Every line a branch below reacts to contains one of these (besides the Raft core's, raft-core.ts).
+export const ETCD_KEYWORDS: readonly Keyword[] = [
+  'starting an etcd server',
+  'etcd Version: ',
+  'election = ',
+  'tarting local member',
+  'tarting member ',
+  'mismatch',
+  'Mismatch',
+  'became ',
+  'unhealthy status',
+  'health check for peer',
+  'failed to dial',
+  'removed',
+  'slow fdatasync',
+  'sync duration of',
+  'failed to send out heartbeat',
+  'took too long',
+  'is out of range',
+];
+// Lines that only name the member (read until the stream knows it) and its cluster (until it knows that).
+export const ETCD_IDENTITY_KEYWORDS: readonly Keyword[] = ['local-member-id'];
+export const ETCD_GROUP_KEYWORDS: readonly Keyword[] = [['cluster-id', 'local-member-id']];
 
 const MEMBER_IN_CLUSTER = /(?:re)?starting member ([0-9a-f]+) in cluster ([0-9a-f]+)/;
 const PEER_ID = /peer ([0-9a-f]+)/;

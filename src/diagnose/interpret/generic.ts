@@ -2,6 +2,24 @@
 // errors, shutdown signals, peer lists given at start, slow fsyncs.
 import { durationMs, field, idList } from '../fields.js';
 import type { LineContext } from './context.js';
+import type { Keyword } from '../keywords.js';
+
+// Every line a pattern below matches contains one of these (for patterns that ignore case: written in
+// lower case or with a capital first letter; all-capitals messages are not looked for).
+export const GENERIC_STOP_KEYWORDS: readonly Keyword[] = ['signal', 'Signal', 'hutting down', 'shutdown', 'closing etcd server'];
+export const GENERIC_KEYWORDS: readonly Keyword[] = [
+  'did not complete',
+  ' elected',
+  'aiting for',
+  'No cluster leader',
+  ...GENERIC_STOP_KEYWORDS,
+  'fsync',
+  'Fsync',
+  'fdatasync',
+  'Fdatasync',
+  'peers',
+  'Peers',
+];
 
 const LEADER_WAIT = /leader election did not complete|no leader (?:was )?elected|waiting for (?:a )?(?:raft )?leader|has not elected a leader|leader not (?:yet )?elected/i;
 const NO_CLUSTER_LEADER = /No cluster leader/;

@@ -2,6 +2,35 @@
 // `[INFO] raft: ...` wording of Consul <= 1.6 / Nomad <= 0.9. Nodes are named by their Raft address.
 import { field, hashicorpServers } from '../fields.js';
 import type { LineContext } from './context.js';
+import type { Keyword } from '../keywords.js';
+
+// Every line a branch below reacts to contains one of these (hclog lower-cases nothing, so both
+// capitals where the patterns ignore case).
+export const HASHICORP_KEYWORDS: readonly Keyword[] = [
+  'nitial configuration',
+  'pdating configuration',
+  'ntering follower state',
+  'ntering Follower state',
+  'ntering candidate state',
+  'ntering Candidate state',
+  'ntering leader state',
+  'ntering Leader state',
+  'lection won',
+  'tarting election',
+  'known peers',
+  'stable configuration',
+  'ailed to contact',
+  'ailed to make',
+  'ppendEntries to',
+  'eartbeat to',
+  'ipelining replication',
+  'vote request',
+  'New leader elected',
+  'xpected number of peers',
+  'No cluster leader',
+];
+// Lines that only name the node (`Node at ADDR [Follower]`): read until the stream knows it.
+export const HASHICORP_IDENTITY_KEYWORDS: readonly Keyword[] = ['Node at '];
 
 const NODE_AT = /Node at ([^\s\]"]+) \[(Follower|Candidate|Leader)\]/;
 const LEGACY_CANDIDATE_TERM = /entering Candidate state in term (\d+)/;

@@ -3,6 +3,26 @@
 // the message; raft-rs carries it as the `raft_id` key (TiKV adds `region_id`, the Raft group).
 import { etcdId, etcdVoters, field, numberField, raftRsVoters } from '../fields.js';
 import type { EventProps, LineContext } from './context.js';
+import type { Keyword } from '../keywords.js';
+
+// Every line a pattern below matches contains one of these (the keyword prefilter, keywords.ts);
+// ' at term ' is in BECAME, NO_LEADER_DROP, NODE_LEADER, CAST, REJECT and VOTE_RESP.
+export const RAFT_CORE_KEYWORDS: readonly Keyword[] = [
+  ' at term ',
+  'a new election',
+  'stepped down to follower',
+  'promotable',
+  'switched to configuration',
+  'newRaft',
+  'with higher term',
+  'received votes response',
+  'Sending from',
+  'because it is unreachable',
+  'is out of range',
+  'A tick missed',
+];
+// raft-rs records name their node (raft_id, peer_id, [region R] P): with a term, any of them is term-seen.
+export const RAFT_RS_KEYWORDS: readonly Keyword[] = ['term'];
 
 const ID = '([0-9a-f]+|\\d+)';
 const BECAME = new RegExp(`(?:^|[\\s\\]:"])(?:${ID} )?became (leader|candidate|pre-candidate|follower) at term (\\d+)`);
