@@ -14,16 +14,22 @@ afterAll(async () => {
   removeDir(root);
 });
 
+/** Three nodes bootstrapped as one cluster, data dirs `<prefix>-<id>`. */
+async function startThree(prefix: string): Promise<{ ids: number[]; addrs: Map<number, string>; nodes: Map<number, NodeProcess> }> {
+  const ids = [1, 2, 3];
+  const addrs = new Map<number, string>();
+  const nodes = new Map<number, NodeProcess>();
+  for (const id of ids) addrs.set(id, `127.0.0.1:${await freePort()}`);
+  for (const id of ids) {
+    const peers = ids.filter((other) => other !== id).map((other) => `${other}@${addrs.get(other)}`).join(',');
+    nodes.set(id, spawnChronik(['bootstrap', '--node-id', String(id), '--listen', addrs.get(id) as string, '--peers', peers, '--data-dir', join(root, `${prefix}-${id}`)]));
+  }
+  return { ids, addrs, nodes };
+}
+
 describe('peer transport', { timeout: 90_000 }, () => {
   it('keeps committing past a hung peer, logs it once, and recovers it', async () => {
-    const ids = [1, 2, 3];
-    const addrs = new Map<number, string>();
-    const nodes = new Map<number, NodeProcess>();
-    for (const id of ids) addrs.set(id, `127.0.0.1:${await freePort()}`);
-    for (const id of ids) {
-      const peers = ids.filter((other) => other !== id).map((other) => `${other}@${addrs.get(other)}`).join(',');
-      nodes.set(id, spawnChronik(['bootstrap', '--node-id', String(id), '--listen', addrs.get(id) as string, '--peers', peers, '--data-dir', join(root, `node-${id}`)]));
-    }
+    const { ids, addrs, nodes } = await startThree('node');
     const { leader } = await agreedLeader([...addrs.values()]);
     const leaderAddr = addrs.get(leader) as string;
     const frozen = ids.find((id) => id !== leader) as number;
@@ -60,14 +66,7 @@ describe('peer transport', { timeout: 90_000 }, () => {
   });
 
   it('answers TIMEOUT, not NO_LEADER, when a write forwarded to a hung leader gets no answer', async () => {
-    const ids = [1, 2, 3];
-    const addrs = new Map<number, string>();
-    const nodes = new Map<number, NodeProcess>();
-    for (const id of ids) addrs.set(id, `127.0.0.1:${await freePort()}`);
-    for (const id of ids) {
-      const peers = ids.filter((other) => other !== id).map((other) => `${other}@${addrs.get(other)}`).join(',');
-      nodes.set(id, spawnChronik(['bootstrap', '--node-id', String(id), '--listen', addrs.get(id) as string, '--peers', peers, '--data-dir', join(root, `forward-${id}`)]));
-    }
+    const { ids, addrs, nodes } = await startThree('forward');
     const { leader } = await agreedLeader([...addrs.values()]);
     const follower = addrs.get(ids.find((id) => id !== leader) as number) as string;
     const leaderNode = nodes.get(leader) as NodeProcess;
