@@ -22,7 +22,8 @@ export const RAFT_CORE_KEYWORDS: readonly Keyword[] = [
   'A tick missed',
 ];
 // raft-rs records name their node (raft_id, peer_id, [region R] P): with a term, any of them is term-seen.
-export const RAFT_RS_KEYWORDS: readonly Keyword[] = ['term'];
+// TiKV's raft client names the store it lost (`["connection aborted"] [addr=...] [store_id=N]`).
+export const RAFT_RS_KEYWORDS: readonly Keyword[] = ['term', 'connection abort'];
 
 const ID = '([0-9a-f]+|\\d+)';
 const BECAME = new RegExp(`(?:^|[\\s\\]:"])(?:${ID} )?became (leader|candidate|pre-candidate|follower) at term (\\d+)`);
@@ -42,6 +43,8 @@ const SEND_FAILED = /failed to send message to (\w+) because it is unreachable/;
 const OUT_OF_RANGE = /(?:tocommit\((\d+)\) is out of range \[lastIndex\((\d+)\)\]|to_commit (\d+) is out of range \[last_index (\d+)\])/;
 const TICK_MISSED = /A tick missed to fire/;
 const REGION_TAG = /\[region (\d+)\] (\d+) /;
+/** TiKV raft_client.rs: the gRPC stream to another store broke (the quoted message is the whole of it). */
+const TIKV_CONNECTION_ABORTED = /(?:^|\[")connection abort(?:ed)?(?:"\]|$)/;
 
 /** `hexIds`: etcd prints ids in hex; raft-rs in decimal (kept as written). */
 export function interpretRaftCore(ctx: LineContext, hexIds: boolean): boolean {
@@ -149,6 +152,14 @@ export function interpretRaftCore(ctx: LineContext, hexIds: boolean): boolean {
   }
   if ((m = SENDING.exec(message))) {
     ctx.emit('message-produced', { ...base(m[1]), peer: m[2] });
+    return true;
+  }
+  if (!hexIds && TIKV_CONNECTION_ABORTED.test(message)) {
+    // A store-level line: it names no Raft peer, only the store (and its address) the node cannot reach.
+    const store = field(message, json, 'store_id');
+    const addr = field(message, json, 'addr');
+    const peer = store !== undefined ? `store ${store}${addr !== undefined ? ` (${addr})` : ''}` : addr;
+    ctx.emit('peer-unreachable', { ...base(undefined), peer, reason: 'TiKV raft client connection aborted' });
     return true;
   }
   if ((m = SEND_FAILED.exec(message))) {
