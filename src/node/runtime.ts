@@ -359,7 +359,8 @@ class NodeRuntime implements RunningNode, NodeApi {
     this.logger.error('storage failed', { error: err.message });
     // Waiting requests learn why: their entries may not be durable here, so none of them is acknowledged.
     // A leader sends entries before its own write, so the followers may still commit them without it.
-    const failed = new ApiError('UNAVAILABLE', `storage failed: ${err.message}; a write in flight may still commit on the other members`);
+    const others = this.membership.voters.some((member) => member.id !== this.config.nodeId);
+    const failed = new ApiError('UNAVAILABLE', `storage failed: ${err.message}${others ? '; a write in flight may still commit on the other members' : ''}`);
     this.proposals.failAll(failed);
     this.reads.failAll(failed);
     process.exitCode = 1;
