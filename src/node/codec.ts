@@ -56,8 +56,14 @@ export class Writer {
     return this;
   }
 
+  /** UTF-8 with a length prefix, encoded in place: no intermediate buffer per string. */
   string(value: string): this {
-    return this.bytes(textEncoder.encode(value));
+    const length = Buffer.byteLength(value, 'utf8');
+    this.uint(length);
+    this.reserve(length);
+    textEncoder.encodeInto(value, this.buf.subarray(this.pos, this.pos + length));
+    this.pos += length;
+    return this;
   }
 
   finish(): Uint8Array {

@@ -14,7 +14,8 @@ export interface KvCommand {
 }
 
 export function encodeCommand(command: KvCommand): Uint8Array {
-  const w = new Writer(16 + command.key.length + command.value.length * 3);
+  // Sized exactly (a varint length is at most 8 bytes): the entry keeps this buffer until compaction.
+  const w = new Writer(17 + Buffer.byteLength(command.key, 'utf8') + Buffer.byteLength(command.value, 'utf8'));
   return w.u8(OP_PUT).string(command.key).string(command.value).finish();
 }
 
