@@ -30,7 +30,6 @@ if (faultFile !== undefined && faultFile !== '') {
   setInterval(reload, POLL_MS).unref();
 }
 
-
 /** A half-written file (tests write it with rename, but be safe) keeps the previous plan. */
 function reload(): void {
   let text: string;

@@ -64,22 +64,27 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
 }
 
 /** The sender and position of a snapshot chunk, from its headers and query; anything missing is a bad request. */
-function chunkHeaders(req: IncomingMessage, url: URL): ChunkHeaders {
-  const number = (text: string | null | undefined, name: string): number => {
-    const value = Number(text ?? '');
-    if (text === null || text === undefined || text === '' || !Number.isSafeInteger(value) || value < 0) {
-      throw new ApiError('BAD_REQUEST', `snapshot chunk: missing or invalid ${name}`);
-    }
-    return value;
-  };
+/** The sending peer, as the x-chronik-from* and x-chronik-cluster headers of a stream or snapshot chunk name it. */
+function senderOf(req: IncomingMessage): { from: number; fromAddr: string; cluster: string } {
   const header = (name: string): string | undefined => {
     const value = req.headers[name];
     return typeof value === 'string' ? value : undefined;
   };
+  const from = Number(header('x-chronik-from') ?? '');
+  if (!Number.isSafeInteger(from) || from < 1) throw new ApiError('BAD_REQUEST', 'missing or invalid x-chronik-from');
+  return { from, fromAddr: header('x-chronik-from-addr') ?? '', cluster: header('x-chronik-cluster') ?? '' };
+}
+
+function chunkHeaders(req: IncomingMessage, url: URL): ChunkHeaders {
+  const number = (text: string | null, name: string): number => {
+    const value = Number(text ?? '');
+    if (text === null || text === '' || !Number.isSafeInteger(value) || value < 0) {
+      throw new ApiError('BAD_REQUEST', `snapshot chunk: missing or invalid ${name}`);
+    }
+    return value;
+  };
   return {
-    from: number(header('x-chronik-from'), 'x-chronik-from'),
-    fromAddr: header('x-chronik-from-addr') ?? '',
-    cluster: header('x-chronik-cluster') ?? '',
+    ...senderOf(req),
     term: number(url.searchParams.get('term'), 'term'),
     index: number(url.searchParams.get('index'), 'index'),
     snapshotTerm: number(url.searchParams.get('snapshotTerm'), 'snapshotTerm'),
@@ -190,12 +195,7 @@ export class HttpServer {
     const api = this.options.api;
     try {
       if (this.stopping) throw new ApiError('UNAVAILABLE', 'the node is stopping');
-      const from = Number(req.headers['x-chronik-from']);
-      const fromAddr = req.headers['x-chronik-from-addr'];
-      const cluster = req.headers['x-chronik-cluster'];
-      if (!Number.isSafeInteger(from) || from < 1 || typeof fromAddr !== 'string' || typeof cluster !== 'string') {
-        throw new ApiError('BAD_REQUEST', 'x-chronik-from, x-chronik-from-addr and x-chronik-cluster are required');
-      }
+      const { from, fromAddr, cluster } = senderOf(req);
       api.admitStream(from, fromAddr, cluster);
     } catch (err) {
       const error = err instanceof ApiError ? api.decorate(err) : new ApiError('BAD_REQUEST', (err as Error).message);

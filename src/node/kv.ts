@@ -1,7 +1,7 @@
 // The replicated state machine: a string key-value map of metadata, changed only by applying committed
 // entries in log order. It lives in memory: on start it is restored from the latest snapshot and the
 // committed log after it is replayed.
-import { Reader, Writer } from './codec.js';
+import { MAX_UINT_BYTES, Reader, Writer, putUint } from './codec.js';
 
 export const MAX_KEY_BYTES = 4 * 1024;
 export const MAX_VALUE_BYTES = 1024 * 1024;
@@ -14,8 +14,8 @@ export interface KvCommand {
 }
 
 export function encodeCommand(command: KvCommand): Uint8Array {
-  // Sized exactly (a varint length is at most 8 bytes): the entry keeps this buffer until compaction.
-  const w = new Writer(17 + Buffer.byteLength(command.key, 'utf8') + Buffer.byteLength(command.value, 'utf8'));
+  // Sized exactly (room for two lengths): the entry keeps this buffer until compaction.
+  const w = new Writer(1 + 2 * MAX_UINT_BYTES + Buffer.byteLength(command.key, 'utf8') + Buffer.byteLength(command.value, 'utf8'));
   return w.u8(OP_PUT).string(command.key).string(command.value).finish();
 }
 
@@ -103,20 +103,6 @@ export class KvStore {
   }
 }
 
-const MAX_VARINT_BYTES = 8;
-
-/** Writer.uint's LEB128, at a position of a preallocated buffer. */
-function putUint(buf: Buffer, pos: number, value: number): number {
-  let rest = value;
-  let at = pos;
-  while (rest >= 0x80) {
-    buf[at++] = (rest % 0x80) | 0x80;
-    rest = Math.floor(rest / 0x80);
-  }
-  buf[at++] = rest;
-  return at;
-}
-
 /** The map as of one applied index, encoded in pieces (same bytes as KvStore.encode) between later applies. */
 export class KvCapture {
   /** Keys written since the capture, with the value they had then (undefined: the key did not exist). */
@@ -172,7 +158,7 @@ export class KvCapture {
       if (captured === undefined) continue;
       const keyBytes = Buffer.byteLength(key);
       const valueBytes = Buffer.byteLength(captured.value);
-      const need = keyBytes + valueBytes + 3 * MAX_VARINT_BYTES;
+      const need = keyBytes + valueBytes + 3 * MAX_UINT_BYTES;
       if (pos + need > buf.length) {
         const grown = Buffer.allocUnsafe(pos + need + budget);
         buf.copy(grown, 0, 0, pos);

@@ -1,7 +1,7 @@
 // The peer stream: one long-lived connection per sending node and peer (HTTP/1.1 Upgrade on the node's own
 // port), carrying length-prefixed message batches one way and a periodic "ok" line back, so a write costs a
 // frame on an open socket instead of a request and an answer.
-import { request } from 'node:http';
+import { request, STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 
 export const STREAM_PATH = '/raft/stream';
@@ -106,9 +106,8 @@ export function serveStream(socket: Socket, head: Buffer, onFrame: (frame: Buffe
 /** Answers a refused upgrade with a plain HTTP error the sender can log, then closes the connection. */
 export function refuseStream(socket: Socket, status: number, body: unknown): void {
   const text = JSON.stringify(body);
-  const reason = status === 401 ? 'Unauthorized' : status === 404 ? 'Not Found' : status === 503 ? 'Service Unavailable' : 'Bad Request';
   socket.end(
-    `HTTP/1.1 ${status} ${reason}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(text)}\r\nconnection: close\r\n\r\n${text}`,
+    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(text)}\r\nconnection: close\r\n\r\n${text}`,
   );
   socket.destroySoon();
 }

@@ -64,6 +64,8 @@ class PeerLink {
   private closed = false;
   private sendingSnapshot = false;
   private readonly timeoutMs: number;
+  /** Who is sending (checked by the peer before it accepts a stream or a snapshot chunk), and the token. */
+  private readonly senderHeaders: Record<string, string>;
   readonly pool: Pool;
 
   constructor(
@@ -72,6 +74,12 @@ class PeerLink {
     private readonly options: TransportOptions,
   ) {
     this.timeoutMs = options.requestTimeoutMs ?? 2000;
+    this.senderHeaders = {
+      'x-chronik-from': String(options.selfId),
+      'x-chronik-from-addr': options.selfAddr,
+      'x-chronik-cluster': options.cluster,
+      ...(options.token !== undefined ? { authorization: `Bearer ${options.token}` } : {}),
+    };
     this.pool = new Pool(`http://${addr}`, {
       connections: 1,
       keepAliveTimeout: 30_000,
@@ -136,14 +144,7 @@ class PeerLink {
   private connect(): void {
     if (this.connecting) return;
     this.connecting = true;
-    const { selfId, selfAddr, cluster, token } = this.options;
-    const headers: Record<string, string> = {
-      'x-chronik-from': String(selfId),
-      'x-chronik-from-addr': selfAddr,
-      'x-chronik-cluster': cluster,
-      ...(token !== undefined ? { authorization: `Bearer ${token}` } : {}),
-    };
-    openStream(this.addr, headers, this.timeoutMs)
+    openStream(this.addr, this.senderHeaders, this.timeoutMs)
       .then(({ socket, head }) => {
         this.connecting = false;
         if (this.closed) {
@@ -210,14 +211,9 @@ class PeerLink {
   private streamSnapshot(message: Extract<Message, { type: 'snapshot' }>): void {
     if (this.sendingSnapshot || this.closed) return;
     this.sendingSnapshot = true;
-    const { selfId, selfAddr, cluster, token, logger } = this.options;
+    const { logger } = this.options;
     const started = Date.now();
-    const headers: Record<string, string> = {
-      'x-chronik-from': String(selfId),
-      'x-chronik-from-addr': selfAddr,
-      'x-chronik-cluster': cluster,
-      ...(token !== undefined ? { authorization: `Bearer ${token}` } : {}),
-    };
+    const headers = this.senderHeaders;
     logger.info('snapshot send started', { peer: this.id, index: message.snapshot.meta.index });
     const sending = dropsTrafficTo(this.addr)
       ? Promise.reject(new Error('traffic dropped by CHRONIK_FAULT_FILE'))
