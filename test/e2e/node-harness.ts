@@ -120,6 +120,26 @@ export interface HttpAnswer {
   text: string;
 }
 
+/**
+ * Writes every key through `clients` concurrent HTTP clients; each must be acknowledged (200). Up to
+ * `timeoutRetries` 504s per key are retried (a put is idempotent); any other answer fails the write.
+ */
+export async function writeAll(addr: string, keys: string[], value: (key: string) => string, clients: number, timeoutRetries = 0): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: clients }, async () => {
+      while (next < keys.length) {
+        const key = keys[next++] as string;
+        for (let attempt = 0; ; attempt++) {
+          const answer = await http(addr, 'POST', '/v1/propose', { key, value: value(key) });
+          if (answer.status === 200) break;
+          if (answer.status !== 504 || attempt >= timeoutRetries) throw new Error(`write ${key}: ${answer.status} ${answer.text}`);
+        }
+      }
+    }),
+  );
+}
+
 export async function http(addr: string, method: string, path: string, body?: unknown, token?: string): Promise<HttpAnswer> {
   const response = await fetch(`http://${addr}${path}`, {
     method,

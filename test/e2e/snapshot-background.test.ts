@@ -3,13 +3,14 @@
 // not yet renamed, for as long as a test needs: writes keep being acknowledged meanwhile; kill -9 then
 // loses nothing, a clean stop abandons it; and a follower that installs a newer snapshot from the
 // leader meanwhile keeps that one.
-import { existsSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { FaultPlan } from '../../src/node/faults.js';
 import { readDataDir } from '../../src/node/index.js';
 import { LOCAL_SNAPSHOT_TEMP } from '../../src/node/snapshotter.js';
-import { agreedLeader, eventually, freePort, http, killAll, removeDir, spawnChronik, status, tempDir, type NodeProcess } from './node-harness.js';
+import { applyFaultPlan } from '../faults/cluster.js';
+import { agreedLeader, eventually, freePort, http, killAll, removeDir, spawnChronik, status, tempDir, writeAll, type NodeProcess } from './node-harness.js';
 
 const root = tempDir('snapbg');
 
@@ -38,26 +39,10 @@ async function kill(node: TestNode, signal: 'SIGTERM' | 'SIGKILL'): Promise<void
   await node.proc?.exit;
 }
 
-/** Replaces the node's fault plan and waits until the running node has taken it up (echoed to `.applied`). */
+/** Replaces the node's fault plan and waits until the running node has taken it up. */
 async function setFaults(node: TestNode, plan: FaultPlan): Promise<void> {
-  const text = JSON.stringify(plan);
-  writeFileSync(`${node.faultFile}.tmp`, text);
-  renameSync(`${node.faultFile}.tmp`, node.faultFile);
-  await eventually(async () => (existsSync(`${node.faultFile}.applied`) && readFileSync(`${node.faultFile}.applied`, 'utf8') === text ? true : undefined), 15_000, `node ${node.id} to take up ${text}`);
-}
-
-/** Puts every key through `clients` concurrent clients; each must be acknowledged. */
-async function writeAll(addr: string, keys: string[], value: (key: string) => string, clients: number): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: clients }, async () => {
-      while (next < keys.length) {
-        const key = keys[next++] as string;
-        const answer = await http(addr, 'POST', '/v1/propose', { key, value: value(key) });
-        if (answer.status !== 200) throw new Error(`write ${key}: ${answer.status} ${answer.text}`);
-      }
-    }),
-  );
+  if (node.proc === undefined) throw new Error(`node ${node.id} is not running`);
+  await applyFaultPlan(node.faultFile, plan, node.proc.proc, `node ${node.id}`);
 }
 
 async function expectValues(addr: string, keys: string[], value: (key: string) => string): Promise<void> {

@@ -6,7 +6,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readDataDir } from '../../src/node/index.js';
-import { agreedLeader, eventually, freePort, http, killAll, removeDir, spawnChronik, status, tempDir, type NodeProcess } from './node-harness.js';
+import { agreedLeader, eventually, freePort, http, killAll, removeDir, spawnChronik, status, tempDir, writeAll, type NodeProcess } from './node-harness.js';
 
 const root = tempDir('snapcatch');
 const env = { CHRONIK_SNAPSHOT_ENTRIES: '1000', CHRONIK_SNAPSHOT_TRAILING: '250', CHRONIK_WAL_SEGMENT_BYTES: String(256 * 1024) };
@@ -33,26 +33,6 @@ async function stop(id: number, signal: 'SIGTERM' | 'SIGKILL'): Promise<void> {
   const node = nodes.get(id) as NodeProcess;
   node.proc.kill(signal);
   await node.exit;
-}
-
-/**
- * Writes every key through `clients` concurrent HTTP clients until acknowledged. A put is idempotent, so a
- * 504 (not applied in time, e.g. while a 10 MB snapshot is encoded on a loaded machine) is simply retried.
- */
-async function writeAll(leader: string, keys: string[], value: (key: string) => string, clients: number): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: clients }, async () => {
-      while (next < keys.length) {
-        const key = keys[next++] as string;
-        for (let attempt = 1; ; attempt++) {
-          const answer = await http(leader, 'POST', '/v1/propose', { key, value: value(key) });
-          if (answer.status === 200) break;
-          if (answer.status !== 504 || attempt === 5) throw new Error(`write ${key}: ${answer.status} ${answer.text}`);
-        }
-      }
-    }),
-  );
 }
 
 async function caughtUp(id: number, leader: string): Promise<void> {
@@ -83,7 +63,9 @@ describe('snapshot catch-up and crashes', { timeout: 240_000 }, () => {
 
     const small = Array.from({ length: 20_000 }, (_, i) => `s${i % 5000}-${Math.floor(i / 5000)}`);
     const smallValue = (key: string): string => `${key}:${'x'.repeat(200)}`;
-    await writeAll(addr(leader), small, smallValue, 96);
+    // A put is idempotent, so a 504 (not applied in time, e.g. while a 10 MB snapshot is encoded on a loaded
+    // machine) is retried.
+    await writeAll(addr(leader), small, smallValue, 96, 4);
 
     // Disk stays bounded: about 4.6 MB went through the WAL; compaction kept it near one snapshot interval.
     const leaderStatus = (await http(addr(leader), 'GET', '/v1/status')).body;

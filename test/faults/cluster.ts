@@ -1,5 +1,6 @@
 // A cluster of real `chronik bootstrap` processes on loopback ports 40000-44999 for the fault tests: kill -9
 // and restart with the same command line, and per-node fault plans (CHRONIK_FAULT_FILE, src/node/faults.ts).
+import type { ChildProcess } from 'node:child_process';
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FaultPlan } from '../../src/node/faults.js';
@@ -72,17 +73,7 @@ export class Cluster {
    * (the injector echoes it to `<file>.applied`), so what the test does next happens under the fault.
    */
   async setFaults(id: number, plan: FaultPlan): Promise<void> {
-    const file = this.faultFiles.get(id) as string;
-    const text = JSON.stringify(plan);
-    writeFileSync(`${file}.tmp`, text);
-    renameSync(`${file}.tmp`, file);
-    const node = this.node(id);
-    const deadline = Date.now() + 15_000;
-    while (node.proc.exitCode === null && node.proc.signalCode === null) {
-      if (readApplied(file) === text) return;
-      if (Date.now() > deadline) throw new Error(`node ${id} did not take up its fault plan ${text} within 15 s`);
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
+    await applyFaultPlan(this.faultFiles.get(id) as string, plan, this.node(id).proc, `node ${id}`);
   }
 
   /** Cuts every link between the two groups, both ways (forwarded writes included). */
@@ -109,6 +100,22 @@ export class Cluster {
 
   async status(id: number): Promise<Status> {
     return status(this.addr(id));
+  }
+}
+
+/**
+ * Replaces a node's fault plan (CHRONIK_FAULT_FILE) atomically and waits until the running node has taken
+ * it up (it echoes the plan to `<file>.applied`), or has exited (a storage fault may stop it).
+ */
+export async function applyFaultPlan(file: string, plan: FaultPlan, proc: ChildProcess, who: string): Promise<void> {
+  const text = JSON.stringify(plan);
+  writeFileSync(`${file}.tmp`, text);
+  renameSync(`${file}.tmp`, file);
+  const deadline = Date.now() + 15_000;
+  while (proc.exitCode === null && proc.signalCode === null) {
+    if (readApplied(file) === text) return;
+    if (Date.now() > deadline) throw new Error(`${who} did not take up its fault plan ${text} within 15 s`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }
 
