@@ -106,6 +106,14 @@ async function rig(count: number, trailing = 0): Promise<Rig> {
   };
 }
 
+/** The leader's snapshot at `index` is on disk and in storage; the local one (index 1000) was dropped for `reason`. */
+function expectLeaderSnapshotKept(r: Rig, index: number, reason: string): void {
+  expect(readSnapshotFile(root)?.meta.index).toBe(index);
+  expect(r.storage.snapshot().meta.index).toBe(index);
+  expect(existsSync(join(root, LOCAL_SNAPSHOT_TEMP))).toBe(false);
+  expect(readFileSync(r.logFile, 'utf8')).toContain(`snapshot abandoned node=1 index=1000 reason="${reason}"`);
+}
+
 /** The leader's snapshot at `index` as the runtime installs it: file, storage, state machine. */
 function installFromLeader(r: Rig, index: number): Snapshot {
   const state = new KvStore();
@@ -151,10 +159,7 @@ describe('Snapshotter', () => {
     installFromLeader(r, 1500);
     await woken;
     r.step();
-    expect(readSnapshotFile(root)?.meta.index).toBe(1500);
-    expect(r.storage.snapshot().meta.index).toBe(1500);
-    expect(existsSync(join(root, LOCAL_SNAPSHOT_TEMP))).toBe(false);
-    expect(readFileSync(r.logFile, 'utf8')).toMatch(/snapshot abandoned node=1 index=1000 reason="a snapshot from the leader was installed"/);
+    expectLeaderSnapshotKept(r, 1500, 'a snapshot from the leader was installed');
   });
 
   it('drops its durable temp file when one from the leader was installed before it was renamed', async () => {
@@ -165,10 +170,7 @@ describe('Snapshotter', () => {
     expect(existsSync(join(root, LOCAL_SNAPSHOT_TEMP))).toBe(true);
     installFromLeader(r, 1200);
     r.step();
-    expect(readSnapshotFile(root)?.meta.index).toBe(1200);
-    expect(r.storage.snapshot().meta.index).toBe(1200);
-    expect(existsSync(join(root, LOCAL_SNAPSHOT_TEMP))).toBe(false);
-    expect(readFileSync(r.logFile, 'utf8')).toMatch(/snapshot abandoned node=1 index=1000 reason="a newer snapshot was installed"/);
+    expectLeaderSnapshotKept(r, 1200, 'a newer snapshot was installed');
   });
 
   it('close() abandons the write in flight: the previous snapshot.bin stays, the temp file goes', async () => {
