@@ -1,4 +1,4 @@
-// A cluster of real `chronik bootstrap` processes on loopback ports 40000-44999 for the fault tests: kill -9
+// A cluster of real `chronik bootstrap` processes on loopback ports 15000-19999 for the fault tests: kill -9
 // and restart with the same command line, and per-node fault plans (CHRONIK_FAULT_FILE, src/node/faults.ts).
 import type { ChildProcess } from 'node:child_process';
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
@@ -6,9 +6,12 @@ import { join } from 'node:path';
 import type { FaultPlan } from '../../src/node/faults.js';
 import { agreedLeader, freePortIn, spawnChronik, status, type NodeProcess, type Status } from '../e2e/node-harness.js';
 
-/** A free port in the fault suite's range, 40000-44999. */
+/**
+ * A free port in the fault suite's range, 15000-19999: below Linux's ephemeral range (32768-60999), where an
+ * outbound connection could take a port between the check here and the node's own bind.
+ */
 export function freePort(): Promise<number> {
-  return freePortIn(40000, 44999);
+  return freePortIn(15000, 19999);
 }
 
 export class Cluster {
