@@ -5,11 +5,15 @@ import { isAscii } from 'node:buffer';
 import { closeSync, openSync, readSync } from 'node:fs';
 import { basename } from 'node:path';
 import type { Analyzer } from './analyzer.js';
-import { detectDialect, dialectKeywords, interpretLine, type DialectState } from './dialect.js';
-import { KeywordFilter, mergeSorted, type FoundLine } from './keywords.js';
+import { detectDialect, dialectKeywords, interpretLine, type DialectKeywords, type DialectState } from './dialect.js';
+import { KeywordFilter, type FoundLines } from './keywords.js';
+import { acquireLineFinder, releaseLineFinder, type LineFinder } from './linefind.js';
 import type { EventProps, LineContext } from './interpret/context.js';
 import { shapeLine, type LineShape } from './lineshape.js';
 import type { Dialect, EventKind, Evidence, FileReport, RaftEvent } from './model.js';
+
+/** The keyword filters of each dialect's keyword lists, by which optional lists they include. */
+const filtersOf = new WeakMap<DialectKeywords, KeywordFilter[]>();
 
 const NODE_KEY = { text: ' node=', json: '"node":' };
 const VOTERS_KEY = { text: ' voters=', json: '"voters":' };
@@ -36,7 +40,7 @@ function valueEnd(text: string, at: number, end: number): number {
 }
 
 const SAMPLE_LINES = 40;
-/** The read buffer, grown for a long line up to MAX_LINE_BYTES. */
+/** Bytes read at a time; more, up to MAX_LINE_BYTES, for a long line. */
 const CHUNK_BYTES = 1 << 18;
 /** Longer lines are counted but not read: no log line that matters is this long, and memory stays flat. */
 const MAX_LINE_BYTES = 1 << 20;
@@ -138,13 +142,12 @@ export class SourceScanner {
   private lastTime?: number;
   private chronik = false;
   private readonly prefilter: boolean;
-  private lineFilter: KeywordFilter | undefined;
-  private identityFilter: KeywordFilter | undefined;
-  private groupFilter: KeywordFilter | undefined;
+  private keywords: DialectKeywords | undefined;
   /** node + voters of the last `membership applied` line per node: the same configuration again changes nothing. */
   private readonly chronikMembership = new Map<string, string>();
-  /** One extra byte so a last line without its newline can be given one. */
-  private buffer = Buffer.allocUnsafe(CHUNK_BYTES + 1);
+  /** The line finder the file is read into: its input area is the read buffer (MAX_LINE_BYTES and one more, for a last newline). */
+  private readonly finder: LineFinder = acquireLineFinder();
+  private readonly buffer: Buffer = this.finder.input;
   private capacity = CHUNK_BYTES;
   private filled = 0;
   private skippingLongLine = false;
@@ -207,11 +210,8 @@ export class SourceScanner {
     if (cut < 0) {
       if (this.filled < this.capacity) return;
       if (this.capacity < MAX_LINE_BYTES) {
-        // A long line: a bigger buffer for this file, up to MAX_LINE_BYTES.
+        // A long line: more of the buffer for this file, up to MAX_LINE_BYTES.
         this.capacity = Math.min(this.capacity * 2, MAX_LINE_BYTES);
-        const bigger = Buffer.allocUnsafe(this.capacity + 1);
-        this.buffer.copy(bigger, 0, 0, this.filled);
-        this.buffer = bigger;
       } else {
         this.filled = 0;
         this.skippingLongLine = true;
@@ -240,6 +240,7 @@ export class SourceScanner {
     this.touchTail(last, TAIL_LINES);
     this.filled = 0;
     if (this.sample) this.decideDialect();
+    releaseLineFinder(this.finder);
     return this.finish();
   }
 
@@ -247,15 +248,22 @@ export class SourceScanner {
     this.dialect = detectDialect(this.sample ?? []);
     this.sample = undefined;
     this.chronik = this.dialect === 'chronik-text' || this.dialect === 'chronik-json';
-    const keywords = dialectKeywords(this.dialect);
-    this.lineFilter = new KeywordFilter(keywords.lines);
-    this.identityFilter = keywords.identity.length > 0 ? new KeywordFilter(keywords.identity) : undefined;
-    this.groupFilter = keywords.group.length > 0 && this.waitsForGroup() ? new KeywordFilter(keywords.group) : undefined;
-    if (tuneOn) {
-      this.lineFilter.tune(tuneOn);
-      this.identityFilter?.tune(tuneOn);
-      this.groupFilter?.tune(tuneOn);
-    }
+    this.keywords = dialectKeywords(this.dialect);
+    if (tuneOn) this.filter().tune(tuneOn);
+  }
+
+  /**
+   * The dialect's keywords, with the lines naming a node or group while some stream lacks its own
+   * (one filter per combination, so each keeps the anchors it picked).
+   */
+  private filter(): KeywordFilter {
+    const keywords = this.keywords!;
+    const identity = keywords.identity.length > 0 && this.lacks((stream) => stream.identity);
+    const group = keywords.group.length > 0 && this.waitsForGroup() && this.lacks((stream) => stream.group);
+    let filters = filtersOf.get(keywords);
+    if (!filters) filtersOf.set(keywords, (filters = []));
+    const index = (identity ? 1 : 0) + (group ? 2 : 0);
+    return (filters[index] ??= new KeywordFilter([...keywords.lines, ...(identity ? keywords.identity : []), ...(group ? keywords.group : [])]));
   }
 
   /**
@@ -263,7 +271,6 @@ export class SourceScanner {
    * pure-ASCII chunks (nearly all logs) decode as latin1, a plain copy.
    */
   private scanLines(view: Buffer): void {
-    const ascii = isAscii(view);
     if (this.sample) {
       // The first lines decide the dialect before any of them is interpreted.
       let at = 0;
@@ -274,18 +281,11 @@ export class SourceScanner {
       }
       if (this.sample.length >= SAMPLE_LINES || at >= view.length) this.decideDialect(view);
     }
-    // Newlines before `counted` are in lineNo.
-    let counted = 0;
-    for (const { start, end, text, sliced } of this.linesToRead(view)) {
-      this.lineNo += countNewlines(view, counted, start);
-      counted = end + 1;
-      // latin1 reads pure ASCII right, other chunks are decoded again as UTF-8; a line kept as evidence
-      // must not be a slice that pins a whole decoded piece in memory.
-      const line = ascii && !sliced ? text : view.toString(ascii ? 'latin1' : 'utf8', start, end);
-      this.handleLine(line, this.lineNo + 1);
-      this.lineNo++;
-    }
-    this.lineNo += countNewlines(view, counted, view.length);
+    const found = this.linesToRead(view);
+    // latin1 reads pure ASCII right (nearly all logs); lines of other chunks are decoded again as UTF-8.
+    const ascii = found.lines.length === 0 || isAscii(view);
+    for (const { start, end, text, line } of found.lines) this.handleLine(ascii ? text : view.toString('utf8', start, end), this.lineNo + line + 1);
+    this.lineNo += found.count;
     this.touchTail(view, 1);
     this.keepTail(view);
   }
@@ -296,12 +296,9 @@ export class SourceScanner {
     this.tailLength = view.copy(this.tail, 0, from);
   }
 
-  private linesToRead(view: Buffer): FoundLine[] {
+  private linesToRead(view: Buffer): FoundLines {
     if (!this.prefilter) return allLines(view);
-    let lines = this.lineFilter!.lines(view, this.chronik ? this.repeatedMembership : undefined);
-    if (this.identityFilter !== undefined && this.lacks((stream) => stream.identity)) lines = mergeSorted(lines, this.identityFilter.lines(view));
-    if (this.groupFilter !== undefined && this.lacks((stream) => stream.group)) lines = mergeSorted(lines, this.groupFilter.lines(view));
-    return lines;
+    return this.filter().find(view, this.chronik ? this.repeatedMembership : undefined, this.finder);
   }
 
   /** Whether some stream (or the first, not yet seen) does not know the given name yet. */
@@ -462,24 +459,13 @@ export class SourceScanner {
   }
 }
 
-function countNewlines(view: Buffer, from: number, to: number): number {
-  if (from >= to) return 0;
-  let count = 0;
-  let at = view.indexOf(10, from);
-  while (at >= 0 && at < to) {
-    count++;
-    at = view.indexOf(10, at + 1);
-  }
-  return count;
-}
-
-function allLines(view: Buffer): FoundLine[] {
-  const lines: FoundLine[] = [];
+function allLines(view: Buffer): FoundLines {
+  const lines: FoundLines['lines'] = [];
   for (let start = 0; start < view.length; ) {
     const end = view.indexOf(10, start);
-    lines.push({ start, end, text: view.toString('latin1', start, end), sliced: false });
+    lines.push({ start, end, line: lines.length, text: view.toString('latin1', start, end) });
     start = end + 1;
   }
-  return lines;
+  return { lines, count: lines.length };
 }
 
