@@ -24,13 +24,14 @@ export interface FoundLines {
 }
 
 /**
- * Says, in line order, whether the line text[start, end) holding a keyword still says nothing new (a
- * configuration logged again unchanged): it is then skipped before anything is built for it.
+ * Says, in line order, whether the line at bytes [start, end) of the view, holding `keyword` at
+ * `at`, still says nothing new (a configuration logged again unchanged): it is then skipped before it
+ * is decoded.
  */
-export type LineVeto = (text: string, start: number, end: number) => boolean;
+export type LineVeto = (view: Buffer, start: number, end: number, keyword: string, at: number) => boolean;
 
 /** Bytes of the sample the anchors are chosen on. */
-const SAMPLE_BYTES = 1 << 16;
+const SAMPLE_BYTES = 1 << 13;
 
 interface Compiled {
   words: readonly string[];
@@ -139,14 +140,15 @@ export class KeywordFilter {
   private findIn(view: Buffer, offset: number, skip: LineVeto | undefined, finder: LineFinder): FoundLines {
     const { records, count, lines } = finder.lines(view, this.compiled.tables!);
     const found: FoundLine[] = [];
-    const { also } = this.compiled;
+    const { words, also } = this.compiled;
     for (let r = 0; r < count * 4; r += 4) {
       const start = records[r]!;
       const end = records[r + 1]!;
+      const word = records[r + 3]! & 0xff;
+      if (skip?.(view, start, end, words[word]!, start + (records[r + 3]! >>> 8))) continue;
       const text = view.toString('latin1', start, end);
       // A keyword of several words: the line must hold all of one keyword's words.
-      if (also[records[r + 3]!]!.length > 0 && !this.holdsKeyword(text)) continue;
-      if (skip?.(text, 0, text.length)) continue;
+      if (also[word]!.length > 0 && !this.holdsKeyword(text)) continue;
       found.push({ start: start + offset, end: end + offset, line: records[r + 2]!, text });
     }
     return { lines: found, count: lines };

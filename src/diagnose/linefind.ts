@@ -26,14 +26,17 @@ export const MIN_KEYWORD = ANCHOR;
 const OUTPUT_BYTES = (Math.floor(INPUT_CAPACITY / (MIN_KEYWORD + 1)) + 1) * RECORD_BYTES;
 const PAGES = Math.ceil((OUTPUT + OUTPUT_BYTES) / 65536);
 export const MAX_BUCKETS = 8;
+/** Keyword indexes share an i32 with the keyword's offset in its line (< 2^23). */
+export const MAX_WORDS = 256;
 
 const LANE_SHIFT_3 = '13 14 15 16 17 18 19 20 21 22 23 24 25 26 27 28';
 const LANE_SHIFT_2 = '14 15 16 17 18 19 20 21 22 23 24 25 26 27 28 29';
 const LANE_SHIFT_1 = '15 16 17 18 19 20 21 22 23 24 25 26 27 28 29 30';
 
 // find(begin, end, out): records of the lines in [begin, end) (whole lines: end - 1 is a newline) that
-// hold a keyword, as [start, end of line (its newline), newlines before it, keyword index] relative to
-// begin; returns how many, and leaves the number of newlines at NEWLINES.
+// hold a keyword, as [start, end of line (its newline), newlines before it, (where the keyword starts in
+// the line << 8) | keyword index], offsets relative to begin; returns how many, and leaves the number
+// of newlines at NEWLINES.
 const FIND = `
   i32.const 0 v128.load offset=${NIBBLE_TABLES} local.set $lo0
   i32.const 0 v128.load offset=${NIBBLE_TABLES + 16} local.set $hi0
@@ -147,7 +150,7 @@ const FIND = `
       local.get $ls local.get $begin i32.sub i32.store
       local.get $rec local.get $le local.get $begin i32.sub i32.store offset=4
       local.get $rec local.get $lineno i32.store offset=8
-      local.get $rec local.get $w i32.load i32.store offset=12
+      local.get $rec local.get $s local.get $ls i32.sub i32.const 8 i32.shl local.get $w i32.load i32.or i32.store offset=12
       local.get $n i32.const 1 i32.add local.set $n
       local.get $lineno i32.const 1 i32.add local.set $lines
       local.get $le i32.const 1 i32.add local.set $i
@@ -202,6 +205,7 @@ export interface KernelWord {
 export function buildTables(words: readonly KernelWord[]): Tables {
   const bytes = new Uint8Array(TABLE_BYTES);
   const view = new DataView(bytes.buffer);
+  if (words.length > MAX_WORDS) throw new RangeError(`the line finder takes at most ${MAX_WORDS} keywords`);
   const ordered = [...words].sort((a, b) => a.bucket - b.bucket);
   let record = WORDS;
   let data = WORDS + ordered.length * RECORD_BYTES;
@@ -247,7 +251,8 @@ export class LineFinder {
 
   /**
    * The lines of `view` (whole lines: it ends with a newline) holding a keyword of `tables`, as
-   * records [start, end, newlines before, keyword index] in the returned Int32Array, and the number
+   * records [start, end, newlines before, keyword offset in the line << 8 | keyword index] in the
+   * returned Int32Array, and the number
    * of lines of the view. A view outside the input area is copied into it (it must fit).
    */
   lines(view: Uint8Array, tables: Tables): { records: Int32Array; count: number; lines: number } {

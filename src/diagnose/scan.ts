@@ -15,27 +15,50 @@ import type { Dialect, EventKind, Evidence, FileReport, RaftEvent } from './mode
 /** The keyword filters of each dialect's keyword lists, by which optional lists they include. */
 const filtersOf = new WeakMap<DialectKeywords, KeywordFilter[]>();
 
-const NODE_KEY = { text: ' node=', json: '"node":' };
-const VOTERS_KEY = { text: ' voters=', json: '"voters":' };
+const MEMBERSHIP_APPLIED_TEXT = 'membership applied';
+const MEMBERSHIP_APPLIED = Buffer.from(MEMBERSHIP_APPLIED_TEXT, 'latin1');
+const NODE_KEY = { text: Buffer.from(' node=', 'latin1'), json: Buffer.from('"node":', 'latin1') };
+const VOTERS_KEY = { text: Buffer.from(' voters=', 'latin1'), json: Buffer.from('"voters":', 'latin1') };
 
-/**
- * Where the raw value after ` key=` (text) or `"key":` (JSON lines) lies in text[from, end): a
- * bracketed list, or up to a space, comma or brace. -1 when absent; the value ends at valueEnd.
- */
-function fieldAt(text: string, key: { text: string; json: string }, json: boolean, from: number, end: number): number {
-  const name = json ? key.json : key.text;
-  const at = text.indexOf(name, from);
-  if (at < 0 || at + name.length >= end) return -1;
-  return at + name.length;
+/** Where `needle` starts in view[from, end), or -1: a plain loop, cheaper than a native call on a line this short. */
+function indexIn(view: Uint8Array, needle: Uint8Array, from: number, end: number): number {
+  const first = needle[0];
+  outer: for (let i = from, last = end - needle.length; i <= last; i++) {
+    if (view[i] !== first) continue;
+    for (let k = 1; k < needle.length; k++) if (view[i + k] !== needle[k]) continue outer;
+    return i;
+  }
+  return -1;
 }
 
-function valueEnd(text: string, at: number, end: number): number {
-  if (text.charCodeAt(at) === 91 /* [ */) {
-    const close = text.indexOf(']', at);
-    return close < 0 || close >= end ? -1 : close + 1;
+/**
+ * Where the raw value after ` key=` (text) or `"key":` (JSON lines) lies in view[from, end): a
+ * bracketed list, or up to a space, comma or brace. -1 when absent; the value ends at valueEnd.
+ */
+function fieldAt(view: Uint8Array, key: { text: Buffer; json: Buffer }, json: boolean, from: number, end: number): number {
+  const name = json ? key.json : key.text;
+  const at = indexIn(view, name, from, end);
+  return at < 0 || at + name.length >= end ? -1 : at + name.length;
+}
+
+/** A node id as a map key: its number when it is one (no string made per line), else its text. */
+function nodeKey(view: Buffer, at: number, end: number): number | string {
+  let n = 0;
+  for (let i = at; i < end; i++) {
+    const digit = view[i]! - 48;
+    if (digit < 0 || digit > 9 || n > 1e14) return view.toString('latin1', at, end);
+    n = n * 10 + digit;
   }
+  return end > at ? n : '';
+}
+
+function valueEnd(view: Uint8Array, at: number, end: number): number {
   let stop = at;
-  for (let c = text.charCodeAt(stop); stop < end && c !== 32 && c !== 44 && c !== 125; c = text.charCodeAt(++stop));
+  if (view[at] === 91 /* [ */) {
+    while (stop < end && view[stop] !== 93 /* ] */) stop++;
+    return stop < end ? stop + 1 : -1;
+  }
+  for (let c = view[stop]; stop < end && c !== 32 && c !== 44 && c !== 125; c = view[++stop]);
   return stop;
 }
 
@@ -144,7 +167,7 @@ export class SourceScanner {
   private readonly prefilter: boolean;
   private keywords: DialectKeywords | undefined;
   /** node + voters of the last `membership applied` line per node: the same configuration again changes nothing. */
-  private readonly chronikMembership = new Map<string, string>();
+  private readonly chronikMembership = new Map<number | string, Uint8Array>();
   /** The line finder the file is read into: its input area is the read buffer (MAX_LINE_BYTES and one more, for a last newline). */
   private readonly finder: LineFinder = acquireLineFinder();
   private readonly buffer: Buffer = this.finder.input;
@@ -359,22 +382,26 @@ export class SourceScanner {
     interpretLine(this.dialect, stream.context, stream.dialectState);
   }
 
-  /** Whether text[start, end) is a `membership applied` line naming the same voters as the node's last one. */
-  private readonly repeatedMembership = (text: string, start: number, end: number): boolean => {
-    const phrase = text.indexOf('membership applied', start);
-    if (phrase < 0 || phrase >= end) return false;
-    const json = text.charCodeAt(start) === 123; /* { */
-    const nodeAt = fieldAt(text, NODE_KEY, json, phrase, end);
-    const votersAt = fieldAt(text, VOTERS_KEY, json, phrase, end);
+  /** Whether bytes [start, end) of the view are a `membership applied` line naming the same voters as the node's last one. */
+  private readonly repeatedMembership = (view: Buffer, start: number, end: number, keyword: string, at: number): boolean => {
+    const phrase = keyword === MEMBERSHIP_APPLIED_TEXT ? at : indexIn(view, MEMBERSHIP_APPLIED, start, end);
+    if (phrase < 0) return false;
+    const json = view[start] === 123; /* { */
+    const nodeAt = fieldAt(view, NODE_KEY, json, phrase, end);
+    const votersAt = fieldAt(view, VOTERS_KEY, json, phrase, end);
     if (nodeAt < 0 || votersAt < 0) return false;
-    const nodeEnd = valueEnd(text, nodeAt, end);
-    const votersEnd = valueEnd(text, votersAt, end);
+    const nodeEnd = valueEnd(view, nodeAt, end);
+    const votersEnd = valueEnd(view, votersAt, end);
     if (nodeEnd < 0 || votersEnd < 0) return false;
-    const node = text.slice(nodeAt, nodeEnd);
+    const node = nodeKey(view, nodeAt, nodeEnd);
     const previous = this.chronikMembership.get(node);
-    if (previous !== undefined && previous.length === votersEnd - votersAt && text.startsWith(previous, votersAt)) return true;
-    // A slice of a decoded piece: one kept per node pins at most that piece.
-    this.chronikMembership.set(node, text.slice(votersAt, votersEnd));
+    if (previous !== undefined && previous.length === votersEnd - votersAt) {
+      let k = 0;
+      while (k < previous.length && previous[k] === view[votersAt + k]) k++;
+      if (k === previous.length) return true;
+    }
+    // A copy: the view is the read buffer, overwritten by the next chunk.
+    this.chronikMembership.set(node, new Uint8Array(view.subarray(votersAt, votersEnd)));
     return false;
   };
 
