@@ -1,9 +1,11 @@
 // A start-up shortcut for `chronik diagnose`: its plain forms run without oclif, whose loading is a
 // fixed ~100 ms before the first byte is read. Anything else (help, a flag it does not know, no path)
 // is left to oclif, which gives the same report for the same arguments.
+import { statSync } from 'node:fs';
 import { writeCommandError, type CommandError } from '../cli/error-output.js';
 import type { DiagnoseFlags } from './command.js';
 import type { Severity } from './model.js';
+import { startScanWorker } from './worker-start.js';
 
 const SEVERITIES = new Set(['info', 'warning', 'critical']);
 
@@ -33,10 +35,17 @@ export function parsePlainArgs(argv: string[]): { paths: string[]; flags: Diagno
   return paths.length > 0 && !paths.includes('') ? { paths, flags } : undefined;
 }
 
+/** Whether the paths may hold several files to scan side by side: a directory, or more than one file. */
+function severalFiles(paths: string[]): boolean {
+  const files = paths.filter((p) => p !== '-');
+  return files.length > 1 || files.some((p) => statSync(p, { throwIfNoEntry: false })?.isDirectory() === true);
+}
+
 /** Runs `diagnose` if the arguments are plain; false means oclif must handle them. */
 export async function runDiagnoseFast(argv: string[]): Promise<boolean> {
   const parsed = parsePlainArgs(argv);
   if (!parsed) return false;
+  if (severalFiles(parsed.paths)) startScanWorker();
   try {
     const { runDiagnose } = await import('./command.js');
     process.exitCode = await runDiagnose(parsed.paths, parsed.flags);

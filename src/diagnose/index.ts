@@ -5,6 +5,7 @@ import { detect, displayName } from './detectors.js';
 import { expandPaths, type Source } from './inputs.js';
 import { isoOrNull, SEVERITY_RANK, type DiagnoseReport, type FileReport, type Finding, type NodeTimeline } from './model.js';
 import { parallelScanAvailable, replay, scanFilesInWorkers, scanSource, type FileSource, type ScanOutcome } from './parallel.js';
+import { stopStartedWorker } from './worker-start.js';
 import { UsageError } from '../cli/errors.js';
 
 export interface DiagnoseOptions {
@@ -22,6 +23,7 @@ export async function diagnose(paths: string[], options: DiagnoseOptions = {}): 
   const extra: Finding[] = [];
   const fileSources = sources.filter((s): s is FileSource => s.kind === 'file');
   const pool = options.prefilter !== false && parallelScanAvailable(fileSources.length) ? scanFilesInWorkers(fileSources) : undefined;
+  if (!pool) void stopStartedWorker();
   const scanned = new Map<Source, Promise<ScanOutcome>>(pool ? fileSources.map((s, i) => [s, pool.outcomes[i]!]) : []);
   try {
     for (const source of sources) {

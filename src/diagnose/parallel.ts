@@ -3,19 +3,18 @@
 // scanner's calls per file, and they are replayed into the one Analyzer in source order. Lanes take
 // the next file from a shared counter, as the main thread's blocking reads leave it no time to hand
 // out work.
-import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { openSource, type Source } from './inputs.js';
 import type { FileReport, RaftEvent } from './model.js';
 import { SourceScanner, type EventSink, type ScanOptions } from './scan.js';
+import { scanWorkersAvailable, takeStartedWorker, WORKER_URL } from './worker-start.js';
 
 export type FileSource = Extract<Source, { kind: 'file' }>;
 
 export type SinkCall = { event: RaftEvent } | { end: [node: string, group: string, lastTime: number | undefined] };
 
-/** What a worker is started with: every file, and the counter of files taken (an Int32Array's buffer). */
+/** What a worker is sent (its one message): every file, and the counter of files taken (an Int32Array's buffer). */
 export interface ScanJobs {
   sources: FileSource[];
   taken: SharedArrayBuffer;
@@ -29,11 +28,10 @@ export interface ScanOutcome {
 }
 
 const MAX_LANES = 2;
-const WORKER_URL = new URL('./scan-worker.js', import.meta.url);
 
-/** Worker threads need the compiled worker next to this module (not so when tests run the TypeScript). */
+/** Worker threads need two files or more, and the compiled worker next to this module (not so when tests run the TypeScript). */
 export function parallelScanAvailable(fileCount: number): boolean {
-  return fileCount >= 2 && availableParallelism() >= 2 && existsSync(fileURLToPath(WORKER_URL));
+  return fileCount >= 2 && scanWorkersAvailable();
 }
 
 /** Records a scanner's calls, to be replayed into the Analyzer once every earlier file has been. */
@@ -85,7 +83,9 @@ export function scanFilesInWorkers(sources: FileSource[]): { outcomes: Promise<S
   const workers: Worker[] = [];
   const lanes = Math.min(MAX_LANES, availableParallelism(), sources.length);
   for (let t = 1; t < lanes; t++) {
-    const worker = new Worker(WORKER_URL, { workerData: jobs });
+    const worker = takeStartedWorker() ?? new Worker(WORKER_URL);
+    worker.ref();
+    worker.postMessage(jobs);
     worker.on('message', (outcome: ScanOutcome) => resolvers[outcome.index]!(outcome));
     worker.on('error', (err) => {
       // A crashed worker fails every file still waiting, so diagnose reports it instead of hanging.

@@ -1,0 +1,40 @@
+// Starts diagnose's scan worker early: a worker thread takes ~70 ms to boot and load the scanner, so
+// the command line starts one before loading the rest of diagnose, and parallel.ts hands it its
+// files once they are known. Nothing heavy is imported here, so the start costs the main thread nothing.
+import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+
+export const WORKER_URL = new URL('./scan-worker.js', import.meta.url);
+
+let started: Worker | undefined;
+
+/** Whether worker threads can scan: two cores or more, and the compiled worker next to this module (not so when tests run the TypeScript). */
+export function scanWorkersAvailable(): boolean {
+  return availableParallelism() >= 2 && existsSync(fileURLToPath(WORKER_URL));
+}
+
+/** Starts a scan worker that waits for its files; it keeps the process alive only once it has some. */
+export function startScanWorker(): void {
+  if (started || !scanWorkersAvailable()) return;
+  const worker = new Worker(WORKER_URL);
+  worker.unref();
+  // A worker that fails before it is taken is dropped (the scan then starts its own, or runs here).
+  worker.on('error', () => {
+    if (started === worker) started = undefined;
+  });
+  started = worker;
+}
+
+/** The worker started early, if any (each is handed out once); the caller ref()s it when it gives it work. */
+export function takeStartedWorker(): Worker | undefined {
+  const worker = started;
+  started = undefined;
+  return worker;
+}
+
+/** Stops a started worker nobody took (a single file to read after all). */
+export async function stopStartedWorker(): Promise<void> {
+  await takeStartedWorker()?.terminate();
+}
