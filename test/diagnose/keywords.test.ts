@@ -1,5 +1,5 @@
-// The keyword search under the prefilter: which lines it finds, whatever search strings it picks and
-// whether it searches the raw bytes or the decoded text.
+// The keyword search under the prefilter: which lines it finds, whatever anchors it picks, and however
+// densely the lines hold keywords.
 import { describe, expect, it } from 'vitest';
 import { KeywordFilter, type FoundLine } from '../../src/diagnose/keywords.js';
 
@@ -25,14 +25,15 @@ describe('KeywordFilter', () => {
     for (const line of found) expect(view.toString('latin1', line.start, line.end)).toBe(line.text);
   });
 
-  it('finds the same lines with the search strings picked on a sample', () => {
+  it('finds the same lines with the anchors picked on another sample', () => {
     const view = chunk(LINES);
     const tuned = new KeywordFilter(keywords);
     tuned.tune(chunk(Array.from({ length: 200 }, (_, i) => LINES[i % LINES.length]!)));
-    expect(texts(tuned.lines(view))).toEqual(texts(new KeywordFilter(keywords).lines(view)));
+    // A copy of the list compiles anew, with anchors picked on the view itself.
+    expect(texts(tuned.lines(view))).toEqual(texts(new KeywordFilter([...keywords]).lines(view)));
   });
 
-  it('finds the same lines once most lines hold a keyword (searched in decoded text)', () => {
+  it('finds every line when a third of the lines hold a keyword, the same each time', () => {
     const dense = Array.from({ length: 3000 }, (_, i) => (i % 3 === 0 ? `INFO ${i} became follower at term ${i}` : `INFO line ${i}`));
     dense[1501] = 'WARN 9 is starting a new election at term 5';
     const view = chunk(dense);
