@@ -118,37 +118,37 @@ export interface DialectKeywords {
   group: readonly Keyword[];
 }
 
-const keywordsOf = new Map<Dialect, DialectKeywords>();
+// One object per family of dialects that share interpreters, so the keyword filters (and the anchors
+// each thread picks for them) are shared by the family's files too.
+const CHRONIK: DialectKeywords = { lines: [...CHRONIK_KEYWORDS, ...GENERIC_KEYWORDS], identity: [], group: [] };
+const ETCD: DialectKeywords = { lines: [...ETCD_KEYWORDS, ...RAFT_CORE_KEYWORDS], identity: ETCD_IDENTITY_KEYWORDS, group: ETCD_GROUP_KEYWORDS };
+const HASHICORP: DialectKeywords = { lines: [...HASHICORP_KEYWORDS, ...GENERIC_STOP_KEYWORDS], identity: HASHICORP_IDENTITY_KEYWORDS, group: [] };
+const RAFT_RS: DialectKeywords = { lines: [...RAFT_CORE_KEYWORDS, ...RAFT_RS_KEYWORDS, ...GENERIC_KEYWORDS], identity: [], group: [] };
+let anyDialect: DialectKeywords | undefined;
 
 /** What interpretLine's interpreters for the dialect react to (each interpreter declares its own). */
 export function dialectKeywords(dialect: Dialect): DialectKeywords {
-  let keywords = keywordsOf.get(dialect);
-  if (!keywords) keywordsOf.set(dialect, (keywords = collectKeywords(dialect)));
-  return keywords;
-}
-
-function collectKeywords(dialect: Dialect): DialectKeywords {
   switch (dialect) {
     case 'chronik-text':
     case 'chronik-json':
-      return { lines: [...CHRONIK_KEYWORDS, ...GENERIC_KEYWORDS], identity: [], group: [] };
+      return CHRONIK;
     case 'etcd-zap':
     case 'etcd-capnslog':
-      return { lines: [...ETCD_KEYWORDS, ...RAFT_CORE_KEYWORDS], identity: ETCD_IDENTITY_KEYWORDS, group: ETCD_GROUP_KEYWORDS };
+      return ETCD;
     case 'hashicorp-hclog':
     case 'hashicorp-json':
     case 'hashicorp-legacy':
-      return { lines: [...HASHICORP_KEYWORDS, ...GENERIC_STOP_KEYWORDS], identity: HASHICORP_IDENTITY_KEYWORDS, group: [] };
+      return HASHICORP;
     case 'raft-rs':
     case 'tikv':
     case 'rust-tracing':
-      return { lines: [...RAFT_CORE_KEYWORDS, ...RAFT_RS_KEYWORDS, ...GENERIC_KEYWORDS], identity: [], group: [] };
+      return RAFT_RS;
     default:
-      return {
+      return (anyDialect ??= {
         lines: [...CHRONIK_KEYWORDS, ...ETCD_KEYWORDS, ...HASHICORP_KEYWORDS, ...RAFT_CORE_KEYWORDS, ...RAFT_RS_KEYWORDS, ...GENERIC_KEYWORDS],
         identity: [...ETCD_IDENTITY_KEYWORDS, ...HASHICORP_IDENTITY_KEYWORDS],
         group: ETCD_GROUP_KEYWORDS,
-      };
+      });
   }
 }
 

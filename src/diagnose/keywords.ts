@@ -31,7 +31,7 @@ export interface FoundLines {
 export type LineVeto = (view: Buffer, start: number, end: number, keyword: string, at: number) => boolean;
 
 /** Bytes of the sample the anchors are chosen on. */
-const SAMPLE_BYTES = 1 << 13;
+const SAMPLE_BYTES = 1 << 11;
 
 interface Compiled {
   words: readonly string[];
