@@ -167,11 +167,21 @@ const I32 = ['begin', 'end', 'out'] as const;
 const LOCALS_I32 = ['i', 'valid', 'nl', 'cand', 'j', 'e', 'bits', 'b', 'w', 'wend', 's', 'len', 'p', 'q', 'ls', 'lineno', 'm', 'le', 'rec', 'n', 'lines'];
 const LOCALS_V128 = ['lo0', 'hi0', 'lo1', 'hi1', 'lo2', 'hi2', 'lo3', 'hi3', 'nib', 'nlv', 'c', 'lo', 'hi', 'r0', 'r1', 'r2', 'r3', 'p0', 'p1', 'p2', 'res'];
 
-let compiled: WebAssembly.Module | undefined;
+let compiled: WebAssembly.Module | null | undefined;
 
-function module(): WebAssembly.Module {
-  if (compiled) return compiled;
-  compiled = new WebAssembly.Module(
+/** The kernel's module, or null where WebAssembly or its SIMD is unavailable (node --jitless, an old CPU). */
+function module(): WebAssembly.Module | null {
+  if (compiled !== undefined) return compiled;
+  try {
+    compiled = compileKernel();
+  } catch {
+    compiled = null;
+  }
+  return compiled;
+}
+
+function compileKernel(): WebAssembly.Module {
+  return new WebAssembly.Module(
     assemble({
       memoryPages: PAGES,
       funcs: [
@@ -185,12 +195,40 @@ function module(): WebAssembly.Module {
       ],
     }),
   );
-  return compiled;
+}
+
+/**
+ * The kernel's contract in plain JavaScript, on the same memory layout, for where the kernel cannot
+ * run: each line searched for each keyword, the leftmost one reported. Far slower, same lines.
+ */
+function findInJs(memory: ArrayBuffer, tables: () => Tables): (begin: number, end: number, out: number) => number {
+  return (begin, end, out) => {
+    const words = tables().words.map((w) => ({ index: w.index, text: Buffer.from(w.bytes).toString('latin1') }));
+    const text = Buffer.from(memory, begin, end - begin).toString('latin1');
+    const records = new Int32Array(memory, out);
+    let count = 0;
+    let lines = 0;
+    for (let start = 0; start < text.length; lines++) {
+      const end = text.indexOf('\n', start);
+      const line = text.slice(start, end);
+      let at = -1;
+      let index = 0;
+      for (const w of words) {
+        const found = line.indexOf(w.text);
+        if (found >= 0 && (at < 0 || found < at)) [at, index] = [found, w.index];
+      }
+      if (at >= 0) records.set([start, end, lines, (at << 8) | index], 4 * count++);
+      start = end + 1;
+    }
+    new Int32Array(memory, NEWLINES, 1)[0] = lines;
+    return count;
+  };
 }
 
 /** What the kernel searches for: the table area's bytes, built by the keyword filter. */
 export interface Tables {
   bytes: Uint8Array;
+  words: readonly KernelWord[];
 }
 
 /** A keyword as the kernel stores it: its index (reported back), anchor offset and bytes. */
@@ -230,30 +268,38 @@ export function buildTables(words: readonly KernelWord[]): Tables {
     }
     view.setInt32(BUCKETS + bucket * 8 + 4, record, true);
   }
-  return { bytes };
+  return { bytes, words };
 }
 
 /** One instance of the kernel with its own memory: the chunk buffer of one scan at a time. */
 export class LineFinder {
   private readonly find: (begin: number, end: number, out: number) => number;
-  private readonly memory: WebAssembly.Memory;
+  private readonly memory: { readonly buffer: ArrayBuffer };
   /** The input area: a scanner reads its file straight into it. */
   readonly input: Buffer;
   private loaded: Tables | undefined;
+  /** false: the kernel runs as plain JavaScript (so it does anyway where WebAssembly SIMD is unavailable). */
+  readonly simd: boolean;
 
-  constructor() {
-    const instance = new WebAssembly.Instance(module());
-    const exports = instance.exports as unknown as { memory: WebAssembly.Memory; find: (begin: number, end: number, out: number) => number };
-    this.memory = exports.memory;
-    this.find = exports.find;
+  constructor(options: { simd?: boolean } = {}) {
+    const kernel = options.simd === false ? null : module();
+    if (kernel) {
+      const exports = new WebAssembly.Instance(kernel).exports as unknown as { memory: WebAssembly.Memory; find: (begin: number, end: number, out: number) => number };
+      this.memory = exports.memory;
+      this.find = exports.find;
+    } else {
+      this.memory = { buffer: new ArrayBuffer(PAGES * 65536) };
+      this.find = findInJs(this.memory.buffer, () => this.loaded!);
+    }
+    this.simd = kernel !== null;
     this.input = Buffer.from(this.memory.buffer, INPUT, INPUT_CAPACITY);
   }
 
   /**
    * The lines of `view` (whole lines: it ends with a newline) holding a keyword of `tables`, as
    * records [start, end, newlines before, keyword offset in the line << 8 | keyword index] in the
-   * returned Int32Array, and the number
-   * of lines of the view. A view outside the input area is copied into it (it must fit).
+   * returned Int32Array, and the number of lines of the view. A view outside the input area is
+   * copied into it (it must fit).
    */
   lines(view: Uint8Array, tables: Tables): { records: Int32Array; count: number; lines: number } {
     if (view.length === 0) return { records: new Int32Array(0), count: 0, lines: 0 };

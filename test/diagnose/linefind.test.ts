@@ -1,6 +1,8 @@
 // The line finder (WebAssembly, SIMD) against the plain definition: a line is found when it holds a
 // keyword; lines are counted and numbered; offsets are exact. Random texts are built from the
 // keywords' own letters so that near misses and anchors across 16-byte blocks are common.
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { KeywordFilter } from '../../src/diagnose/keywords.js';
 import { INPUT_CAPACITY, LineFinder } from '../../src/diagnose/linefind.js';
@@ -50,6 +52,27 @@ describe('line finder', () => {
       expect({ seed, count: found.count, lines: found.lines.map(({ line, text }) => ({ line, text })) }).toEqual({ seed, count: lines.length, lines: expected });
       for (const f of found.lines) expect(view.toString('latin1', f.start, f.end)).toBe(f.text);
     }
+  });
+
+  it('finds the same lines and counts without SIMD (the plain JavaScript kernel)', () => {
+    const simd = new LineFinder();
+    const plain = new LineFinder({ simd: false });
+    expect([simd.simd, plain.simd]).toEqual([true, false]);
+    for (let seed = 301; seed <= 400; seed++) {
+      const { keywords, lines } = randomCase(seed);
+      const filter = new KeywordFilter([...keywords]);
+      const view = encode(lines);
+      const strip = (found: ReturnType<KeywordFilter['find']>) => ({ count: found.count, lines: found.lines.map(({ start, end, line, text }) => ({ start, end, line, text })) });
+      expect({ seed, ...strip(filter.find(view, undefined, plain)) }).toEqual({ seed, ...strip(filter.find(view, undefined, simd)) });
+    }
+  });
+
+  it('lets the built CLI diagnose without WebAssembly (node --jitless) with the same report', () => {
+    const run = (flags: string[]) => spawnSync(process.execPath, [...flags, join(import.meta.dirname, '../../bin/run.js'), 'diagnose', '--json', join(import.meta.dirname, '../fixtures/diagnose')], { encoding: 'utf8', maxBuffer: 1 << 28 });
+    const [plain, usual] = [run(['--jitless']), run([])];
+    expect(plain.status).toBe(3);
+    expect(plain.stdout).toBe(usual.stdout);
+    expect(JSON.parse(plain.stdout).files.length).toBeGreaterThan(100);
   });
 
   it('tells the veto which keyword found the line and where it is', () => {
