@@ -7,7 +7,7 @@ import { basename } from 'node:path';
 import type { Analyzer } from './analyzer.js';
 import { detectDialect, dialectKeywords, interpretLine, type DialectKeywords, type DialectState } from './dialect.js';
 import { KeywordFilter, type FoundLines } from './keywords.js';
-import { acquireLineFinder, releaseLineFinder, type LineFinder } from './linefind.js';
+import { acquireLineFinder, INPUT_CAPACITY, releaseLineFinder, type LineFinder } from './linefind.js';
 import type { EventProps, LineContext } from './interpret/context.js';
 import { shapeLine, type LineShape } from './lineshape.js';
 import type { Dialect, EventKind, Evidence, FileReport, RaftEvent } from './model.js';
@@ -70,8 +70,11 @@ function valueEnd(view: Uint8Array, at: number, end: number): number {
 const SAMPLE_LINES = 40;
 /** Bytes read at a time; more, up to MAX_LINE_BYTES, for a long line. */
 const CHUNK_BYTES = 1 << 18;
-/** Longer lines are counted but not read: no log line that matters is this long, and memory stays flat. */
-const MAX_LINE_BYTES = 1 << 20;
+/**
+ * Longer lines are counted but not read: no log line that matters is this long, and memory stays flat
+ * (the line finder's input area holds this and the newline a last line may be given).
+ */
+const MAX_LINE_BYTES = INPUT_CAPACITY - 1;
 /**
  * Timed lines at the end of the file whose times are read, whether the prefilter keeps them or not
  * (lines of different precision can step back a little in time); each chunk's last timed line is read too.
