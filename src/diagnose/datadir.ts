@@ -5,7 +5,11 @@ import { readDataDir } from '../node/datadir.js';
 import { StorageCorruptError } from '../node/errors.js';
 import type { Analyzer } from './analyzer.js';
 import { CODES } from './codes.js';
+import { dialectFamily } from './dialect.js';
 import type { Evidence, FileReport, Finding } from './model.js';
+
+/** The group chronik's own log lines go to, so a data dir and its node's log are one node. */
+const CHRONIK_GROUP = dialectFamily('chronik-text');
 
 export function inspectDataDir(dir: string, analyzer: Analyzer): { file: FileReport; findings: Finding[] } {
   let summary;
@@ -28,8 +32,8 @@ export function inspectDataDir(dir: string, analyzer: Analyzer): { file: FileRep
     line: 0,
     text: `persisted: node=${node} cluster=${summary.cluster} term=${summary.term} vote=${summary.vote} commit=${summary.commit} last_index=${summary.lastIndex} voters=${render(summary.voters)} learners=${render(summary.learners)}`,
   };
-  analyzer.handle({ kind: 'term-seen', group: 'default', node, term: summary.term, evidence });
-  if (voters.length > 0) analyzer.handle({ kind: 'config', group: 'default', node, voters, evidence });
+  analyzer.handle({ kind: 'term-seen', group: CHRONIK_GROUP, node, term: summary.term, evidence });
+  if (voters.length > 0) analyzer.handle({ kind: 'config', group: CHRONIK_GROUP, node, voters, evidence });
 
   const findings: Finding[] = [];
   if (voters.length === 0 && (summary.lastIndex > 0 || summary.term > 0)) {

@@ -126,6 +126,31 @@ const HASHICORP: DialectKeywords = { lines: [...HASHICORP_KEYWORDS, ...GENERIC_S
 const RAFT_RS: DialectKeywords = { lines: [...RAFT_CORE_KEYWORDS, ...RAFT_RS_KEYWORDS, ...GENERIC_KEYWORDS], identity: [], group: [] };
 let anyDialect: DialectKeywords | undefined;
 
+/**
+ * The family of dialects a product's nodes may mix (versions, text or JSON): the group of events that
+ * name no cluster or region. Files of different families are never one cluster.
+ */
+export function dialectFamily(dialect: Dialect): string {
+  switch (dialect) {
+    case 'chronik-text':
+    case 'chronik-json':
+      return 'chronik';
+    case 'etcd-zap':
+    case 'etcd-capnslog':
+      return 'etcd';
+    case 'hashicorp-hclog':
+    case 'hashicorp-json':
+    case 'hashicorp-legacy':
+      return 'hashicorp';
+    case 'raft-rs':
+    case 'tikv':
+    case 'rust-tracing':
+      return 'raft-rs';
+    default:
+      return 'default';
+  }
+}
+
 /** What interpretLine's interpreters for the dialect react to (each interpreter declares its own). */
 export function dialectKeywords(dialect: Dialect): DialectKeywords {
   switch (dialect) {

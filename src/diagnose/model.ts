@@ -60,7 +60,7 @@ export type EventKind =
 /** One fact a line states, in terms independent of the product that logged it. */
 export interface RaftEvent {
   kind: EventKind;
-  /** Raft group: etcd cluster, TiKV region, or "default". */
+  /** Raft group: etcd cluster, TiKV region, else the dialect family (chronik, etcd, hashicorp, raft-rs; "default" when unknown). */
   group: string;
   /** Node identity; filled from the stream's identity when the line itself does not carry one. */
   node?: string;

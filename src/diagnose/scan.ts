@@ -5,7 +5,7 @@ import { isAscii } from 'node:buffer';
 import { closeSync, openSync, readSync } from 'node:fs';
 import { basename } from 'node:path';
 import type { Analyzer } from './analyzer.js';
-import { detectDialect, dialectKeywords, interpretLine, type DialectKeywords, type DialectState } from './dialect.js';
+import { detectDialect, dialectFamily, dialectKeywords, interpretLine, type DialectKeywords, type DialectState } from './dialect.js';
 import { KeywordFilter, type FoundLines } from './keywords.js';
 import { acquireLineFinder, INPUT_CAPACITY, releaseLineFinder, type LineFinder } from './linefind.js';
 import type { EventProps, LineContext } from './interpret/context.js';
@@ -106,7 +106,8 @@ interface StreamHooks {
   emit(event: RaftEvent): void;
   identify(node: string): void;
   setGroup(group: string): void;
-  group(): string | undefined;
+  /** The stream's group if a line named it, else its dialect family's. */
+  group(): string;
 }
 
 /** The LineContext of one stream, reused line after line so the hot path allocates only events. */
@@ -133,7 +134,7 @@ class StreamContext implements LineContext {
     const event: RaftEvent = props === undefined ? { kind, group: '', evidence: this.evidence } : Object.assign({ kind, group: '', evidence: this.evidence }, props);
     event.kind = kind;
     event.evidence = this.evidence;
-    if (props?.group === undefined) event.group = this.hooks.group() ?? 'default';
+    if (props?.group === undefined) event.group = this.hooks.group();
     if (event.time === undefined && this.shape.time !== undefined) event.time = this.shape.time;
     this.hooks.emit(event);
   }
@@ -168,6 +169,11 @@ export interface ScanOptions {
 export class SourceScanner {
   private readonly streams = new Map<string, Stream>();
   private dialect: Dialect = 'unknown';
+  /**
+   * The group of events whose lines name none: the dialect's family (chronik, etcd, hashicorp,
+   * raft-rs), so logs of different products read together are never taken for one cluster.
+   */
+  private familyGroup = 'default';
   private lineNo = 0;
   private sample: string[] | undefined = [];
   private lastTime?: number;
@@ -277,6 +283,7 @@ export class SourceScanner {
 
   private decideDialect(tuneOn?: Buffer): void {
     this.dialect = detectDialect(this.sample ?? []);
+    this.familyGroup = dialectFamily(this.dialect);
     this.sample = undefined;
     this.chronik = this.dialect === 'chronik-text' || this.dialect === 'chronik-json';
     this.keywords = dialectKeywords(this.dialect);
@@ -368,7 +375,7 @@ export class SourceScanner {
           emit: (event) => this.route(created, event),
           identify: (node) => this.identify(created, node),
           setGroup: (group) => this.setGroup(created, group),
-          group: () => created.group,
+          group: () => created.group ?? this.familyGroup,
         }),
       };
       stream = created;
@@ -469,7 +476,7 @@ export class SourceScanner {
     stream.pending = [];
     for (const event of pending) {
       event.node ??= stream.identity;
-      if (event.group === 'default' && stream.group !== undefined) event.group = stream.group;
+      if (event.group === this.familyGroup && stream.group !== undefined) event.group = stream.group;
       this.dispatch(stream, event);
     }
   }

@@ -240,3 +240,30 @@ ${seed}
     expect(report.findings.find((f) => f.code === 'DROPPED_PROPOSALS')?.count).toBe(3);
   });
 });
+
+describe('logs of several products read together', () => {
+  const fixture = (name: string): string => join(import.meta.dirname, '../fixtures/diagnose', name);
+  // Healthy clusters of each family whose terms and node ids collide (chronik 1-3 and raft-rs 1-3, term 2 led everywhere).
+  const HEALTHY = ['etcd-zap-healthy', 'etcd-capnslog-healthy', 'consul-healthy-restart', 'chronik-text-real-healthy', 'tracing-healthy-restart', 'tikv-healthy-restart'];
+
+  it('are never taken for one cluster: healthy ones together stay healthy', async () => {
+    for (const name of HEALTHY) expect({ name, codes: warnings(await diagnose([fixture(name)])) }).toEqual({ name, codes: [] });
+    const together = await diagnose(HEALTHY.map(fixture));
+    expect(warnings(together)).toEqual([]);
+    // Groups: a line's cluster or region where it names one, else the product family.
+    const groups = new Set(together.nodes.map((n) => n.group));
+    for (const family of ['chronik', 'raft-rs', 'hashicorp']) expect(groups).toContain(family);
+    expect([...groups].filter((g) => !['chronik', 'raft-rs', 'hashicorp'].includes(g) && !/^[0-9a-f]{16}$/.test(g))).toEqual([]);
+  });
+
+  it('a sick cluster among healthy ones is reported with its own nodes only', async () => {
+    const alone = await diagnose([fixture('etcd-zap-quorum-lost')]);
+    const together = await diagnose([...HEALTHY.map(fixture), fixture('etcd-zap-quorum-lost')]);
+    expect(warnings(together)).toEqual(warnings(alone));
+    for (const finding of together.findings) expect({ code: finding.code, nodes: finding.nodes }).toEqual({ code: finding.code, nodes: alone.findings.find((f) => f.code === finding.code)?.nodes });
+  });
+});
+
+function warnings(report: DiagnoseReport): string[] {
+  return report.findings.filter((f) => f.severity !== 'info').map((f) => f.code).sort();
+}
