@@ -6,7 +6,6 @@ import { renameSync, rmSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promises';
-import { crc32 } from 'node:zlib';
 import { formatDuration } from '../cli/duration.js';
 import type { MemoryStorage } from '../raft/index.js';
 import type { Membership, SnapshotMeta } from '../raft/types.js';
@@ -14,7 +13,7 @@ import { holdsSnapshot } from './faults.js';
 import { fsyncDirAsync } from './fsutil.js';
 import type { KvCapture, KvStore } from './kv.js';
 import type { Logger } from './logger.js';
-import { SNAPSHOT_FILE, SNAPSHOT_HEADER_BYTES, snapshotPayloadHead } from './snapshot-file.js';
+import { frameSnapshot, SNAPSHOT_FILE, type FramedSnapshot } from './snapshot-file.js';
 import type { Wal } from './wal.js';
 
 /** Where the snapshot being taken is written. Its own name: a leader's snapshot may be written meanwhile. */
@@ -145,25 +144,18 @@ export class Snapshotter {
       await nextTurn();
     }
     job.capture.release();
-    const head = snapshotPayloadHead(job.meta, dataLength);
-    const file = Buffer.allocUnsafe(SNAPSHOT_HEADER_BYTES + head.length + dataLength);
-    file.writeUInt32LE(head.length + dataLength, 0);
-    file.set(head, SNAPSHOT_HEADER_BYTES);
-    let crc = crc32(head);
-    let at = SNAPSHOT_HEADER_BYTES + head.length;
-    let sinceTurn = 0;
-    for (const piece of pieces) {
-      file.set(piece, at);
-      crc = crc32(piece, crc);
-      at += piece.length;
-      sinceTurn += piece.length;
-      if (sinceTurn >= COPY_PIECE_BYTES) {
+    const framing = frameSnapshot(job.meta, pieces, dataLength);
+    let framed: FramedSnapshot | undefined;
+    for (let sinceTurn = 0; framed === undefined; ) {
+      const step = framing.next();
+      if (step.done === true) framed = step.value;
+      else if ((sinceTurn += step.value) >= COPY_PIECE_BYTES) {
         sinceTurn = 0;
         await nextTurn();
       }
     }
     pieces.length = 0;
-    file.writeUInt32LE(crc, 4);
+    const { file, dataOffset } = framed;
 
     const handle = await open(this.tempPath, 'w', 0o600);
     let durable = false;
@@ -182,7 +174,7 @@ export class Snapshotter {
     while (holdsSnapshot() && !job.stopping) await sleep(HOLD_POLL_MS);
     if (job.stopping) return this.abandon(job, 'the node is stopping');
     job.file = file;
-    job.dataOffset = SNAPSHOT_HEADER_BYTES + head.length;
+    job.dataOffset = dataOffset;
     job.dataBytes = dataLength;
     job.phase = 'written';
   }

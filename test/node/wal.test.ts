@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createDataDir, dataDirState, openDataDir, readDataDir } from '../../src/node/datadir.js';
 import { DataDirLockedError, StorageCorruptError } from '../../src/node/errors.js';
 import { DataDirLock } from '../../src/node/lock.js';
-import { readSnapshotFile, writeSnapshotFile } from '../../src/node/snapshot-file.js';
+import { frameSnapshot, readSnapshotFile, writeSnapshotFile } from '../../src/node/snapshot-file.js';
 import { scanWal, Wal } from '../../src/node/wal.js';
 import type { Entry } from '../../src/raft/types.js';
 
@@ -171,6 +171,22 @@ describe('Wal with snapshots', () => {
     bytes[bytes.length - 1] = 9;
     writeFileSync(path, bytes);
     expect(() => readSnapshotFile(root)).toThrow(/snapshot checksum mismatch/);
+  });
+
+  it('frames the same file from data in pieces (as the background snapshotter does), and only the announced length', () => {
+    const meta = { index: 9, term: 3, membership: { voters: [{ id: 1, addr: 'a:1' }], learners: [{ id: 2, addr: 'b:2' }] } };
+    const data = Uint8Array.from({ length: 1000 }, (_, i) => (i * 7) % 256);
+    writeSnapshotFile(root, { meta, data });
+    const pieces = [data.subarray(0, 1), data.subarray(1, 500), data.subarray(500, 500), data.subarray(500)];
+    const steps = frameSnapshot(meta, pieces, data.length);
+    const copied: number[] = [];
+    let step = steps.next();
+    for (; step.done !== true; step = steps.next()) copied.push(step.value);
+    expect(copied).toEqual([1, 499, 0, 500]);
+    expect(step.value.file).toEqual(readFileSync(join(root, 'snapshot.bin')));
+    expect(step.value.file.subarray(step.value.dataOffset)).toEqual(Buffer.from(data));
+    expect(() => [...frameSnapshot(meta, [data], data.length + 1)]).toThrow(/shorter than announced/);
+    expect(() => [...frameSnapshot(meta, [data], data.length - 1)]).toThrow(/longer than announced/);
   });
 });
 
