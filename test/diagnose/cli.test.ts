@@ -96,6 +96,12 @@ describe('chronik diagnose (CLI)', () => {
     expect(stderr).not.toMatch(/at .*\.js:\d+/);
   });
 
+  it('exits 2 naming an empty path as such', () => {
+    const { status, stderr } = chronik(['diagnose', '']);
+    expect(status).toBe(2);
+    expect(stderr.trim().split('\n')[0]).toBe('Error: no log files found in "" (an empty path)');
+  });
+
   it('rejects a bad --since as a usage error', () => {
     const { status, stderr } = chronik(['diagnose', seedFile, '--since', 'yesterday-ish']);
     expect(status).toBe(2);
