@@ -17,10 +17,7 @@ export interface DiagnoseOptions {
 
 export async function diagnose(paths: string[], options: DiagnoseOptions = {}): Promise<DiagnoseReport> {
   const sources = await expandPaths(paths);
-  if (sources.length === 0) {
-    const named = paths.map((p) => (p === '' ? '"" (an empty path)' : p)).join(', ');
-    throw new UsageError(`no log files found in ${named}`, 'give log files, directories holding them, .gz files or - for stdin');
-  }
+  if (sources.length === 0) throw new UsageError(`no log files found in ${paths.join(', ')}`, 'give log files, directories holding them, .gz files or - for stdin');
   const analyzer = new Analyzer({ since: options.since, until: options.until });
   const files: FileReport[] = [];
   const extra: Finding[] = [];

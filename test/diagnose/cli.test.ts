@@ -96,10 +96,10 @@ describe('chronik diagnose (CLI)', () => {
     expect(stderr).not.toMatch(/at .*\.js:\d+/);
   });
 
-  it('exits 2 naming an empty path as such', () => {
+  it('exits 2 saying so when the only path is empty', () => {
     const { status, stderr } = chronik(['diagnose', '']);
     expect(status).toBe(2);
-    expect(stderr.trim().split('\n')[0]).toBe('Error: no log files found in "" (an empty path)');
+    expect(stderr.trim().split('\n')[0]).toBe('Error: the path given is empty');
   });
 
   it('rejects a bad --since as a usage error', () => {
