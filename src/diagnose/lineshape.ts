@@ -17,6 +17,10 @@ export const ANSI = /\x1b\[[0-9;]*[A-Za-z]/g;
 // `docker compose logs` (`etcd-1  | `) and `kubectl logs --prefix` (`[pod/etcd-0/etcd] `).
 const COMPOSE_PREFIX = /^(?:([A-Za-z0-9][\w.-]*)\s+\|\s|\[pod\/([^/\]]+)\/[^\]]*\] )/;
 const SYSLOG_PREFIX = /^([A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d(?:\.\d+)?|\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)?) ([\w.-]+) ([\w.@/-]+)(?:\[\d+\])?: /;
+// Kubernetes' CRI log files (/var/log/pods, /var/log/containers): `<RFC 3339 time> <stdout|stderr> <P|F> <line>`.
+const CRI_PREFIX = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d)) (?:stdout|stderr) [PF] /;
+// docker's json-file driver (/var/lib/docker/containers/<id>/<id>-json.log): `{"log":"<line>\n","stream":...,"time":...}`.
+const DOCKER_JSON = '{"log":"';
 const LEVEL_NAME = /^(TRACE|TRCE|DEBUG|DEBG|INFO|WARN|WARNING|ERROR|ERRO|CRIT|FATAL)$/;
 const MONTHS: Record<string, number> = { Jan: 0, Feb: 1, Mar: 2, Apr: 3, May: 4, Jun: 5, Jul: 6, Aug: 7, Sep: 8, Oct: 9, Nov: 10, Dec: 11 };
 
@@ -121,8 +125,30 @@ function parseJsonTime(value: unknown): number | undefined {
 
 const LEVEL_WORD = /^\s*\[?(TRACE|TRCE|DEBUG|DEBG|INFO|NOTICE|WARN|WARNING|ERROR|ERRO|ERR|CRIT|FATAL|PANIC|[DINWECF])\]?(?:\s*\||:)?\s+/i;
 
+/**
+ * The line a container runtime wrapped, and the time it stamped: a CRI log line's payload, or a docker
+ * json-file record's `log`; undefined for any other line.
+ */
+export function unwrapContainerLine(raw: string): { line: string; time?: number } | undefined {
+  const first = raw.charCodeAt(0);
+  if (first >= 48 && first <= 57) {
+    const cri = CRI_PREFIX.exec(raw);
+    return cri ? { line: raw.slice(cri[0].length), time: parseLeadingTime(cri[1]!)?.time } : undefined;
+  }
+  if (!raw.startsWith(DOCKER_JSON)) return undefined;
+  const record = tryJson(raw.trimEnd());
+  if (typeof record?.log !== 'string') return undefined;
+  return { line: record.log.replace(/\r?\n$/, ''), time: parseJsonTime(record.time) };
+}
+
 /** Strips wrappers and splits off time and level. Cheap enough to run on every prefiltered line. */
 export function shapeLine(raw: string): LineShape {
+  const wrapped = unwrapContainerLine(raw);
+  if (wrapped) {
+    const inner = shapeLine(wrapped.line);
+    inner.time ??= wrapped.time;
+    return inner;
+  }
   let line = raw.indexOf('\x1b') >= 0 ? raw.replace(ANSI, '') : raw;
   if (line.endsWith('\r')) line = line.slice(0, -1);
   let source: string | undefined;

@@ -148,7 +148,12 @@ class StreamContext implements LineContext {
   }
 }
 
-/** Derives a node name from a log file name: etcd-1.log.2.gz -> etcd-1. */
+/**
+ * Derives a node name from a log file's path: etcd-1.log.2.gz -> etcd-1. Container runtimes name the
+ * file after the container: /var/log/pods/<namespace>_<pod>_<uid>/<container>/0.log and
+ * /var/log/containers/<pod>_<namespace>_<container>-<id>.log name the pod; docker's
+ * <id>/<id>-json.log names a container id (its first 12 digits, as `docker ps` shows it).
+ */
 export function nodeNameFromPath(path: string): string {
   let name = basename(path);
   for (let previous = ''; previous !== name; ) {
@@ -158,6 +163,13 @@ export function nodeNameFromPath(path: string): string {
       .replace(/\.\d{1,3}$/, '')
       .replace(/[.-]\d{4}-?\d\d-?\d\d(?:[T_-]?\d+)?$/, '');
   }
+  const dirs = path.split(/[\\/]/).slice(0, -1);
+  const pod = /^[^_]+_(.+)_[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.exec(dirs.at(-2) ?? '');
+  if (/^\d+$/.test(name) && pod) return pod[1]!;
+  const container = /^(.+)_[^_]+_[^_]+-[0-9a-f]{64}$/.exec(name);
+  if (container) return container[1]!;
+  const docker = /^([0-9a-f]{64})-json$/.exec(name);
+  if (docker) return docker[1]!.slice(0, 12);
   return name === '' || name === '-' ? 'stdin' : name;
 }
 

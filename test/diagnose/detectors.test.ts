@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { parseTime } from '../../src/diagnose/command.js';
 import { diagnose } from '../../src/diagnose/index.js';
 import type { DiagnoseReport } from '../../src/diagnose/model.js';
+import { nodeNameFromPath } from '../../src/diagnose/scan.js';
 import { createDataDir } from '../../src/node/datadir.js';
 import type { Entry } from '../../src/raft/types.js';
 
@@ -136,6 +137,16 @@ describe('state reset and identity', () => {
     });
     const nodes = Object.fromEntries(report.files.map((f) => [f.path.split('/').pop(), f.node]));
     expect(nodes).toEqual({ 'consul-server-2.log.1': '10.0.0.12:8300', 'worker-7.log': 'worker-7' });
+  });
+
+  it('names a container log file after its pod or container when its lines name no node', () => {
+    const uid = '5f7c1a3e-2b4d-4c6e-8f90-a1b2c3d4e5f6';
+    const id = 'b'.repeat(64);
+    expect(nodeNameFromPath(`/var/log/pods/kube-system_etcd-node-1_${uid}/etcd/0.log`)).toBe('etcd-node-1');
+    expect(nodeNameFromPath(`/var/log/pods/kube-system_etcd-node-1_${uid}/etcd/0.log.20261126-101010.gz`)).toBe('etcd-node-1');
+    expect(nodeNameFromPath(`/var/log/containers/etcd-node-1_kube-system_etcd-${'a'.repeat(64)}.log`)).toBe('etcd-node-1');
+    expect(nodeNameFromPath(`/var/lib/docker/containers/${id}/${id}-json.log`)).toBe('bbbbbbbbbbbb');
+    expect(nodeNameFromPath('/srv/logs/0.log')).toBe('0');
   });
 
   it('peels docker-compose, journald and ANSI wrappers', async () => {
