@@ -21,6 +21,9 @@ const SYSLOG_PREFIX = /^([A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d(?:\.\d+)?|\d{4}-\d
 const CRI_PREFIX = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d)) (?:stdout|stderr) [PF] /;
 // docker's json-file driver (/var/lib/docker/containers/<id>/<id>-json.log): `{"log":"<line>\n","stream":...,"time":...}`.
 const DOCKER_JSON = '{"log":"';
+// zap's console encoder (etcd 3.6 `--log-format=console`, other Go servers): time, level, [logger,] caller,
+// message and the fields as JSON, tab-separated.
+const ZAP_CONSOLE = /^(\d{4}-\d\d-\d\dT[\d:.]+(?:Z|[+-]\d\d:?\d\d)?)\t(debug|info|warn|error|dpanic|panic|fatal)\t(?:([^\t]+)\t)?([^\t\s]+\.go:\d+)\t([^\t]*)(?:\t(\{.*\}))?$/i;
 const LEVEL_NAME = /^(TRACE|TRCE|DEBUG|DEBG|INFO|WARN|WARNING|ERROR|ERRO|CRIT|FATAL)$/;
 const MONTHS: Record<string, number> = { Jan: 0, Feb: 1, Mar: 2, Apr: 3, May: 4, Jun: 5, Jul: 6, Aug: 7, Sep: 8, Oct: 9, Nov: 10, Dec: 11 };
 
@@ -163,6 +166,12 @@ export function shapeLine(raw: string): LineShape {
     time = parseLeadingTime(syslog[1]!)?.time;
     source = syslog[2];
     line = line.slice(syslog[0].length);
+  }
+  const tab = line.indexOf('\t');
+  if (tab > 0 && tab < 40) {
+    const zap = ZAP_CONSOLE.exec(line.trimEnd());
+    // The same record as zap's JSON encoder writes it, so the JSON dialects read it alike.
+    if (zap) return shapeJson({ ...(zap[6] === undefined ? {} : tryJson(zap[6])), level: zap[2], ts: zap[1], ...(zap[3] === undefined ? {} : { logger: zap[3] }), caller: zap[4], msg: zap[5] }, time, source);
   }
   const brace = line.indexOf('{"');
   if (brace >= 0 && brace < 40 && line.trimEnd().endsWith('}')) {
