@@ -8,7 +8,7 @@ export default class Diagnose extends BaseCommand {
   static override summary = "Read a sick cluster's logs and say what is wrong and what to do.";
 
   static override description = [
-    "Reads log files, directories (recursively), .gz files, stdin (-) and chronik data dirs. Each file's dialect is detected from its first lines: chronik (text, JSON), raft-rs / TiKV, Rust tracing output of servers embedding raft-rs, etcd 3.4+ (zap JSON, or zap's console encoding as etcd 3.6 --log-format=console writes it) and older etcd (capnslog), and hashicorp/raft as Consul, Nomad and Vault log it (text and JSON). Journald, syslog, docker-compose and kubectl prefixes, container runtimes' log files (Kubernetes /var/log/pods CRI files, docker json-file records) and ANSI colours are handled.",
+    "Reads log files, directories (recursively), .gz files, stdin (-) and chronik data dirs. Each file's dialect is detected from its first lines: chronik (text, JSON), raft-rs / TiKV, Rust tracing output of servers embedding raft-rs, etcd 3.4+ (zap JSON, or zap's console encoding as etcd 3.6 --log-format=console writes it) and older etcd (capnslog), and hashicorp/raft as Consul, Nomad and Vault log it (text and JSON). Journald, syslog, docker-compose and kubectl prefixes, `journalctl -o json` exports, container runtimes' log files (Kubernetes /var/log/pods CRI files, docker json-file records) and ANSI colours are handled.",
     'Findings carry stable codes (EMPTY_VOTERS, NO_LEADER, QUORUM_LOST, ...), each explained with what to do in docs/runbooks/<CODE>.md. Human output ends with a per-node timeline (terms, leaders, elections).',
     'Exit status: 0 when no finding is at warning or above, 3 when one is, 2 for an unreadable path or a bad flag.',
   ].join('\n\n');

@@ -1,7 +1,7 @@
 // Recognises a file's dialect from its first lines (after wrappers are peeled), and routes each
 // interesting line of that dialect to the interpreters that understand it.
 import type { Dialect } from './model.js';
-import { ANSI, shapeLine, unwrapContainerLine } from './lineshape.js';
+import { ANSI, shapeLine, unwrapEnvelope } from './lineshape.js';
 import type { LineContext } from './interpret/context.js';
 import type { Keyword } from './keywords.js';
 import { CHRONIK_KEYWORDS, interpretChronik } from './interpret/chronik.js';
@@ -22,7 +22,7 @@ const TRACING = /^\s*\[?(?:\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d
 
 /** Classifies one (wrapper-free) line; undefined when it says nothing about the dialect. */
 export function lineDialect(raw: string): Dialect | undefined {
-  const wrapped = unwrapContainerLine(raw);
+  const wrapped = unwrapEnvelope(raw);
   if (wrapped) return lineDialect(wrapped.line);
   const shape = shapeLine(raw);
   if (shape.json) {

@@ -1,5 +1,6 @@
 // Peels the wrappers real log lines come in (ANSI colour, docker-compose and journald/syslog prefixes,
-// JSON envelopes) and finds the time, level and message every dialect parser starts from.
+// container runtimes' and journald's JSON envelopes) and finds the time, level and message every
+// dialect parser starts from.
 
 export interface LineShape {
   time?: number;
@@ -21,6 +22,8 @@ const SYSLOG_PREFIX = /^([A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d(?:\.\d+)?|\d{4}-\d
 const CRI_PREFIX = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d)) (?:stdout|stderr) [PF] /;
 // docker's json-file driver (/var/lib/docker/containers/<id>/<id>-json.log): `{"log":"<line>\n","stream":...,"time":...}`.
 const DOCKER_JSON = '{"log":"';
+// `journalctl -o json`: one record per line, __CURSOR first.
+const JOURNAL_JSON = '{"__CURSOR":';
 // zap's console encoder (etcd 3.6 `--log-format=console`, other Go servers): time, level, [logger,] caller,
 // message and the fields as JSON, tab-separated.
 const ZAP_CONSOLE = /^(\d{4}-\d\d-\d\dT[\d:.]+(?:Z|[+-]\d\d:?\d\d)?)\t(debug|info|warn|error|dpanic|panic|fatal)\t(?:([^\t]+)\t)?([^\t\s]+\.go:\d+)\t([^\t]*)(?:\t(\{.*\}))?$/i;
@@ -129,27 +132,40 @@ function parseJsonTime(value: unknown): number | undefined {
 const LEVEL_WORD = /^\s*\[?(TRACE|TRCE|DEBUG|DEBG|INFO|NOTICE|WARN|WARNING|ERROR|ERRO|ERR|CRIT|FATAL|PANIC|[DINWECF])\]?(?:\s*\||:)?\s+/i;
 
 /**
- * The line a container runtime wrapped, and the time it stamped: a CRI log line's payload, or a docker
- * json-file record's `log`; undefined for any other line.
+ * The line an envelope holds, with the time (and host) it was stamped with: a CRI log line's payload,
+ * a docker json-file record's `log`, a `journalctl -o json` record's MESSAGE; undefined for any other line.
  */
-export function unwrapContainerLine(raw: string): { line: string; time?: number } | undefined {
+export function unwrapEnvelope(raw: string): { line: string; time?: number; source?: string } | undefined {
   const first = raw.charCodeAt(0);
   if (first >= 48 && first <= 57) {
     const cri = CRI_PREFIX.exec(raw);
     return cri ? { line: raw.slice(cri[0].length), time: parseLeadingTime(cri[1]!)?.time } : undefined;
   }
-  if (!raw.startsWith(DOCKER_JSON)) return undefined;
-  const record = tryJson(raw.trimEnd());
-  if (typeof record?.log !== 'string') return undefined;
-  return { line: record.log.replace(/\r?\n$/, ''), time: parseJsonTime(record.time) };
+  if (raw.startsWith(DOCKER_JSON)) {
+    const record = tryJson(raw.trimEnd());
+    if (typeof record?.log !== 'string') return undefined;
+    return { line: record.log.replace(/\r?\n$/, ''), time: parseJsonTime(record.time) };
+  }
+  if (raw.startsWith(JOURNAL_JSON)) {
+    const record = tryJson(raw.trimEnd());
+    // MESSAGE is a string, or an array of bytes when it was not valid UTF-8.
+    const message = record?.MESSAGE;
+    const line = typeof message === 'string' ? message : Array.isArray(message) ? Buffer.from(message.filter((b): b is number => typeof b === 'number')).toString('utf8') : undefined;
+    if (line === undefined) return undefined;
+    const micros = Number(record!.__REALTIME_TIMESTAMP);
+    const host = record!._HOSTNAME;
+    return { line, time: Number.isFinite(micros) && micros > 0 ? Math.floor(micros / 1000) : undefined, source: typeof host === 'string' ? host : undefined };
+  }
+  return undefined;
 }
 
 /** Strips wrappers and splits off time and level. Cheap enough to run on every prefiltered line. */
 export function shapeLine(raw: string): LineShape {
-  const wrapped = unwrapContainerLine(raw);
+  const wrapped = unwrapEnvelope(raw);
   if (wrapped) {
     const inner = shapeLine(wrapped.line);
     inner.time ??= wrapped.time;
+    inner.source ??= wrapped.source;
     return inner;
   }
   let line = raw.indexOf('\x1b') >= 0 ? raw.replace(ANSI, '') : raw;
