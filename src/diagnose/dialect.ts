@@ -31,6 +31,9 @@ export function lineDialect(raw: string): Dialect | undefined {
     if ('caller' in j && 'msg' in j) return 'etcd-zap';
     if ('msg' in j && 'node' in j && 'ts' in j) return 'chronik-json';
     if ('target' in j || 'fields' in j) return 'rust-tracing';
+    // TiKV's json log format: message, caller `file.rs:LINE`, level, time; raft-rs through slog-json: its raft_id key.
+    if (typeof j.message === 'string' && typeof j.caller === 'string' && /\.rs:\d+$/.test(j.caller)) return 'tikv';
+    if ('raft_id' in j) return 'raft-rs';
     return undefined;
   }
   const line = stripWrappers(raw);

@@ -61,6 +61,21 @@ export function etcdVoters(message: string): string[] | undefined {
 }
 
 /** Parses raft-rs's Debug JointConfig `incoming: Configuration { voters: {1, 2} }, outgoing: ...`. */
+/**
+ * A structured record's message with its fields appended as slog's text form prints them
+ * (`msg, key: value, ...`), so patterns written against the text form read JSON records too
+ * (raft-rs through slog-json or tracing's JSON, where a configuration is a field, not text).
+ */
+export function withFields(message: string, json: Record<string, unknown> | undefined): string {
+  if (json === undefined) return message;
+  let text = message;
+  for (const [key, value] of Object.entries(json)) {
+    if (value === null || typeof value === 'object' || value === message) continue;
+    text += `, ${key}: ${String(value)}`;
+  }
+  return text;
+}
+
 export function raftRsVoters(message: string): string[] | undefined {
   const incoming = /incoming: Configuration \{ voters: \{([^}]*)\}/.exec(message);
   const outgoing = /outgoing: Configuration \{ voters: \{([^}]*)\}/.exec(message);

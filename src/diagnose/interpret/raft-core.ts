@@ -1,7 +1,7 @@
 // The message vocabulary raft-rs and etcd-io/raft share (they descend from one design): role changes,
 // elections, votes, dropped proposals, configurations. etcd names the node by a hex id at the start of
 // the message; raft-rs carries it as the `raft_id` key (TiKV adds `region_id`, the Raft group).
-import { etcdId, etcdVoters, field, numberField, raftRsVoters } from '../fields.js';
+import { etcdId, etcdVoters, field, numberField, raftRsVoters, withFields } from '../fields.js';
 import type { EventProps, LineContext } from './context.js';
 import type { Keyword } from '../keywords.js';
 
@@ -103,7 +103,7 @@ export function interpretRaftCore(ctx: LineContext, hexIds: boolean): boolean {
     return true;
   }
   if ((m = SWITCHED.exec(message))) {
-    const voters = hexIds ? etcdVoters(message) : (raftRsVoters(message) ?? etcdVoters(message));
+    const voters = hexIds ? etcdVoters(message) : (raftRsVoters(withFields(message, json)) ?? etcdVoters(message));
     if (voters !== undefined) ctx.emit('config', { ...base(m[1]), voters });
     return true;
   }
@@ -119,7 +119,7 @@ export function interpretRaftCore(ctx: LineContext, hexIds: boolean): boolean {
       ctx.emit('node-start', { ...props, term: termKv(), lastIndex });
       // raft-rs <= 0.5 printed `newRaft [peers: [11, 12, 13], term: 7, ...]`.
       const historic = /newRaft \[peers: \[([^\]]*)\]/.exec(message);
-      const voters = raftRsVoters(message) ?? historic?.[1]!.split(',').map((t) => t.trim()).filter((t) => t !== '');
+      const voters = raftRsVoters(withFields(message, json)) ?? historic?.[1]!.split(',').map((t) => t.trim()).filter((t) => t !== '');
       if (voters !== undefined) ctx.emit('peers-given', { ...props, voters });
       const term = termKv();
       if (term !== undefined) ctx.emit('term-seen', { ...props, term });
