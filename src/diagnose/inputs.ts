@@ -1,14 +1,16 @@
 // Turns the PATH arguments into log sources: files, directories (recursively), gzip files (by magic
-// bytes, streamed through zlib), stdin, and chronik data dirs (recognised by their WAL segments).
+// bytes, streamed through zlib), stdin, and chronik data dirs (recognised by their WAL segments). Text
+// saved as UTF-16 (a byte-order mark first: PowerShell's `>` writes it) is read as the UTF-8 it stands for.
 import { createReadStream, type Stats } from 'node:fs';
 import { open, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Readable } from 'node:stream';
+import { Transform, type Readable } from 'node:stream';
+import { TextDecoder } from 'node:util';
 import { createGunzip } from 'node:zlib';
 import { UsageError } from '../cli/errors.js';
 
 export type Source =
-  | { kind: 'file'; path: string; gzip: boolean }
+  | { kind: 'file'; path: string; gzip: boolean; utf16?: boolean }
   | { kind: 'stdin'; path: '-' }
   | { kind: 'data-dir'; path: string };
 
@@ -32,7 +34,7 @@ export async function expandPaths(paths: string[]): Promise<Source[]> {
       throw new UsageError(`cannot read ${path}: ${describe(err)}`);
     }
     if (info.isDirectory()) await walk(path, sources, true);
-    else sources.push({ kind: 'file', path, gzip: await isGzip(path) });
+    else sources.push({ kind: 'file', path, ...(await sniff(path)) });
   }
   return sources;
 }
@@ -53,7 +55,7 @@ async function walk(dir: string, sources: Source[], explicit: boolean): Promise<
   for (const entry of entries) {
     const path = join(dir, entry.name);
     if (entry.isDirectory()) await walk(path, sources, false);
-    else if (entry.isFile() && isLogCandidate(entry.name)) sources.push({ kind: 'file', path, gzip: await isGzip(path) });
+    else if (entry.isFile() && isLogCandidate(entry.name)) sources.push({ kind: 'file', path, ...(await sniff(path)) });
   }
 }
 
@@ -63,31 +65,64 @@ function isLogCandidate(name: string): boolean {
   return !/\.(md|ya?ml|png|jpe?g|wal|snap|db|tar|zip|sh|ts|js|py)$/i.test(name);
 }
 
-async function isGzip(path: string): Promise<boolean> {
-  if (/\.gz$/i.test(path)) return true;
+/** What a file's first bytes say: gzip (by name or magic), or UTF-16 text (a byte-order mark). */
+async function sniff(path: string): Promise<{ gzip: boolean; utf16?: boolean }> {
+  let head = Buffer.alloc(0);
   try {
     const handle = await open(path, 'r');
     try {
-      const head = Buffer.alloc(2);
+      head = Buffer.alloc(2);
       await handle.read(head, 0, 2, 0);
-      return head[0] === 0x1f && head[1] === 0x8b;
     } finally {
       await handle.close();
     }
   } catch {
-    return false;
+    // Unreadable here: the scan reports it.
   }
+  const gzip = /\.gz$/i.test(path) || (head[0] === 0x1f && head[1] === 0x8b);
+  return gzip || utf16Of(head) === undefined ? { gzip } : { gzip, utf16: true };
 }
 
-/** Opens a file or stdin as a byte stream, gunzipping on the fly. */
+function utf16Of(head: Uint8Array): 'utf-16le' | 'utf-16be' | undefined {
+  if (head[0] === 0xff && head[1] === 0xfe) return 'utf-16le';
+  if (head[0] === 0xfe && head[1] === 0xff) return 'utf-16be';
+  return undefined;
+}
+
+/** Opens a file or stdin as a byte stream of UTF-8 text, gunzipping on the fly. */
 export function openSource(source: Exclude<Source, { kind: 'data-dir' }>): Readable {
   const raw: Readable = source.kind === 'stdin' ? process.stdin : createReadStream(source.path, { highWaterMark: 1 << 17 });
+  let bytes = raw;
   if (source.kind === 'file' && source.gzip) {
     const gunzip = createGunzip({ chunkSize: 1 << 17 });
     raw.on('error', (err) => gunzip.destroy(err));
-    return raw.pipe(gunzip);
+    bytes = raw.pipe(gunzip);
   }
-  return raw;
+  const text = fromUtf16();
+  bytes.on('error', (err) => text.destroy(err));
+  return bytes.pipe(text);
+}
+
+/** Passes bytes through, unless they start with a UTF-16 byte-order mark: then they are decoded to UTF-8. */
+export function fromUtf16(): Transform {
+  let decoder: TextDecoder | null | undefined;
+  let held = Buffer.alloc(0);
+  return new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      if (decoder === undefined) {
+        held = Buffer.concat([held, chunk]);
+        if (held.length < 2) return done();
+        const encoding = utf16Of(held);
+        decoder = encoding === undefined ? null : new TextDecoder(encoding);
+        chunk = held;
+      }
+      done(null, decoder === null ? chunk : Buffer.from(decoder.decode(chunk, { stream: true }), 'utf8'));
+    },
+    flush(done) {
+      if (decoder === undefined) return done(null, held);
+      done(null, decoder === null ? undefined : Buffer.from(decoder.decode(), 'utf8'));
+    },
+  });
 }
 
 function describe(err: unknown): string {

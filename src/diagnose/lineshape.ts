@@ -161,6 +161,8 @@ export function unwrapEnvelope(raw: string): { line: string; time?: number; sour
 
 /** Strips wrappers and splits off time and level. Cheap enough to run on every prefiltered line. */
 export function shapeLine(raw: string): LineShape {
+  // A UTF-8 byte-order mark (Notepad) before a file's first line.
+  if (raw.charCodeAt(0) === 0xfeff) return shapeLine(raw.slice(1));
   const wrapped = unwrapEnvelope(raw);
   if (wrapped) {
     const inner = shapeLine(wrapped.line);

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 
 const RUN = join(import.meta.dirname, '../../bin/run.js');
 
-export function chronik(args: string[], input?: string): { status: number | null; stdout: string; stderr: string } {
+export function chronik(args: string[], input?: string | Buffer): { status: number | null; stdout: string; stderr: string } {
   const result = spawnSync(process.execPath, [RUN, ...args], { input, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
@@ -54,6 +54,14 @@ describe('chronik diagnose (CLI)', () => {
   it('finds the seed lines exactly as SPEC.md prints them (no timestamps, indented), from stdin', () => {
     const bare = SEED.split('\n').map((l) => `    ${l.replace(/^\S+\s+(\w+) \S+: /, '$1 ')}`).join('\n');
     const { status, stdout } = chronik(['diagnose', '-', '--json'], `${bare}\n`);
+    expect(status).toBe(3);
+    const codes = JSON.parse(stdout).findings.map((f: { code: string }) => f.code);
+    for (const code of SEED_CODES) expect(codes).toContain(code);
+  });
+
+  it('finds the seed incident in UTF-16 from stdin (PowerShell redirects write it)', () => {
+    const utf16 = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(`${SEED.replace(/\n/g, '\r\n')}\r\n`, 'utf16le')]);
+    const { status, stdout } = chronik(['diagnose', '-', '--json'], utf16);
     expect(status).toBe(3);
     const codes = JSON.parse(stdout).findings.map((f: { code: string }) => f.code);
     for (const code of SEED_CODES) expect(codes).toContain(code);

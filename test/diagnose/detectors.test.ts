@@ -1,6 +1,7 @@
 // Small inputs written straight from the message templates, one behaviour each: the codes no fixture
 // scenario carries, the thresholds that keep healthy clusters quiet, identity and time handling.
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -224,6 +225,30 @@ describe('logs cut after start-up', () => {
     expect(report.files[0]!.node).toBe(id);
     expect(report.nodes.map((n) => n.id)).toEqual([id]);
     expect(report.findings.map((f) => [f.code, f.nodes])).toEqual([['SLOW_DISK', [id]]]);
+  });
+});
+
+describe('text encodings', () => {
+  const source = join(import.meta.dirname, '../fixtures/diagnose/etcd-zap-quorum-lost');
+  const summary = (report: DiagnoseReport): unknown => ({
+    findings: report.findings.map((f) => [f.code, f.count, f.firstSeen, f.lastSeen, f.evidence.map((e) => e.line)]),
+    files: report.files.map((f) => [f.dialect, f.node, f.lines]),
+  });
+
+  it('reads UTF-16 (little and big endian, with its byte-order mark, CRLF), plain and gzipped, and UTF-8 with a BOM, as the UTF-8 it stands for', async () => {
+    const expected = summary(await diagnose([source]));
+    const encodings: Record<string, (text: string) => Buffer> = {
+      'utf16le': (text) => Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text.replace(/\n/g, '\r\n'), 'utf16le')]),
+      'utf16be': (text) => Buffer.from([0xfe, 0xff, ...Buffer.from(text, 'utf16le').swap16()]),
+      'utf16le-gz': (text) => gzipSync(Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')])),
+      'utf8-bom': (text) => Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(text, 'utf8')]),
+    };
+    for (const [name, encode] of Object.entries(encodings)) {
+      const dir = join(root, `encoding-${name}`);
+      mkdirSync(dir);
+      for (const file of ['etcd-1.log', 'etcd-2.log', 'etcd-3.log']) writeFileSync(join(dir, file), encode(readFileSync(join(source, file), 'utf8')));
+      expect({ name, ...(summary(await diagnose([dir])) as object) }).toEqual({ name, ...(expected as object) });
+    }
   });
 });
 
