@@ -7,6 +7,7 @@ import { basename } from 'node:path';
 import type { Analyzer } from './analyzer.js';
 import { detectDialect, dialectFamily, dialectKeywords, interpretLine, type DialectKeywords, type DialectState } from './dialect.js';
 import { KeywordFilter, type FoundLines } from './keywords.js';
+import { MembershipVeto } from './membership-veto.js';
 import { acquireLineFinder, INPUT_CAPACITY, releaseLineFinder, type LineFinder } from './linefind.js';
 import type { EventProps, LineContext } from './interpret/context.js';
 import { shapeLine, type LineShape } from './lineshape.js';
@@ -14,58 +15,6 @@ import type { Dialect, EventKind, Evidence, FileReport, RaftEvent } from './mode
 
 /** The keyword filters of each dialect's keyword lists, by which optional lists they include. */
 const filtersOf = new WeakMap<DialectKeywords, KeywordFilter[]>();
-
-const MEMBERSHIP_APPLIED_TEXT = 'membership applied';
-const MEMBERSHIP_APPLIED = Buffer.from(MEMBERSHIP_APPLIED_TEXT, 'latin1');
-const NODE_KEY = { text: Buffer.from(' node=', 'latin1'), json: Buffer.from('"node":', 'latin1') };
-const VOTERS_KEY = { text: Buffer.from(' voters=', 'latin1'), json: Buffer.from('"voters":', 'latin1') };
-
-/**
- * Where `needle` (two bytes or more) starts in view[from, end), or -1: a plain loop, cheaper than a
- * native call on a line this short. It stops on the needle's second byte, the first letter of a
- * field name (rarer than the space or quote before it).
- */
-function indexIn(view: Uint8Array, needle: Uint8Array, from: number, end: number): number {
-  const second = needle[1];
-  outer: for (let i = from + 1, last = end - needle.length + 1; i <= last; i++) {
-    if (view[i] !== second) continue;
-    if (view[i - 1] !== needle[0]) continue;
-    for (let k = 2; k < needle.length; k++) if (view[i - 1 + k] !== needle[k]) continue outer;
-    return i - 1;
-  }
-  return -1;
-}
-
-/**
- * Where the raw value after ` key=` (text) or `"key":` (JSON lines) lies in view[from, end): a
- * bracketed list, or up to a space, comma or brace. -1 when absent; the value ends at valueEnd.
- */
-function fieldAt(view: Uint8Array, key: { text: Buffer; json: Buffer }, json: boolean, from: number, end: number): number {
-  const name = json ? key.json : key.text;
-  const at = indexIn(view, name, from, end);
-  return at < 0 || at + name.length >= end ? -1 : at + name.length;
-}
-
-/** A node id as a map key: its number when it is one (no string made per line), else its text. */
-function nodeKey(view: Buffer, at: number, end: number): number | string {
-  let n = 0;
-  for (let i = at; i < end; i++) {
-    const digit = view[i]! - 48;
-    if (digit < 0 || digit > 9 || n > 1e14) return view.toString('latin1', at, end);
-    n = n * 10 + digit;
-  }
-  return end > at ? n : '';
-}
-
-function valueEnd(view: Uint8Array, at: number, end: number): number {
-  let stop = at;
-  if (view[at] === 91 /* [ */) {
-    while (stop < end && view[stop] !== 93 /* ] */) stop++;
-    return stop < end ? stop + 1 : -1;
-  }
-  for (let c = view[stop]; stop < end && c !== 32 && c !== 44 && c !== 125; c = view[++stop]);
-  return stop;
-}
 
 const SAMPLE_LINES = 40;
 /** Bytes read at a time; more, up to MAX_LINE_BYTES, for a long line. */
@@ -192,8 +141,8 @@ export class SourceScanner {
   private chronik = false;
   private readonly prefilter: boolean;
   private keywords: DialectKeywords | undefined;
-  /** node + voters of the last `membership applied` line per node: the same configuration again changes nothing. */
-  private readonly chronikMembership = new Map<number | string, Uint8Array>();
+  /** chronik's `membership applied` lines naming the voters their node last named change nothing: skipped unread. */
+  private readonly membershipVeto = new MembershipVeto();
   /** The line finder the file is read into: its input area is the read buffer (MAX_LINE_BYTES and one more, for a last newline). */
   private readonly finder: LineFinder = acquireLineFinder();
   private readonly buffer: Buffer = this.finder.input;
@@ -348,7 +297,7 @@ export class SourceScanner {
 
   private linesToRead(view: Buffer): FoundLines {
     if (!this.prefilter) return allLines(view);
-    return this.filter().find(view, this.chronik ? this.repeatedMembership : undefined, this.finder);
+    return this.filter().find(view, this.chronik ? this.membershipVeto.veto : undefined, this.finder);
   }
 
   /** Whether some stream (or the first, not yet seen) does not know the given name yet. */
@@ -408,29 +357,6 @@ export class SourceScanner {
     stream.context.begin(shape, raw, lineNo);
     interpretLine(this.dialect, stream.context, stream.dialectState);
   }
-
-  /** Whether bytes [start, end) of the view are a `membership applied` line naming the same voters as the node's last one. */
-  private readonly repeatedMembership = (view: Buffer, start: number, end: number, keyword: string, at: number): boolean => {
-    const phrase = keyword === MEMBERSHIP_APPLIED_TEXT ? at : indexIn(view, MEMBERSHIP_APPLIED, start, end);
-    if (phrase < 0) return false;
-    const json = view[start] === 123; /* { */
-    const nodeAt = fieldAt(view, NODE_KEY, json, phrase, end);
-    const votersAt = fieldAt(view, VOTERS_KEY, json, phrase, end);
-    if (nodeAt < 0 || votersAt < 0) return false;
-    const nodeEnd = valueEnd(view, nodeAt, end);
-    const votersEnd = valueEnd(view, votersAt, end);
-    if (nodeEnd < 0 || votersEnd < 0) return false;
-    const node = nodeKey(view, nodeAt, nodeEnd);
-    const previous = this.chronikMembership.get(node);
-    if (previous !== undefined && previous.length === votersEnd - votersAt) {
-      let k = 0;
-      while (k < previous.length && previous[k] === view[votersAt + k]) k++;
-      if (k === previous.length) return true;
-    }
-    // A copy: the view is the read buffer, overwritten by the next chunk.
-    this.chronikMembership.set(node, new Uint8Array(view.subarray(votersAt, votersEnd)));
-    return false;
-  };
 
   /** Routes one event of a stream: on to the analyzer, or held until the stream's node is known. */
   private route(stream: Stream, event: RaftEvent): void {
