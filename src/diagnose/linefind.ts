@@ -1,9 +1,10 @@
 // The line finder: one pass over a chunk of log bytes, in WebAssembly with 128-bit SIMD, that counts
-// its lines and reports the ones holding one of up to a hundred keywords. Each keyword is searched by
-// a three-byte anchor taken from it; sixteen bytes at a time, two table look-ups per anchor byte (low
-// and high nibble, one bit per bucket of keywords) say where some anchor may end, and only there are
-// the bucket's keywords compared byte for byte. A found line is skipped to its end, so a line is
-// reported once, with the keyword that found it.
+// its lines and reports the ones holding one of up to 256 keywords. Each keyword is searched by a
+// four-byte anchor taken from it; sixteen bytes at a time, two table look-ups per anchor byte (low and
+// high nibble, one bit per bucket of keywords) say where some anchor may end, and only there are the
+// bucket's keywords compared byte for byte. A found line is skipped to its end, so a line is reported
+// once, with the keyword that found it and where. Where WebAssembly SIMD cannot run, the same contract
+// runs as plain JavaScript.
 import { assemble } from './wasm.js';
 
 /** Layout of the module's memory. */
@@ -20,8 +21,9 @@ export const INPUT_CAPACITY = (1 << 20) + 1;
 const PADDING = 1 << 16;
 const OUTPUT = INPUT + ((INPUT_CAPACITY + PADDING) & ~15);
 const RECORD_BYTES = 16;
-/** Keywords are at least this long, so a chunk holds at most len / (MIN_KEYWORD + 1) + 1 found lines. */
+/** Bytes of a keyword the kernel looks for. */
 export const ANCHOR = 4;
+/** Keywords are at least an anchor long, so a chunk holds at most len / (MIN_KEYWORD + 1) + 1 found lines. */
 export const MIN_KEYWORD = ANCHOR;
 const OUTPUT_BYTES = (Math.floor(INPUT_CAPACITY / (MIN_KEYWORD + 1)) + 1) * RECORD_BYTES;
 const PAGES = Math.ceil((OUTPUT + OUTPUT_BYTES) / 65536);
