@@ -8,7 +8,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { encodeCommand, KvStore } from '../../src/node/kv.js';
 import { Logger } from '../../src/node/logger.js';
 import { readSnapshotFile, writeSnapshotFile } from '../../src/node/snapshot-file.js';
-import { LOCAL_SNAPSHOT_TEMP, Snapshotter } from '../../src/node/snapshotter.js';
+import { LOCAL_SNAPSHOT_TEMP, Snapshotter, type SnapshotSettings } from '../../src/node/snapshotter.js';
 import { Wal } from '../../src/node/wal.js';
 import { MemoryStorage } from '../../src/raft/index.js';
 import type { Entry, Membership, Snapshot } from '../../src/raft/types.js';
@@ -73,7 +73,11 @@ interface Rig {
   woken(): Promise<void>;
   applyMore(count: number): Promise<void>;
   step(): void;
+  /** step() and wait for the snapshotter's next wake-up (the write it started moved on). */
+  stepAndWait(): Promise<void>;
 }
+
+const settings = (count: number, trailing = 0): SnapshotSettings => ({ snapshotEntries: count, snapshotWalBytes: 1 << 30, snapshotTrailing: trailing, walSegmentBytes: 4096 });
 
 /** A node's storage with `count` applied puts, WAL segments of 4 KiB, and a snapshotter due at `count`. */
 async function rig(count: number, trailing = 0): Promise<Rig> {
@@ -84,7 +88,7 @@ async function rig(count: number, trailing = 0): Promise<Rig> {
   const storage = new MemoryStorage();
   const logFile = join(root, 'node.log');
   let wake: () => void = () => undefined;
-  const snapshotter = new Snapshotter(root, { snapshotEntries: count, snapshotWalBytes: 1 << 30, snapshotTrailing: trailing, walSegmentBytes: 4096 }, new Logger({ format: 'text', file: logFile }, 1), () => wake());
+  const snapshotter = new Snapshotter(root, settings(count, trailing), new Logger({ format: 'text', file: logFile }, 1), () => wake());
   let last = 0;
   const applyMore = async (n: number): Promise<void> => {
     const entries = Array.from({ length: n }, (_, i) => put(last + i + 1, `key-${(last + i) % 700}`, `v${last + i + 1}`));
@@ -94,15 +98,22 @@ async function rig(count: number, trailing = 0): Promise<Rig> {
     last += n;
   };
   await applyMore(count);
+  const woken = (): Promise<void> => new Promise((done) => (wake = done));
+  const step = (): void => snapshotter.step(storage, wal, kv, membership);
   return {
     kv,
     storage,
     wal,
     snapshotter,
     logFile,
-    woken: () => new Promise((done) => (wake = done)),
+    woken,
     applyMore,
-    step: () => snapshotter.step(storage, wal, kv, membership),
+    step,
+    stepAndWait: async () => {
+      const next = woken();
+      step();
+      await next;
+    },
   };
 }
 
@@ -164,9 +175,7 @@ describe('Snapshotter', () => {
 
   it('drops its durable temp file when one from the leader was installed before it was renamed', async () => {
     const r = await rig(1000);
-    const woken = r.woken();
-    r.step();
-    await woken;
+    await r.stepAndWait();
     expect(existsSync(join(root, LOCAL_SNAPSHOT_TEMP))).toBe(true);
     installFromLeader(r, 1200);
     r.step();
@@ -189,9 +198,7 @@ describe('Snapshotter', () => {
     const r = await rig(1000);
     // The temp file's name taken by a directory: opening it for writing fails with EISDIR.
     mkdirSync(join(root, LOCAL_SNAPSHOT_TEMP));
-    const woken = r.woken();
-    r.step();
-    await woken;
+    await r.stepAndWait();
     expect(() => r.step()).toThrow(/EISDIR/);
     expect(existsSync(join(root, 'snapshot.bin'))).toBe(false);
     expect(r.storage.snapshot().meta.index).toBe(0);
@@ -200,11 +207,9 @@ describe('Snapshotter', () => {
 
   it('a temp file left by a crash is removed when the snapshotter starts', async () => {
     const r = await rig(10);
-    const woken = r.woken();
-    r.step();
-    await woken;
+    await r.stepAndWait();
     expect(existsSync(join(root, LOCAL_SNAPSHOT_TEMP))).toBe(true);
-    new Snapshotter(root, { snapshotEntries: 10, snapshotWalBytes: 1 << 30, snapshotTrailing: 0, walSegmentBytes: 4096 }, new Logger({ format: 'text', file: r.logFile }, 1), () => undefined);
+    new Snapshotter(root, settings(10), new Logger({ format: 'text', file: r.logFile }, 1), () => undefined);
     expect(existsSync(join(root, LOCAL_SNAPSHOT_TEMP))).toBe(false);
   });
 });
