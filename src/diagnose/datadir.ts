@@ -5,11 +5,11 @@ import { readDataDir } from '../node/datadir.js';
 import { StorageCorruptError } from '../node/errors.js';
 import type { Analyzer } from './analyzer.js';
 import { CODES } from './codes.js';
-import { dialectFamily } from './dialect.js';
+import type { DialectFamily } from './dialect.js';
 import type { Evidence, FileReport, Finding } from './model.js';
 
 /** The group chronik's own log lines go to, so a data dir and its node's log are one node. */
-const CHRONIK_GROUP = dialectFamily('chronik-text');
+const CHRONIK_GROUP: DialectFamily = 'chronik';
 
 export function inspectDataDir(dir: string, analyzer: Analyzer): { file: FileReport; findings: Finding[] } {
   let summary;

@@ -84,59 +84,14 @@ export interface DialectState {
   lastVoters: Map<string, string>;
 }
 
-/** Runs the interpreters a dialect needs on one shaped line. */
-export function interpretLine(dialect: Dialect, ctx: LineContext, state: DialectState): void {
-  switch (dialect) {
-    case 'chronik-text':
-    case 'chronik-json':
-      if (!interpretChronik(ctx, state.lastVoters)) interpretGeneric(ctx);
-      return;
-    case 'etcd-zap':
-    case 'etcd-capnslog':
-      interpretEtcd(ctx);
-      return;
-    case 'hashicorp-hclog':
-    case 'hashicorp-json':
-    case 'hashicorp-legacy':
-      interpretHashicorp(ctx, state.hashicorp);
-      interpretGenericStops(ctx);
-      return;
-    case 'raft-rs':
-    case 'tikv':
-    case 'rust-tracing':
-      if (!interpretRaftCore(ctx, false)) interpretGeneric(ctx);
-      return;
-    default: {
-      // A file we could not classify up front: classify this line on its own.
-      const own = lineDialect(ctx.raw);
-      if (own && own !== 'unknown') interpretLine(own, ctx, state);
-      else if (!interpretRaftCore(ctx, /^[0-9a-f]{16} /.test(ctx.shape.message))) interpretGeneric(ctx);
-    }
-  }
-}
-
-export interface DialectKeywords {
-  /** A line holding none of these makes no interpreter of the dialect react. */
-  lines: readonly Keyword[];
-  /** Lines that only name the stream's node: needed until the stream knows it. */
-  identity: readonly Keyword[];
-  /** Lines that only name the stream's Raft group: needed until the stream knows it. */
-  group: readonly Keyword[];
-}
-
-// One object per family of dialects that share interpreters, so the keyword filters (and the anchors
-// each thread picks for them) are shared by the family's files too.
-const CHRONIK: DialectKeywords = { lines: [...CHRONIK_KEYWORDS, ...GENERIC_KEYWORDS], identity: [], group: [] };
-const ETCD: DialectKeywords = { lines: [...ETCD_KEYWORDS, ...RAFT_CORE_KEYWORDS], identity: ETCD_IDENTITY_KEYWORDS, group: ETCD_GROUP_KEYWORDS };
-const HASHICORP: DialectKeywords = { lines: [...HASHICORP_KEYWORDS, ...GENERIC_STOP_KEYWORDS], identity: HASHICORP_IDENTITY_KEYWORDS, group: [] };
-const RAFT_RS: DialectKeywords = { lines: [...RAFT_CORE_KEYWORDS, ...RAFT_RS_KEYWORDS, ...GENERIC_KEYWORDS], identity: [], group: [] };
-let anyDialect: DialectKeywords | undefined;
-
 /**
- * The family of dialects a product's nodes may mix (versions, text or JSON): the group of events that
- * name no cluster or region. Files of different families are never one cluster.
+ * The family of dialects a product's nodes may mix (versions, text or JSON): they share interpreters
+ * and keywords, and are the group of events that name no cluster or region (files of different
+ * families are never one cluster).
  */
-export function dialectFamily(dialect: Dialect): string {
+export type DialectFamily = 'chronik' | 'etcd' | 'hashicorp' | 'raft-rs' | 'default';
+
+export function dialectFamily(dialect: Dialect): DialectFamily {
   switch (dialect) {
     case 'chronik-text':
     case 'chronik-json':
@@ -157,30 +112,57 @@ export function dialectFamily(dialect: Dialect): string {
   }
 }
 
+/** Runs the interpreters a dialect needs on one shaped line. */
+export function interpretLine(dialect: Dialect, ctx: LineContext, state: DialectState): void {
+  switch (dialectFamily(dialect)) {
+    case 'chronik':
+      if (!interpretChronik(ctx, state.lastVoters)) interpretGeneric(ctx);
+      return;
+    case 'etcd':
+      interpretEtcd(ctx);
+      return;
+    case 'hashicorp':
+      interpretHashicorp(ctx, state.hashicorp);
+      interpretGenericStops(ctx);
+      return;
+    case 'raft-rs':
+      if (!interpretRaftCore(ctx, false)) interpretGeneric(ctx);
+      return;
+    default: {
+      // A file we could not classify up front: classify this line on its own.
+      const own = lineDialect(ctx.raw);
+      if (own && own !== 'unknown') interpretLine(own, ctx, state);
+      else if (!interpretRaftCore(ctx, /^[0-9a-f]{16} /.test(ctx.shape.message))) interpretGeneric(ctx);
+    }
+  }
+}
+
+export interface DialectKeywords {
+  /** A line holding none of these makes no interpreter of the dialect react. */
+  lines: readonly Keyword[];
+  /** Lines that only name the stream's node: needed until the stream knows it. */
+  identity: readonly Keyword[];
+  /** Lines that only name the stream's Raft group: needed until the stream knows it. */
+  group: readonly Keyword[];
+}
+
+// One object per family, so the keyword filters (and the anchors each thread picks for them) are
+// shared by the family's files too. A file of no known dialect may hold any of them.
+const FAMILY_KEYWORDS: Record<DialectFamily, DialectKeywords> = {
+  chronik: { lines: [...CHRONIK_KEYWORDS, ...GENERIC_KEYWORDS], identity: [], group: [] },
+  etcd: { lines: [...ETCD_KEYWORDS, ...RAFT_CORE_KEYWORDS], identity: ETCD_IDENTITY_KEYWORDS, group: ETCD_GROUP_KEYWORDS },
+  hashicorp: { lines: [...HASHICORP_KEYWORDS, ...GENERIC_STOP_KEYWORDS], identity: HASHICORP_IDENTITY_KEYWORDS, group: [] },
+  'raft-rs': { lines: [...RAFT_CORE_KEYWORDS, ...RAFT_RS_KEYWORDS, ...GENERIC_KEYWORDS], identity: [], group: [] },
+  default: {
+    lines: [...CHRONIK_KEYWORDS, ...ETCD_KEYWORDS, ...HASHICORP_KEYWORDS, ...RAFT_CORE_KEYWORDS, ...RAFT_RS_KEYWORDS, ...GENERIC_KEYWORDS],
+    identity: [...ETCD_IDENTITY_KEYWORDS, ...HASHICORP_IDENTITY_KEYWORDS],
+    group: ETCD_GROUP_KEYWORDS,
+  },
+};
+
 /** What interpretLine's interpreters for the dialect react to (each interpreter declares its own). */
 export function dialectKeywords(dialect: Dialect): DialectKeywords {
-  switch (dialect) {
-    case 'chronik-text':
-    case 'chronik-json':
-      return CHRONIK;
-    case 'etcd-zap':
-    case 'etcd-capnslog':
-      return ETCD;
-    case 'hashicorp-hclog':
-    case 'hashicorp-json':
-    case 'hashicorp-legacy':
-      return HASHICORP;
-    case 'raft-rs':
-    case 'tikv':
-    case 'rust-tracing':
-      return RAFT_RS;
-    default:
-      return (anyDialect ??= {
-        lines: [...CHRONIK_KEYWORDS, ...ETCD_KEYWORDS, ...HASHICORP_KEYWORDS, ...RAFT_CORE_KEYWORDS, ...RAFT_RS_KEYWORDS, ...GENERIC_KEYWORDS],
-        identity: [...ETCD_IDENTITY_KEYWORDS, ...HASHICORP_IDENTITY_KEYWORDS],
-        group: ETCD_GROUP_KEYWORDS,
-      });
-  }
+  return FAMILY_KEYWORDS[dialectFamily(dialect)];
 }
 
 // Its keywords are GENERIC_STOP_KEYWORDS.

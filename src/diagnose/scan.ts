@@ -5,7 +5,7 @@ import { isAscii } from 'node:buffer';
 import { closeSync, openSync, readSync } from 'node:fs';
 import { basename } from 'node:path';
 import type { Analyzer } from './analyzer.js';
-import { detectDialect, dialectFamily, dialectKeywords, interpretLine, type DialectKeywords, type DialectState } from './dialect.js';
+import { detectDialect, dialectFamily, dialectKeywords, interpretLine, type DialectFamily, type DialectKeywords, type DialectState } from './dialect.js';
 import { KeywordFilter, type FoundLines } from './keywords.js';
 import { MembershipVeto } from './membership-veto.js';
 import { acquireLineFinder, INPUT_CAPACITY, releaseLineFinder, type LineFinder } from './linefind.js';
@@ -131,14 +131,13 @@ export class SourceScanner {
   private readonly streams = new Map<string, Stream>();
   private dialect: Dialect = 'unknown';
   /**
-   * The group of events whose lines name none: the dialect's family (chronik, etcd, hashicorp,
-   * raft-rs), so logs of different products read together are never taken for one cluster.
+   * The dialect's family, also the group of events whose lines name none (so logs of different
+   * products read together are never taken for one cluster).
    */
-  private familyGroup = 'default';
+  private family: DialectFamily = 'default';
   private lineNo = 0;
   private sample: string[] | undefined = [];
   private lastTime?: number;
-  private chronik = false;
   private readonly prefilter: boolean;
   private keywords: DialectKeywords | undefined;
   /** chronik's `membership applied` lines naming the voters their node last named change nothing: skipped unread. */
@@ -242,13 +241,11 @@ export class SourceScanner {
     return this.finish();
   }
 
-  private decideDialect(tuneOn?: Buffer): void {
+  private decideDialect(): void {
     this.dialect = detectDialect(this.sample ?? []);
-    this.familyGroup = dialectFamily(this.dialect);
+    this.family = dialectFamily(this.dialect);
     this.sample = undefined;
-    this.chronik = this.dialect === 'chronik-text' || this.dialect === 'chronik-json';
     this.keywords = dialectKeywords(this.dialect);
-    if (tuneOn) this.filter().tune(tuneOn);
   }
 
   /**
@@ -278,7 +275,7 @@ export class SourceScanner {
         this.sample.push(view.toString('utf8', at, end));
         at = end + 1;
       }
-      if (this.sample.length >= SAMPLE_LINES || at >= view.length) this.decideDialect(view);
+      if (this.sample.length >= SAMPLE_LINES || at >= view.length) this.decideDialect();
     }
     const found = this.linesToRead(view);
     // latin1 reads pure ASCII right (nearly all logs); lines of other chunks are decoded again as UTF-8.
@@ -297,7 +294,7 @@ export class SourceScanner {
 
   private linesToRead(view: Buffer): FoundLines {
     if (!this.prefilter) return allLines(view);
-    return this.filter().find(view, this.chronik ? this.membershipVeto.veto : undefined, this.finder);
+    return this.filter().find(view, this.family === 'chronik' ? this.membershipVeto.veto : undefined, this.finder);
   }
 
   /** Whether some stream (or the first, not yet seen) does not know the given name yet. */
@@ -336,7 +333,7 @@ export class SourceScanner {
           emit: (event) => this.route(created, event),
           identify: (node) => this.identify(created, node),
           setGroup: (group) => this.setGroup(created, group),
-          group: () => created.group ?? this.familyGroup,
+          group: () => created.group ?? this.family,
         }),
       };
       stream = created;
@@ -385,7 +382,7 @@ export class SourceScanner {
 
   /** etcd names its cluster early; events wait for it so one member is not split across two groups. */
   private waitsForGroup(): boolean {
-    return this.dialect === 'etcd-zap' || this.dialect === 'etcd-capnslog';
+    return this.family === 'etcd';
   }
 
   private adoptsLineIdentity(): boolean {
@@ -414,7 +411,7 @@ export class SourceScanner {
     stream.pending = [];
     for (const event of pending) {
       event.node ??= stream.identity;
-      if (event.group === this.familyGroup && stream.group !== undefined) event.group = stream.group;
+      if (event.group === this.family && stream.group !== undefined) event.group = stream.group;
       this.dispatch(stream, event);
     }
   }
