@@ -22,7 +22,6 @@ const TRACING = /^\s*\[?(?:\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d
 
 /** Classifies one (wrapper-free) line; undefined when it says nothing about the dialect. */
 export function lineDialect(raw: string): Dialect | undefined {
-  if (raw.charCodeAt(0) === 0xfeff) return lineDialect(raw.slice(1));
   const wrapped = unwrapEnvelope(raw);
   if (wrapped) return lineDialect(wrapped.line);
   const shape = shapeLine(raw);

@@ -1,7 +1,7 @@
 // The keyword prefilter: finds, in a raw chunk of log bytes, the lines holding one of a dialect's
 // keywords (declared next to the patterns of each interpreter), so only those lines are decoded.
 // The search itself is the line finder's (linefind.ts): one SIMD pass that also counts the lines.
-import { ANCHOR, INPUT_CAPACITY, LineFinder, MAX_BUCKETS, MIN_KEYWORD, buildTables, type KernelWord, type Tables } from './linefind.js';
+import { ANCHOR, INPUT_CAPACITY, LineFinder, MAX_BUCKETS, MIN_KEYWORD, buildTables, recordKeyword, recordKeywordAt, type KernelWord, type Tables } from './linefind.js';
 
 /**
  * A literal every line an interpreter reacts to contains; a list means all of its words must be in
@@ -144,8 +144,8 @@ export class KeywordFilter {
     for (let r = 0; r < count * 4; r += 4) {
       const start = records[r]!;
       const end = records[r + 1]!;
-      const word = records[r + 3]! & 0xff;
-      if (skip?.(view, start, end, words[word]!, start + (records[r + 3]! >>> 8))) continue;
+      const word = recordKeyword(records[r + 3]!);
+      if (skip?.(view, start, end, words[word]!, start + recordKeywordAt(records[r + 3]!))) continue;
       const text = view.toString('latin1', start, end);
       // A keyword of several words: the line must hold all of one keyword's words.
       if (also[word]!.length > 0 && !this.holdsKeyword(text)) continue;

@@ -28,8 +28,13 @@ export const MIN_KEYWORD = ANCHOR;
 const OUTPUT_BYTES = (Math.floor(INPUT_CAPACITY / (MIN_KEYWORD + 1)) + 1) * RECORD_BYTES;
 const PAGES = Math.ceil((OUTPUT + OUTPUT_BYTES) / 65536);
 export const MAX_BUCKETS = 8;
-/** Keyword indexes share an i32 with the keyword's offset in its line (< 2^23). */
-export const MAX_WORDS = 256;
+/** A record's fourth i32: the keyword's offset in its line, shifted left this far, or'ed with the keyword's index. */
+const KEYWORD_BITS = 8;
+export const MAX_WORDS = 1 << KEYWORD_BITS;
+/** The keyword index of a record's fourth i32. */
+export const recordKeyword = (packed: number): number => packed & (MAX_WORDS - 1);
+/** Where in its line the keyword of a record's fourth i32 starts. */
+export const recordKeywordAt = (packed: number): number => packed >>> KEYWORD_BITS;
 
 const LANE_SHIFT_3 = '13 14 15 16 17 18 19 20 21 22 23 24 25 26 27 28';
 const LANE_SHIFT_2 = '14 15 16 17 18 19 20 21 22 23 24 25 26 27 28 29';
@@ -152,7 +157,7 @@ const FIND = `
       local.get $ls local.get $begin i32.sub i32.store
       local.get $rec local.get $le local.get $begin i32.sub i32.store offset=4
       local.get $rec local.get $lineno i32.store offset=8
-      local.get $rec local.get $s local.get $ls i32.sub i32.const 8 i32.shl local.get $w i32.load i32.or i32.store offset=12
+      local.get $rec local.get $s local.get $ls i32.sub i32.const ${KEYWORD_BITS} i32.shl local.get $w i32.load i32.or i32.store offset=12
       local.get $n i32.const 1 i32.add local.set $n
       local.get $lineno i32.const 1 i32.add local.set $lines
       local.get $le i32.const 1 i32.add local.set $i
@@ -219,7 +224,7 @@ function findInJs(memory: ArrayBuffer, tables: () => Tables): (begin: number, en
         const found = line.indexOf(w.text);
         if (found >= 0 && (at < 0 || found < at)) [at, index] = [found, w.index];
       }
-      if (at >= 0) records.set([start, end, lines, (at << 8) | index], 4 * count++);
+      if (at >= 0) records.set([start, end, lines, (at << KEYWORD_BITS) | index], 4 * count++);
       start = end + 1;
     }
     new Int32Array(memory, NEWLINES, 1)[0] = lines;

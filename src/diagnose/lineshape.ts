@@ -133,10 +133,12 @@ const LEVEL_WORD = /^\s*\[?(TRACE|TRCE|DEBUG|DEBG|INFO|NOTICE|WARN|WARNING|ERROR
 
 /**
  * The line an envelope holds, with the time (and host) it was stamped with: a CRI log line's payload,
- * a docker json-file record's `log`, a `journalctl -o json` record's MESSAGE; undefined for any other line.
+ * a docker json-file record's `log`, a `journalctl -o json` record's MESSAGE, a first line after a
+ * UTF-8 byte-order mark (Notepad); undefined for any other line.
  */
 export function unwrapEnvelope(raw: string): { line: string; time?: number; source?: string } | undefined {
   const first = raw.charCodeAt(0);
+  if (first === 0xfeff) return { line: raw.slice(1) };
   if (first >= 48 && first <= 57) {
     const cri = CRI_PREFIX.exec(raw);
     return cri ? { line: raw.slice(cri[0].length), time: parseLeadingTime(cri[1]!)?.time } : undefined;
@@ -161,8 +163,6 @@ export function unwrapEnvelope(raw: string): { line: string; time?: number; sour
 
 /** Strips wrappers and splits off time and level. Cheap enough to run on every prefiltered line. */
 export function shapeLine(raw: string): LineShape {
-  // A UTF-8 byte-order mark (Notepad) before a file's first line.
-  if (raw.charCodeAt(0) === 0xfeff) return shapeLine(raw.slice(1));
   const wrapped = unwrapEnvelope(raw);
   if (wrapped) {
     const inner = shapeLine(wrapped.line);
