@@ -10,7 +10,8 @@ import { createGunzip } from 'node:zlib';
 import { UsageError } from '../cli/errors.js';
 
 export type Source =
-  | { kind: 'file'; path: string; gzip: boolean; utf16?: boolean }
+  /** gzip and utf16 files are read as streams (decompressed, decoded), others with blocking reads. */
+  | { kind: 'file'; path: string; gzip: boolean; utf16: boolean }
   | { kind: 'stdin'; path: '-' }
   | { kind: 'data-dir'; path: string };
 
@@ -66,12 +67,11 @@ function isLogCandidate(name: string): boolean {
 }
 
 /** What a file's first bytes say: gzip (by name or magic), or UTF-16 text (a byte-order mark). */
-async function sniff(path: string): Promise<{ gzip: boolean; utf16?: boolean }> {
-  let head = Buffer.alloc(0);
+async function sniff(path: string): Promise<{ gzip: boolean; utf16: boolean }> {
+  const head = Buffer.alloc(2);
   try {
     const handle = await open(path, 'r');
     try {
-      head = Buffer.alloc(2);
       await handle.read(head, 0, 2, 0);
     } finally {
       await handle.close();
@@ -79,8 +79,7 @@ async function sniff(path: string): Promise<{ gzip: boolean; utf16?: boolean }> 
   } catch {
     // Unreadable here: the scan reports it.
   }
-  const gzip = /\.gz$/i.test(path) || (head[0] === 0x1f && head[1] === 0x8b);
-  return gzip || utf16Of(head) === undefined ? { gzip } : { gzip, utf16: true };
+  return { gzip: /\.gz$/i.test(path) || (head[0] === 0x1f && head[1] === 0x8b), utf16: utf16Of(head) !== undefined };
 }
 
 function utf16Of(head: Uint8Array): 'utf-16le' | 'utf-16be' | undefined {
@@ -104,7 +103,7 @@ export function openSource(source: Exclude<Source, { kind: 'data-dir' }>): Reada
 }
 
 /** Passes bytes through, unless they start with a UTF-16 byte-order mark: then they are decoded to UTF-8. */
-export function fromUtf16(): Transform {
+function fromUtf16(): Transform {
   let decoder: TextDecoder | null | undefined;
   let held = Buffer.alloc(0);
   return new Transform({

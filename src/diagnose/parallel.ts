@@ -50,7 +50,7 @@ class Recorder implements EventSink {
 /** Scans a file or stdin into the sink: plain files with blocking reads, gzip, UTF-16 and stdin as streams. */
 export async function scanSource(source: Exclude<Source, { kind: 'data-dir' }>, sink: EventSink, options: ScanOptions = {}): Promise<FileReport> {
   const scanner = new SourceScanner(source.path, sink, options);
-  return source.kind === 'file' && !source.gzip && source.utf16 !== true ? scanner.scanFile(source.path) : scanner.scan(openSource(source));
+  return source.kind === 'file' && !source.gzip && !source.utf16 ? scanner.scanFile(source.path) : scanner.scan(openSource(source));
 }
 
 /** Scans one file into a recording; a read error is part of the outcome, reported when its turn comes. */
