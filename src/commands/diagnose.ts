@@ -1,7 +1,6 @@
 // `chronik diagnose PATH...`: reads Raft logs of many dialects and reports what is wrong and what to do.
 import { Args, Flags } from '@oclif/core';
 import { BaseCommand } from '../cli/base-command.js';
-import { UsageError } from '../cli/errors.js';
 import type { Severity } from '../diagnose/model.js';
 
 export default class Diagnose extends BaseCommand {
@@ -35,11 +34,9 @@ export default class Diagnose extends BaseCommand {
 
   async run(): Promise<void> {
     const { argv, flags } = await this.parse(Diagnose);
-    const paths = (argv as string[]).filter((p) => p !== '');
-    if (paths.length === 0) throw new UsageError('the path given is empty', 'give log files, directories holding them, .gz files or - for stdin');
     // The analyzer is loaded here, not at the top: oclif imports every command to list them.
     const { runDiagnose } = await import('../diagnose/command.js');
-    const exitCode = await runDiagnose(paths, { json: flags.json, since: flags.since, until: flags.until, minSeverity: flags['min-severity'] as Severity });
+    const exitCode = await runDiagnose(argv as string[], { json: flags.json, since: flags.since, until: flags.until, minSeverity: flags['min-severity'] as Severity });
     if (exitCode !== 0) this.setExitCode(exitCode);
   }
 }

@@ -15,9 +15,14 @@ export interface DiagnoseOptions {
   prefilter?: boolean;
 }
 
+const PATHS_HINT = 'give log files, directories holding them, .gz files or - for stdin';
+
+/** Reads every path (empty ones, as a shell's "" gives, are ignored) into one report. */
 export async function diagnose(paths: string[], options: DiagnoseOptions = {}): Promise<DiagnoseReport> {
-  const sources = await expandPaths(paths);
-  if (sources.length === 0) throw new UsageError(`no log files found in ${paths.join(', ')}`, 'give log files, directories holding them, .gz files or - for stdin');
+  const given = paths.filter((p) => p !== '');
+  if (given.length === 0) throw new UsageError('the path given is empty', PATHS_HINT);
+  const sources = await expandPaths(given);
+  if (sources.length === 0) throw new UsageError(`no log files found in ${given.join(', ')}`, PATHS_HINT);
   const analyzer = new Analyzer({ since: options.since, until: options.until });
   const files: FileReport[] = [];
   const extra: Finding[] = [];
