@@ -207,12 +207,12 @@ export class HttpServer {
     serveStream(socket, head, (frame) => api.receiveMessages(frame), () => this.streams.delete(socket));
   }
 
-  /** Binds host:port; rejects with the listen error (EADDRINUSE, EACCES) so the caller can refuse to start. */
+  /** Binds host (no brackets) and port; rejects with the listen error (EADDRINUSE, EACCES) so the caller can refuse to start. */
   listen(host: string, port: number): Promise<void> {
     return new Promise((resolve, reject) => {
       const onError = (err: Error): void => reject(err);
       this.server.once('error', onError);
-      this.server.listen({ host: host.replace(/^\[|\]$/g, ''), port }, () => {
+      this.server.listen({ host, port }, () => {
         this.server.off('error', onError);
         resolve();
       });

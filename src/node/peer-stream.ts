@@ -3,6 +3,7 @@
 // frame on an open socket instead of a request and an answer.
 import { request, STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
+import { splitHostPort } from './host-port.js';
 
 export const STREAM_PATH = '/raft/stream';
 export const STREAM_PROTOCOL = 'chronik-raft/1';
@@ -117,11 +118,9 @@ export function refuseStream(socket: Socket, status: number, body: unknown): voi
  * rejects with `HTTP <status>: <reason>` when the peer refuses, or when nothing answers within timeoutMs.
  */
 export function openStream(addr: string, headers: Record<string, string>, timeoutMs: number): Promise<{ socket: Socket; head: Buffer }> {
-  const split = addr.lastIndexOf(':');
   return new Promise((resolve, reject) => {
     const req = request({
-      host: addr.slice(0, split).replace(/^\[|\]$/g, ''),
-      port: Number(addr.slice(split + 1)),
+      ...splitHostPort(addr),
       method: 'GET',
       path: STREAM_PATH,
       agent: false,

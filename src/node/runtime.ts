@@ -9,6 +9,7 @@ import { ApiError } from './api-error.js';
 import { decodeBatch } from './codec.js';
 import type { OpenDataDir } from './datadir.js';
 import { HttpServer, type HealthAnswer, type NodeApi } from './http.js';
+import { splitHostPort } from './host-port.js';
 import { encodeCommand, KvStore } from './kv.js';
 import { Logger } from './logger.js';
 import { memberIds, memberList, membershipAt } from './membership.js';
@@ -105,7 +106,7 @@ class NodeRuntime implements RunningNode, NodeApi {
   }
 
   async start(): Promise<void> {
-    const [host, port] = splitHostPort(this.config.listen);
+    const { host, port } = splitHostPort(this.config.listen);
     try {
       await this.http.listen(host, port);
     } catch (err) {
@@ -571,11 +572,6 @@ class NodeRuntime implements RunningNode, NodeApi {
     }
     return { leader: id, term: raft.status().term };
   }
-}
-
-function splitHostPort(addr: string): [string, number] {
-  const at = addr.lastIndexOf(':');
-  return [addr.slice(0, at), Number(addr.slice(at + 1))];
 }
 
 /**
