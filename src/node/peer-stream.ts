@@ -104,6 +104,18 @@ export function serveStream(socket: Socket, head: Buffer, onFrame: (frame: Buffe
   if (head.length > 0) receive(head);
 }
 
+/** What a peer's refusal (an HTTP error, its body a JSON `{error}` or text) says, as the error a sender logs. */
+export function peerRefusal(status: number, body: string): Error {
+  if (status === 401) return new Error('unauthorized: the peer has a different token');
+  let reason = body.slice(0, 300);
+  try {
+    reason = (JSON.parse(body) as { error?: string }).error ?? reason;
+  } catch {
+    // not JSON: keep the text
+  }
+  return new Error(`HTTP ${status}: ${reason}`);
+}
+
 /** Answers a refused upgrade with a plain HTTP error the sender can log, then closes the connection. */
 export function refuseStream(socket: Socket, status: number, body: unknown): void {
   const text = JSON.stringify(body);
@@ -139,15 +151,7 @@ export function openStream(addr: string, headers: Record<string, string>, timeou
         if (text.length < 300) text += part;
       });
       res.on('error', reject);
-      res.on('end', () => {
-        let reason = text.slice(0, 300);
-        try {
-          reason = (JSON.parse(text) as { error?: string }).error ?? reason;
-        } catch {
-          // not JSON: keep the text
-        }
-        reject(new Error(res.statusCode === 401 ? 'unauthorized: the peer has a different token' : `HTTP ${res.statusCode}: ${reason}`));
-      });
+      res.on('end', () => reject(peerRefusal(res.statusCode ?? 0, text)));
     });
     req.on('error', reject);
     req.end();

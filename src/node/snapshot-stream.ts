@@ -10,6 +10,7 @@ import type { Message, Snapshot } from '../raft/types.js';
 import { Reader } from './codec.js';
 import { fsyncDir } from './fsutil.js';
 import { SNAPSHOT_FILE, readSnapshotFile } from './snapshot-file.js';
+import { peerRefusal } from './peer-stream.js';
 
 export const SNAPSHOT_CHUNK_BYTES = 1024 * 1024;
 /** A received snapshot, complete and verified, waiting for the core to accept it. */
@@ -98,7 +99,7 @@ async function postChunk(options: SendOptions, body: Buffer, offset: number, tot
     body,
   });
   const text = await response.body.text();
-  if (response.statusCode !== 200 && response.statusCode !== 409) throw new Error(`HTTP ${response.statusCode}: ${text.slice(0, 300)}`);
+  if (response.statusCode !== 200 && response.statusCode !== 409) throw peerRefusal(response.statusCode, text);
   return JSON.parse(text) as { offset: number; done: boolean };
 }
 

@@ -196,12 +196,17 @@ class PeerLink {
 
   /** The peer is unreachable, refused us or hangs: drop the stream and retry after a pause. */
   private fail(err: unknown): void {
+    this.dropStream();
+    this.markDown(err);
+  }
+
+  /** Stops waiting for acknowledgements and closes the stream, if one is open. */
+  private dropStream(): void {
     if (this.ackTimer !== undefined) clearTimeout(this.ackTimer);
     this.ackTimer = undefined;
     const stream = this.stream;
     this.stream = undefined;
     stream?.socket.destroy();
-    this.markDown(err);
   }
 
   /**
@@ -261,10 +266,8 @@ class PeerLink {
   async close(): Promise<void> {
     this.closed = true;
     if (this.retryTimer !== undefined) clearTimeout(this.retryTimer);
-    if (this.ackTimer !== undefined) clearTimeout(this.ackTimer);
     this.queue = [];
-    this.stream?.socket.destroy();
-    this.stream = undefined;
+    this.dropStream();
     await this.pool.destroy().catch(() => undefined);
   }
 }
