@@ -43,6 +43,11 @@ export class Writer {
     this.buf = next;
   }
 
+  /** Bytes written so far. */
+  get length(): number {
+    return this.pos;
+  }
+
   u8(value: number): this {
     this.reserve(1);
     this.buf[this.pos++] = value;

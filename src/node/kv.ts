@@ -1,7 +1,7 @@
 // The replicated state machine: a string key-value map of metadata, changed only by applying committed
 // entries in log order. It lives in memory: on start it is restored from the latest snapshot and the
 // committed log after it is replayed.
-import { MAX_UINT_BYTES, Reader, Writer, putUint } from './codec.js';
+import { MAX_UINT_BYTES, Reader, Writer } from './codec.js';
 
 export const MAX_KEY_BYTES = 4 * 1024;
 export const MAX_VALUE_BYTES = 1024 * 1024;
@@ -60,7 +60,7 @@ export class KvStore {
   encode(): Uint8Array {
     const w = new Writer(1024);
     w.uint(this.data.size);
-    for (const [key, { value, index }] of this.data) w.string(key).string(value).uint(index);
+    for (const [key, entry] of this.data) writeEntry(w, key, entry);
     return w.finish();
   }
 
@@ -101,6 +101,11 @@ export class KvStore {
   get size(): number {
     return this.data.size;
   }
+}
+
+/** One key of an encoded state: key, value, and the index of the entry that wrote it. */
+function writeEntry(w: Writer, key: string, { value, index }: KvValue): void {
+  w.string(key).string(value).uint(index);
 }
 
 /** The map as of one applied index, encoded in pieces (same bytes as KvStore.encode) between later applies. */
@@ -147,31 +152,17 @@ export class KvCapture {
       return new Writer(16).uint(this.count).finish();
     }
     if (this.encoded === this.count) return undefined;
-    // Written straight into one buffer (Writer.string would allocate an encoded copy of every string).
-    let buf = Buffer.allocUnsafe(budget + 1024);
-    let pos = 0;
-    while (pos < budget && this.encoded < this.count) {
+    const w = new Writer(budget + 1024);
+    while (w.length < budget && this.encoded < this.count) {
       const next = this.iterator.next();
       if (next.done === true) throw new Error(`captured ${this.count} keys but found only ${this.encoded}`);
       const [key, current] = next.value;
       const captured = this.replaced.has(key) ? this.replaced.get(key) : current;
       if (captured === undefined) continue;
-      const keyBytes = Buffer.byteLength(key);
-      const valueBytes = Buffer.byteLength(captured.value);
-      const need = keyBytes + valueBytes + 3 * MAX_UINT_BYTES;
-      if (pos + need > buf.length) {
-        const grown = Buffer.allocUnsafe(pos + need + budget);
-        buf.copy(grown, 0, 0, pos);
-        buf = grown;
-      }
-      pos = putUint(buf, pos, keyBytes);
-      pos += buf.write(key, pos);
-      pos = putUint(buf, pos, valueBytes);
-      pos += buf.write(captured.value, pos);
-      pos = putUint(buf, pos, captured.index);
+      writeEntry(w, key, captured);
       this.encoded += 1;
     }
-    return buf.subarray(0, pos);
+    return w.finish();
   }
 
   release(): void {
