@@ -7,23 +7,8 @@ const textDecoder = new TextDecoder('utf-8', { fatal: true });
 
 export class CodecError extends Error {}
 
-/** Bytes putUint writes at most (2^53 needs 8 groups of 7 bits). */
+/** Bytes Writer.uint writes at most (2^53 needs 8 groups of 7 bits). */
 export const MAX_UINT_BYTES = 8;
-
-/**
- * Writes `value` (a safe non-negative integer) as unsigned LEB128 at `pos` and returns the position after
- * it; arithmetic instead of bit operators past 32 bits. The caller has room for MAX_UINT_BYTES.
- */
-export function putUint(buf: Uint8Array, pos: number, value: number): number {
-  let rest = value;
-  let at = pos;
-  while (rest >= 0x80) {
-    buf[at++] = (rest % 0x80) | 0x80;
-    rest = Math.floor(rest / 0x80);
-  }
-  buf[at++] = rest;
-  return at;
-}
 
 /** A growable byte buffer written front to back. */
 export class Writer {
@@ -54,11 +39,16 @@ export class Writer {
     return this;
   }
 
-  /** Unsigned LEB128 for integers up to 2^53 (see putUint). */
+  /** Unsigned LEB128 for integers up to 2^53; arithmetic instead of bit operators past 32 bits. */
   uint(value: number): this {
     if (!Number.isSafeInteger(value) || value < 0) throw new CodecError(`cannot encode ${value} as an unsigned integer`);
     this.reserve(MAX_UINT_BYTES);
-    this.pos = putUint(this.buf, this.pos, value);
+    let rest = value;
+    while (rest >= 0x80) {
+      this.buf[this.pos++] = (rest % 0x80) | 0x80;
+      rest = Math.floor(rest / 0x80);
+    }
+    this.buf[this.pos++] = rest;
     return this;
   }
 
