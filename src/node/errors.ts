@@ -30,3 +30,9 @@ export class DataDirLockedError extends Error {
     this.name = 'DataDirLockedError';
   }
 }
+
+/** The errno-style code of a failed socket or request (undici puts it on the error's cause). */
+export function errnoCode(err: unknown): string | undefined {
+  if (!(err instanceof Error)) return undefined;
+  return (err as NodeJS.ErrnoException).code ?? (err.cause as NodeJS.ErrnoException | undefined)?.code;
+}

@@ -12,6 +12,7 @@ import { STREAM_PATH, STREAM_PROTOCOL, refuseStream, serveStream } from './peer-
 import { ApiError } from './api-error.js';
 import { dropsTrafficTo } from './faults.js';
 import { MAX_KEY_BYTES, MAX_VALUE_BYTES } from './kv.js';
+import { errnoCode } from './errors.js';
 
 const MAX_API_BODY = 2 * 1024 * 1024;
 const DEFAULT_TIMEOUT_MS = 5000;
@@ -326,7 +327,7 @@ export class HttpServer {
     } catch (err) {
       // Refused or never connected: the leader did not get the request. Anything later (no answer in time,
       // connection lost) leaves the outcome unknown, which is what TIMEOUT says; a retry must not assume otherwise.
-      const code = (err as NodeJS.ErrnoException).code ?? ((err as Error).cause as NodeJS.ErrnoException | undefined)?.code;
+      const code = errnoCode(err);
       if (code === 'ECONNREFUSED' || code === 'UND_ERR_CONNECT_TIMEOUT' || dropsTrafficTo(leaderAddr)) {
         throw new ApiError('NO_LEADER', `cannot reach the leader at ${leaderAddr}: ${(err as Error).message}`);
       }

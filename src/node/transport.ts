@@ -11,6 +11,7 @@ import { delayTo, dropsTrafficTo } from './faults.js';
 import type { Logger } from './logger.js';
 import type { NodeMetrics } from './metrics.js';
 import { formatDuration } from '../cli/duration.js';
+import { errnoCode } from './errors.js';
 
 export interface TransportOptions {
   selfId: NodeId;
@@ -274,7 +275,7 @@ class PeerLink {
 
 function describeError(err: unknown): string {
   if (err instanceof Error) {
-    const code = (err as NodeJS.ErrnoException).code ?? (err.cause as NodeJS.ErrnoException | undefined)?.code;
+    const code = errnoCode(err);
     return code !== undefined && !err.message.includes(code) ? `${code}: ${err.message}` : err.message;
   }
   return String(err);
