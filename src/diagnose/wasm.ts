@@ -2,7 +2,7 @@
 // instruction form of the text format and turned into a module here, at start-up, in well under a
 // millisecond. It knows the instructions the kernel uses and nothing else; an unknown one is an error.
 
-export type ValType = 'i32' | 'i64' | 'v128';
+export type ValType = 'i32' | 'v128';
 
 export interface FuncSource {
   name: string;
@@ -19,9 +19,9 @@ export interface ModuleSource {
   funcs: readonly FuncSource[];
 }
 
-const VALTYPE: Record<ValType, number> = { i32: 0x7f, i64: 0x7e, v128: 0x7b };
+const VALTYPE: Record<ValType, number> = { i32: 0x7f, v128: 0x7b };
 
-type Immediate = 'none' | 'local' | 'label' | 'block' | 'memarg' | 'i32' | 'i64' | 'v128' | 'lanes16' | 'lane' | 'func';
+type Immediate = 'none' | 'local' | 'label' | 'block' | 'memarg' | 'i32' | 'v128' | 'lanes16';
 
 interface Op {
   code: readonly number[];
@@ -34,66 +34,42 @@ const core = (code: number, imm: Immediate = 'none', align?: number): Op => ({ c
 const simd = (code: number, imm: Immediate = 'none', align?: number): Op => ({ code: [0xfd, ...uleb(code)], imm, align });
 
 const OPS: Record<string, Op> = {
-  unreachable: core(0x00),
-  nop: core(0x01),
   block: core(0x02, 'block'),
   loop: core(0x03, 'block'),
-  if: core(0x04, 'block'),
-  else: core(0x05),
   end: core(0x0b),
   br: core(0x0c, 'label'),
   br_if: core(0x0d, 'label'),
-  return: core(0x0f),
-  call: core(0x10, 'func'),
-  drop: core(0x1a),
   select: core(0x1b),
   'local.get': core(0x20, 'local'),
   'local.set': core(0x21, 'local'),
   'local.tee': core(0x22, 'local'),
   'i32.load': core(0x28, 'memarg', 2),
   'i32.load8_u': core(0x2d, 'memarg', 0),
-  'i32.load16_u': core(0x2f, 'memarg', 1),
   'i32.store': core(0x36, 'memarg', 2),
-  'i32.store8': core(0x3a, 'memarg', 0),
   'i32.const': core(0x41, 'i32'),
-  'i64.const': core(0x42, 'i64'),
   'i32.eqz': core(0x45),
   'i32.eq': core(0x46),
   'i32.ne': core(0x47),
-  'i32.lt_s': core(0x48),
   'i32.lt_u': core(0x49),
-  'i32.gt_s': core(0x4a),
   'i32.gt_u': core(0x4b),
-  'i32.le_s': core(0x4c),
   'i32.le_u': core(0x4d),
-  'i32.ge_s': core(0x4e),
   'i32.ge_u': core(0x4f),
-  'i32.clz': core(0x67),
   'i32.ctz': core(0x68),
   'i32.popcnt': core(0x69),
   'i32.add': core(0x6a),
   'i32.sub': core(0x6b),
-  'i32.mul': core(0x6c),
   'i32.and': core(0x71),
   'i32.or': core(0x72),
-  'i32.xor': core(0x73),
   'i32.shl': core(0x74),
-  'i32.shr_s': core(0x75),
-  'i32.shr_u': core(0x76),
   'v128.load': simd(0x00, 'memarg', 4),
   'v128.store': simd(0x0b, 'memarg', 4),
   'v128.const': simd(0x0c, 'v128'),
   'i8x16.shuffle': simd(0x0d, 'lanes16'),
   'i8x16.swizzle': simd(0x0e),
   'i8x16.splat': simd(0x0f),
-  'i8x16.extract_lane_u': simd(0x16, 'lane'),
   'i8x16.eq': simd(0x23),
   'i8x16.ne': simd(0x24),
-  'v128.not': simd(0x4d),
   'v128.and': simd(0x4e),
-  'v128.andnot': simd(0x4f),
-  'v128.or': simd(0x50),
-  'v128.xor': simd(0x51),
   'v128.any_true': simd(0x53),
   'i8x16.bitmask': simd(0x64),
   'i8x16.shr_u': simd(0x6d),
@@ -134,7 +110,7 @@ class AsmError extends Error {
 }
 
 /** Assembles one function body (flat instructions) into its code bytes, locals included. */
-function assembleBody(f: FuncSource, funcIndex: ReadonlyMap<string, number>): number[] {
+function assembleBody(f: FuncSource): number[] {
   const localIndex = new Map<string, number>();
   [...f.params, ...f.locals].forEach(([n], i) => localIndex.set(n, i));
   const tokens = f.body
@@ -179,11 +155,6 @@ function assembleBody(f: FuncSource, funcIndex: ReadonlyMap<string, number>): nu
         out.push(...uleb(localIndex.get(local) ?? fail(`unknown local ${local}`)));
         break;
       }
-      case 'func': {
-        const target = tokens[i++] ?? '';
-        out.push(...uleb(funcIndex.get(target) ?? fail(`unknown function ${target}`)));
-        break;
-      }
       case 'memarg': {
         let offset = 0;
         let align = op.align!;
@@ -197,9 +168,6 @@ function assembleBody(f: FuncSource, funcIndex: ReadonlyMap<string, number>): nu
       case 'i32':
         out.push(...sleb(BigInt.asIntN(32, number(tokens[i++]))));
         break;
-      case 'i64':
-        out.push(...sleb(BigInt.asIntN(64, number(tokens[i++]))));
-        break;
       case 'v128': {
         if (tokens[i++] !== 'i8x16') fail('v128.const takes i8x16 lanes');
         for (let k = 0; k < 16; k++) out.push(Number(BigInt.asUintN(8, number(tokens[i++]))));
@@ -212,9 +180,6 @@ function assembleBody(f: FuncSource, funcIndex: ReadonlyMap<string, number>): nu
           out.push(lane);
         }
         break;
-      case 'lane':
-        out.push(Number(number(tokens[i++])));
-        break;
     }
   }
   if (labels.length > 0) fail('a block is not closed');
@@ -226,7 +191,6 @@ function assembleBody(f: FuncSource, funcIndex: ReadonlyMap<string, number>): nu
 
 /** The bytes of a module with one exported memory and the given exported functions. */
 export function assemble(source: ModuleSource): Uint8Array {
-  const funcIndex = new Map(source.funcs.map((f, i) => [f.name, i]));
   const types = source.funcs.map((f) => [0x60, ...vec(f.params.map(([, t]) => [VALTYPE[t]])), ...vec(f.results.map((t) => [VALTYPE[t]]))]);
   const bytes = [
     ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
@@ -234,7 +198,7 @@ export function assemble(source: ModuleSource): Uint8Array {
     ...section(3, vec(source.funcs.map((_, i) => uleb(i)))),
     ...section(5, vec([[0x00, ...uleb(source.memoryPages)]])),
     ...section(7, vec([[...name('memory'), 0x02, 0x00], ...source.funcs.map((f, i) => [...name(f.name), 0x00, ...uleb(i)])])),
-    ...section(10, vec(source.funcs.map((f) => assembleBody(f, funcIndex)))),
+    ...section(10, vec(source.funcs.map((f) => assembleBody(f)))),
   ];
   return Uint8Array.from(bytes);
 }
