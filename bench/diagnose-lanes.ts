@@ -1,5 +1,5 @@
 // Where diagnose's scanning time goes on the bench corpus, per dialect: every file scanned on this one
-// thread, the first pass cold (as a lane meets it: JIT, search strings not yet picked), then the best
+// thread, the first pass cold (as a lane meets it: JIT, anchors not yet picked), then the best
 // of the warm passes. Usage: npx tsx bench/diagnose-lanes.ts [--runs 3]  (after npm run bench:diagnose)
 import { existsSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
