@@ -21,6 +21,8 @@ export interface NodeStatus {
   id: number;
   addr: string;
   cluster?: string;
+  /** null while a joining node has not adopted its leader's cluster ID. */
+  clusterId?: string | null;
   role: NodeRole;
   member: MemberKind;
   term: number;
@@ -35,6 +37,8 @@ export interface NodeStatus {
   members: { id: number; addr: string; role: 'voter' | 'learner' }[];
   pendingConfChange: boolean;
   progress?: FollowerProgress[];
+  /** Set when a leader asked this node to overwrite a committed entry; that leader's messages are refused since. */
+  divergence?: { peer: number; index: number; localTerm: number; leaderTerm: number; at: string } | null;
   walBytes?: number;
   startedAt?: string;
   version?: string;

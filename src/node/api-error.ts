@@ -10,7 +10,8 @@ export type ApiErrorCode =
   | 'TOO_LARGE'
   | 'NO_LEADER'
   | 'TIMEOUT'
-  | 'UNAVAILABLE';
+  | 'UNAVAILABLE'
+  | 'CLUSTER_ID_MISMATCH';
 
 const STATUS: Record<ApiErrorCode, number> = {
   BAD_REQUEST: 400,
@@ -22,6 +23,7 @@ const STATUS: Record<ApiErrorCode, number> = {
   NO_LEADER: 503,
   TIMEOUT: 504,
   UNAVAILABLE: 503,
+  CLUSTER_ID_MISMATCH: 409,
 };
 
 export class ApiError extends Error {

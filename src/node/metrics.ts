@@ -121,6 +121,7 @@ export interface NodeMetrics {
   walFsync: Histogram;
   peerSentBytes: Counter;
   peerReceivedBytes: Counter;
+  peerRefused: Counter;
 }
 
 export interface NodeGauges {
@@ -152,5 +153,6 @@ export function createNodeMetrics(gauges: NodeGauges): NodeMetrics {
   const walFsync = registry.histogram('chronik_wal_fsync_duration_seconds', 'WAL fsync latency', [0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5]);
   const peerSentBytes = registry.counter('chronik_peer_sent_bytes_total', 'Bytes of Raft messages sent per peer');
   const peerReceivedBytes = registry.counter('chronik_peer_received_bytes_total', 'Bytes of Raft messages received per peer');
-  return { registry, leaderChanges, proposalsCommitted, proposalsFailed, walFsync, peerSentBytes, peerReceivedBytes };
+  const peerRefused = registry.counter('chronik_peer_refused_total', 'Peer requests refused unstepped, by reason (cluster-id, diverged)');
+  return { registry, leaderChanges, proposalsCommitted, proposalsFailed, walFsync, peerSentBytes, peerReceivedBytes, peerRefused };
 }

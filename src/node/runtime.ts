@@ -20,8 +20,9 @@ import { SnapshotReceiver, type ChunkHeaders } from './snapshot-stream.js';
 import { Snapshotter } from './snapshotter.js';
 import { openStorage } from './startup.js';
 import { Transport } from './transport.js';
+import { ClusterIdentity, ClusterIdMismatchError } from './cluster-id.js';
 import { ProposalWaiters, ReadWaiters } from './waiters.js';
-import { changeOutcome, membersJson, statusJson } from './views.js';
+import { changeOutcome, membersJson, statusJson, type Divergence } from './views.js';
 
 export interface RunningNode {
   /** This node's view, the document GET /v1/status answers. */
@@ -74,8 +75,11 @@ class NodeRuntime implements RunningNode, NodeApi {
   private processAgain = false;
   private stopped = false;
   private readonly startedAt = new Date().toISOString();
-  /** When `cluster mismatch` was last logged per sender (at most once per 10 s each). */
-  private readonly clusterMismatchLogged = new Map<NodeId, number>();
+  private identity: ClusterIdentity | undefined;
+  /** Peers whose appends would overwrite a committed entry here: none of their messages is stepped again. */
+  private readonly divergedPeers = new Set<NodeId>();
+  /** The first such conflict, for /v1/status and /health. */
+  private divergence: Divergence | undefined;
   /** Called whenever the leader or role changes, to wake requests waiting for a leader. */
   private leaderWatchers: (() => void)[] = [];
 
@@ -123,6 +127,14 @@ class NodeRuntime implements RunningNode, NodeApi {
       },
     });
     this.dataDir = dataDir;
+    this.identity = new ClusterIdentity({
+      id: dataDir.meta.clusterId,
+      persist: (id) => dataDir.saveClusterId(id),
+      onMismatch: (error, addr) =>
+        this.logger.error('cluster ID mismatch', { peer: error.from, addr, cluster_id: error.senderId || '(none)', expected: error.ownId }),
+      onRefused: () => this.metrics.peerRefused.inc(1, { reason: 'cluster-id' }),
+      onAdopted: (id, from) => this.logger.info('adopted cluster ID', { cluster_id: id, leader: from }),
+    });
     this.snapshotter = new Snapshotter(this.config.dataDir, this.config, this.logger, () => this.scheduleProcess());
     this.snapshotReceiver = new SnapshotReceiver(this.config.dataDir, (message) => {
       this.logger.info('snapshot received', { peer: message.from, index: message.snapshot.meta.index, bytes: message.snapshot.data.length });
@@ -143,7 +155,7 @@ class NodeRuntime implements RunningNode, NodeApi {
     this.transport = new Transport({
       selfId: this.config.nodeId,
       selfAddr: this.config.advertise,
-      cluster: this.config.cluster,
+      clusterId: () => this.identity?.id ?? '',
       ...(this.config.token !== undefined ? { token: this.config.token } : {}),
       logger: this.logger,
       metrics: this.metrics,
@@ -170,8 +182,6 @@ class NodeRuntime implements RunningNode, NodeApi {
     });
     if (fresh && !this.config.join) {
       this.logger.info('bootstrapped membership', { voters: memberIds(this.membership.voters), members: memberList(this.membership.voters) });
-    } else if (!fresh) {
-      this.checkPeers();
     }
     if (!this.isMember(this.config.nodeId)) this.logger.info('waiting to be added', { listen: this.config.listen });
 
@@ -196,16 +206,6 @@ class NodeRuntime implements RunningNode, NodeApi {
 
     this.tickTimer = setInterval(() => this.onTick(), this.config.tickMs);
     this.scheduleProcess();
-  }
-
-  /** Restart with other --peers than the persisted membership: the disk wins, the operator is told. */
-  private checkPeers(): void {
-    if (this.config.join || this.config.peers.length === 0) return;
-    const given = [{ id: this.config.nodeId, addr: this.config.advertise }, ...this.config.peers].sort((a, b) => a.id - b.id);
-    const persisted = this.membership.voters;
-    if (memberList(given) !== memberList(persisted)) {
-      this.logger.warn('peers differ from persisted membership', { given: memberList(given), persisted: memberList(persisted) });
-    }
   }
 
   private isMember(id: NodeId): boolean {
@@ -242,6 +242,10 @@ class NodeRuntime implements RunningNode, NodeApi {
   }
 
   private logEvent(event: RaftEvent): void {
+    if (event.type === 'committed-entry-conflict') {
+      this.divergedPeers.add(event.peer);
+      this.divergence ??= { peer: event.peer, index: event.index, localTerm: event.localTerm, leaderTerm: event.leaderTerm, at: new Date().toISOString() };
+    }
     const { level, msg, fields } = eventMessage(event);
     this.logger.context.term = event.term;
     this.logger.write(level, msg, fields);
@@ -433,7 +437,7 @@ class NodeRuntime implements RunningNode, NodeApi {
 
   status(): unknown {
     const snapshotIndex = this.storage?.snapshot().meta.index ?? 0;
-    return statusJson(this.config, this.requireRaft().status(), this.soft, this.membership, this.kv.applied(), snapshotIndex, this.dataDir?.wal.bytes ?? 0, this.startedAt);
+    return statusJson(this.config, this.identity?.id, this.divergence, this.requireRaft().status(), this.soft, this.membership, this.kv.applied(), snapshotIndex, this.dataDir?.wal.bytes ?? 0, this.startedAt);
   }
 
   members(): unknown {
@@ -444,6 +448,10 @@ class NodeRuntime implements RunningNode, NodeApi {
     const raft = this.raft;
     if (raft === undefined || this.stopped) return { ok: false, reason: 'stopping' };
     if (!this.isMember(this.config.nodeId)) return { ok: false, reason: 'not a member yet' };
+    const d = this.divergence;
+    if (d !== undefined) {
+      return { ok: false, reason: `node ${d.peer} asked to overwrite committed index ${d.index} (term ${d.localTerm} here, ${d.leaderTerm} there): its messages are refused` };
+    }
     if (this.soft.leader === 0) return { ok: false, reason: 'no leader' };
     if (!raft.hasActiveQuorum()) return { ok: false, reason: this.soft.role === 'leader' ? 'leader lost its quorum' : 'leader not heard from recently' };
     return { ok: true, leader: this.soft.leader, term: raft.status().term };
@@ -453,18 +461,36 @@ class NodeRuntime implements RunningNode, NodeApi {
     return this.metrics.registry.render();
   }
 
-  /** Refuses traffic from another cluster (logged once per 10 s per sender); learns a non-member sender's address. */
-  private admitPeer(from: NodeId, fromAddr: string, cluster: string): void {
-    if (cluster !== this.config.cluster) {
-      const now = Date.now();
-      if (now - (this.clusterMismatchLogged.get(from) ?? 0) >= 10_000) {
-        this.clusterMismatchLogged.set(from, now);
-        this.logger.warn('cluster mismatch', { peer: from, addr: fromAddr, cluster, expected: this.config.cluster });
-      }
-      throw new Error(`message from cluster "${cluster}", this node is in cluster "${this.config.cluster}"`);
+  /** Refuses traffic from another cluster (cluster-id.ts); learns a non-member sender's address. */
+  private admitPeer(from: NodeId, fromAddr: string, clusterId: string): void {
+    try {
+      this.requireIdentity().admit(from, fromAddr, clusterId);
+    } catch (err) {
+      throw err instanceof ClusterIdMismatchError ? new ApiError('CLUSTER_ID_MISMATCH', err.message) : err;
     }
+    this.learnSender(from, fromAddr);
+  }
+
+  private learnSender(from: NodeId, fromAddr: string): void {
     // A joining node knows nobody yet: it answers the leader at the address the leader sent.
     if (!this.isMember(from)) this.transport?.setAddress(from, fromAddr);
+  }
+
+  private requireIdentity(): ClusterIdentity {
+    if (this.identity === undefined) throw new ApiError('UNAVAILABLE', 'the node is not running');
+    return this.identity;
+  }
+
+  clusterId(): string {
+    return this.identity?.id ?? '';
+  }
+
+  admitForwarded(clusterId: string): void {
+    const own = this.identity?.id;
+    if (own !== undefined && clusterId !== own) {
+      this.metrics.peerRefused.inc(1, { reason: 'cluster-id' });
+      throw new ApiError('CLUSTER_ID_MISMATCH', `forwarded write from cluster ${clusterId || '(none)'} refused: this node is in cluster ${own}`);
+    }
   }
 
   receiveSnapshotChunk(headers: ChunkHeaders, body: Uint8Array): { status: 200 | 409; offset: number; done: boolean } {
@@ -472,7 +498,9 @@ class NodeRuntime implements RunningNode, NodeApi {
     this.requireRaft();
     if (receiver === undefined) throw new ApiError('UNAVAILABLE', 'the node is not running');
     try {
-      this.admitPeer(headers.from, headers.fromAddr, headers.cluster);
+      // Chunks come only from a leader, so a joining node may adopt the ID they carry.
+      if (!this.requireIdentity().admitBatch(headers.from, headers.fromAddr, headers.clusterId, true)) throw new Error('no cluster ID');
+      this.learnSender(headers.from, headers.fromAddr);
       this.metrics.peerReceivedBytes.inc(body.length, { peer: String(headers.from) });
       return receiver.receive(headers, body, this.config.nodeId);
     } catch (err) {
@@ -481,17 +509,25 @@ class NodeRuntime implements RunningNode, NodeApi {
     }
   }
 
-  admitStream(from: NodeId, fromAddr: string, cluster: string): void {
+  admitStream(from: NodeId, fromAddr: string, clusterId: string): void {
     this.requireRaft();
-    this.admitPeer(from, fromAddr, cluster);
+    this.admitPeer(from, fromAddr, clusterId);
   }
 
   receiveMessages(body: Uint8Array): void {
     const batch = decodeBatch(body);
-    this.admitPeer(batch.from, batch.fromAddr, batch.cluster);
+    const fromLeader = batch.messages.some((m) => m.type === 'append' || m.type === 'heartbeat' || m.type === 'snapshot');
+    if (!this.requireIdentity().admitBatch(batch.from, batch.fromAddr, batch.clusterId, fromLeader)) return;
+    this.learnSender(batch.from, batch.fromAddr);
     this.metrics.peerReceivedBytes.inc(body.length, { peer: String(batch.from) });
     const raft = this.requireRaft();
-    for (const message of batch.messages) raft.step(message);
+    for (const message of batch.messages) {
+      if (this.divergedPeers.has(batch.from)) {
+        this.metrics.peerRefused.inc(1, { reason: 'diverged' });
+        break;
+      }
+      raft.step(message);
+    }
     this.scheduleProcess();
   }
 

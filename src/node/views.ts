@@ -8,8 +8,19 @@ import type { NodeConfig } from './node-config.js';
 
 const VERSION = '0.1.0';
 
+/** A leader asked this node to overwrite a committed entry (src/raft/log.ts committedConflict). */
+export interface Divergence {
+  peer: number;
+  index: number;
+  localTerm: number;
+  leaderTerm: number;
+  at: string;
+}
+
 export function statusJson(
   config: NodeConfig,
+  clusterId: string | undefined,
+  divergence: Divergence | undefined,
   raft: RaftStatus,
   soft: SoftState,
   membership: Membership,
@@ -24,6 +35,7 @@ export function statusJson(
     id,
     addr: config.advertise,
     cluster: config.cluster,
+    clusterId: clusterId ?? null,
     role: soft.role,
     member,
     term: raft.term,
@@ -46,6 +58,7 @@ export function statusJson(
             .map((p) => ({ id: p.id, match: p.match, next: p.next, state: p.state, recentActive: p.recentActive })),
         }
       : {}),
+    divergence: divergence ?? null,
     walBytes,
     startedAt,
     version: VERSION,

@@ -27,6 +27,7 @@ export type RaftEvent = EventBase &
     | { type: 'proposal-dropped'; reason: DropReason }
     | { type: 'not-a-voter'; voters: NodeId[]; learners: NodeId[] }
     | { type: 'leadership-transfer-started'; to: NodeId }
+    | { type: 'committed-entry-conflict'; peer: NodeId; index: number; localTerm: number; leaderTerm: number }
   );
 
 export type RaftEventType = RaftEvent['type'];
@@ -99,5 +100,11 @@ export function eventMessage(event: RaftEvent): LogRecord {
       };
     case 'leadership-transfer-started':
       return { level: 'info', msg: 'leadership transfer started', fields: { ...base, to: event.to } };
+    case 'committed-entry-conflict':
+      return {
+        level: 'error',
+        msg: 'committed entry conflict',
+        fields: { ...base, peer: event.peer, index: event.index, local_term: event.localTerm, leader_term: event.leaderTerm },
+      };
   }
 }

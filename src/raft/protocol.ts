@@ -176,6 +176,12 @@ export abstract class RaftProtocol extends RaftLeader {
   }
 
   protected handleAppend(m: MessageOf<'append'>): void {
+    const conflict = this.log.committedConflict(m.prevIndex, m.prevTerm, m.entries);
+    if (conflict !== undefined) {
+      // Neither accept nor answer: an answer would let that leader count this node toward a commit.
+      this.emit({ type: 'committed-entry-conflict', peer: m.from, index: conflict.index, localTerm: conflict.localTerm, leaderTerm: conflict.term });
+      return;
+    }
     if (m.prevIndex < this.log.committed) {
       this.respondAppend(m.from, this.log.committed);
       return;

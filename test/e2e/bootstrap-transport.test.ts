@@ -92,9 +92,9 @@ describe('peer transport', { timeout: 90_000 }, () => {
     };
     const one = spawnChronik(['bootstrap', '--config', configFor('alpha'), '--node-id', '1', '--data-dir', join(root, 'alpha-1')]);
     const two = spawnChronik(['bootstrap', '--config', configFor('beta'), '--node-id', '2', '--data-dir', join(root, 'beta-2')]);
-    const refused = await one.waitForLog(/WARN {2}cluster mismatch node=1 /);
-    expect(refused).toContain(`peer=2 addr=${addrs[1]} cluster=beta expected=alpha`);
-    await two.waitForLog(/WARN {2}peer unreachable node=2 .*peer=1 .*error="HTTP 400: .*cluster/);
+    const refused = await one.waitForLog(/ERROR cluster ID mismatch node=1 /);
+    expect(refused).toMatch(new RegExp(`peer=2 addr=${addrs[1]} cluster_id=[0-9a-f]{16} expected=[0-9a-f]{16}`));
+    await two.waitForLog(/WARN {2}peer unreachable node=2 .*peer=1 .*error="HTTP 409: cluster ID mismatch/);
     expect(one.stderr).toMatch(/node starting node=1 .*listen=127\.0\.0\.1:\d+ .*voters=\[1,2\]/);
     expect((await http(addrs[0] as string, 'GET', '/health')).status).toBe(503);
     expect(one.stderr + two.stderr).not.toMatch(/became leader/);

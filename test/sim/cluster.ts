@@ -170,6 +170,7 @@ export class SimCluster {
   }
 
   private onRaftEvent(event: RaftEvent): void {
+    if (event.type === 'committed-entry-conflict') this.checker.observeCommittedConflict(event.node, event.peer, event.index, event.localTerm, event.leaderTerm);
     if (this.trace === undefined) return;
     const record = eventMessage(event);
     const fields = Object.entries(record.fields)
