@@ -226,7 +226,7 @@ function healthOf(node: NodeReport, lag: number | null, leader: NodeStatus | und
 }
 
 /** The most frequent value; on a tie, the first seen. */
-function mostCommon(values: string[]): string | undefined {
+export function mostCommon(values: string[]): string | undefined {
   const counts = new Map<string, number>();
   for (const value of values) counts.set(value, (counts.get(value) ?? 0) + 1);
   let best: string | undefined;
