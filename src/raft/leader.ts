@@ -3,7 +3,8 @@
 
 import type { RequestResult } from './config.js';
 import { isVoter, voterIds } from './membership.js';
-import { Progress, hasQuorum } from './progress.js';
+import type { Progress } from './progress.js';
+import { hasQuorum } from './quorum.js';
 import type { ReadRequest } from './read-index.js';
 import { NONE, type Message, type NodeId } from './types.js';
 import { RaftState, type MessageOf } from './state.js';

@@ -3,7 +3,7 @@
 
 import type { StepDownReason } from './events.js';
 import { learnerIds, voterIds } from './membership.js';
-import { voteOutcome } from './progress.js';
+import { voteResult } from './quorum.js';
 import { cloneMembership } from './storage.js';
 import { NONE, type Message, type NodeId } from './types.js';
 import { RaftLeader } from './leader.js';
@@ -77,7 +77,7 @@ export abstract class RaftProtocol extends RaftLeader {
 
   /** Act on the votes so far; true when the election is decided. */
   protected tallyVotes(): boolean {
-    const outcome = voteOutcome(voterIds(this.membership), this.votes);
+    const outcome = voteResult(voterIds(this.membership), this.votes);
     if (outcome === 'won') {
       if (this.role === 'pre-candidate') this.startElection(true);
       else this.becomeLeader();

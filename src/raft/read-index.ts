@@ -1,7 +1,7 @@
 // The leader's queue of read-index requests: each waits for a quorum of heartbeat acks carrying its
 // context, which proves the leader was still leader when the read arrived.
 
-import { hasQuorum } from './progress.js';
+import { hasQuorum } from './quorum.js';
 import type { NodeId } from './types.js';
 
 export interface ReadRequest {

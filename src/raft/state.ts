@@ -5,7 +5,8 @@ import { resolveConfig, type RaftConfig, type ResolvedConfig } from './config.js
 import type { RaftEvent, StepDownReason } from './events.js';
 import { RaftLog } from './log.js';
 import { applyChange, describeChange, isEmptyMembership, isMember, isVoter, learnerIds, memberIds, voterIds } from './membership.js';
-import { Progress, hasQuorum, quorumMatch } from './progress.js';
+import { Progress } from './progress.js';
+import { committedIndex, hasQuorum } from './quorum.js';
 import { ReadIndexQueue, type ReadRequest } from './read-index.js';
 import { cloneMembership, type Storage } from './storage.js';
 import { NONE, type ConfChange, type Entry, type HardState, type Membership, type Message, type NodeId, type ReadState, type Ready, type Role, type SoftState } from './types.js';
@@ -222,7 +223,7 @@ export abstract class RaftState {
   /** Commit what a majority of voters holds, but only by counting entries of the current term (§5.4.2). */
   protected maybeCommit(): boolean {
     if (this.role !== 'leader') return false;
-    const index = quorumMatch(voterIds(this.membership), (id) => this.progress.get(id)?.match ?? 0);
+    const index = committedIndex(voterIds(this.membership), (id) => this.progress.get(id)?.match ?? 0);
     if (index <= this.log.committed || this.log.term(index) !== this.term) return false;
     const oldCommit = this.log.committed;
     this.log.commitTo(index);
