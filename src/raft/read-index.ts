@@ -34,7 +34,7 @@ export class ReadIndexQueue {
    * Record that `from` acknowledged a heartbeat carrying `context`. Returns the requests now
    * confirmed (that one and every request queued before it), removing them from the queue.
    */
-  ack(from: NodeId, context: string, voters: NodeId[]): ReadRequest[] {
+  ack(from: NodeId, context: string, voters: readonly NodeId[]): ReadRequest[] {
     const position = this.queue.findIndex((r) => r.context === context);
     const request = this.queue[position];
     if (request === undefined) return [];
