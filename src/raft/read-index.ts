@@ -26,10 +26,6 @@ export class ReadIndexQueue {
     return this.queue[this.queue.length - 1]?.context;
   }
 
-  get size(): number {
-    return this.queue.length;
-  }
-
   /**
    * Record that `from` acknowledged a heartbeat carrying `context`. Returns the requests now
    * confirmed (that one and every request queued before it), removing them from the queue.
@@ -41,11 +37,6 @@ export class ReadIndexQueue {
     request.acks.add(from);
     if (!hasQuorum(voters, (id) => request.acks.has(id))) return [];
     return this.queue.splice(0, position + 1);
-  }
-
-  /** Confirm everything at once: used when the leader is the only voter. */
-  drain(): ReadRequest[] {
-    return this.queue.splice(0);
   }
 
   clear(): void {
