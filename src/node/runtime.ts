@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { OperationError, UsageError } from '../cli/errors.js';
 import { MemoryStorage, RaftNode, applyChange, eventMessage, isMember, isVoter, type RaftEvent, type Status } from '../raft/index.js';
-import type { ConfChange, Entry, HardState, Membership, NodeId, Ready, Snapshot, SnapshotMeta, SoftState } from '../raft/types.js';
+import type { ConfChange, Entry, HardState, Membership, NodeId, Snapshot, SnapshotMeta, SoftState } from '../raft/types.js';
 import { ApiError } from './api-error.js';
 import { decodeBatch } from './codec.js';
 import type { OpenDataDir } from './datadir.js';
@@ -228,15 +228,11 @@ class NodeRuntime implements RunningNode, NodeApi {
   }
 
   /**
-   * Writes entries and the hard state with one fdatasync, but only when something must be durable before
-   * messages go out: new entries, or a new term or vote. A commit-only change needs no fsync (a restarted
-   * node relearns its commit index from the leader), so it rides along with the next write instead.
+   * Writes entries and the newest hard state with one fdatasync. Called only for a Ready that must sync: a
+   * commit-only change rides along with the next write instead (a restarted node relearns its commit index).
    */
   private async persist(entries: readonly Entry[], snapshotMark: SnapshotMeta | undefined): Promise<void> {
     const hardState = this.latestHardState;
-    const persisted = this.persistedHardState;
-    const termOrVoteChanged = hardState !== undefined && (hardState.term !== persisted?.term || hardState.vote !== persisted.vote);
-    if (entries.length === 0 && snapshotMark === undefined && !termOrVoteChanged) return;
     await this.dataDir?.wal.append(entries, hardState, snapshotMark);
     this.persistedHardState = hardState;
   }
@@ -278,7 +274,6 @@ class NodeRuntime implements RunningNode, NodeApi {
     if (raft === undefined || dataDir === undefined || storage === undefined) return;
     while (!this.stopped && raft.hasReady()) {
       const ready = raft.ready();
-      const sendEarly = mayPrecedeWalWrite(ready, this.soft, this.persistedHardState);
       if (ready.hardState !== undefined) {
         this.logger.context.term = ready.hardState.term;
         this.latestHardState = ready.hardState;
@@ -286,18 +281,18 @@ class NodeRuntime implements RunningNode, NodeApi {
       // A snapshot from the leader: its file first, then the WAL mark that makes the log continue after it.
       // A streamed snapshot is already on disk, verified: renaming it is enough.
       if (ready.snapshot !== undefined && this.snapshotReceiver?.adopt(ready.snapshot) !== true) writeSnapshotFile(this.config.dataDir, ready.snapshot);
-      if (sendEarly) this.transport?.send(ready.messages);
+      this.transport?.send(ready.messages);
       // Committed entries already on disk (and not being replaced by this batch) are applied while it is written.
       const stableLast = ready.snapshot === undefined ? Math.min(storage.lastIndex(), (ready.entries[0]?.index ?? Infinity) - 1) : 0;
       const applyNow = ready.committedEntries.filter((entry) => entry.index <= stableLast);
       this.applyEntries(applyNow);
-      await this.persist(ready.entries, ready.snapshot?.meta);
+      if (ready.mustSync) await this.persist(ready.entries, ready.snapshot?.meta);
       if (ready.snapshot !== undefined) this.installSnapshot(storage, ready.snapshot);
       // Mirror into the core's storage only once durable: the core reads stable entries from there.
       storage.append(ready.entries);
       if (ready.hardState !== undefined) storage.setHardState(ready.hardState);
       if (ready.entries.some((entry) => entry.type === 'conf-change')) this.refreshMembership();
-      if (!sendEarly) this.transport?.send(ready.messages);
+      this.transport?.send(ready.persistedMessages);
       this.applyEntries(ready.committedEntries.slice(applyNow.length));
       for (const state of ready.readStates) this.reads.confirmed(state.context, state.index, this.kv.applied());
       if (ready.softState !== undefined) this.onSoftState(ready.softState);
@@ -572,16 +567,4 @@ class NodeRuntime implements RunningNode, NodeApi {
     }
     return { leader: id, term: raft.status().term };
   }
-}
-
-/**
- * Whether a Ready's messages may go out before its WAL write. Only a leader's, and only when the Ready changes
- * neither term nor vote nor installs a snapshot: then the messages (appends, heartbeats) depend on nothing
- * this write makes durable except the new entries, and the core counts the leader's own copy of those toward
- * the commit quorum only after advance(). Everything else keeps the rule: persist, then send.
- */
-function mayPrecedeWalWrite(ready: Ready, soft: SoftState, persisted: HardState | undefined): boolean {
-  if ((ready.softState ?? soft).role !== 'leader' || ready.snapshot !== undefined) return false;
-  const hard = ready.hardState;
-  return hard === undefined || (persisted !== undefined && hard.term === persisted.term && hard.vote === persisted.vote);
 }
