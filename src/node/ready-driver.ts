@@ -92,7 +92,13 @@ export class ReadyDriver {
       }
     }
     if (this.writing) return;
-    if (!this.stopped) this.parts.observer?.idle?.();
+    if (!this.stopped) {
+      try {
+        this.parts.observer?.idle?.();
+      } catch (err) {
+        this.fail(err);
+      }
+    }
     this.wakeIdleWaiters();
   }
 
