@@ -19,6 +19,7 @@ import {
   type Ready,
   type Snapshot,
 } from '../../src/raft/index.js';
+import { ReadyDriver } from '../../src/node/ready-driver.js';
 import type { Directive } from '../support/datadriven.js';
 import { members } from './harness.js';
 
@@ -234,21 +235,33 @@ export class Interaction {
     for (let i = 0; i < times; i++) node.raft.tick();
   }
 
-  /**
-   * Persist, send, apply and advance one Ready, printing it. A stand-in for the shared Ready driver
-   * of src/node (issue 18, item 1): switch this over to it when it lands.
-   */
-  private handleReady(node: Node): void {
-    const rd = node.raft.ready();
-    this.trace(`> ${node.id} handling Ready`);
-    this.indent = '  ';
-    this.printReady(rd);
-    if (rd.snapshot) node.storage.applySnapshot(rd.snapshot);
-    node.storage.append(rd.entries);
-    if (rd.hardState) node.storage.setHardState(rd.hardState);
-    for (const m of rd.messages) if (!this.isolated.has(m.from) && !this.isolated.has(m.to)) this.inbox.push(m);
-    node.raft.advance(rd);
-    this.indent = '';
+  /** Hands `node`'s Readies to the shipped Ready driver (src/node/ready-driver.ts), printing each one as it is taken. */
+  private processReady(node: Node): boolean {
+    let any = false;
+    const send = (messages: readonly Message[]): void => {
+      for (const m of messages) if (!this.isolated.has(m.from) && !this.isolated.has(m.to)) this.inbox.push(m);
+    };
+    const driver = new ReadyDriver({
+      raft: node.raft,
+      storage: node.storage,
+      disk: { write: (_write, done) => done() },
+      network: { send },
+      stateMachine: { apply: () => undefined, restore: () => undefined },
+      observer: {
+        began: (rd) => {
+          any = true;
+          this.trace(`> ${node.id} handling Ready`);
+          this.indent = '  ';
+          this.printReady(rd);
+          this.indent = '';
+        },
+      },
+      onError: (error) => {
+        throw error;
+      },
+    });
+    driver.process();
+    return any;
   }
 
   private printReady(rd: Ready): void {
@@ -256,10 +269,11 @@ export class Interaction {
     if (rd.hardState) this.trace(`HardState term=${rd.hardState.term} vote=${rd.hardState.vote} commit=${rd.hardState.commit}`);
     if (rd.snapshot) this.trace(`Snapshot ${snapshotText(rd.snapshot)}`);
     this.printList('Entries', rd.entries.map(entryText));
-    this.printList(
-      'Messages',
-      rd.messages.map((m) => messageText(m) + (this.isolated.has(m.from) || this.isolated.has(m.to) ? ' (dropped: isolated)' : '')),
-    );
+    const listed = (messages: readonly Message[]): string[] =>
+      messages.map((m) => messageText(m) + (this.isolated.has(m.from) || this.isolated.has(m.to) ? ' (dropped: isolated)' : ''));
+    // Messages may leave before the Ready's write; PersistedMessages only after it (the core's persistence rule).
+    this.printList('Messages', listed(rd.messages));
+    this.printList('PersistedMessages', listed(rd.persistedMessages));
     this.printList('CommittedEntries', rd.committedEntries.map(entryText));
     this.printList('ReadStates', rd.readStates.map((r) => `context=${r.context} index=${r.index}`));
   }
@@ -268,15 +282,6 @@ export class Interaction {
     if (lines.length === 0) return;
     this.trace(`${title}:`);
     for (const line of lines) this.trace(`  ${line}`);
-  }
-
-  private processReady(node: Node): boolean {
-    let any = false;
-    while (node.raft.hasReady()) {
-      this.handleReady(node);
-      any = true;
-    }
-    return any;
   }
 
   /** Step every message queued for `node` so far (not those its answers produce). */
