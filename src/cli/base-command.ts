@@ -1,7 +1,7 @@
 // The base of every chronik command: the --json flag, one-line errors, and SPEC.md's exit codes.
 import { Command, Flags } from '@oclif/core';
 import chalk from 'chalk';
-import { writeCommandError, type CommandError } from './error-output.js';
+import { writeCommandError, type CommandError } from '../shared/error-output.js';
 
 if (process.env.NO_COLOR !== undefined && process.env.NO_COLOR !== '') {
   // chalk 5 keeps colour on a TTY even when NO_COLOR is set.

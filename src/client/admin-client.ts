@@ -1,7 +1,7 @@
 // The admin client every operator command uses: finds the cluster from any one reachable endpoint,
 // finds and talks to the leader, and retries leader loss with bounded backoff inside one deadline.
-import { formatDuration } from '../cli/duration.js';
-import { OperationError } from '../cli/errors.js';
+import { formatDuration } from '../shared/duration.js';
+import { OperationError } from '../shared/errors.js';
 import { ApiError, HttpTransport, UnreachableError } from './http.js';
 import type {
   KvValue,

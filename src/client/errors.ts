@@ -1,5 +1,5 @@
 // Maps what the node answered (docs/http-api.md error codes) to SPEC.md's exit codes and one-line messages.
-import { ChronikError, OperationError, UsageError } from '../cli/errors.js';
+import { ChronikError, OperationError, UsageError } from '../shared/errors.js';
 import { ApiError, UnreachableError } from './http.js';
 import { unreachableError } from './admin-client.js';
 

@@ -1,6 +1,6 @@
 // `chronik add-voter ID@HOST:PORT`: learner -> caught up -> voter, rolled back if it cannot finish.
 import { Args } from '@oclif/core';
-import { parsePeer } from '../cli/address.js';
+import { parsePeer } from '../shared/address.js';
 import { ClientCommand } from '../cli/client-command.js';
 import { connectionFlags, timeoutFlag } from '../cli/connection-flags.js';
 import { formatMembers, membershipJson } from '../cli/members-view.js';

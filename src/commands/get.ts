@@ -2,7 +2,7 @@
 import { Args, Flags } from '@oclif/core';
 import { ClientCommand } from '../cli/client-command.js';
 import { connectionFlags, timeoutFlag } from '../cli/connection-flags.js';
-import { OperationError } from '../cli/errors.js';
+import { OperationError } from '../shared/errors.js';
 
 export default class Get extends ClientCommand {
   static override summary = 'Read a key from the replicated metadata.';

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { Args, Flags } from '@oclif/core';
 import { ClientCommand } from '../cli/client-command.js';
 import { connectionFlags, timeoutFlag } from '../cli/connection-flags.js';
-import { UsageError } from '../cli/errors.js';
+import { UsageError } from '../shared/errors.js';
 
 export default class Propose extends ClientCommand {
   static override summary = 'Write a key to the replicated metadata; returns once it is committed and applied.';

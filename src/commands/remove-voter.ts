@@ -1,6 +1,6 @@
 // `chronik remove-voter ID`: one membership change that removes a voter (or learner).
 import { Args } from '@oclif/core';
-import { parseNodeId } from '../cli/address.js';
+import { parseNodeId } from '../shared/address.js';
 import { ClientCommand } from '../cli/client-command.js';
 import { connectionFlags, timeoutFlag } from '../cli/connection-flags.js';
 import { formatMembers, membershipJson } from '../cli/members-view.js';

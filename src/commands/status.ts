@@ -2,8 +2,8 @@
 import { Flags } from '@oclif/core';
 import { ClientCommand } from '../cli/client-command.js';
 import { connectionFlags } from '../cli/connection-flags.js';
-import { parseDuration } from '../cli/duration.js';
-import { EXIT_OK, EXIT_UNHEALTHY } from '../cli/errors.js';
+import { parseDuration } from '../shared/duration.js';
+import { EXIT_OK, EXIT_UNHEALTHY } from '../shared/errors.js';
 
 const DEFAULT_TIMEOUT = '3s';
 
@@ -45,7 +45,7 @@ Exit 0 when a leader is acknowledged by a quorum of voters, 3 when not (with --s
     const { flags } = await this.parse(Status);
     if (flags['data-dir'] !== undefined) {
       // Loaded on demand: the storage reader is most of a live status' module graph otherwise.
-      const [{ readOfflineStatus }, { renderOfflineStatus }] = await Promise.all([import('../client/offline-status.js'), import('../cli/status-view.js')]);
+      const [{ readOfflineStatus }, { renderOfflineStatus }] = await Promise.all([import('../node/offline-status.js'), import('../cli/status-view.js')]);
       const report = readOfflineStatus(flags['data-dir']);
       if (flags.json) this.printJson(report);
       else process.stdout.write(`${renderOfflineStatus(report)}\n`);
@@ -55,7 +55,7 @@ Exit 0 when a leader is acknowledged by a quorum of voters, 3 when not (with --s
     const interval = parseDuration(flags.interval, '--interval');
     const timeout = flags.timeout ?? DEFAULT_TIMEOUT;
     await this.withClient({ ...flags, timeout }, async (client, _connection, timeoutMs) => {
-      const { sampleOnce, watchStatus } = await import('../client/status-watch.js');
+      const { sampleOnce, watchStatus } = await import('../cli/status-watch.js');
       if (flags.watch) {
         const exitCode = await watchStatus(client, {
           intervalMs: interval,

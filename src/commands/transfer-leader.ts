@@ -1,6 +1,6 @@
 // `chronik transfer-leader ID`: move leadership to another voter and wait until it leads.
 import { Args } from '@oclif/core';
-import { parseNodeId } from '../cli/address.js';
+import { parseNodeId } from '../shared/address.js';
 import { ClientCommand } from '../cli/client-command.js';
 import { connectionFlags, timeoutFlag } from '../cli/connection-flags.js';
 

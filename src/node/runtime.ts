@@ -2,7 +2,7 @@
 // applied to the key-value store, and its read states served, before advance(). Also the NodeApi the
 // HTTP server calls.
 import { randomBytes } from 'node:crypto';
-import { OperationError, UsageError } from '../cli/errors.js';
+import { OperationError, UsageError } from '../shared/errors.js';
 import { MemoryStorage, RaftNode, applyChange, eventMessage, isMember, isVoter, type RaftEvent, type Status } from '../raft/index.js';
 import type { ConfChange, Entry, HardState, Membership, NodeId, Ready, Snapshot, SnapshotMeta, SoftState } from '../raft/types.js';
 import { ApiError } from './api-error.js';

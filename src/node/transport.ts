@@ -10,7 +10,7 @@ import { sendSnapshot } from './snapshot-stream.js';
 import { delayTo, dropsTrafficTo } from './faults.js';
 import type { Logger } from './logger.js';
 import type { NodeMetrics } from './metrics.js';
-import { formatDuration } from '../cli/duration.js';
+import { formatDuration } from '../shared/duration.js';
 import { errnoCode } from './errors.js';
 
 export interface TransportOptions {
