@@ -12,6 +12,7 @@ import { STREAM_PATH, STREAM_PROTOCOL, refuseStream, serveStream } from './peer-
 import { ApiError } from './api-error.js';
 import { dropsTrafficTo } from './faults.js';
 import { MAX_KEY_BYTES, MAX_VALUE_BYTES } from './kv.js';
+import { METRICS_CONTENT_TYPE } from './metrics.js';
 import { errnoCode } from './errors.js';
 
 const MAX_API_BODY = 2 * 1024 * 1024;
@@ -25,7 +26,8 @@ export interface NodeApi {
   status(): unknown;
   members(): unknown;
   health(): HealthAnswer;
-  metricsText(): string;
+  /** The Prometheus text of this node's registry (METRICS_CONTENT_TYPE). */
+  metricsText(): Promise<string>;
   /** Accepts a message stream from a peer of this cluster; throws (ApiError or Error) to refuse it. */
   admitStream(from: number, fromAddr: string, cluster: string): void;
   /** Decodes and steps a batch from a peer; throws on an undecodable body or another cluster's batch. */
@@ -255,8 +257,8 @@ export class HttpServer {
         return;
       }
       if (path === '/metrics' && req.method === 'GET') {
-        const text = api.metricsText();
-        res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }).end(text);
+        const text = await api.metricsText();
+        res.writeHead(200, { 'content-type': METRICS_CONTENT_TYPE }).end(text);
         return;
       }
       await this.handleApi(req, res, url);

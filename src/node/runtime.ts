@@ -449,8 +449,8 @@ class NodeRuntime implements RunningNode, NodeApi {
     return { ok: true, leader: this.soft.leader, term: raft.status().term };
   }
 
-  metricsText(): string {
-    return this.metrics.registry.render();
+  metricsText(): Promise<string> {
+    return this.metrics.registry.metrics();
   }
 
   /** Refuses traffic from another cluster (logged once per 10 s per sender); learns a non-member sender's address. */
@@ -473,7 +473,7 @@ class NodeRuntime implements RunningNode, NodeApi {
     if (receiver === undefined) throw new ApiError('UNAVAILABLE', 'the node is not running');
     try {
       this.admitPeer(headers.from, headers.fromAddr, headers.cluster);
-      this.metrics.peerReceivedBytes.inc(body.length, { peer: String(headers.from) });
+      this.metrics.peerReceivedBytes.inc({ peer: String(headers.from) }, body.length);
       return receiver.receive(headers, body, this.config.nodeId);
     } catch (err) {
       if (err instanceof ApiError) throw err;
@@ -489,7 +489,7 @@ class NodeRuntime implements RunningNode, NodeApi {
   receiveMessages(body: Uint8Array): void {
     const batch = decodeBatch(body);
     this.admitPeer(batch.from, batch.fromAddr, batch.cluster);
-    this.metrics.peerReceivedBytes.inc(body.length, { peer: String(batch.from) });
+    this.metrics.peerReceivedBytes.inc({ peer: String(batch.from) }, body.length);
     const raft = this.requireRaft();
     for (const message of batch.messages) raft.step(message);
     this.scheduleProcess();
