@@ -3,7 +3,8 @@
 // HTTP server calls.
 import { randomBytes } from 'node:crypto';
 import { OperationError, UsageError } from '../shared/errors.js';
-import { MemoryStorage, RaftNode, applyChange, eventMessage, isMember, isVoter, type RaftEvent, type Status } from '../raft/index.js';
+import { MemoryStorage, RaftNode, applyChange, isMember, isVoter, type RaftEvent, type Status } from '../raft/index.js';
+import { eventRecord } from '../shared/log-catalogue.js';
 import type { ConfChange, Entry, HardState, Membership, NodeId, Ready, Snapshot, SnapshotMeta, SoftState } from '../raft/types.js';
 import { ApiError } from './api-error.js';
 import { decodeBatch } from './codec.js';
@@ -242,9 +243,7 @@ class NodeRuntime implements RunningNode, NodeApi {
   }
 
   private logEvent(event: RaftEvent): void {
-    const { level, msg, fields } = eventMessage(event);
-    this.logger.context.term = event.term;
-    this.logger.write(level, msg, fields);
+    this.logger.record(eventRecord(event));
   }
 
   private onTick(): void {
