@@ -1,5 +1,5 @@
 // Renders membership results for add-voter, remove-voter and transfer-leader.
-import type { MemberAddr } from '../client/types.js';
+import type { MemberAddr } from '../shared/http-api.js';
 
 export function formatMembers(members: readonly MemberAddr[]): string {
   return members.length === 0 ? 'none' : [...members].sort((a, b) => a.id - b.id).map((m) => `${m.id}@${m.addr}`).join(', ');

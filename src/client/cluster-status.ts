@@ -2,7 +2,7 @@
 // acknowledges it, and a problem list. Pure, so every verdict can be tested from plain data.
 import type { EndpointSample } from './admin-client.js';
 import type { Problem } from '../shared/problem.js';
-import type { MemberKind, NodeRole, NodeStatus } from './types.js';
+import type { MemberKind, NodeRole, NodeStatus } from '../shared/http-api.js';
 
 /** A follower further than this many entries behind the leader's commit index counts as lagging. */
 export const LAG_THRESHOLD = 100;

@@ -4,7 +4,7 @@ import { formatDuration } from '../shared/duration.js';
 import { OperationError } from '../shared/errors.js';
 import { sleep, type AdminClient } from './admin-client.js';
 import { ApiError, UnreachableError } from './http.js';
-import type { MemberAddr, MembersView } from './types.js';
+import type { MemberAddr, MembersView } from '../shared/http-api.js';
 
 export interface MembershipOutcome {
   changed: boolean;

@@ -3,7 +3,7 @@ import { Args, Flags } from '@oclif/core';
 import { ClientCommand } from '../cli/client-command.js';
 import { connectionFlags, timeoutFlag } from '../cli/connection-flags.js';
 import { OperationError } from '../shared/errors.js';
-import type { KvValue } from '../client/types.js';
+import type { KvValue } from '../shared/http-api.js';
 
 export default class Get extends ClientCommand {
   static override summary = 'Read a key from the replicated metadata.';

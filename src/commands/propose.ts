@@ -4,7 +4,7 @@ import { Args, Flags } from '@oclif/core';
 import { ClientCommand } from '../cli/client-command.js';
 import { connectionFlags, timeoutFlag } from '../cli/connection-flags.js';
 import { UsageError } from '../shared/errors.js';
-import type { ProposeResult } from '../client/types.js';
+import type { ProposeResult } from '../shared/http-api.js';
 
 export default class Propose extends ClientCommand {
   static override summary = 'Write a key to the replicated metadata; returns once it is committed and applied.';

@@ -175,7 +175,7 @@ export class HttpServer {
     this.tokenDigest = options.token !== undefined ? digest(options.token) : undefined;
     this.server = createServer({ keepAliveTimeout: 60_000 }, (req, res) => {
       this.handle(req, res).catch((err: unknown) => {
-        if (!res.headersSent) sendJson(res, 500, { error: 'internal error', code: 'UNAVAILABLE' });
+        if (!res.headersSent) sendJson(res, 500, new ApiError('INTERNAL', 'internal error').toJSON());
         else res.destroy();
         options.onError(err as Error);
       });
