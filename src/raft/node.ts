@@ -6,7 +6,7 @@ import type { DropReason } from './events.js';
 import { checkChange, describeChange } from './membership.js';
 import type { ProgressState } from './progress.js';
 import { cloneMembership, type Storage } from './storage.js';
-import { NONE, type ConfChange, type HardState, type Membership, type NodeId, type Ready, type Role, type SoftState } from './types.js';
+import { NONE, type ConfChange, type HardState, type Membership, type MessageType, type NodeId, type Ready, type Role, type SoftState } from './types.js';
 import { RaftProtocol } from './protocol.js';
 
 export interface MemberProgress {
@@ -127,23 +127,38 @@ export class RaftNode extends RaftProtocol {
       this.proposalsUnsent = false;
       this.broadcastAppend(false);
     }
+    const hard = this.hardState();
+    // Every Ready that changes term or vote is written before the next one is made (mustSync), so the
+    // previous Ready's term and vote are what is on disk.
+    const termOrVoteChanged = hard.term !== this.prevHardState.term || hard.vote !== this.prevHardState.vote;
+    const entries = this.log.unstableEntries();
+    const snapshot = this.log.pendingSnapshot;
     const ready: Ready = {
-      entries: this.log.unstableEntries(),
+      entries,
       committedEntries: this.log.nextCommittedEntries(),
-      messages: this.msgs,
+      messages: [],
+      persistedMessages: [],
       readStates: this.readStates,
+      mustSync: entries.length > 0 || snapshot !== undefined || termOrVoteChanged,
     };
+    // Thesis §10.2.1: a leader of a term already on disk may send before its own write, because it counts
+    // its copy toward the commit quorum only once advance() says it is durable. Anything else a node says
+    // (votes, responses acknowledging entries) vouches for state this Ready makes durable.
+    const leaderOfDurableTerm = this.role === 'leader' && !termOrVoteChanged && snapshot === undefined;
+    for (const message of this.msgs) {
+      const early = leaderOfDurableTerm && SENDABLE_BEFORE_WRITE.has(message.type);
+      (early ? ready.messages : ready.persistedMessages).push(message);
+    }
     const soft: SoftState = { role: this.role, leader: this.leader };
     if (soft.role !== this.prevSoftState.role || soft.leader !== this.prevSoftState.leader) {
       ready.softState = soft;
       this.prevSoftState = soft;
     }
-    const hard = this.hardState();
     if (!sameHardState(hard, this.prevHardState)) {
       ready.hardState = hard;
       this.prevHardState = hard;
     }
-    if (this.log.pendingSnapshot !== undefined) ready.snapshot = this.log.pendingSnapshot;
+    if (snapshot !== undefined) ready.snapshot = snapshot;
     this.msgs = [];
     this.readStates = [];
     this.readyOutstanding = ready;
@@ -164,7 +179,8 @@ export class RaftNode extends RaftProtocol {
       if (ownCopyDurable && this.progress.get(this.id)?.maybeUpdate(lastEntry.index) === true) this.maybeCommit();
     }
     const lastApplied = ready.committedEntries[ready.committedEntries.length - 1];
-    if (lastApplied !== undefined) this.log.appliedTo(lastApplied.index);
+    // A snapshot stepped in while this Ready was being written has already moved applied past it.
+    if (lastApplied !== undefined && lastApplied.index > this.log.applied) this.log.appliedTo(lastApplied.index);
   }
 
   status(): Status {
@@ -215,6 +231,9 @@ export class RaftNode extends RaftProtocol {
     return { ok: false, reason, leader: this.leader };
   }
 }
+
+/** What a leader sends about its own log and term: none of it acknowledges anything of someone else's. */
+const SENDABLE_BEFORE_WRITE: ReadonlySet<MessageType> = new Set<MessageType>(['append', 'heartbeat', 'snapshot', 'timeout-now', 'read-index-response']);
 
 function sameHardState(a: HardState, b: HardState): boolean {
   return a.term === b.term && a.vote === b.vote && a.commit === b.commit;
