@@ -4,6 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { OperationError, UsageError } from '../shared/errors.js';
 import { MemoryStorage, RaftNode, isMember, type RaftEvent } from '../raft/index.js';
+import type { NodeStatus } from '../shared/http-api.js';
 import { eventRecord } from '../shared/log-catalogue.js';
 import { ApiError } from './api-error.js';
 import type { OpenDataDir } from './datadir.js';
@@ -25,7 +26,7 @@ import { WalDisk } from './wal-disk.js';
 
 export interface RunningNode {
   /** This node's view, the document GET /v1/status answers. */
-  status(): unknown;
+  status(): NodeStatus;
   stop(signal: string): Promise<void>;
 }
 
@@ -333,7 +334,7 @@ class NodeRuntime implements RunningNode {
     this.logger.close();
   }
 
-  status(): unknown {
+  status(): NodeStatus {
     return this.service.status();
   }
 }

@@ -137,5 +137,11 @@ export interface TransferResult {
   term: number;
 }
 
+/** POST /raft/snapshot (node to node): where the sender continues, and whether the file is complete. */
+export interface SnapshotChunkAnswer {
+  offset: number;
+  done: boolean;
+}
+
 /** GET /health: 200 with the first, 503 with the second. */
 export type HealthAnswer = { health: 'ok'; leader: number; term: number } | { health: 'unhealthy'; reason: string };
