@@ -4,6 +4,8 @@
 // ID until the leader that adds it sends its first message; it adopts and persists that ID once.
 import { createHash } from 'node:crypto';
 import type { NodeId } from '../raft/types.js';
+import type { Logger } from './logger.js';
+import type { NodeMetrics } from './metrics.js';
 
 /** Hex digits of an ID: 64 bits, as etcd's cluster IDs. */
 const ID_HEX = 16;
@@ -105,4 +107,15 @@ export class ClusterIdentity {
     }
     throw error;
   }
+}
+
+/** A node's identity wired to its log lines (`cluster ID mismatch`, `adopted cluster ID`) and its refusal metric. */
+export function nodeClusterIdentity(id: string | undefined, persist: (id: string) => void, logger: Logger, metrics: NodeMetrics): ClusterIdentity {
+  return new ClusterIdentity({
+    id,
+    persist,
+    onMismatch: (error, addr) => logger.error('cluster ID mismatch', { peer: error.from, addr, cluster_id: error.senderId || '(none)', expected: error.ownId }),
+    onRefused: () => metrics.peerRefused.inc({ reason: 'cluster-id' }),
+    onAdopted: (adopted, from) => logger.info('adopted cluster ID', { cluster_id: adopted, leader: from }),
+  });
 }

@@ -3,7 +3,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { eventually, freePort, http, killAll, removeDir, spawnChronik, status, tempDir } from './node-harness.js';
+import { killAll, removeDir, spawnChronik, tempDir } from '../support/cluster.js';
+import { freePort } from '../support/ports.js';
+import { eventually, http, status } from './node-harness.js';
 
 const TOKEN = 's3cret-token';
 const root = tempDir('single');
@@ -15,7 +17,7 @@ afterAll(async () => {
 
 describe('chronik bootstrap, single node', { timeout: 90_000 }, () => {
   it('elects itself, commits, guards the API with the token, stops on SIGTERM and resumes', async () => {
-    const addr = `127.0.0.1:${await freePort()}`;
+    const addr = `127.0.0.1:${await freePort('e2e')}`;
     const dataDir = join(root, 'node-1');
     const args = ['bootstrap', '--listen', addr, '--data-dir', dataDir];
     const env = { CHRONIK_TOKEN: TOKEN };
@@ -74,21 +76,21 @@ describe('chronik bootstrap, single node', { timeout: 90_000 }, () => {
     expect(JSON.parse(again.stdout)).toMatchObject({ id: 1, addr, member: 'voter', voters: [1], learners: [] });
 
     // Other voter ids on an existing data dir name another cluster: refused, and nothing on disk changes.
-    const other = `127.0.0.1:${await freePort()}`;
+    const other = `127.0.0.1:${await freePort('e2e')}`;
     const foreign = spawnChronik([...args, '--peers', `2@${other}`], env);
     expect(await foreign.exit).toBe(1);
     expect(foreign.stderr).toMatch(/Error: data dir .* belongs to another cluster: its voters are \[1\], but --peers names voters \[1,2\]/);
     expect(foreign.stderr).toMatch(/fresh --data-dir/);
 
     // The same node at another address is a host that moved, not another cluster: it resumes.
-    const moved = spawnChronik(['bootstrap', '--listen', `127.0.0.1:${await freePort()}`, '--data-dir', dataDir], env);
+    const moved = spawnChronik(['bootstrap', '--listen', `127.0.0.1:${await freePort('e2e')}`, '--data-dir', dataDir], env);
     await moved.waitForLog(/became leader/);
     moved.proc.kill('SIGTERM');
     expect(await moved.exit).toBe(0);
   });
 
   it('keeps every acknowledged write across kill -9 and a restart with the same command line', async () => {
-    const addr = `127.0.0.1:${await freePort()}`;
+    const addr = `127.0.0.1:${await freePort('e2e')}`;
     const args = ['bootstrap', '--listen', addr, '--data-dir', join(root, 'crash-node')];
     const node = spawnChronik(args);
     await node.waitForLog(/became leader/);
@@ -120,7 +122,7 @@ describe('chronik bootstrap, single node', { timeout: 90_000 }, () => {
   });
 
   it('writes JSON log lines to --log-file', async () => {
-    const addr = `127.0.0.1:${await freePort()}`;
+    const addr = `127.0.0.1:${await freePort('e2e')}`;
     const logFile = join(root, 'node.log');
     const node = spawnChronik(['bootstrap', '--listen', addr, '--data-dir', join(root, 'json-node'), '--log-format', 'json', '--log-file', logFile]);
     await eventually(async () => ((await http(addr, 'GET', '/health')).status === 200 ? true : undefined));

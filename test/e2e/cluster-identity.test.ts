@@ -5,7 +5,9 @@ import { cpSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { chronik } from './cli.js';
-import { agreedLeader, eventually, freePort, http, killAll, removeDir, spawnChronik, status, tempDir, type NodeProcess } from './node-harness.js';
+import { killAll, removeDir, spawnChronik, tempDir, type NodeProcess } from '../support/cluster.js';
+import { freePort } from '../support/ports.js';
+import { agreedLeader, eventually, http, status } from './node-harness.js';
 
 const TIMING = ['--tick', '50ms', '--election-ticks', '10', '--heartbeat-ticks', '2'];
 const root = tempDir('identity');
@@ -29,7 +31,7 @@ async function stop(node: NodeProcess): Promise<void> {
 
 describe('cluster identity', { timeout: 120_000 }, () => {
   it("refuses the README's single-node data dir as node 1 of the three-node cluster; nodes 2 and 3 elect without it", async () => {
-    const ports = [await freePort(), await freePort(), await freePort()];
+    const ports = [await freePort('e2e'), await freePort('e2e'), await freePort('e2e')];
     const addr = (i: number): string => `127.0.0.1:${ports[i - 1]}`;
     const dir = (i: number): string => join(root, 'readme', `node-${i}`);
 
@@ -82,8 +84,8 @@ describe('cluster identity', { timeout: 120_000 }, () => {
   });
 
   it('keeps two clusters with the same default name and the same ids apart, even when one points at the other', async () => {
-    const a = [await freePort(), await freePort(), await freePort()].map((p) => `127.0.0.1:${p}`);
-    const b = [await freePort(), await freePort()].map((p) => `127.0.0.1:${p}`);
+    const a = [await freePort('e2e'), await freePort('e2e'), await freePort('e2e')].map((p) => `127.0.0.1:${p}`);
+    const b = [await freePort('e2e'), await freePort('e2e')].map((p) => `127.0.0.1:${p}`);
     const start = (members: string[], i: number, prefix: string): NodeProcess =>
       spawnChronik([
         'bootstrap', '--node-id', String(i + 1), '--listen', members[i]!,
@@ -107,9 +109,9 @@ describe('cluster identity', { timeout: 120_000 }, () => {
   });
 
   it('a --join node adopts the ID of the leader that adds it, keeps it across a restart, and refuses a second cluster', async () => {
-    const leaderAddr = `127.0.0.1:${await freePort()}`;
-    const joinAddr = `127.0.0.1:${await freePort()}`;
-    const otherAddr = `127.0.0.1:${await freePort()}`;
+    const leaderAddr = `127.0.0.1:${await freePort('e2e')}`;
+    const joinAddr = `127.0.0.1:${await freePort('e2e')}`;
+    const otherAddr = `127.0.0.1:${await freePort('e2e')}`;
     const leader = spawnChronik(['bootstrap', '--listen', leaderAddr, '--data-dir', join(root, 'join-1'), ...TIMING]);
     await leader.waitForLog(/became leader/);
     const joinArgs = ['bootstrap', '--node-id', '4', '--listen', joinAddr, '--join', '--data-dir', join(root, 'join-4'), ...TIMING];
@@ -139,7 +141,7 @@ describe('cluster identity', { timeout: 120_000 }, () => {
   });
 
   it('reports a restored old copy of a data dir: its voters differ from the others (VOTER_MISMATCH)', async () => {
-    const addrs = [await freePort(), await freePort(), await freePort()].map((p) => `127.0.0.1:${p}`);
+    const addrs = [await freePort('e2e'), await freePort('e2e'), await freePort('e2e')].map((p) => `127.0.0.1:${p}`);
     const dir = (i: number): string => join(root, `restore-${i}`);
     const start = (i: number): NodeProcess =>
       spawnChronik([

@@ -39,7 +39,7 @@ describe('a node never overwrites a committed entry', () => {
     ];
     node.raft.step(append(foreign, 1, 1));
     const rd = node.raft.ready();
-    expect(rd.messages.filter((m) => m.to === 2 && m.type === 'append-response')).toEqual([]);
+    expect([...rd.messages, ...rd.persistedMessages].filter((m) => m.to === 2 && m.type === 'append-response')).toEqual([]);
     expect(rd.entries).toEqual([]);
     expect(node.events.filter((e) => e.type === 'committed-entry-conflict')).toEqual([
       { type: 'committed-entry-conflict', node: 1, term: 9, peer: 2, index: 2, localTerm: 2, leaderTerm: 1 },
@@ -54,7 +54,8 @@ describe('a node never overwrites a committed entry', () => {
     node.raft.step(append([], 3, 7));
     const conflicts = node.events.filter((e) => e.type === 'committed-entry-conflict');
     expect(conflicts).toMatchObject([{ peer: 2, index: 3, localTerm: 2, leaderTerm: 7 }]);
-    expect(node.raft.ready().messages.filter((m) => m.type === 'append-response')).toEqual([]);
+    const rd = node.raft.ready();
+    expect([...rd.messages, ...rd.persistedMessages].filter((m) => m.type === 'append-response')).toEqual([]);
   });
 
   it('accepts an append that agrees with the committed prefix and only adds after it', () => {
@@ -63,7 +64,7 @@ describe('a node never overwrites a committed entry', () => {
     // Repeating committed entries is harmless: answered with the commit index, as before.
     node.raft.step(append(own, 2, 2));
     const first = node.raft.ready();
-    expect(first.messages).toContainEqual(expect.objectContaining({ type: 'append-response', to: 2, index: 4, reject: false }));
+    expect(first.persistedMessages).toContainEqual(expect.objectContaining({ type: 'append-response', to: 2, index: 4, reject: false }));
     if (first.hardState) node.storage.setHardState(first.hardState);
     node.raft.advance(first);
     node.raft.step(append([{ type: 'normal', term: 9, index: 5, data: bytes('c=3') }], 4, own[1]!.term));
