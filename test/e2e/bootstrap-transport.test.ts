@@ -5,7 +5,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { killAll, removeDir, spawnChronik, tempDir, type NodeProcess } from '../support/cluster.js';
+import { bootstrapArgs, killAll, removeDir, spawnChronik, tempDir, type NodeProcess } from '../support/cluster.js';
 import { freePort } from '../support/ports.js';
 import { agreedLeader, eventually, http, status } from './node-harness.js';
 
@@ -23,8 +23,8 @@ async function startThree(prefix: string): Promise<{ ids: number[]; addrs: Map<n
   const nodes = new Map<number, NodeProcess>();
   for (const id of ids) addrs.set(id, `127.0.0.1:${await freePort('e2e')}`);
   for (const id of ids) {
-    const peers = ids.filter((other) => other !== id).map((other) => `${other}@${addrs.get(other)}`).join(',');
-    nodes.set(id, spawnChronik(['bootstrap', '--node-id', String(id), '--listen', addrs.get(id) as string, '--peers', peers, '--data-dir', join(root, `${prefix}-${id}`)]));
+    const peers = ids.filter((other) => other !== id).map((other) => ({ id: other, addr: addrs.get(other) as string }));
+    nodes.set(id, spawnChronik(bootstrapArgs({ id, addr: addrs.get(id) as string, peers, dataDir: join(root, `${prefix}-${id}`) })));
   }
   return { ids, addrs, nodes };
 }
