@@ -69,6 +69,8 @@ export class SimNode {
   syncedHardState: HardState = { term: 0, vote: 0, commit: 0 };
   /** The newest hard state the driver handed to the disk. */
   latestHardState: HardState = { term: 0, vote: 0, commit: 0 };
+  /** A synced write is in flight: a crash now loses it. */
+  writing = false;
   /** Bumped on every crash, so events scheduled for an earlier life are ignored. */
   life = 0;
   kv = new Map<string, string>();
@@ -209,6 +211,7 @@ export class SimCluster {
     if (!node.alive) return;
     node.raft = undefined;
     node.driver = undefined;
+    node.writing = false;
     node.latestHardState = node.syncedHardState;
     node.life++;
     // What was not synced is gone: the commit index of commit-only writes (never below the snapshot, as the
@@ -308,7 +311,9 @@ export class SimCluster {
     // Like the WAL: a synced write carries the newest hard state, commit index included.
     const hardState = node.latestHardState;
     const life = node.life;
+    node.writing = true;
     const synced = (): void => {
+      node.writing = false;
       node.syncedHardState = hardState;
       done();
     };
