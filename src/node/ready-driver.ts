@@ -36,6 +36,8 @@ export interface ReadyStateMachine {
 
 /** What the owner of the driver hears, each at its point in the order; every member is optional. */
 export interface ReadyObserver {
+  /** A Ready was taken from the core, before anything of it is done (traces print it here). */
+  began?(ready: Ready): void;
   /** The write is durable and mirrored in the core's storage; messages that depend on it have not left yet. */
   persisted?(ready: Ready): void;
   readStates?(states: readonly ReadState[]): void;
@@ -115,7 +117,8 @@ export class ReadyDriver {
   }
 
   private begin(ready: Ready): void {
-    const { storage, disk, network, stateMachine } = this.parts;
+    const { storage, disk, network, stateMachine, observer } = this.parts;
+    observer?.began?.(ready);
     network.send(ready.messages);
     // Committed entries already stable, and not being replaced by this write, are applied while it runs.
     const stableLast = ready.snapshot === undefined ? Math.min(storage.lastIndex(), (ready.entries[0]?.index ?? Infinity) - 1) : 0;

@@ -1,13 +1,16 @@
-// RaftNode: the deterministic consensus state machine. Inputs are calls (tick, step, propose, ...);
-// outputs accumulate into a Ready that the caller persists, sends and applies, then advance()s.
+// RaftNode: the deterministic consensus state machine's public API over the one state (raft.ts).
+// Inputs are calls (tick, step, propose, ...); outputs accumulate into a Ready that the caller
+// persists, sends and applies, then advance()s.
 
+import { campaign } from './candidate.js';
 import type { ProposeResult, RaftConfig, RequestResult } from './config.js';
 import type { DropReason } from './events.js';
+import { leaderReadIndex, leaderTransfer } from './leader.js';
 import { checkChange, describeChange } from './membership.js';
 import type { ProgressState } from './progress.js';
+import { Raft } from './raft.js';
 import { cloneMembership, type Storage } from './storage.js';
 import { NONE, type ConfChange, type HardState, type Membership, type MessageType, type NodeId, type Ready, type Role, type SoftState } from './types.js';
-import { RaftProtocol } from './protocol.js';
 
 export interface MemberProgress {
   id: NodeId;
@@ -35,20 +38,19 @@ export interface Status {
   progress?: MemberProgress[];
 }
 
-export class RaftNode extends RaftProtocol {
+export class RaftNode extends Raft {
   constructor(config: RaftConfig, storage: Storage) {
     super(config, storage);
   }
 
   tick(): void {
-    if (this.role === 'leader') this.tickLeader();
-    else this.tickElection();
+    this.tickRole(this);
   }
 
   /** Start an election now (pre-vote first when enabled), if this node is a voter. */
   campaign(): void {
     if (this.role === 'leader') return;
-    this.startElection(false);
+    campaign(this, false);
   }
 
   propose(data: Uint8Array): ProposeResult {
@@ -82,7 +84,7 @@ export class RaftNode extends RaftProtocol {
    */
   readIndex(context: string): RequestResult {
     if (this.role === 'leader') {
-      this.leaderReadIndex({ context, from: this.id, index: 0, acks: new Set() });
+      leaderReadIndex(this, { context, from: this.id, index: 0, acks: new Set() });
       return { ok: true };
     }
     if (this.leader === NONE) return { ok: false, reason: 'no-leader', leader: NONE };
@@ -92,7 +94,7 @@ export class RaftNode extends RaftProtocol {
 
   /** Hand leadership to `transferee`; a follower forwards the request to its leader. */
   transferLeader(transferee: NodeId): RequestResult {
-    if (this.role === 'leader') return this.leaderTransfer(transferee);
+    if (this.role === 'leader') return leaderTransfer(this, transferee);
     if (this.leader === NONE) return { ok: false, reason: 'no-leader', leader: NONE };
     this.send({ type: 'transfer-leader', to: this.leader, transferee });
     return { ok: true };

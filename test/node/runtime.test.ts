@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { StaticFaults, type FaultPlan } from '../../src/node/faults.js';
 import { resolveNodeConfig, type NodeConfig } from '../../src/node/node-config.js';
 import { startNode, type RunningNode } from '../../src/node/runtime.js';
-import { freePort } from '../client/ports.js';
+import { freePort } from '../support/ports.js';
 
 /** A fault plan the test changes while the node runs. */
 class SwitchableFaults extends StaticFaults {
@@ -27,7 +27,7 @@ afterEach(async () => {
 async function singleNodeConfig(): Promise<NodeConfig> {
   const dir = mkdtempSync(join(tmpdir(), 'chronik-runtime-'));
   dirs.push(dir);
-  const port = await freePort();
+  const port = await freePort('e2e');
   return resolveNodeConfig(
     { listen: `127.0.0.1:${port}`, join: false, 'data-dir': join(dir, 'data'), 'log-format': 'json', 'log-file': join(dir, 'node.log'), tick: '20ms', insecure: false },
     {},
