@@ -3,15 +3,18 @@ import { Flags } from '@oclif/core';
 import { ClientCommand } from '../cli/client-command.js';
 import { connectionFlags } from '../cli/connection-flags.js';
 import { parseDuration } from '../cli/duration.js';
-import { EXIT_OK, EXIT_UNHEALTHY } from '../cli/errors.js';
+import { EXIT_OK, EXIT_UNHEALTHY, UsageError } from '../cli/errors.js';
+import type { WaitCondition } from '../client/status-wait.js';
 
 const DEFAULT_TIMEOUT = '3s';
+const DEFAULT_WAIT = '30s';
 
 export default class Status extends ClientCommand {
   static override summary = 'Show whether the cluster has a leader and a quorum, and whether every member keeps up.';
 
   static override description = `Asks every endpoint (and every member they name) for its view and prints one row per member and a one-line verdict.
-Exit 0 when a leader is acknowledged by a quorum of voters, 3 when not (with --strict also when any voter is unreachable or lagging), 1 when no endpoint answers.`;
+Exit 0 when a leader is acknowledged by a quorum of voters, 3 when not (with --strict also when any voter is unreachable or lagging), 1 when no endpoint answers.
+--wait healthy|leader samples until the cluster is healthy (as exit 0 means, --strict included) or a node leads at the newest term, then prints that status and exits 0; at --timeout (default ${DEFAULT_WAIT}) it prints the last status and exits 1.`;
 
   static override examples = [
     '<%= config.bin %> status',
@@ -19,6 +22,7 @@ Exit 0 when a leader is acknowledged by a quorum of voters, 3 when not (with --s
     '<%= config.bin %> status --config cluster.yaml --strict',
     '<%= config.bin %> status --watch --interval 2s',
     '<%= config.bin %> status --watch --timeout 1m --json > samples.jsonl',
+    '<%= config.bin %> status --wait healthy --strict --timeout 2m',
     {
       description: "Offline: read a stopped node's membership, term and indexes from its data dir.",
       command: '<%= config.bin %> status --data-dir ./chronik-data/node-1',
@@ -28,12 +32,16 @@ Exit 0 when a leader is acknowledged by a quorum of voters, 3 when not (with --s
   static override flags = {
     ...connectionFlags,
     timeout: Flags.string({
-      description: `How long to wait for each node's answer (default ${DEFAULT_TIMEOUT}); with --watch, how long to keep watching (default: until interrupted).`,
+      description: `How long to wait for each node's answer (default ${DEFAULT_TIMEOUT}); with --watch, how long to keep watching (default: until interrupted); with --wait, how long to wait (default ${DEFAULT_WAIT}).`,
       helpValue: 'DURATION',
     }),
     strict: Flags.boolean({ description: 'Also exit 3 when any voter is unreachable or lagging.', default: false }),
     watch: Flags.boolean({ description: 'Keep sampling: redraw on a TTY, else print one JSON line per sample and an event line on each leader or term change.', default: false }),
-    interval: Flags.string({ description: 'Time between samples with --watch.', default: '1s', helpValue: 'DURATION' }),
+    interval: Flags.string({ description: 'Time between samples with --watch (default 1s) or --wait (default 250ms).', helpValue: 'DURATION' }),
+    wait: Flags.string({
+      description: 'Sample until the cluster is healthy (exit 0 of status, --strict applies) or has a leader; exit 1 at --timeout, printing the last status.',
+      options: ['healthy', 'leader'],
+    }),
     'data-dir': Flags.string({
       description: "Read a stopped node's state from its data dir instead of asking running nodes; exit 3 when its voter set is empty.",
       helpValue: 'DIR',
@@ -43,6 +51,9 @@ Exit 0 when a leader is acknowledged by a quorum of voters, 3 when not (with --s
 
   async run(): Promise<void> {
     const { flags } = await this.parse(Status);
+    // Checked here rather than with oclif's `exclusive`, whose message does not fit on one line.
+    const clash = flags.wait === undefined ? undefined : flags.watch ? '--watch' : flags['data-dir'] !== undefined ? '--data-dir' : undefined;
+    if (clash) throw new UsageError(`--wait cannot be combined with ${clash}`);
     if (flags['data-dir'] !== undefined) {
       // Loaded on demand: the storage reader is most of a live status' module graph otherwise.
       const [{ readOfflineStatus }, { renderOfflineStatus }] = await Promise.all([import('../client/offline-status.js'), import('../cli/status-view.js')]);
@@ -52,9 +63,15 @@ Exit 0 when a leader is acknowledged by a quorum of voters, 3 when not (with --s
       this.setExitCode(report.healthy ? EXIT_OK : EXIT_UNHEALTHY);
       return;
     }
-    const interval = parseDuration(flags.interval, '--interval');
-    const timeout = flags.timeout ?? DEFAULT_TIMEOUT;
+    const interval = parseDuration(flags.interval ?? (flags.wait ? '250ms' : '1s'), '--interval');
+    const timeout = flags.timeout ?? (flags.wait ? DEFAULT_WAIT : DEFAULT_TIMEOUT);
     await this.withClient({ ...flags, timeout }, async (client, _connection, timeoutMs) => {
+      if (flags.wait) {
+        const { runStatusWait } = await import('../client/status-wait.js');
+        const until = flags.wait as WaitCondition;
+        this.setExitCode(await runStatusWait(client, { until, limitMs: timeoutMs, intervalMs: interval, sampleBudgetMs: parseDuration(DEFAULT_TIMEOUT), strict: flags.strict, json: flags.json }));
+        return;
+      }
       const { sampleOnce, watchStatus } = await import('../client/status-watch.js');
       if (flags.watch) {
         const exitCode = await watchStatus(client, {
