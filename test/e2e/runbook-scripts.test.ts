@@ -3,7 +3,7 @@
 // swaps a voter, collect packs one status per member and a diagnose report, and health-gate and
 // rolling-restart fail with their documented codes when a member is down or does not come back.
 import { spawn } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -20,6 +20,45 @@ let endpoints = '';
 let control: Server;
 let controlUrl = '';
 const restarted: number[] = [];
+// The nodes' test-only fault injector (src/node/faults.ts), inert until the file holds a plan: it lets
+// one test hold back the leader's messages to one follower so that it trails by a few entries.
+const faultFile = join(cluster.dir, 'faults.json');
+process.env.CHRONIK_FAULT_FILE = faultFile;
+
+async function setFaults(plan: object): Promise<void> {
+  const text = JSON.stringify(plan);
+  writeFileSync(`${faultFile}.tmp`, text);
+  renameSync(`${faultFile}.tmp`, faultFile);
+  const deadline = Date.now() + 5000;
+  while (readFileSync(`${faultFile}.applied`, { encoding: 'utf8', flag: 'a+' }) !== text && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+}
+
+/** A steady write load through the admin client, as an application would write; keeps what was acknowledged. */
+function startWriter(prefix: string): { stop(): Promise<{ acknowledged: Map<string, string>; failed: number }> } {
+  const acknowledged = new Map<string, string>();
+  let writing = true;
+  let failed = 0;
+  const loop = (async () => {
+    for (let i = 0; writing; i++) {
+      const client = new AdminClient({ endpoints: endpoints.split(','), timeoutMs: 3000 });
+      try {
+        await client.propose(`${prefix}/${i}`, `value-${i}`);
+        acknowledged.set(`${prefix}/${i}`, `value-${i}`);
+      } catch {
+        failed++;
+      } finally {
+        await client.close();
+      }
+    }
+  })();
+  return {
+    async stop() {
+      writing = false;
+      await loop;
+      return { acknowledged, failed };
+    },
+  };
+}
 
 /** Runs a script the way an operator does: by its path, chronik from CHRONIK_BIN, endpoints from env. */
 function script(name: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
@@ -96,30 +135,31 @@ describe('runbook scripts against a three-node cluster', () => {
     for (const r of bad) expect(r.stderr.trimEnd().split('\n')).toHaveLength(r === bad[5] ? 2 : 1);
   }, 60_000);
 
+  it('health-gate exits 4 while a voter trails the leader by more than --max-lag entries', async () => {
+    const leader = (await status()).leader;
+    const victim = nodes.find((n) => n.spec.id !== leader)!;
+    // Held back 300 ms, under the election timeout: the follower stays a follower, just behind.
+    await setFaults({ delay: { [victim.endpoint]: 300 } });
+    const writer = startWriter('lagging');
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      const [strictGate, lenientGate] = await Promise.all([script('health-gate.sh', ['--max-lag', '2']), script('health-gate.sh', ['--max-lag', '1000'])]);
+      expect(strictGate.code, strictGate.stdout + strictGate.stderr).toBe(4);
+      expect(strictGate.stdout).toMatch(new RegExp(`^health-gate: FAIL: voter ${victim.spec.id} is \\d+ entries behind the leader's commit index \\(limit 2\\); leader ${leader} at term \\d+, voters 1,2,3\\n$`));
+      expect(lenientGate.code, lenientGate.stdout + lenientGate.stderr).toBe(0);
+    } finally {
+      await writer.stop();
+      await setFaults({});
+    }
+  }, 60_000);
+
   it('rolling-restart restarts every member under a steady write load and loses no acknowledged write', async () => {
     const before = await status('--strict');
     expect(before.healthy).toBe(true);
-    const acknowledged = new Map<string, string>();
-    let writing = true;
-    let failedWrites = 0;
-    const writer = (async () => {
-      for (let i = 0; writing; i++) {
-        const client = new AdminClient({ endpoints: endpoints.split(','), timeoutMs: 3000 });
-        try {
-          await client.propose(`rolling/${i}`, `value-${i}`);
-          acknowledged.set(`rolling/${i}`, `value-${i}`);
-        } catch {
-          failedWrites++;
-        } finally {
-          await client.close();
-        }
-      }
-    })();
-
+    const writer = startWriter('rolling');
     await new Promise((resolve) => setTimeout(resolve, 500));
     const run = await script('rolling-restart.sh', ['--restart-cmd', restartCmd('restart'), '--timeout', '30s']);
-    writing = false;
-    await writer;
+    const { acknowledged, failed: failedWrites } = await writer.stop();
     expect(run.code, run.stdout + run.stderr).toBe(0);
 
     // Each member once, followers first; the last one led until the script moved leadership off it.
@@ -196,7 +236,9 @@ describe('runbook scripts against a three-node cluster', () => {
     const others = [1, 2, 4].filter((id) => id !== follower);
     const run = await script('rolling-restart.sh', ['--restart-cmd', restartCmd('kill'), '--members', [follower, ...others].join(','), '--timeout', '2s']);
     expect(run.code, run.stdout + run.stderr).toBe(1);
-    expect(run.stderr).toBe(`rolling-restart.sh: member ${follower} did not come back and catch up within 2s; stopped, the members after it were not restarted\n`);
+    // chronik's own line says what it saw last; the script's line says where it stopped.
+    expect(run.stderr).toMatch(/^Error: the cluster was not healthy \(--strict\) within 2s; last verdict: .*VOTER_UNREACHABLE\n/);
+    expect(run.stderr.trimEnd().split('\n').at(-1)).toBe(`rolling-restart.sh: member ${follower} did not come back and catch up within 2s; stopped, the members after it were not restarted`);
     expect(restarted).toEqual([follower]);
 
     const gate = await script('health-gate.sh', []);

@@ -12,8 +12,8 @@ Usage: rolling-restart.sh --restart-cmd CMD [--members ID,ID,...] [--timeout D]
   --restart-cmd CMD  shell command that restarts one member; {id} is replaced by its id,
                      e.g. 'systemctl restart chronik@{id}' or 'ssh node{id} sudo systemctl restart chronik'
   --members LIST     members to restart, comma-separated (default: every voter and learner)
-  --timeout D        how long each member may take to come back and catch up, and the leader
-                     transfer; with a unit: 30s, 2m (default 2m)
+  --timeout D        how long each step may take: a member coming back, its catch-up, the
+                     leader transfer; with a unit: 30s, 2m (default 2m)
   --endpoints LIST   nodes to ask (default: env CHRONIK_ENDPOINTS, else 127.0.0.1:9192);
                      list more than one, as the member being restarted does not answer
   --token-file FILE  file holding the cluster token (default: env CHRONIK_TOKEN)
@@ -166,7 +166,8 @@ wait_back() {
       fi
     fi
     [ "$(date +%s)" -lt "$deadline" ] || return 1
-    sleep 1
+    # Fractions are not POSIX, but GNU, busybox and BSD sleep take them.
+    sleep 0.2 2>/dev/null || sleep 1
   done
 }
 
@@ -175,8 +176,10 @@ restart() {
   cmd=$(printf '%s\n' "$restart_cmd" | sed "s/{id}/$id/g")
   say "restarting member $id: $cmd"
   sh -c "$cmd" || fail "the restart command for member $id failed (exit $?); stopped, the members after it were not restarted"
-  wait_back "$id" || fail "member $id did not come back and catch up within $timeout; stopped, the members after it were not restarted"
-  wait_healthy >/dev/null || fail "the cluster is not healthy (--strict) within $timeout after restarting member $id; stopped"
+  # One chronik process polls until every voter answers again; then the member's own catch-up.
+  if ! wait_healthy >/dev/null || ! wait_back "$id"; then
+    fail "member $id did not come back and catch up within $timeout; stopped, the members after it were not restarted"
+  fi
   say "member $id is back and caught up"
 }
 
