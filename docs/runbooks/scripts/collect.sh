@@ -19,7 +19,8 @@ under chronik-collect-<UTC time>/:
 
   --out DIR          where to write the tarball (created if missing)
   --timeout D        how long each status question may wait, with a unit (default 5s)
-  --endpoints LIST   nodes to ask (default: env CHRONIK_ENDPOINTS, else 127.0.0.1:9192)
+  --endpoints LIST   nodes to ask, exported as CHRONIK_ENDPOINTS for every chronik run
+                     (default: env CHRONIK_ENDPOINTS, else 127.0.0.1:9192)
   --token-file FILE  file holding the cluster token (default: env CHRONIK_TOKEN); the token is
                      sent to the nodes, never written into the tarball
   LOG...             log files, directories, .gz files, or chronik data dirs
@@ -115,7 +116,7 @@ members=
 if [ "$rc" -eq 0 ] || [ "$rc" -eq 3 ]; then
   members=$(js 'd.nodes.map((n) => (n.id === null ? "endpoint-" + n.endpoint.replace(/[^0-9A-Za-z.-]/g, "_") : "node-" + n.id) + " " + n.endpoint)' <"$work/status.json")
 else
-  missed status.json "no node answered (exit $rc)"
+  missed status.json "chronik status failed (exit $rc)"
 fi
 
 # metrics URL: one member's /metrics on stdout, with the token if there is one.

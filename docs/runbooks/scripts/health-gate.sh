@@ -14,7 +14,8 @@ one verdict line.
   --max-lag N        the most entries a voter may trail the leader's commit index (default 10)
   --wait D           first wait up to D (500ms, 30s, 2m) for the cluster to become healthy
                      under --strict, instead of judging a single sample
-  --endpoints LIST   nodes to ask (default: env CHRONIK_ENDPOINTS, else 127.0.0.1:9192)
+  --endpoints LIST   nodes to ask, exported as CHRONIK_ENDPOINTS for every chronik run
+                     (default: env CHRONIK_ENDPOINTS, else 127.0.0.1:9192)
   --token-file FILE  file holding the cluster token (default: env CHRONIK_TOKEN)
   -h, --help         this text
 
@@ -24,7 +25,7 @@ CHRONIK_CERT, CHRONIK_KEY), passed through unchanged. Needs node (as chronik doe
 
 Exit status:
   0  healthy under --strict and no voter lags more than N entries
-  1  the cluster could not be asked: no node answered
+  1  the cluster could not be asked: no node answered, or it refused (token, TLS)
   2  usage error
   3  unhealthy under --strict: no leader, no quorum, a voter unreachable or lagging
   4  healthy, but a voter lags more than N entries
@@ -84,7 +85,7 @@ fi
 [ "$rc" -eq 2 ] && exit 2
 if [ "$rc" -ne 0 ]; then
   if [ "$(printf '%s' "$doc" | js '"healthy" in d')" != true ]; then
-    echo "health-gate: FAIL: no node answered"
+    echo "health-gate: FAIL: could not ask the cluster (see the error on stderr)"
     exit 1
   fi
   printf '%s' "$doc" | js '"health-gate: FAIL: unhealthy under --strict: " + (d.problems.map((p) => p.code + " (" + p.message + ")").join("; ") || "no leader")'

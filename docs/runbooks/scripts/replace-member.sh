@@ -14,7 +14,8 @@ Usage: replace-member.sh --old ID --new ID@HOST:PORT [--timeout D]
                      `chronik bootstrap --node-id ID --listen HOST:PORT --join`
   --timeout D        how long the new node may take to catch up, and each other step; with a
                      unit: 30s, 5m (default 2m)
-  --endpoints LIST   nodes to ask (default: env CHRONIK_ENDPOINTS, else 127.0.0.1:9192)
+  --endpoints LIST   nodes to ask, exported as CHRONIK_ENDPOINTS for every chronik run
+                     (default: env CHRONIK_ENDPOINTS, else 127.0.0.1:9192)
   --token-file FILE  file holding the cluster token (default: env CHRONIK_TOKEN)
   -h, --help         this text
 
@@ -111,6 +112,10 @@ is_in() {
   esac
 }
 
+# A wrong endpoint should not cost a whole --timeout of waiting.
+rc=0
+chronik_cli status --json >/dev/null || rc=$?
+[ "$rc" -eq 0 ] || [ "$rc" -eq 3 ] || fail "could not ask the cluster (see the error above); nothing changed"
 rc=0
 start=$(chronik_cli status --wait healthy --timeout "$timeout" --json) || rc=$?
 case $rc in
@@ -122,7 +127,7 @@ case $rc in
       printf '%s' "$start" | js 'd.problems.map((p) => "  " + p.code + ": " + p.message)' >&2
       exit 3
     fi
-    fail "no node answered; nothing changed"
+    fail "could not ask the cluster (see the error above); nothing changed"
     ;;
 esac
 voters=$(voters_of "$start")
@@ -141,7 +146,7 @@ say "voters $voters; adding $new, then removing $old"
 chronik_cli add-voter "$new" --timeout "$timeout" >/dev/null || fail "add-voter $new failed; $old is still a voter, nothing was removed"
 
 # 2. The guard: the old voter goes only if the voters left are at least as many as at the start.
-doc=$(chronik_cli status --json) || [ $? -eq 3 ] || fail "no node answered after adding $new_id; $old is still a voter"
+doc=$(chronik_cli status --json) || [ $? -eq 3 ] || fail "could not ask the cluster after adding $new_id; $old is still a voter"
 voters=$(voters_of "$doc")
 now=$(printf '%s' "$doc" | js 'd.voters.length')
 is_in "$new_id" "$voters" || fail "$new_id is not a voter after add-voter (voters: $voters); $old is still a voter"

@@ -14,7 +14,8 @@ Usage: rolling-restart.sh --restart-cmd CMD [--members ID,ID,...] [--timeout D]
   --members LIST     members to restart, comma-separated (default: every voter and learner)
   --timeout D        how long each step may take: a member coming back, its catch-up, the
                      leader transfer; with a unit: 30s, 2m (default 2m)
-  --endpoints LIST   nodes to ask (default: env CHRONIK_ENDPOINTS, else 127.0.0.1:9192);
+  --endpoints LIST   nodes to ask, exported as CHRONIK_ENDPOINTS for every chronik run
+                     (default: env CHRONIK_ENDPOINTS, else 127.0.0.1:9192);
                      list more than one, as the member being restarted does not answer
   --token-file FILE  file holding the cluster token (default: env CHRONIK_TOKEN)
   -h, --help         this text
@@ -93,14 +94,17 @@ case $restart_cmd in
 esac
 command -v "${CHRONIK_BIN:-chronik}" >/dev/null || usage_error "chronik not found: put it on PATH or set CHRONIK_BIN"
 
-# The deadline for one step, in whole seconds, from chronik's own duration syntax.
+# The deadline for one step, in whole seconds, from chronik's own duration syntax (500ms, 30s, 1m30s).
 seconds=$(node -e '
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(process.argv[1]);
-  if (!m || Number(m[1]) <= 0) process.exit(1);
-  console.log(Math.max(1, Math.ceil((Number(m[1]) * { ms: 0.001, s: 1, m: 60, h: 3600 }[m[2]]))));' "$timeout") ||
+  const text = process.argv[1];
+  if (!/^(\d+(\.\d+)?(ms|s|m|h))+$/.test(text)) process.exit(1);
+  const unit = { ms: 0.001, s: 1, m: 60, h: 3600 };
+  const total = [...text.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)].reduce((sum, m) => sum + Number(m[1]) * unit[m[2]], 0);
+  if (total <= 0) process.exit(1);
+  console.log(Math.max(1, Math.ceil(total)));' "$timeout") ||
   usage_error "invalid --timeout \"$timeout\": use a number with a unit: 30s, 2m"
 
-# status DOC: the cluster's status JSON on stdout; exit 1 when nothing answered.
+# status_json: the cluster's status document on stdout (healthy or not); fails when nothing answered.
 status_json() {
   rc=0
   doc=$(chronik_cli status --json) || rc=$?
@@ -115,6 +119,8 @@ wait_healthy() {
   chronik_cli status --wait healthy --strict --timeout "$timeout" --json
 }
 
+# A wrong endpoint should not cost a whole --timeout of waiting.
+status_json >/dev/null || fail "could not ask the cluster (see the error above); nothing restarted"
 rc=0
 before=$(wait_healthy) || rc=$?
 case $rc in
@@ -126,7 +132,7 @@ case $rc in
       printf '%s' "$before" | js 'd.problems.map((p) => "  " + p.code + ": " + p.message)' >&2
       exit 3
     fi
-    fail "no node answered; nothing restarted"
+    fail "could not ask the cluster (see the error above); nothing restarted"
     ;;
 esac
 voters_before=$(printf '%s' "$before" | js 'd.voters.join(",")')
@@ -185,7 +191,7 @@ restart() {
 
 remaining=$members
 while [ -n "$remaining" ]; do
-  doc=$(status_json) || fail "no node answered; stopped before restarting $remaining"
+  doc=$(status_json) || fail "could not ask the cluster (see the error above); stopped before restarting $remaining"
   leader=$(printf '%s' "$doc" | js 'd.leader')
   next=
   for id in $remaining; do
@@ -201,6 +207,8 @@ while [ -n "$remaining" ]; do
     if [ -n "$target" ]; then
       say "member $leader leads: moving leadership to $target"
       chronik_cli transfer-leader "$target" --timeout "$timeout" >/dev/null || fail "could not move leadership away from member $leader; stopped before restarting it"
+    else
+      say "member $leader leads and no other voter can take over: the cluster has no leader while it restarts"
     fi
     next=$leader
   fi

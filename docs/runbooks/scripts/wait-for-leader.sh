@@ -11,7 +11,8 @@ Waits until a node of the cluster leads at the newest term, then prints the stat
 (a table, or the status JSON document with --json).
 
   --timeout D        how long to wait, with a unit: 500ms, 30s, 2m (default 30s)
-  --endpoints LIST   nodes to ask (default: env CHRONIK_ENDPOINTS, else 127.0.0.1:9192)
+  --endpoints LIST   nodes to ask, exported as CHRONIK_ENDPOINTS for every chronik run
+                     (default: env CHRONIK_ENDPOINTS, else 127.0.0.1:9192)
   --token-file FILE  file holding the cluster token (default: env CHRONIK_TOKEN)
   --json             print the final status as JSON
   -h, --help         this text
@@ -22,7 +23,8 @@ CHRONIK_CERT, CHRONIK_KEY), passed through unchanged.
 
 Exit status:
   0  the cluster has a leader
-  1  no leader within the timeout (the last status is printed), or no node answered
+  1  no leader within the timeout (the last status is printed), or the cluster could not
+     be asked (no node answered, or it refused: token, TLS)
   2  usage error
 USAGE
 }
