@@ -188,15 +188,17 @@ describe('runbook scripts against a three-node cluster', () => {
     console.log(`rolling restart: ${acknowledged.size} writes acknowledged and read back, ${failedWrites} refused during the restarts`);
   }, 120_000);
 
-  it('replace-member adds the new node before removing the old one and ends with the new voter set', async () => {
+  it('replace-member swaps a dead voter for a new node, adding before removing, and ends with the new voter set', async () => {
+    // The usual case: member 3 is gone for good (it may have led: the others elect a new leader).
+    await nodes[2]!.stop('SIGKILL');
     const [port] = await TestCluster.ports(1);
     const fourth = cluster.node({ id: 4, port: port!, join: true });
     await fourth.start();
     nodes.push(fourth);
     const run = await script('replace-member.sh', ['--old', '3', '--new', `4@${fourth.endpoint}`, '--timeout', '30s']);
     expect(run.code, run.stdout + run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/^replace-member: voters 1 2 3; adding 4@127\.0\.0\.1:\d+, then removing 3\n/);
     expect(run.stdout).toMatch(/replace-member: done: voters 1 2 4; stop the old node 3 now\n$/);
-    await nodes[2]!.stop();
     endpoints = [nodes[0]!, nodes[1]!, fourth].map((n) => n.endpoint).join(',');
     expect(await status('--strict')).toMatchObject({ healthy: true, voters: [1, 2, 4] });
 
