@@ -153,12 +153,14 @@ say "voters $voters_before; restarting $members with: $restart_cmd"
 # A member is back when it answers, follows the leader at the leader's term, and its applied
 # index reaches the leader's commit index as of the first time it answers again (a fixed goal:
 # a steady write load cannot keep moving it).
+# wait_back ID [DOC]: DOC, a status document just taken, serves as the first sample.
 wait_back() {
   id=$1
+  doc=${2:-}
   deadline=$(($(date +%s) + seconds))
   goal=
   while :; do
-    if doc=$(status_json); then
+    if [ -n "$doc" ] || doc=$(status_json); then
       state=$(printf '%s' "$doc" | js '(() => {
         const me = d.nodes.find((n) => n.id === '"$id"');
         const leader = d.nodes.find((n) => n.id === d.leader);
@@ -171,6 +173,7 @@ wait_back() {
         [ "${state% *}" -ge "$goal" ] && return 0
       fi
     fi
+    doc=
     [ "$(date +%s)" -lt "$deadline" ] || return 1
     # Fractions are not POSIX, but GNU, busybox and BSD sleep take them.
     sleep 0.2 2>/dev/null || sleep 1
@@ -183,7 +186,7 @@ restart() {
   say "restarting member $id: $cmd"
   sh -c "$cmd" || fail "the restart command for member $id failed (exit $?); stopped, the members after it were not restarted"
   # One chronik process polls until every voter answers again; then the member's own catch-up.
-  if ! wait_healthy >/dev/null || ! wait_back "$id"; then
+  if ! back=$(wait_healthy) || ! wait_back "$id" "$back"; then
     fail "member $id did not come back and catch up within $timeout; stopped, the members after it were not restarted"
   fi
   say "member $id is back and caught up"
