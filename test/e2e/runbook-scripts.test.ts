@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AdminClient } from '../../src/client/admin-client.js';
 import type { ClusterReport } from '../../src/client/cluster-status.js';
 import { chronik, ROOT, type CliResult } from './cli.js';
+import { listenInRange } from '../support/ports.js';
 import { TestCluster, type TestNode } from './cluster.js';
 
 const SCRIPTS = join(ROOT, 'docs/runbooks/scripts');
@@ -106,9 +107,7 @@ beforeAll(async () => {
       (err: Error) => res.writeHead(500).end(err.message),
     );
   });
-  await new Promise<void>((resolve) => control.listen(0, '127.0.0.1', resolve));
-  const address = control.address();
-  controlUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  controlUrl = `http://127.0.0.1:${await listenInRange(control, 'client')}`;
 }, 60_000);
 
 afterAll(async () => {

@@ -3,7 +3,7 @@
 // 1 at the timeout with the last status printed, 1 when nothing answers, 2 for bad values.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ClusterReport } from '../../src/client/cluster-status.js';
-import { freePort } from '../client/ports.js';
+import { freePort } from '../support/ports.js';
 import { chronik } from './cli.js';
 import { TestCluster, type TestNode } from './cluster.js';
 
@@ -62,7 +62,7 @@ describe('status --wait', () => {
   }, 60_000);
 
   it('returns 1 when no endpoint answers until the timeout, and 2 for bad values', async () => {
-    const closed = `127.0.0.1:${await freePort()}`;
+    const closed = `127.0.0.1:${await freePort('client')}`;
     const nobody = await chronik(['status', '--wait', 'leader', '--timeout', '1s', '--endpoints', closed]);
     expect(nobody.code).toBe(1);
     expect(nobody.stderr.split('\n')[0]).toBe(`Error: no endpoint answered: ${closed} (connection refused)`);
