@@ -3,6 +3,7 @@
 import { formatDuration } from '../cli/duration.js';
 import { OperationError } from '../cli/errors.js';
 import { ApiError, HttpTransport, UnreachableError } from './http.js';
+import type { StatusSample } from './sample.js';
 import type {
   KvValue,
   MembersView,
@@ -22,11 +23,9 @@ export interface ClientOptions {
   timeoutMs: number;
 }
 
-/** What one endpoint said when asked for its status. */
-export interface EndpointSample {
-  endpoint: string;
+/** What one endpoint said when asked for its status (a chronik StatusSample). */
+export interface EndpointSample extends StatusSample {
   status?: NodeStatus;
-  error?: string;
 }
 
 /** One round of asking every known endpoint for its status. */

@@ -39,7 +39,7 @@ describe('buildClusterView', () => {
 
   it('has exactly the keys of SPEC.md in each reachable node row', () => {
     const view = buildClusterView([up(node(2, { role: 'leader' }))]);
-    expect(Object.keys(view.report)).toEqual(['healthy', 'leader', 'term', 'voters', 'learners', 'problems', 'nodes']);
+    expect(Object.keys(view.report)).toEqual(['kind', 'healthy', 'leader', 'term', 'voters', 'learners', 'problems', 'nodes']);
     expect(Object.keys(view.report.nodes.find((n) => n.id === 2) ?? {})).toEqual([
       'id', 'endpoint', 'reachable', 'role', 'member', 'term', 'leader', 'commitIndex', 'appliedIndex', 'lastIndex', 'voters', 'learners',
     ]);
