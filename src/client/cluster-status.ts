@@ -170,6 +170,12 @@ export function buildClusterView(samples: StatusSample[], options: { strict?: bo
     verdictLine = `${verdict}: leader ${leaderStatus.id} at term ${leaderStatus.term}, ${reachableText}`;
     if (troubled) verdictLine += `; ${problems.map((p) => p.code).join(', ')}`;
   }
+  if ((verdict === 'no-leader' || verdict === 'no-quorum') && reachableVoters.length < quorum) {
+    problems.splice(1, 0, {
+      code: 'QUORUM_LOST',
+      message: `only ${reachableVoters.length} of ${voters.length} voters answer, a quorum needs ${quorum}: start the stopped voters; if they are gone for good, see docs/runbooks/QUORUM_LOST.md`,
+    });
+  }
   const strictFailure = options.strict === true && problems.some((p) => p.code === 'VOTER_UNREACHABLE' || p.code === 'VOTER_LAGGING');
   const healthy = (verdict === 'healthy' || verdict === 'degraded') && !strictFailure;
   if (strictFailure && verdict === 'degraded') verdictLine = `UNHEALTHY (--strict): ${verdictLine.slice('degraded: '.length)}`;

@@ -3,7 +3,9 @@ import { Flags } from '@oclif/core';
 import { ClientCommand } from '../cli/client-command.js';
 import { connectionFlags } from '../cli/connection-flags.js';
 import { parseDuration } from '../cli/duration.js';
-import { EXIT_OK, EXIT_UNHEALTHY } from '../cli/errors.js';
+import { EXIT_OK, EXIT_UNHEALTHY, UsageError } from '../cli/errors.js';
+import type { ClusterView } from '../client/cluster-status.js';
+import { PRODUCT_KINDS, type ProductKind } from '../client/sample.js';
 
 const DEFAULT_TIMEOUT = '3s';
 
@@ -20,6 +22,10 @@ Exit 0 when a leader is acknowledged by a quorum of voters, 3 when not (with --s
     '<%= config.bin %> status --watch --interval 2s',
     '<%= config.bin %> status --watch --timeout 1m --json > samples.jsonl',
     {
+      description: 'An etcd cluster through its v3 JSON gateway (recognised without --kind too).',
+      command: '<%= config.bin %> status --kind etcd --endpoints 10.0.0.1:2379,https://10.0.0.2:2379',
+    },
+    {
       description: "Offline: read a stopped node's membership, term and indexes from its data dir.",
       command: '<%= config.bin %> status --data-dir ./chronik-data/node-1',
     },
@@ -34,10 +40,14 @@ Exit 0 when a leader is acknowledged by a quorum of voters, 3 when not (with --s
     strict: Flags.boolean({ description: 'Also exit 3 when any voter is unreachable or lagging.', default: false }),
     watch: Flags.boolean({ description: 'Keep sampling: redraw on a TTY, else print one JSON line per sample and an event line on each leader or term change.', default: false }),
     interval: Flags.string({ description: 'Time between samples with --watch.', default: '1s', helpValue: 'DURATION' }),
+    kind: Flags.string({
+      description: 'The product at the endpoints; default: recognised from their answers. etcd: v3 JSON gateway, TLS files from ETCDCTL_CACERT/ETCDCTL_CERT/ETCDCTL_KEY.',
+      options: [...PRODUCT_KINDS],
+    }),
     'data-dir': Flags.string({
       description: "Read a stopped node's state from its data dir instead of asking running nodes; exit 3 when its voter set is empty.",
       helpValue: 'DIR',
-      exclusive: ['endpoints', 'config', 'watch', 'strict'],
+      exclusive: ['endpoints', 'config', 'watch', 'strict', 'kind'],
     }),
   };
 
@@ -54,7 +64,15 @@ Exit 0 when a leader is acknowledged by a quorum of voters, 3 when not (with --s
     }
     const interval = parseDuration(flags.interval, '--interval');
     const timeout = flags.timeout ?? DEFAULT_TIMEOUT;
-    await this.withClient({ ...flags, timeout }, async (client, _connection, timeoutMs) => {
+    const kind = flags.kind as ProductKind | undefined;
+    if (kind !== undefined && kind !== 'chronik') {
+      if (flags.watch) throw new UsageError(`--watch is not available with --kind ${kind} yet`, 'run status in a loop, or watch a chronik cluster');
+      const { resolveConnection } = await import('../cli/client-flags.js');
+      const view = await this.attached(flags, kind, resolveConnection(flags), parseDuration(timeout));
+      if (view) await this.printView(view, flags.json);
+      return;
+    }
+    await this.withClient({ ...flags, timeout }, async (client, connection, timeoutMs) => {
       const { sampleOnce, watchStatus } = await import('../client/status-watch.js');
       if (flags.watch) {
         const exitCode = await watchStatus(client, {
@@ -67,10 +85,28 @@ Exit 0 when a leader is acknowledged by a quorum of voters, 3 when not (with --s
         this.setExitCode(exitCode);
         return;
       }
-      const view = await sampleOnce(client, timeoutMs, flags.strict);
-      if (flags.json) this.printJson(view.report);
-      else process.stdout.write(`${(await import('../cli/status-view.js')).renderStatus(view)}\n`);
-      this.setExitCode(view.report.healthy ? EXIT_OK : EXIT_UNHEALTHY);
+      let view: ClusterView;
+      try {
+        view = await sampleOnce(client, timeoutMs, flags.strict);
+      } catch (err) {
+        // No chronik node answered: the endpoints may be another product's (etcd, ...).
+        const attached = kind === undefined ? await this.attached(flags, undefined, connection, timeoutMs).catch(() => undefined) : undefined;
+        if (!attached) throw err;
+        view = attached;
+      }
+      await this.printView(view, flags.json);
     });
+  }
+
+  private async attached(flags: { endpoints?: string; strict: boolean }, kind: ProductKind | undefined, connection: { endpoints: string[]; source: string }, timeoutMs: number): Promise<ClusterView | undefined> {
+    const { attachedStatus, parseProductEndpoints } = await import('../client/attach/index.js');
+    const endpoints = flags.endpoints !== undefined ? parseProductEndpoints(flags.endpoints) : connection.source === 'default' ? [] : connection.endpoints;
+    return attachedStatus({ kind, endpoints, endpointSource: connection.source, timeoutMs, strict: flags.strict });
+  }
+
+  private async printView(view: ClusterView, json: boolean): Promise<void> {
+    if (json) this.printJson(view.report);
+    else process.stdout.write(`${(await import('../cli/status-view.js')).renderStatus(view)}\n`);
+    this.setExitCode(view.report.healthy ? EXIT_OK : EXIT_UNHEALTHY);
   }
 }

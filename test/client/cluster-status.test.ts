@@ -65,7 +65,7 @@ describe('buildClusterView', () => {
     expect(view.report.healthy).toBe(false);
     expect(view.report.leader).toBeNull();
     expect(view.verdictLine).toBe('NO LEADER: 1/3 voters reachable, quorum needs 2');
-    expect(view.report.problems.map((p) => p.code)).toEqual(['NO_LEADER', 'VOTER_UNREACHABLE', 'VOTER_UNREACHABLE']);
+    expect(view.report.problems.map((p) => p.code)).toEqual(['NO_LEADER', 'QUORUM_LOST', 'VOTER_UNREACHABLE', 'VOTER_UNREACHABLE']);
     expect(view.health).toEqual(['no leader', 'unreachable', 'unreachable']);
   });
 
