@@ -81,7 +81,7 @@ export function buildClusterView(samples: StatusSample[], options: { strict?: bo
   const memberIds = [...voters, ...learners].sort(compareIds);
   for (const id of memberIds) {
     const sample = byId.get(id) ?? samples.find((s) => !s.status && s.endpoint === addrOf.get(id));
-    const endpoint = sample?.endpoint ?? addrOf.get(id) ?? '?';
+    const endpoint = sample?.endpoint ?? (addrOf.get(id) || '?');
     seenEndpoints.add(endpoint);
     if (addrOf.has(id)) seenEndpoints.add(addrOf.get(id) as string);
     nodes.push(sample?.status ? reachableRow(sample.endpoint, sample.status) : unreachableRow(id, nameOf.get(id), endpoint, voters.includes(id) ? 'voter' : 'learner', sample?.error ?? 'not asked'));

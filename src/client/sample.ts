@@ -2,7 +2,7 @@
 // /v1/status fits it as is; each adapter in src/client/attach/ turns its product's answers into it.
 import type { MemberKind, NodeRole } from './types.js';
 
-export const PRODUCT_KINDS = ['chronik', 'etcd'] as const;
+export const PRODUCT_KINDS = ['chronik', 'etcd', 'consul', 'nomad', 'vault', 'rqlite'] as const;
 export type ProductKind = (typeof PRODUCT_KINDS)[number];
 
 /** chronik's ids are small integers; etcd's are 64-bit (shown in hex, as etcdctl does), Consul's are names. */

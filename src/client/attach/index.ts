@@ -9,9 +9,11 @@ import { UnreachableError } from '../http.js';
 import type { ProductKind } from '../sample.js';
 import type { ProductAdapter } from './adapter.js';
 import { etcdAdapter } from './etcd.js';
+import { consulAdapter, nomadAdapter, vaultAdapter } from './hashicorp.js';
+import { rqliteAdapter } from './rqlite.js';
 import { ProductHttp, type TlsFiles } from './http.js';
 
-export const ADAPTERS: readonly ProductAdapter[] = [etcdAdapter];
+export const ADAPTERS: readonly ProductAdapter[] = [etcdAdapter, consulAdapter, nomadAdapter, vaultAdapter, rqliteAdapter];
 
 export interface AttachOptions {
   /** undefined: recognise the product from the answers. */
