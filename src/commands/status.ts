@@ -29,6 +29,10 @@ Exit 0 when a leader is acknowledged by a quorum of voters, 3 when not (with --s
       description: "Offline: read a stopped node's membership, term and indexes from its data dir.",
       command: '<%= config.bin %> status --data-dir ./chronik-data/node-1',
     },
+    {
+      description: "The same for a stopped etcd member (its WAL and snapshot, decoded without etcd).",
+      command: '<%= config.bin %> status --data-dir /var/lib/etcd --json',
+    },
   ];
 
   static override flags = {
@@ -45,7 +49,7 @@ Exit 0 when a leader is acknowledged by a quorum of voters, 3 when not (with --s
       options: [...PRODUCT_KINDS],
     }),
     'data-dir': Flags.string({
-      description: "Read a stopped node's state from its data dir instead of asking running nodes; exit 3 when its voter set is empty.",
+      description: "Read a stopped node's state from its data dir (chronik's, or an etcd member's) instead of asking running nodes; exit 3 when its voter set is empty.",
       helpValue: 'DIR',
       exclusive: ['endpoints', 'config', 'watch', 'strict', 'kind'],
     }),
@@ -53,6 +57,14 @@ Exit 0 when a leader is acknowledged by a quorum of voters, 3 when not (with --s
 
   async run(): Promise<void> {
     const { flags } = await this.parse(Status);
+    if (flags['data-dir'] !== undefined && (await import('../client/attach/etcd-datadir.js')).isEtcdDataDir(flags['data-dir'])) {
+      const [{ etcdOfflineStatus }, { renderEtcdOffline }] = await Promise.all([import('../client/attach/etcd-datadir.js'), import('../cli/etcd-offline-view.js')]);
+      const report = etcdOfflineStatus(flags['data-dir']);
+      if (flags.json) this.printJson(report);
+      else process.stdout.write(`${renderEtcdOffline(report)}\n`);
+      this.setExitCode(report.healthy ? EXIT_OK : EXIT_UNHEALTHY);
+      return;
+    }
     if (flags['data-dir'] !== undefined) {
       // Loaded on demand: the storage reader is most of a live status' module graph otherwise.
       const [{ readOfflineStatus }, { renderOfflineStatus }] = await Promise.all([import('../client/offline-status.js'), import('../cli/status-view.js')]);

@@ -19,6 +19,7 @@ export class EtcdMember {
     readonly dataDir: string,
     private readonly initialCluster: string,
     private readonly token: string,
+    private readonly extraArgs: string[] = [],
   ) {}
 
   get endpoint(): string {
@@ -48,6 +49,7 @@ export class EtcdMember {
       '--initial-cluster-state', 'new',
       '--heartbeat-interval', '50',
       '--election-timeout', '500',
+      ...this.extraArgs,
     ];
     const child = spawn(ETCD, args, { stdio: ['ignore', log, log] });
     this.child = child;
@@ -74,11 +76,11 @@ export class EtcdCluster {
   readonly members: EtcdMember[] = [];
 
   /** Starts `size` members of one cluster and waits until all of them follow one leader. */
-  async start(size: number, prefix = 'm', token = 'chronik-test'): Promise<EtcdMember[]> {
+  async start(size: number, prefix = 'm', token = 'chronik-test', extraArgs: string[] = []): Promise<EtcdMember[]> {
     const ports = await TestCluster.ports(size * 2);
     const names = Array.from({ length: size }, (_, i) => `${prefix}${i + 1}`);
     const initialCluster = names.map((name, i) => `${name}=http://127.0.0.1:${ports[i * 2 + 1]}`).join(',');
-    const members = names.map((name, i) => new EtcdMember(name, ports[i * 2] as number, ports[i * 2 + 1] as number, join(this.dir, name), initialCluster, token));
+    const members = names.map((name, i) => new EtcdMember(name, ports[i * 2] as number, ports[i * 2 + 1] as number, join(this.dir, name), initialCluster, token, extraArgs));
     this.members.push(...members);
     members.forEach((m) => m.start());
     await Promise.all(members.map((m) => waitForLeader(m)));
@@ -88,6 +90,16 @@ export class EtcdCluster {
   async remove(): Promise<void> {
     await Promise.all(this.members.map((m) => m.kill()));
     rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** Writes keys through a member's v3 JSON gateway (keys and values are base64 there). */
+export async function putKeys(member: EtcdMember, keys: string[]): Promise<void> {
+  const b64 = (text: string): string => Buffer.from(text).toString('base64');
+  for (const key of keys) {
+    const response = await fetch(`http://${member.endpoint}/v3/kv/put`, { method: 'POST', body: JSON.stringify({ key: b64(key), value: b64(`value of ${key}`) }) });
+    if (!response.ok) throw new Error(`put ${key} on ${member.name}: HTTP ${response.status}`);
+    await response.body?.cancel();
   }
 }
 

@@ -3,7 +3,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ClusterReport } from '../../src/client/cluster-status.js';
 import { chronik } from './cli.js';
-import { EtcdCluster, type EtcdMember } from './etcd-cluster.js';
+import { cpSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { EtcdOfflineReport } from '../../src/client/attach/etcd-datadir.js';
+import { EtcdCluster, putKeys, type EtcdMember } from './etcd-cluster.js';
 
 const etcd = new EtcdCluster();
 let members: EtcdMember[] = [];
@@ -25,7 +28,9 @@ async function statusUntil(accept: (report: ClusterReport) => boolean, ...extra:
 }
 
 beforeAll(async () => {
-  [members, [stray]] = await Promise.all([etcd.start(3), etcd.start(1, 'other', 'another-cluster')]);
+  // A small snapshot count makes the members write .snap files, so the offline reader meets them too.
+  [members, [stray]] = await Promise.all([etcd.start(3, 'm', 'chronik-test', ['--snapshot-count', '20']), etcd.start(1, 'other', 'another-cluster')]);
+  await putKeys(members[0]!, Array.from({ length: 50 }, (_, i) => `key-${i}`));
   endpoints = members.map((m) => m.endpoint).join(',');
 }, 60_000);
 
@@ -82,7 +87,10 @@ describe('status against a real etcd cluster', () => {
     expect(table.stdout).toMatch(/\ndegraded: leader [0-9a-f]+ at term \d+, 2\/3 voters reachable; VOTER_UNREACHABLE\n/);
   }, 60_000);
 
+  let live: ClusterReport;
+
   it('has lost its quorum with two members down: exit 3 with QUORUM_LOST', async () => {
+    live = (await status()).report;
     const leaderName = (await status()).report.nodes.find((n) => n.role === 'leader')?.name;
     await members.find((m) => m.running && m.name === leaderName)?.kill();
     const { code, report } = await statusUntil((r) => r.leader === null);
@@ -98,5 +106,36 @@ describe('status against a real etcd cluster', () => {
     const none = await chronik(['status', '--kind', 'etcd', '--endpoints', endpoints]);
     expect(none.code).toBe(1);
     expect(none.stderr.split('\n')[0]).toBe(`Error: no endpoint answered: ${members.map((m) => `${m.endpoint} (connection refused)`).join(', ')}`);
+  }, 60_000);
+
+  it("reads each stopped member's data dir offline: ids, cluster ID and voters as the live cluster reported", async () => {
+    const reports = await Promise.all(
+      members.map(async (m) => {
+        const result = await chronik(['status', '--data-dir', m.dataDir, '--json']);
+        expect(result.code, result.stderr).toBe(0);
+        return JSON.parse(result.stdout) as EtcdOfflineReport;
+      }),
+    );
+    for (const [i, report] of reports.entries()) {
+      expect(report).toMatchObject({ kind: 'etcd', clusterId: live.clusterId, healthy: true, name: members[i]!.name, voters: live.voters, learners: [], problems: [] });
+      expect(report.id).toBe(live.nodes.find((n) => n.name === members[i]!.name)?.id);
+      expect(report.snapshotIndex).toBeGreaterThan(0);
+      expect(report.lastIndex).toBeGreaterThan(50);
+      expect(report.commitIndex).toBeLessThanOrEqual(report.lastIndex);
+    }
+    const text = await chronik(['status', '--data-dir', members[0]!.dataDir]);
+    expect(text.stdout).toMatch(new RegExp(`^member\\s+${reports[0]!.id} \\(m1\\), cluster ${live.clusterId}$`, 'm'));
+
+    // One flipped bit inside a record that is not the last breaks its CRC: exit 1 naming file and offset.
+    const copy = join(etcd.dir, 'damaged');
+    cpSync(members[0]!.dataDir, copy, { recursive: true });
+    const walDir = join(copy, 'member', 'wal');
+    const file = join(walDir, readdirSync(walDir).filter((f) => f.endsWith('.wal')).sort()[0]!);
+    const bytes = readFileSync(file);
+    bytes[200] = (bytes[200] as number) ^ 0x01;
+    writeFileSync(file, bytes);
+    const damaged = await chronik(['status', '--data-dir', copy]);
+    expect(damaged.code).toBe(1);
+    expect(damaged.stderr.split('\n')[0]).toMatch(/^Error: etcd WAL .*\.wal(: record at offset \d+ fails its CRC| has an undecodable record at offset \d+.*)$/);
   }, 60_000);
 });
