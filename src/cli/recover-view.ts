@@ -6,7 +6,7 @@ import { paint, renderTable } from './render.js';
 export function renderPlan(plan: RecoveryPlan): string {
   const rows = plan.survivors.map((s, i) => [
     String(i + 1),
-    String(s.id),
+    s.name === undefined ? String(s.id) : `${s.id} (${s.name})`,
     s.addr,
     String(s.lastTerm),
     String(s.lastIndex),
@@ -14,20 +14,23 @@ export function renderPlan(plan: RecoveryPlan): string {
     s.running === undefined ? s.dataDir : `${s.dataDir} (RUNNING, pid ${s.running})`,
   ]);
   const lines = [
-    paint(`QUORUM LOST: ${plan.survivors.length} of ${plan.voters.length} voters survive (voters ${plan.voters.map((v) => v.id).join(', ')}), a quorum needs ${plan.quorum}`, 'bad'),
+    paint(`QUORUM LOST: ${plan.survivors.length} of ${plan.voters.length} voters survive (voters ${plan.voters.map((v) => v.name ?? v.id).join(', ')}), a quorum needs ${plan.quorum}`, 'bad'),
     '',
     renderTable(['RANK', 'ID', 'ADDRESS', 'LAST TERM', 'LAST INDEX', 'COMMIT', 'DATA DIR'], rows),
     '',
     'What happens:',
     ...plan.risk.summary.map((line) => `  - ${line}`),
     '',
-    'Stop every surviving node first (the plan reads their data dirs; recover apply refuses a running node).',
+    plan.kind === 'chronik'
+      ? 'Stop every surviving node first (the plan reads their data dirs; recover apply refuses a running node).'
+      : 'Stop every surviving member first (the plan reads their data dirs). Run each etcd command as that member runs (systemd unit, container), changing only what is shown.',
   ];
   for (const host of plan.steps) {
     const where = host.role === 'keep' ? 'keep' : host.survived ? 'wipe and rejoin' : 'rebuild (lost)';
-    lines.push('', `On node ${host.id} (${host.addr}, ${where}):`, ...host.commands.map((c) => `  ${c}`));
+    lines.push('', `On ${plan.kind === 'chronik' ? 'node' : 'member'} ${host.name ?? host.id} (${host.addr}, ${where}):`, ...host.commands.map((c) => `  ${c}`));
   }
-  lines.push('', paint('Run the rejoin steps one node at a time, after node ' + plan.best.id + ' leads (chronik status).', 'dim'));
+  lines.push('', paint(`Run the rejoin steps one ${plan.kind === 'chronik' ? 'node' : 'member'} at a time, after ${plan.best.name ?? plan.best.id} leads (chronik status).`, 'dim'));
+  if (plan.kind === 'etcd') lines.push(paint("etcd answers 'unhealthy cluster' to member add until every member has been connected for about 5 s: wait and repeat it.", 'dim'));
   return lines.join('\n');
 }
 

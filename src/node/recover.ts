@@ -9,7 +9,9 @@ import { DataDirLockedError, StorageCorruptError } from './errors.js';
 import { membershipAt } from './membership.js';
 
 export interface Survivor {
-  id: number;
+  /** chronik's node id, or etcd's member id in hex. */
+  id: number | string;
+  name?: string;
   dataDir: string;
   addr: string;
   term: number;
@@ -21,7 +23,8 @@ export interface Survivor {
 }
 
 export interface HostSteps {
-  id: number;
+  id: number | string;
+  name?: string;
   addr: string;
   role: 'keep' | 'rejoin';
   dataDir: string;
@@ -31,10 +34,10 @@ export interface HostSteps {
 }
 
 export interface RecoveryPlan {
-  kind: 'chronik';
+  kind: 'chronik' | 'etcd';
   cluster: string;
   /** The last configuration the survivors know, and the quorum it needs. */
-  voters: { id: number; addr: string }[];
+  voters: { id: number | string; addr: string; name?: string }[];
   quorum: number;
   /** Best first: highest last log term, then highest last index. */
   survivors: Survivor[];
@@ -45,7 +48,7 @@ export interface RecoveryPlan {
     /** Entries on the best member after that index: never known to be committed, they commit now. */
     newlyCommitted: { from: number; to: number } | null;
     /** Entries other survivors hold past the best member's log, or that disagree with it: discarded. */
-    discarded: { id: number; entries: number }[];
+    discarded: { id: number | string; entries: number }[];
     summary: string[];
   };
   steps: HostSteps[];
@@ -83,8 +86,8 @@ export function planRecovery(summaries: readonly DataDirSummary[]): RecoveryPlan
     );
   }
   const addrOf = (id: number): string => voters.find((v) => v.id === id)?.addr ?? [...newest.learners].find((l) => l.id === id)?.addr ?? '?';
-  const survivors: Survivor[] = summaries
-    .map((s) => ({
+  const { survivors, best, risk } = rankSurvivors(
+    summaries.map((s) => ({
       id: s.nodeId,
       dataDir: s.dir,
       addr: addrOf(s.nodeId),
@@ -93,26 +96,8 @@ export function planRecovery(summaries: readonly DataDirSummary[]): RecoveryPlan
       lastIndex: s.lastIndex,
       commit: s.commit,
       ...(s.lockedBy === undefined ? {} : { running: s.lockedBy }),
-    }))
-    .sort((a, b) => b.lastTerm - a.lastTerm || b.lastIndex - a.lastIndex || a.id - b.id);
-  const best = survivors[0] as Survivor;
-  const knownCommitted = Math.max(...survivors.map((s) => s.commit));
-  const newlyCommitted = best.lastIndex > knownCommitted ? { from: knownCommitted + 1, to: best.lastIndex } : null;
-  // A survivor with a lower last term may hold entries at indexes the best member holds with another
-  // term: everything it has past the point where their logs can be known to agree (the known commit) goes.
-  const discarded = survivors.slice(1).flatMap((s) => {
-    const entries = s.lastTerm === best.lastTerm ? Math.max(0, s.lastIndex - best.lastIndex) : Math.max(0, s.lastIndex - Math.min(knownCommitted, best.lastIndex));
-    return entries > 0 ? [{ id: s.id, entries }] : [];
-  });
-  const summary = [
-    `keep node ${best.id}: its log ends at index ${best.lastIndex} (term ${best.lastTerm}), the most up to date of ${survivors.length} survivor${survivors.length === 1 ? '' : 's'}`,
-    `entries up to index ${knownCommitted} were known to be committed and are kept`,
-    newlyCommitted
-      ? `entries ${newlyCommitted.from}-${newlyCommitted.to} on node ${best.id} were never known to be committed; they commit now (a write that timed out may appear after all)`
-      : `node ${best.id} holds no entry past the known commit index`,
-    ...discarded.map((d) => `node ${d.id} holds ${d.entries} entr${d.entries === 1 ? 'y' : 'ies'} that node ${best.id} does not: they are discarded when it rejoins`),
-    `entries the lost members committed past index ${best.lastIndex}, if any, are lost: no survivor holds them`,
-  ];
+    })),
+  );
   const steps: HostSteps[] = [
     {
       id: best.id,
@@ -142,7 +127,34 @@ export function planRecovery(summaries: readonly DataDirSummary[]): RecoveryPlan
       };
     }),
   ];
-  return { kind: 'chronik', cluster: newest.cluster, voters, quorum, survivors, best, risk: { knownCommitted, newlyCommitted, discarded, summary }, steps };
+  return { kind: 'chronik', cluster: newest.cluster, voters, quorum, survivors, best, risk, steps };
+}
+
+/**
+ * Ranks survivors by last log term, then last index (then id), and says what keeping the first one
+ * means for the data: the same reasoning for every product.
+ */
+export function rankSurvivors(unranked: readonly Survivor[]): { survivors: Survivor[]; best: Survivor; risk: RecoveryPlan['risk'] } {
+  const survivors = [...unranked].sort((a, b) => b.lastTerm - a.lastTerm || b.lastIndex - a.lastIndex || String(a.id).localeCompare(String(b.id), undefined, { numeric: true }));
+  const best = survivors[0] as Survivor;
+  const knownCommitted = Math.max(...survivors.map((s) => s.commit));
+  const newlyCommitted = best.lastIndex > knownCommitted ? { from: knownCommitted + 1, to: best.lastIndex } : null;
+  // A survivor with a lower last term may hold entries at indexes the best member holds with another
+  // term: everything it has past the point where their logs can be known to agree (the known commit) goes.
+  const discarded = survivors.slice(1).flatMap((s) => {
+    const entries = s.lastTerm === best.lastTerm ? Math.max(0, s.lastIndex - best.lastIndex) : Math.max(0, s.lastIndex - Math.min(knownCommitted, best.lastIndex));
+    return entries > 0 ? [{ id: s.id, entries }] : [];
+  });
+  const summary = [
+    `keep node ${best.id}: its log ends at index ${best.lastIndex} (term ${best.lastTerm}), the most up to date of ${survivors.length} survivor${survivors.length === 1 ? '' : 's'}`,
+    `entries up to index ${knownCommitted} were known to be committed and are kept`,
+    newlyCommitted
+      ? `entries ${newlyCommitted.from}-${newlyCommitted.to} on node ${best.id} were never known to be committed; they commit now (a write that timed out may appear after all)`
+      : `node ${best.id} holds no entry past the known commit index`,
+    ...discarded.map((d) => `node ${d.id} holds ${d.entries} entr${d.entries === 1 ? 'y' : 'ies'} that node ${best.id} does not: they are discarded when it rejoins`),
+    `entries the lost members committed past index ${best.lastIndex}, if any, are lost: no survivor holds them`,
+  ];
+  return { survivors, best, risk: { knownCommitted, newlyCommitted, discarded, summary } };
 }
 
 export interface ApplyResult {

@@ -99,7 +99,7 @@ describe('recovery from lost quorum', () => {
     }
 
     // The lost members come back with their ids and addresses on fresh data dirs, as the plan's rejoin steps say.
-    const rejoined = plan.steps.slice(1).map((step) => cluster.node({ id: step.id, port: Number(step.addr.split(':')[1]), join: true }));
+    const rejoined = plan.steps.slice(1).map((step) => cluster.node({ id: Number(step.id), port: Number(step.addr.split(':')[1]), join: true }));
     for (const [i, node] of rejoined.entries()) {
       expect(plan.steps[i + 1]!.commands.at(-1)).toBe(`chronik add-voter ${node.spec.id}@${node.endpoint} --endpoints ${survivor.endpoint}`);
       await node.start();

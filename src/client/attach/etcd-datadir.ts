@@ -22,6 +22,7 @@ export interface EtcdMemberInfo {
   id: string;
   name?: string;
   peerURLs?: string[];
+  clientURLs?: string[];
 }
 
 export interface EtcdDataDir {
@@ -137,6 +138,7 @@ export function readEtcdDataDir(dir: string): EtcdDataDir {
           const index = Number(entry.Index);
           // Names and peer URLs live in the conf changes' contexts: kept even from entries a snapshot covers.
           if (entry.Type === ENTRY_CONF_CHANGE || entry.Type === ENTRY_CONF_CHANGE_V2) for (const change of confChanges(entry)) learnMember(known, change);
+          else learnAttributes(known, entry.Data);
           if (index > base) {
             // A rewritten index replaces that entry and everything after it, as raft overwrote them.
             entries = entries.slice(0, Math.max(0, index - base - 1));
@@ -164,6 +166,21 @@ export function readEtcdDataDir(dir: string): EtcdDataDir {
     walFiles: files.length,
     ...(tornTail ? { tornTail } : {}),
   };
+}
+
+/** The client URLs a member published (etcd 3.4: a v2 PUT request entry); other entries are skipped. */
+function learnAttributes(known: Map<string, EtcdMemberInfo>, data: Buffer): void {
+  if (data.length === 0 || !data.includes('/attributes')) return;
+  try {
+    const request = decode<{ Method: string; Path: string; Val: string }>('etcdserverpb.Request', data);
+    const id = /^\/0\/members\/([0-9a-f]+)\/attributes$/.exec(request.Path)?.[1];
+    if (request.Method !== 'PUT' || id === undefined) return;
+    const attributes = JSON.parse(request.Val) as { name?: string; clientURLs?: string[] };
+    const member = known.get(id) ?? { id };
+    known.set(id, { ...member, ...(attributes.name ? { name: attributes.name } : {}), ...(attributes.clientURLs ? { clientURLs: attributes.clientURLs } : {}) });
+  } catch {
+    // not a member attributes request
+  }
 }
 
 function zeroFrom(bytes: Buffer, from: number): boolean {
@@ -200,7 +217,7 @@ function learnMember(known: Map<string, EtcdMemberInfo>, change: Change): void {
   if (change.type === REMOVE_NODE || !change.context || change.context.length === 0) return;
   try {
     const member = JSON.parse(change.context.toString('utf8')) as { name?: string; peerURLs?: string[] };
-    known.set(change.id, { id: change.id, ...(member.name ? { name: member.name } : {}), ...(member.peerURLs ? { peerURLs: member.peerURLs } : {}) });
+    known.set(change.id, { ...known.get(change.id), id: change.id, ...(member.name ? { name: member.name } : {}), ...(member.peerURLs ? { peerURLs: member.peerURLs } : {}) });
   } catch {
     // a context that is not etcd's member JSON names nobody
   }

@@ -13,7 +13,13 @@ const root = protobuf.Root.fromJSON({
         Snapshot: { fields: { index: u64(1), term: u64(2) } },
       },
     },
-    etcdserverpb: { nested: { Metadata: { fields: { NodeID: u64(1), ClusterID: u64(2) } } } },
+    etcdserverpb: {
+      nested: {
+        Metadata: { fields: { NodeID: u64(1), ClusterID: u64(2) } },
+        // etcd 3.4 publishes a member's name and client URLs as a v2 PUT of /0/members/ID/attributes.
+        Request: { fields: { ID: u64(1), Method: { type: 'string', id: 2 }, Path: { type: 'string', id: 3 }, Val: { type: 'string', id: 4 } } },
+      },
+    },
     snappb: { nested: { Snapshot: { fields: { crc: { type: 'uint32', id: 1 }, data: { type: 'bytes', id: 2 } } } } },
     raftpb: {
       nested: {
