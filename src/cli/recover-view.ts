@@ -1,6 +1,7 @@
 // Renders `chronik recover plan` and `recover apply` for people: the ranking, what is at risk, and the
 // commands to run, host by host.
-import type { ApplyResult, RecoveryPlan } from '../node/recover.js';
+import type { ApplyResult } from '../node/recover.js';
+import type { RecoveryPlan } from '../shared/recovery.js';
 import { paint, renderTable } from './render.js';
 
 export function renderPlan(plan: RecoveryPlan): string {

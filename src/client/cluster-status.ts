@@ -4,7 +4,8 @@
 // SampleStatus rows first.
 import { crossCheck, mainCluster } from './cross-checks.js';
 import { compareIds, isLeaderId, type MemberId, type ProductKind, type StatusSample, type SampleStatus } from './sample.js';
-import type { MemberKind, NodeRole } from './types.js';
+import type { Problem } from '../shared/problem.js';
+import type { MemberKind, NodeRole } from '../shared/http-api.js';
 
 export type { MemberId, ProductKind, SampleStatus, StatusSample } from './sample.js';
 
@@ -30,11 +31,6 @@ export interface NodeReport {
   learners?: MemberId[];
   clusterId?: string;
   error?: string;
-}
-
-export interface Problem {
-  code: string;
-  message: string;
 }
 
 export type VerdictKind = 'healthy' | 'degraded' | 'no-leader' | 'no-quorum' | 'no-voters';

@@ -1,6 +1,6 @@
 // The checks no single endpoint can make, only a comparison of their answers: members of another
 // cluster in the endpoint list, and two nodes that both believe they lead.
-import type { Problem } from './cluster-status.js';
+import type { Problem } from '../shared/problem.js';
 import type { SampleStatus, StatusSample } from './sample.js';
 
 /**

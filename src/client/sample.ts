@@ -1,6 +1,6 @@
 // One node's answer in the shape the shared status verdict reads, whatever product gave it: chronik's
 // /v1/status fits it as is; each adapter in src/client/attach/ turns its product's answers into it.
-import type { MemberKind, NodeRole } from './types.js';
+import type { MemberKind, NodeRole } from '../shared/http-api.js';
 
 export const PRODUCT_KINDS = ['chronik', 'etcd', 'consul', 'nomad', 'vault', 'rqlite'] as const;
 export type ProductKind = (typeof PRODUCT_KINDS)[number];

@@ -2,10 +2,12 @@
 import { Flags } from '@oclif/core';
 import { ClientCommand } from '../cli/client-command.js';
 import { connectionFlags } from '../cli/connection-flags.js';
-import { parseDuration } from '../cli/duration.js';
-import { EXIT_OK, EXIT_UNHEALTHY, UsageError } from '../cli/errors.js';
-import type { ClusterView } from '../client/cluster-status.js';
+import { parseDuration } from '../shared/duration.js';
+import { EXIT_OK, EXIT_UNHEALTHY, UsageError } from '../shared/errors.js';
+import type { ClusterReport, ClusterView } from '../client/cluster-status.js';
 import { PRODUCT_KINDS, type ProductKind } from '../client/sample.js';
+import type { EtcdOfflineReport } from '../client/attach/etcd-datadir.js';
+import type { OfflineReport } from '../node/offline-status.js';
 
 const DEFAULT_TIMEOUT = '3s';
 
@@ -55,24 +57,24 @@ Exit 0 when a leader is acknowledged by a quorum of voters, 3 when not (with --s
     }),
   };
 
-  async run(): Promise<void> {
+  /** The report (oclif prints it under --json); none for --watch, which streams its own lines. */
+  async run(): Promise<ClusterReport | OfflineReport | EtcdOfflineReport | undefined> {
     const { flags } = await this.parse(Status);
+    const json = this.jsonEnabled();
     if (flags['data-dir'] !== undefined && (await import('../client/attach/etcd-datadir.js')).isEtcdDataDir(flags['data-dir'])) {
       const [{ etcdOfflineStatus }, { renderEtcdOffline }] = await Promise.all([import('../client/attach/etcd-datadir.js'), import('../cli/etcd-offline-view.js')]);
       const report = etcdOfflineStatus(flags['data-dir']);
-      if (flags.json) this.printJson(report);
-      else process.stdout.write(`${renderEtcdOffline(report)}\n`);
+      if (!json) process.stdout.write(`${renderEtcdOffline(report)}\n`);
       this.setExitCode(report.healthy ? EXIT_OK : EXIT_UNHEALTHY);
-      return;
+      return report;
     }
     if (flags['data-dir'] !== undefined) {
       // Loaded on demand: the storage reader is most of a live status' module graph otherwise.
-      const [{ readOfflineStatus }, { renderOfflineStatus }] = await Promise.all([import('../client/offline-status.js'), import('../cli/status-view.js')]);
+      const [{ readOfflineStatus }, { renderOfflineStatus }] = await Promise.all([import('../node/offline-status.js'), import('../cli/status-view.js')]);
       const report = readOfflineStatus(flags['data-dir']);
-      if (flags.json) this.printJson(report);
-      else process.stdout.write(`${renderOfflineStatus(report)}\n`);
+      if (!json) process.stdout.write(`${renderOfflineStatus(report)}\n`);
       this.setExitCode(report.healthy ? EXIT_OK : EXIT_UNHEALTHY);
-      return;
+      return report;
     }
     const interval = parseDuration(flags.interval, '--interval');
     const timeout = flags.timeout ?? DEFAULT_TIMEOUT;
@@ -81,21 +83,20 @@ Exit 0 when a leader is acknowledged by a quorum of voters, 3 when not (with --s
       if (flags.watch) throw new UsageError(`--watch is not available with --kind ${kind} yet`, 'run status in a loop, or watch a chronik cluster');
       const { resolveConnection } = await import('../cli/client-flags.js');
       const view = await this.attached(flags, kind, resolveConnection(flags), parseDuration(timeout));
-      if (view) await this.printView(view, flags.json);
-      return;
+      return view ? this.shown(view, json) : undefined;
     }
-    await this.withClient({ ...flags, timeout }, async (client, connection, timeoutMs) => {
-      const { sampleOnce, watchStatus } = await import('../client/status-watch.js');
+    return this.withClient({ ...flags, timeout }, async (client, connection, timeoutMs) => {
+      const { sampleOnce, watchStatus } = await import('../cli/status-watch.js');
       if (flags.watch) {
         const exitCode = await watchStatus(client, {
           intervalMs: interval,
           limitMs: flags.timeout === undefined ? undefined : timeoutMs,
           sampleBudgetMs: parseDuration(DEFAULT_TIMEOUT),
           strict: flags.strict,
-          json: flags.json,
+          json,
         });
         this.setExitCode(exitCode);
-        return;
+        return undefined;
       }
       let view: ClusterView;
       try {
@@ -106,7 +107,7 @@ Exit 0 when a leader is acknowledged by a quorum of voters, 3 when not (with --s
         if (!attached) throw err;
         view = attached;
       }
-      await this.printView(view, flags.json);
+      return this.shown(view, json);
     });
   }
 
@@ -116,9 +117,10 @@ Exit 0 when a leader is acknowledged by a quorum of voters, 3 when not (with --s
     return attachedStatus({ kind, endpoints, endpointSource: connection.source, timeoutMs, strict: flags.strict });
   }
 
-  private async printView(view: ClusterView, json: boolean): Promise<void> {
-    if (json) this.printJson(view.report);
-    else process.stdout.write(`${(await import('../cli/status-view.js')).renderStatus(view)}\n`);
+  /** Renders the view unless --json, sets the exit code, and returns the report for oclif's --json. */
+  private async shown(view: ClusterView, json: boolean): Promise<ClusterReport> {
+    if (!json) process.stdout.write(`${(await import('../cli/status-view.js')).renderStatus(view)}\n`);
     this.setExitCode(view.report.healthy ? EXIT_OK : EXIT_UNHEALTHY);
+    return view.report;
   }
 }

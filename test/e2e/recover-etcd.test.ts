@@ -5,7 +5,7 @@ import { rmSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ClusterReport } from '../../src/client/cluster-status.js';
-import type { RecoveryPlan } from '../../src/node/recover.js';
+import type { RecoveryPlan } from '../../src/shared/recovery.js';
 import { chronik } from './cli.js';
 import { ETCD, EtcdCluster, putKeys, type EtcdMember } from './etcd-cluster.js';
 

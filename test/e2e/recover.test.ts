@@ -4,7 +4,8 @@
 import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ClusterReport } from '../../src/client/cluster-status.js';
-import type { ApplyResult, RecoveryPlan } from '../../src/node/recover.js';
+import type { ApplyResult } from '../../src/node/recover.js';
+import type { RecoveryPlan } from '../../src/shared/recovery.js';
 import { chronik } from './cli.js';
 import { TestCluster, type TestNode } from './cluster.js';
 

@@ -5,7 +5,7 @@ import { createServer, type Server } from 'node:http';
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ClusterReport } from '../../src/client/cluster-status.js';
-import { listenInRange } from '../client/ports.js';
+import { listenInRange } from '../support/ports.js';
 import { chronik } from './cli.js';
 
 interface Recording {
@@ -38,7 +38,7 @@ async function replay(file: string): Promise<Record<string, string>> {
         res.writeHead(answer.status, { 'content-type': answer.text === undefined ? 'application/json' : 'text/plain' }).end(body);
       });
       servers.push(server);
-      return [name, `127.0.0.1:${await listenInRange(server)}`] as const;
+      return [name, `127.0.0.1:${await listenInRange(server, 'client')}`] as const;
     }),
   );
   const addresses: Record<string, string> = Object.fromEntries(listening);

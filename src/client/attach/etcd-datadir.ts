@@ -3,7 +3,7 @@
 // (member/snap/*.snap), giving the member's term, vote, commit, last index and term, and its voters.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { OperationError, UsageError } from '../../cli/errors.js';
+import { OperationError, UsageError } from '../../shared/errors.js';
 import { etcdId } from './etcd.js';
 import { decode, type ConfChange, type ConfChangeV2, type HardState, type RaftEntry, type RaftSnapshot, type WalRecord } from './etcd-proto.js';
 

@@ -4,8 +4,8 @@
 // Not --force-new-cluster: it drops the log entries after the member's persisted commit index even when
 // the member had already applied them, so members added afterwards would lack writes it keeps (seen on
 // etcd 3.4.23 in test/e2e/recover-etcd.test.ts's scenario).
-import { OperationError, UsageError } from '../../cli/errors.js';
-import { rankSurvivors, type HostSteps, type RecoveryPlan } from '../../node/recover.js';
+import { OperationError, UsageError } from '../../shared/errors.js';
+import { rankSurvivors, type HostSteps, type RecoveryPlan } from '../../shared/recovery.js';
 import { readEtcdDataDir, type EtcdDataDir, type EtcdMemberInfo } from './etcd-datadir.js';
 
 export function readEtcdSurvivors(dirs: readonly string[]): EtcdDataDir[] {

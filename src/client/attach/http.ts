@@ -5,7 +5,7 @@
 import { Agent as HttpAgent, request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { readFileSync } from 'node:fs';
-import { UsageError } from '../../cli/errors.js';
+import { UsageError } from '../../shared/errors.js';
 import { describeNetworkError, UnreachableError } from '../http.js';
 
 export interface TlsFiles {

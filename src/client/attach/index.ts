@@ -1,8 +1,8 @@
 // `chronik status` against the Raft products operators already run: picks the product (forced with
 // --kind, else recognised from the endpoints' answers), surveys it through its adapter, and judges the
 // samples with the same verdict as chronik's own nodes.
-import { UsageError } from '../../cli/errors.js';
-import { parseHostPort } from '../../cli/address.js';
+import { UsageError } from '../../shared/errors.js';
+import { parseHostPort } from '../../shared/address.js';
 import { unreachableError } from '../admin-client.js';
 import { buildClusterView, type ClusterView } from '../cluster-status.js';
 import { UnreachableError } from '../http.js';

@@ -1,8 +1,9 @@
 // `chronik recover apply`: rewrite a stopped node's voter set as committed configuration entries.
 import { Flags } from '@oclif/core';
-import { parseNodeId } from '../../cli/address.js';
+import { parseNodeId } from '../../shared/address.js';
 import { BaseCommand } from '../../cli/base-command.js';
-import { UsageError } from '../../cli/errors.js';
+import { UsageError } from '../../shared/errors.js';
+import type { ApplyResult } from '../../node/recover.js';
 
 export default class RecoverApply extends BaseCommand {
   static override summary = "Rewrite a stopped node's voter set after quorum loss (the step recover plan prints).";
@@ -18,7 +19,7 @@ Entries never known to be committed on this node commit with them. Refuses witho
     yes: Flags.boolean({ description: 'Confirm: this overrides the cluster\'s agreement on its membership.', default: false }),
   };
 
-  async run(): Promise<void> {
+  async run(): Promise<ApplyResult> {
     const { flags } = await this.parse(RecoverApply);
     const voters = flags.voters.split(',').map((part) => parseNodeId(part, 'voter id'));
     if (!flags.yes) {
@@ -26,7 +27,7 @@ Entries never known to be committed on this node commit with them. Refuses witho
     }
     const { applyRecovery } = await import('../../node/recover.js');
     const result = await applyRecovery(flags['data-dir'], voters);
-    if (flags.json) this.printJson(result);
-    else process.stdout.write(`${(await import('../../cli/recover-view.js')).renderApply(result)}\n`);
+    if (!this.jsonEnabled()) process.stdout.write(`${(await import('../../cli/recover-view.js')).renderApply(result)}\n`);
+    return result;
   }
 }

@@ -1,7 +1,8 @@
 // `chronik recover plan DATA_DIR...`: which survivor to keep after quorum loss, and the commands per host.
 import { Args } from '@oclif/core';
 import { BaseCommand } from '../../cli/base-command.js';
-import { UsageError } from '../../cli/errors.js';
+import { UsageError } from '../../shared/errors.js';
+import type { RecoveryPlan } from '../../shared/recovery.js';
 
 export default class RecoverPlan extends BaseCommand {
   static override summary = 'Plan a recovery from lost quorum: rank the surviving data dirs and print the commands per host.';
@@ -21,13 +22,13 @@ Refuses (exit 1) when the survivors hold a quorum of the last configuration: the
     dataDir: Args.string({ description: 'data dir of a surviving member (give every survivor)', required: true }),
   };
 
-  async run(): Promise<void> {
-    const { argv, flags } = await this.parse(RecoverPlan);
+  async run(): Promise<RecoveryPlan> {
+    const { argv } = await this.parse(RecoverPlan);
     const dirs = argv as string[];
     const { isEtcdDataDir } = await import('../../client/attach/etcd-datadir.js');
     const etcd = dirs.filter((dir) => isEtcdDataDir(dir));
     if (etcd.length > 0 && etcd.length < dirs.length) throw new UsageError('give either chronik data dirs or etcd data dirs, not both');
-    let plan;
+    let plan: RecoveryPlan;
     if (etcd.length > 0) {
       const { planEtcdRecovery, readEtcdSurvivors } = await import('../../client/attach/etcd-recover.js');
       plan = planEtcdRecovery(readEtcdSurvivors(dirs));
@@ -35,7 +36,7 @@ Refuses (exit 1) when the survivors hold a quorum of the last configuration: the
       const { planRecovery, readSurvivors } = await import('../../node/recover.js');
       plan = planRecovery(readSurvivors(dirs));
     }
-    if (flags.json) this.printJson(plan);
-    else process.stdout.write(`${(await import('../../cli/recover-view.js')).renderPlan(plan)}\n`);
+    if (!this.jsonEnabled()) process.stdout.write(`${(await import('../../cli/recover-view.js')).renderPlan(plan)}\n`);
+    return plan;
   }
 }
