@@ -35,14 +35,7 @@ export async function attachedStatus(options: AttachOptions): Promise<ClusterVie
   const env = options.env ?? process.env;
   const deadline = Date.now() + options.timeoutMs;
   let adapter = options.kind === undefined ? undefined : ADAPTERS.find((a) => a.kind === options.kind);
-  if (options.kind === undefined) {
-    const probing = new ProductHttp();
-    try {
-      adapter = await recognise(options.endpoints, probing, deadline);
-    } finally {
-      probing.close();
-    }
-  }
+  if (options.kind === undefined) adapter = await recognise(options.endpoints, env, options.tls ?? {}, deadline);
   if (adapter === undefined) return undefined;
   const endpoints = options.endpoints.length > 0 ? options.endpoints : [adapter.defaultEndpoint];
   const http = new ProductHttp(tokenHeaders(adapter, env), { ...tlsFromEnv(adapter, env), ...definedOnly(options.tls ?? {}) });
@@ -60,11 +53,15 @@ export async function attachedStatus(options: AttachOptions): Promise<ClusterVie
   }
 }
 
-/** The first product whose probe an endpoint answers; chronik's own nodes are recognised as none. */
-async function recognise(endpoints: readonly string[], http: ProductHttp, deadline: number): Promise<ProductAdapter | undefined> {
+/**
+ * The first product whose probe an endpoint answers; chronik's own nodes are recognised as none. Each
+ * product is asked with its own token and TLS files, so an https endpoint is recognised too.
+ */
+async function recognise(endpoints: readonly string[], env: NodeJS.ProcessEnv, tls: TlsFiles, deadline: number): Promise<ProductAdapter | undefined> {
+  const clients = ADAPTERS.map((adapter) => new ProductHttp(tokenHeaders(adapter, env), { ...tlsFromEnv(adapter, env), ...definedOnly(tls) }));
   const attempts = endpoints.flatMap((endpoint) =>
-    ADAPTERS.map(async (adapter) => {
-      const answer = await http.request(endpoint, adapter.probe.path, { method: adapter.probe.method, timeoutMs: Math.max(1, deadline - Date.now()) });
+    ADAPTERS.map(async (adapter, i) => {
+      const answer = await (clients[i] as ProductHttp).request(endpoint, adapter.probe.path, { method: adapter.probe.method, timeoutMs: Math.max(1, deadline - Date.now()) });
       if (!adapter.probe.recognise(answer)) throw new Error('not this product');
       return adapter;
     }),
@@ -73,6 +70,8 @@ async function recognise(endpoints: readonly string[], http: ProductHttp, deadli
     return await Promise.any(attempts);
   } catch {
     return undefined;
+  } finally {
+    clients.forEach((client) => client.close());
   }
 }
 
