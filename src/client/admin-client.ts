@@ -3,7 +3,7 @@
 import { formatDuration } from '../shared/duration.js';
 import { OperationError } from '../shared/errors.js';
 import { ApiError, HttpTransport, UnreachableError } from './http.js';
-import { mostCommon } from './cluster-status.js';
+import type { StatusSample } from './sample.js';
 import {
   API_PATHS,
   type ApiErrorCode,
@@ -27,11 +27,9 @@ export interface ClientOptions {
   timeoutMs: number;
 }
 
-/** What one endpoint said when asked for its status. */
-export interface EndpointSample {
-  endpoint: string;
+/** What one endpoint said when asked for its status (a chronik StatusSample). */
+export interface EndpointSample extends StatusSample {
   status?: NodeStatus;
-  error?: string;
 }
 
 /** One round of asking every known endpoint for its status. */
@@ -271,6 +269,15 @@ export function unreachableError(failures: UnreachableError[], endpointSource?: 
 /** The membership as seen by the node with the freshest view: the leader at the highest term, else the highest term. */
 export function freshestView(statuses: NodeStatus[]): NodeStatus | undefined {
   return [...statuses].sort((a, b) => b.term - a.term || Number(b.role === 'leader') - Number(a.role === 'leader'))[0];
+}
+
+/** The most frequent value; on a tie, the first seen. */
+function mostCommon(values: string[]): string | undefined {
+  const counts = new Map<string, number>();
+  for (const value of values) counts.set(value, (counts.get(value) ?? 0) + 1);
+  let best: string | undefined;
+  for (const [value, count] of counts) if (best === undefined || count > (counts.get(best) ?? 0)) best = value;
+  return best;
 }
 
 function membersOf(samples: EndpointSample[]): Map<number, string> {
