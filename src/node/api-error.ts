@@ -4,6 +4,7 @@
 export type ApiErrorCode =
   | 'BAD_REQUEST'
   | 'UNAUTHORIZED'
+  | 'FORBIDDEN'
   | 'NOT_FOUND'
   | 'CHANGE_IN_PROGRESS'
   | 'REJECTED'
@@ -15,6 +16,7 @@ export type ApiErrorCode =
 const STATUS: Record<ApiErrorCode, number> = {
   BAD_REQUEST: 400,
   UNAUTHORIZED: 401,
+  FORBIDDEN: 403,
   NOT_FOUND: 404,
   CHANGE_IN_PROGRESS: 409,
   REJECTED: 409,

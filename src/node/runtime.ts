@@ -96,6 +96,7 @@ class NodeRuntime implements RunningNode, NodeApi {
     });
     this.http = new HttpServer({
       ...(config.token !== undefined ? { token: config.token } : {}),
+      ...(config.tls !== undefined ? { tls: config.tls } : {}),
       api: this,
       onError: (err) => this.logger.error('request failed', { error: err.message }),
     });
@@ -114,6 +115,7 @@ class NodeRuntime implements RunningNode, NodeApi {
       const reason = code === 'EADDRINUSE' ? 'port in use' : code === 'EADDRNOTAVAIL' ? 'address not available on this host' : (err as Error).message;
       throw new OperationError(`cannot listen on ${this.config.listen}: ${reason}`, code === 'EADDRINUSE' ? 'another process holds the port; stop it or choose another --listen' : undefined);
     }
+    this.config.tls?.watch(this.logger);
     const heartbeatMs = this.config.tickMs * this.config.heartbeatTicks;
     const { dataDir, fresh } = await openStorage(this.config, this.logger, {
       segmentBytes: this.config.walSegmentBytes,
@@ -145,6 +147,7 @@ class NodeRuntime implements RunningNode, NodeApi {
       selfAddr: this.config.advertise,
       cluster: this.config.cluster,
       ...(this.config.token !== undefined ? { token: this.config.token } : {}),
+      ...(this.config.tls !== undefined ? { tls: this.config.tls } : {}),
       logger: this.logger,
       metrics: this.metrics,
       requestTimeoutMs: Math.max(heartbeatMs * 3, 2000),

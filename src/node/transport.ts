@@ -12,12 +12,15 @@ import type { Logger } from './logger.js';
 import type { NodeMetrics } from './metrics.js';
 import { formatDuration } from '../cli/duration.js';
 import { errnoCode } from './errors.js';
+import type { NodeTls } from './tls.js';
 
 export interface TransportOptions {
   selfId: NodeId;
   selfAddr: string;
   cluster: string;
   token?: string;
+  /** Peers are reached over HTTPS presenting the peer pair (a TLS node's peers serve TLS too). */
+  tls?: NodeTls;
   logger: Logger;
   metrics: NodeMetrics;
   /** Messages queued per peer before the oldest are dropped. */
@@ -81,8 +84,9 @@ class PeerLink {
       'x-chronik-cluster': options.cluster,
       ...(options.token !== undefined ? { authorization: `Bearer ${options.token}` } : {}),
     };
-    this.pool = new Pool(`http://${addr}`, {
+    this.pool = new Pool(`${options.tls !== undefined ? 'https' : 'http'}://${addr}`, {
       connections: 1,
+      ...(options.tls !== undefined ? { connect: options.tls.connect() } : {}),
       keepAliveTimeout: 30_000,
       connectTimeout: Math.min(this.timeoutMs, 1000),
       headersTimeout: this.timeoutMs,
@@ -145,7 +149,7 @@ class PeerLink {
   private connect(): void {
     if (this.connecting) return;
     this.connecting = true;
-    openStream(this.addr, this.senderHeaders, this.timeoutMs)
+    openStream(this.addr, this.senderHeaders, this.timeoutMs, this.options.tls?.peerConnectOptions())
       .then(({ socket, head }) => {
         this.connecting = false;
         if (this.closed) {
