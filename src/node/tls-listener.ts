@@ -21,7 +21,6 @@ export function tlsFront(tlsServer: Server): Server {
         socket.unshift(chunk);
         socket.removeAllListeners('error');
         tlsServer.emit('connection', socket);
-        socket.resume();
         return;
       }
       socket.end(PLAIN_HTTP_ANSWER);
