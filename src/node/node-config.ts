@@ -90,7 +90,10 @@ function tlsFiles(flags: BootstrapFlags, cluster: ClusterConfig | undefined): No
   if (certFile === undefined || keyFile === undefined) {
     if (certFile !== undefined || keyFile !== undefined) throw new UsageError('--cert-file and --key-file go together');
     const stray = Object.entries(rest).find(([, value]) => value !== undefined);
-    if (stray !== undefined) throw new UsageError(`${stray[0]} needs --cert-file and --key-file`, 'a node serves TLS to use any TLS option');
+    if (stray !== undefined) {
+      const flag = `--${stray[0].replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+      throw new UsageError(`${flag} needs --cert-file and --key-file`, 'a node must serve TLS to use any TLS option');
+    }
     return undefined;
   }
   if ((rest.peerCertFile === undefined) !== (rest.peerKeyFile === undefined)) throw new UsageError('--peer-cert-file and --peer-key-file go together');
