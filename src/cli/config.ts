@@ -92,7 +92,7 @@ export function parseConfig(text: string, path = 'config'): ClusterConfig {
       case 'nodes': {
         if (!isSeq(value)) fail(value ?? pair.key, 'nodes: expected a list of { id, addr }');
         const addrs = (value as unknown as { items: YamlNode[] }).items.flatMap((item) => (isMap(item) && isScalar(item.get('addr', true)) ? [String(item.get('addr'))] : []));
-        const scheme = guard(() => schemeOf(addrs.join(','), 'nodes'));
+        const scheme = guard(() => schemeOf(addrs.join(','), 'the list'));
         if (scheme !== undefined) config.scheme = scheme;
         config.nodes = parseNodes(value as YamlNode, fail);
         break;
