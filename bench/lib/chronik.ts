@@ -1,11 +1,12 @@
 // A 3-node chronik cluster on loopback, started with `chronik bootstrap` from this checkout's
 // build (bin/run.js over dist/), tick 100 ms x 10 election ticks, written to with POST /v1/propose.
 import { join } from 'node:path';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { makeCerts, type TestCerts } from '../../test/e2e/tls-certs.js';
 import { fileURLToPath } from 'node:url';
 import { freePorts } from './ports.js';
 import { makeTempDir, MemberProcesses } from './processes.js';
-import { requestJson, type BenchCluster, type MemberView } from './cluster.js';
+import { registerOriginTls, requestJson, type BenchCluster, type MemberView } from './cluster.js';
 
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -21,10 +22,14 @@ export interface ChronikOptions {
   nodeFlags?: string[];
   /** A built chronik checkout other than this one; the cluster is then reported as chronik-alt. */
   altRoot?: string;
+  /** Every member serves HTTPS with client certificates and mutual TLS between members (chronik-tls). */
+  tls?: boolean;
 }
 
 export class ChronikCluster implements BenchCluster {
-  readonly system: 'chronik' | 'chronik-alt';
+  readonly system: 'chronik' | 'chronik-alt' | 'chronik-tls';
+  /** Certificates made with docs/node.md's openssl commands when options.tls is set. */
+  private certs: TestCerts | undefined;
   private readonly root: string;
   readonly fsyncMetric = 'chronik_wal_fsync_duration_seconds';
   readonly dir = makeTempDir('chronik');
@@ -40,7 +45,7 @@ export class ChronikCluster implements BenchCluster {
     readonly size = 3,
     private readonly options: ChronikOptions = {},
   ) {
-    this.system = options.altRoot === undefined ? 'chronik' : 'chronik-alt';
+    this.system = options.tls === true ? 'chronik-tls' : options.altRoot === undefined ? 'chronik' : 'chronik-alt';
     this.root = options.altRoot ?? REPO_ROOT;
   }
 
@@ -49,6 +54,12 @@ export class ChronikCluster implements BenchCluster {
       throw new Error(`${join(this.root, 'dist', 'commands')} is missing: run \`npm run build\` there first (the bench:* scripts do)`);
     }
     this.ports = await freePorts(this.size);
+    if (this.options.tls === true) {
+      const certs = makeCerts(this.size);
+      this.certs = certs;
+      const tls = { ca: readFileSync(certs.path('ca.pem')), cert: readFileSync(certs.path('operator.pem')), key: readFileSync(certs.path('operator-key.pem')) };
+      for (let member = 0; member < this.size; member++) registerOriginTls(this.clientOrigin(member), tls);
+    }
     for (let member = 0; member < this.size; member++) this.members.launch(member);
   }
 
@@ -60,7 +71,7 @@ export class ChronikCluster implements BenchCluster {
     const peers = this.ports
       .map((_, i) => i)
       .filter((i) => i !== member)
-      .map((i) => `${i + 1}@${this.address(i)}`)
+      .map((i) => `${i + 1}@${this.certs !== undefined ? 'https://' : ''}${this.address(i)}`)
       .join(',');
     return [
       ...(this.options.nodeFlags ?? []),
@@ -72,11 +83,20 @@ export class ChronikCluster implements BenchCluster {
       '--data-dir', join(this.dir, `node-${member + 1}`),
       '--tick', '100ms',
       '--election-ticks', '10',
+      ...this.tlsFlags(member),
     ];
   }
 
+  private tlsFlags(member: number): string[] {
+    const certs = this.certs;
+    if (certs === undefined) return [];
+    const ca = certs.path('ca.pem');
+    const pair = `node${member + 1}`;
+    return ['--cert-file', certs.path(`${pair}.pem`), '--key-file', certs.path(`${pair}-key.pem`), '--client-ca-file', ca, '--peer-ca-file', ca];
+  }
+
   clientOrigin(member: number): string {
-    return `http://${this.address(member)}`;
+    return `${this.options.tls === true ? 'https' : 'http'}://${this.address(member)}`;
   }
 
   putRequest(key: string, value: string): { path: string; body: string } {
@@ -110,7 +130,8 @@ export class ChronikCluster implements BenchCluster {
     this.members.launch(member);
   }
 
-  stop(): Promise<void> {
-    return this.members.stop();
+  async stop(): Promise<void> {
+    await this.members.stop();
+    if (this.certs !== undefined) rmSync(this.certs.dir, { recursive: true, force: true });
   }
 }
