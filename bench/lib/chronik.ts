@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { makeCerts, type TestCerts } from '../../test/e2e/tls-certs.js';
 import { fileURLToPath } from 'node:url';
-import { freePorts } from './ports.js';
+import { bootstrapArgs } from '../../test/support/cluster.js';
+import { freePorts } from '../../test/support/ports.js';
 import { makeTempDir, MemberProcesses } from './processes.js';
 import { registerOriginTls, requestJson, type BenchCluster, type MemberView } from './cluster.js';
 
@@ -53,7 +54,7 @@ export class ChronikCluster implements BenchCluster {
     if (!existsSync(join(this.root, 'dist', 'commands'))) {
       throw new Error(`${join(this.root, 'dist', 'commands')} is missing: run \`npm run build\` there first (the bench:* scripts do)`);
     }
-    this.ports = await freePorts(this.size);
+    this.ports = await freePorts(this.size, 'bench');
     if (this.options.tls === true) {
       const certs = makeCerts(this.size);
       this.certs = certs;
@@ -68,22 +69,18 @@ export class ChronikCluster implements BenchCluster {
   }
 
   private args(member: number): string[] {
-    const peers = this.ports
-      .map((_, i) => i)
-      .filter((i) => i !== member)
-      .map((i) => `${i + 1}@${this.certs !== undefined ? 'https://' : ''}${this.address(i)}`)
-      .join(',');
+    const scheme = this.certs !== undefined ? 'https://' : '';
+    const peers = this.ports.map((_, i) => ({ id: i + 1, addr: `${scheme}${this.address(i)}` })).filter((p) => p.id !== member + 1);
     return [
       ...(this.options.nodeFlags ?? []),
       join(this.root, 'bin', 'run.js'),
-      'bootstrap',
-      '--node-id', String(member + 1),
-      '--listen', this.address(member),
-      '--peers', peers,
-      '--data-dir', join(this.dir, `node-${member + 1}`),
-      '--tick', '100ms',
-      '--election-ticks', '10',
-      ...this.tlsFlags(member),
+      ...bootstrapArgs({
+        id: member + 1,
+        addr: this.address(member),
+        peers,
+        dataDir: join(this.dir, `node-${member + 1}`),
+        extra: ['--tick', '100ms', '--election-ticks', '10', ...this.tlsFlags(member)],
+      }),
     ];
   }
 

@@ -13,7 +13,7 @@ import type { ConfChange } from '../raft/types.js';
 import { SNAPSHOT_CHUNK_BYTES, type ChunkHeaders } from './snapshot-stream.js';
 import { STREAM_PATH, STREAM_PROTOCOL, refuseStream, serveStream } from './peer-stream.js';
 import { ApiError } from './api-error.js';
-import { dropsTrafficTo } from './faults.js';
+import type { Faults } from './faults.js';
 import { MAX_KEY_BYTES, MAX_VALUE_BYTES } from './kv.js';
 import { errnoCode } from './errors.js';
 import type { NodeTls } from './tls.js';
@@ -53,6 +53,8 @@ export interface HttpServerOptions {
   tls?: NodeTls;
   api: NodeApi;
   onError: (err: Error) => void;
+  /** Test-only: forwarded writes to some addresses fail as if refused (src/node/faults.ts). */
+  faults?: Pick<Faults, 'dropsTrafficTo'>;
 }
 
 function digest(text: string): Buffer {
@@ -355,7 +357,7 @@ export class HttpServer {
   private async forward(res: ServerResponse, leaderAddr: string, path: string, body: Buffer, timeoutMs: number): Promise<void> {
     let answer: Awaited<ReturnType<typeof request>>;
     try {
-      if (dropsTrafficTo(leaderAddr)) throw new Error('traffic dropped by CHRONIK_FAULT_FILE');
+      if (this.options.faults?.dropsTrafficTo(leaderAddr) === true) throw Object.assign(new Error('traffic dropped by CHRONIK_FAULT_FILE'), { code: 'ECONNREFUSED' });
       answer = await request(`${this.scheme}://${leaderAddr}${path}?timeout=${timeoutMs}ms`, {
         method: 'POST',
         ...(this.peerDispatcher !== undefined ? { dispatcher: this.peerDispatcher } : {}),
@@ -372,7 +374,7 @@ export class HttpServer {
       // Refused or never connected: the leader did not get the request. Anything later (no answer in time,
       // connection lost) leaves the outcome unknown, which is what TIMEOUT says; a retry must not assume otherwise.
       const code = errnoCode(err);
-      if (code === 'ECONNREFUSED' || code === 'UND_ERR_CONNECT_TIMEOUT' || dropsTrafficTo(leaderAddr)) {
+      if (code === 'ECONNREFUSED' || code === 'UND_ERR_CONNECT_TIMEOUT') {
         throw new ApiError('NO_LEADER', `cannot reach the leader at ${leaderAddr}: ${(err as Error).message}`);
       }
       throw new ApiError('TIMEOUT', `no answer from the leader at ${leaderAddr} (${(err as Error).message}); the request may still commit`);

@@ -5,7 +5,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { REPO, tempDir } from './node-harness.js';
+import { REPO, tempDir } from '../support/cluster.js';
 
 export interface TestCerts {
   dir: string;

@@ -9,7 +9,9 @@ import { join } from 'node:path';
 import { connect } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chronik } from './cli.js';
-import { eventually, freePort, killAll, removeDir, spawnChronik, tempDir, type NodeProcess } from './node-harness.js';
+import { killAll, removeDir, spawnChronik, tempDir, type NodeProcess } from '../support/cluster.js';
+import { freePort } from '../support/ports.js';
+import { eventually } from './node-harness.js';
 import { makeCerts, type TestCerts } from './tls-certs.js';
 import { httpsCall } from './tls-harness.js';
 
@@ -53,7 +55,7 @@ function servedFingerprint(port: number): Promise<string> {
 
 describe('a TLS cluster', { timeout: 90_000 }, () => {
   it('elects, commits, is reported healthy over https, refuses a foreign member, adds a voter and survives a certificate rotation under load', async () => {
-    const ports = await Promise.all([1, 2, 3, 4, 5].map(() => freePort()));
+    const ports = await Promise.all([1, 2, 3, 4, 5].map(() => freePort('e2e')));
     const port = (id: number): number => ports[id - 1] as number;
     const peersOf = (id: number): string => [1, 2, 3].filter((p) => p !== id).map((p) => `${p}@https://127.0.0.1:${port(p)}`).join(',');
     const nodes = [1, 2, 3].map((id) => startMember(id, port(id), `node${id}`, ['--peers', peersOf(id)]));

@@ -4,7 +4,9 @@ import { join } from 'node:path';
 import { writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chronik } from './cli.js';
-import { freePort, http, killAll, removeDir, spawnChronik, tempDir } from './node-harness.js';
+import { killAll, removeDir, spawnChronik, tempDir } from '../support/cluster.js';
+import { freePort } from '../support/ports.js';
+import { http } from './node-harness.js';
 import { makeCerts, type TestCerts } from './tls-certs.js';
 import { handshakeError, httpsCall } from './tls-harness.js';
 
@@ -22,7 +24,7 @@ afterAll(async () => {
 });
 
 async function tlsNode(name: string, pair: string, extra: string[]): Promise<string> {
-  const addr = `127.0.0.1:${await freePort()}`;
+  const addr = `127.0.0.1:${await freePort('e2e')}`;
   const node = spawnChronik([
     'bootstrap', '--listen', addr, '--data-dir', join(root, name), '--tick', '50ms',
     '--cert-file', certs.path(`${pair}.pem`), '--key-file', certs.path(`${pair}-key.pem`), ...extra,
