@@ -52,6 +52,8 @@ A node that is already a voter at the same address is left alone (exit 0); the s
         `--listen ${target.addr}`,
         '--join',
         ...(connection.tokenFile ? [`--token-file ${connection.tokenFile}`] : []),
+        // A TLS cluster's new member needs its own certificate (docs/node.md, A TLS cluster from scratch).
+        ...(connection.scheme === 'https' ? [`--cert-file node${target.id}.pem --key-file node${target.id}-key.pem --peer-ca-file ca.pem`] : []),
       ].join(' ');
       const result = await addVoter(client, target, timeoutMs, {
         progress: (text) => (text === '' ? progress.clear() : progress.update(text)),
