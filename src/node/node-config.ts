@@ -1,14 +1,14 @@
 // Turns `chronik bootstrap` flags, the cluster YAML and the environment into one validated NodeConfig.
 // Usage mistakes throw UsageError (exit 2); unsafe but well-formed requests throw OperationError (exit 1).
 import { readFileSync } from 'node:fs';
-import { isLoopbackHost, parseHostPort, parseNodeId, parsePeers, type Peer } from '../cli/address.js';
-import { loadConfig, type ClusterConfig } from '../cli/config.js';
-import { parseDuration } from '../cli/duration.js';
-import { OperationError, UsageError } from '../cli/errors.js';
+import { isLoopbackHost, parseHostPort, parseNodeId, parsePeers, type Peer } from '../shared/address.js';
+import { loadConfig, type ClusterConfig } from '../shared/config.js';
+import { parseDuration } from '../shared/duration.js';
+import { OperationError, UsageError } from '../shared/errors.js';
 import { faultsFromEnv, type Faults } from './faults.js';
 import type { LogFormat } from './logger.js';
 import { NodeTls, type NodeTlsFiles } from './tls.js';
-import { checkNodeScheme } from '../cli/url-scheme.js';
+import { checkNodeScheme } from '../shared/url-scheme.js';
 
 export const DEFAULT_LISTEN = '127.0.0.1:9192';
 export const DEFAULT_CLUSTER = 'chronik';

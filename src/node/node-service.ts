@@ -4,6 +4,7 @@
 import type { RaftNode } from '../raft/index.js';
 import { isMember, isVoter } from '../raft/index.js';
 import type { ConfChange, Entry, Membership, NodeId, ReadState, SoftState } from '../raft/types.js';
+import type { KvValue, MembersView, MembershipChangeResult, NodeStatus, ProposeResult, TransferResult } from '../shared/http-api.js';
 import { ApiError } from './api-error.js';
 import { decodeBatch } from './codec.js';
 import type { HealthAnswer, NodeApi } from './http.js';
@@ -202,12 +203,12 @@ export class NodeService implements NodeApi {
     }
   }
 
-  status(): unknown {
+  status(): NodeStatus {
     const core = this.requireCore();
     return statusJson(this.config, core.raft.status(), this.soft, this.membershipNow, core.machine.applied(), core.snapshotIndex(), core.walBytes(), this.parts.startedAt);
   }
 
-  members(): unknown {
+  members(): MembersView {
     return membersJson(this.membershipNow, this.soft.leader, this.requireCore().raft.status());
   }
 
@@ -220,8 +221,8 @@ export class NodeService implements NodeApi {
     return { ok: true, leader: this.soft.leader, term: raft.status().term };
   }
 
-  metricsText(): string {
-    return this.parts.metrics.registry.render();
+  metricsText(): Promise<string> {
+    return this.parts.metrics.registry.metrics();
   }
 
   /** Refuses traffic from another cluster (logged once per 10 s per sender); learns a non-member sender's address. */
@@ -242,7 +243,7 @@ export class NodeService implements NodeApi {
     const core = this.requireCore();
     try {
       this.admitPeer(headers.from, headers.fromAddr, headers.cluster);
-      this.parts.metrics.peerReceivedBytes.inc(body.length, { peer: String(headers.from) });
+      this.parts.metrics.peerReceivedBytes.inc({ peer: String(headers.from) }, body.length);
       return core.snapshots.receive(headers, body, this.config.nodeId);
     } catch (err) {
       if (err instanceof ApiError) throw err;
@@ -258,7 +259,7 @@ export class NodeService implements NodeApi {
   receiveMessages(body: Uint8Array): void {
     const batch = decodeBatch(body);
     this.admitPeer(batch.from, batch.fromAddr, batch.cluster);
-    this.parts.metrics.peerReceivedBytes.inc(body.length, { peer: String(batch.from) });
+    this.parts.metrics.peerReceivedBytes.inc({ peer: String(batch.from) }, body.length);
     const core = this.requireCore();
     for (const message of batch.messages) core.raft.step(message);
     core.process();
@@ -286,14 +287,14 @@ export class NodeService implements NodeApi {
     return new ApiError(code, `request dropped: ${reason}`).withCluster(leader, undefined);
   }
 
-  async propose(key: string, value: string, timeoutMs: number): Promise<unknown> {
+  async propose(key: string, value: string, timeoutMs: number): Promise<ProposeResult> {
     const result = this.requireRaft().propose(encodeCommand({ op: 'put', key, value }));
     if (!result.ok) throw this.dropped(result.reason, result.leader);
     await this.awaitApplied(result.index, result.term, timeoutMs);
     return { key, index: result.index, term: result.term, leader: this.config.nodeId };
   }
 
-  async read(key: string, stale: boolean, timeoutMs: number): Promise<unknown> {
+  async read(key: string, stale: boolean, timeoutMs: number): Promise<KvValue> {
     let index: number;
     if (stale) {
       index = this.appliedIndex();
@@ -310,7 +311,7 @@ export class NodeService implements NodeApi {
     return { key, value: found.value, index };
   }
 
-  async changeMembership(change: ConfChange, timeoutMs: number): Promise<unknown> {
+  async changeMembership(change: ConfChange, timeoutMs: number): Promise<MembershipChangeResult> {
     const { clock } = this.parts;
     const deadline = clock.now() + timeoutMs;
     for (;;) {
@@ -330,7 +331,7 @@ export class NodeService implements NodeApi {
     }
   }
 
-  async transferLeader(id: number, timeoutMs: number): Promise<unknown> {
+  async transferLeader(id: number, timeoutMs: number): Promise<TransferResult> {
     const raft = this.requireRaft();
     if (!isVoter(this.membershipNow, id)) throw new ApiError('REJECTED', `node ${id} is not a voter`);
     const deadline = this.parts.clock.now() + timeoutMs;

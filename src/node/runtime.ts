@@ -2,8 +2,10 @@
 // driver over the WAL, the transport and the key-value state machine; the service behind the HTTP API),
 // drives the tick loop, and stops cleanly or on a storage failure. Every part is in its own module.
 import { randomBytes } from 'node:crypto';
-import { OperationError, UsageError } from '../cli/errors.js';
-import { MemoryStorage, RaftNode, eventMessage, isMember, type RaftEvent } from '../raft/index.js';
+import { OperationError, UsageError } from '../shared/errors.js';
+import { MemoryStorage, RaftNode, isMember, type RaftEvent } from '../raft/index.js';
+import type { NodeStatus } from '../shared/http-api.js';
+import { eventRecord } from '../shared/log-catalogue.js';
 import { ApiError } from './api-error.js';
 import type { OpenDataDir } from './datadir.js';
 import { HttpServer } from './http.js';
@@ -24,7 +26,7 @@ import { WalDisk } from './wal-disk.js';
 
 export interface RunningNode {
   /** This node's view, the document GET /v1/status answers. */
-  status(): unknown;
+  status(): NodeStatus;
   stop(signal: string): Promise<void>;
 }
 
@@ -278,9 +280,7 @@ class NodeRuntime implements RunningNode {
   }
 
   private logEvent(event: RaftEvent): void {
-    const { level, msg, fields } = eventMessage(event);
-    this.logger.context.term = event.term;
-    this.logger.write(level, msg, fields);
+    this.logger.record(eventRecord(event));
   }
 
   private onTick(): void {
@@ -337,7 +337,7 @@ class NodeRuntime implements RunningNode {
     this.logger.close();
   }
 
-  status(): unknown {
+  status(): NodeStatus {
     return this.service.status();
   }
 }

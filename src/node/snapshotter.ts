@@ -6,7 +6,7 @@ import { renameSync, rmSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promises';
-import { formatDuration } from '../cli/duration.js';
+import { formatDuration } from '../shared/duration.js';
 import type { MemoryStorage } from '../raft/index.js';
 import type { Membership, SnapshotMeta } from '../raft/types.js';
 import type { Faults } from './faults.js';

@@ -5,7 +5,7 @@ import { readFileSync, unwatchFile, watchFile } from 'node:fs';
 import { X509Certificate } from 'node:crypto';
 import { checkServerIdentity, createSecureContext, type ConnectionOptions, type PeerCertificate, type SecureContextOptions, type TLSSocket } from 'node:tls';
 import { Agent, buildConnector } from 'undici';
-import { UsageError } from '../cli/errors.js';
+import { UsageError } from '../shared/errors.js';
 import type { Logger } from './logger.js';
 
 export interface NodeTlsFiles {

@@ -10,7 +10,7 @@ import { sendSnapshot } from './snapshot-stream.js';
 import type { Faults } from './faults.js';
 import type { Logger } from './logger.js';
 import type { NodeMetrics } from './metrics.js';
-import { formatDuration } from '../cli/duration.js';
+import { formatDuration } from '../shared/duration.js';
 import { errnoCode } from './errors.js';
 import type { NodeTls } from './tls.js';
 
@@ -141,7 +141,7 @@ class PeerLink {
       sent += body.length;
     }
     stream.socket.uncork();
-    this.options.metrics.peerSentBytes.inc(sent, { peer: String(this.id) });
+    this.options.metrics.peerSentBytes.inc({ peer: String(this.id) }, sent);
     this.ackTimer ??= setTimeout(() => {
       this.ackTimer = undefined;
       this.fail(new Error(`no acknowledgement within ${this.timeoutMs} ms`));
@@ -232,7 +232,7 @@ class PeerLink {
       : sendSnapshot({ pool: this.pool, dataDir: this.options.dataDir, headers, message });
     sending
       .then((bytes) => {
-        this.options.metrics.peerSentBytes.inc(bytes, { peer: String(this.id) });
+        this.options.metrics.peerSentBytes.inc({ peer: String(this.id) }, bytes);
         logger.info('snapshot sent', { peer: this.id, index: message.snapshot.meta.index, bytes, duration: formatDuration(Date.now() - started) });
         this.markUp();
       })

@@ -4,8 +4,8 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveConnection } from '../../src/cli/client-flags.js';
-import { parseConfig } from '../../src/cli/config.js';
-import { UsageError } from '../../src/cli/errors.js';
+import { parseConfig } from '../../src/shared/config.js';
+import { UsageError } from '../../src/shared/errors.js';
 import { resolveNodeConfig, type BootstrapFlags } from '../../src/node/node-config.js';
 import { makeCerts, type TestCerts } from '../e2e/tls-certs.js';
 

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AdminClient } from '../../src/client/admin-client.js';
 import { toCliError } from '../../src/client/errors.js';
 import { ApiError, HttpTransport, UnreachableError } from '../../src/client/http.js';
-import { ChronikError, EXIT_FAILED, EXIT_USAGE } from '../../src/cli/errors.js';
+import { ChronikError, EXIT_FAILED, EXIT_USAGE } from '../../src/shared/errors.js';
 import { freePort, listenInRange } from '../support/ports.js';
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;

@@ -7,7 +7,6 @@ import {
   bootstrapEntries,
   bootstrapHardState,
   describeChange,
-  eventMessage,
   voterIds,
   learnerIds,
   type ConfChange,
@@ -20,6 +19,7 @@ import {
   type Snapshot,
 } from '../../src/raft/index.js';
 import { ReadyDriver } from '../../src/node/ready-driver.js';
+import { eventRecord } from '../../src/shared/log-catalogue.js';
 import type { Directive } from '../support/datadriven.js';
 import { members } from './harness.js';
 
@@ -201,7 +201,7 @@ export class Interaction {
   }
 
   private logEvent(event: RaftEvent): void {
-    const record = eventMessage(event);
+    const record = eventRecord(event);
     if (LEVELS[record.level === 'warn' || record.level === 'error' ? 'warn' : 'info'] > LEVELS[this.level]) return;
     const fields = Object.entries(record.fields)
       .filter(([key]) => key !== 'node')

@@ -10,7 +10,6 @@ import {
   bootstrapEntries,
   bootstrapHardState,
   emptyMembership,
-  eventMessage,
   type Entry,
   type Member,
   type Membership,
@@ -23,6 +22,7 @@ import {
   type Snapshot,
 } from '../../src/raft/index.js';
 import { ReadyDriver, type ReadyWrite } from '../../src/node/ready-driver.js';
+import { eventRecord } from '../../src/shared/log-catalogue.js';
 import { EventQueue } from './events.js';
 import { InvariantChecker, InvariantViolation } from './invariants.js';
 import type { Prng } from './prng.js';
@@ -197,7 +197,7 @@ export class SimCluster {
 
   private onRaftEvent(event: RaftEvent): void {
     if (this.trace === undefined) return;
-    const record = eventMessage(event);
+    const record = eventRecord(event);
     const fields = Object.entries(record.fields)
       .filter(([key]) => key !== 'node')
       .map(([key, value]) => `${key}=${Array.isArray(value) ? `[${value.join(',')}]` : String(value)}`);
