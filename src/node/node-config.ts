@@ -31,6 +31,8 @@ export interface NodeConfig {
   token?: string;
   /** HTTPS and member mutual TLS (tls.ts); files already read and checked. */
   tls?: NodeTls;
+  /** Makes this bootstrap's cluster ID unique even when another cluster has the same name and members. */
+  clusterToken?: string;
   /** Applied entries between snapshots (env CHRONIK_SNAPSHOT_ENTRIES, default 100000, like etcd's snapshot-count). */
   snapshotEntries: number;
   /** A WAL this large triggers a snapshot before the entry count does (env CHRONIK_SNAPSHOT_WAL_BYTES, default 64 MiB). */
@@ -71,6 +73,7 @@ export interface BootstrapFlags {
   'log-format': string;
   'log-file'?: string;
   'token-file'?: string;
+  'cluster-token'?: string;
   insecure: boolean;
   'cert-file'?: string;
   'key-file'?: string;
@@ -169,6 +172,9 @@ export function resolveNodeConfig(flags: BootstrapFlags, env: NodeJS.ProcessEnv 
     );
   }
 
+  const clusterToken = flags['cluster-token'] ?? cluster?.clusterToken;
+  if (clusterToken !== undefined && clusterToken.trim() === '') throw new UsageError('--cluster-token is empty', 'omit it, or give the same non-empty token to every member');
+
   return {
     nodeId,
     listen,
@@ -184,6 +190,7 @@ export function resolveNodeConfig(flags: BootstrapFlags, env: NodeJS.ProcessEnv 
     ...(flags['log-file'] !== undefined ? { logFile: flags['log-file'] } : {}),
     ...(token !== undefined ? { token } : {}),
     ...(files !== undefined ? { tls: new NodeTls(files) } : {}),
+    ...(clusterToken !== undefined ? { clusterToken } : {}),
     snapshotEntries: envInteger(env, 'CHRONIK_SNAPSHOT_ENTRIES', 100_000),
     snapshotWalBytes: envInteger(env, 'CHRONIK_SNAPSHOT_WAL_BYTES', 64 * 1024 * 1024),
     snapshotTrailing: envInteger(env, 'CHRONIK_SNAPSHOT_TRAILING', 5000, 0),

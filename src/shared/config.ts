@@ -12,6 +12,7 @@ export interface ClusterConfig {
   electionTicks?: number;
   heartbeatTicks?: number;
   tokenFile?: string;
+  clusterToken?: string;
   nodes: { id: number; addr: string }[];
   /** 'https' when the nodes' addresses are written https:// (all of them, or none: url-scheme.ts). */
   scheme?: Scheme;
@@ -21,7 +22,7 @@ export interface ClusterConfig {
   memberTls?: Partial<Record<(typeof MEMBER_TLS_KEYS)[number], string>>;
 }
 
-const TOP_KEYS = ['cluster', 'tick', 'electionTicks', 'heartbeatTicks', 'tokenFile', 'tls', 'memberTls', 'nodes'] as const;
+const TOP_KEYS = ['cluster', 'clusterToken', 'tick', 'electionTicks', 'heartbeatTicks', 'tokenFile', 'tls', 'memberTls', 'nodes'] as const;
 const NODE_KEYS = ['id', 'addr'] as const;
 const TLS_KEYS = ['caFile', 'certFile', 'keyFile'] as const;
 const MEMBER_TLS_KEYS = ['certFile', 'keyFile', 'clientCaFile', 'peerCaFile', 'peerCertFile', 'peerKeyFile', 'peerAllowedCn'] as const;
@@ -70,6 +71,9 @@ export function parseConfig(text: string, path = 'config'): ClusterConfig {
     switch (key as (typeof TOP_KEYS)[number]) {
       case 'cluster':
         config.cluster = scalar();
+        break;
+      case 'clusterToken':
+        config.clusterToken = scalar();
         break;
       case 'tick':
         config.tickMs = guard(() => parseDuration(scalar(), 'tick'));
