@@ -2,7 +2,8 @@
 // with docs/node.md's openssl commands: it elects, commits (also through a follower, which forwards over
 // mutual TLS), `chronik status` over https finds every member from one endpoint, a member from another CA
 // is refused, add-voter works over TLS, and the leader's certificate is rotated under load with no
-// acknowledged write lost (a bad new file is logged and the old pair kept).
+// acknowledged write lost (a bad new file is logged and the old pair kept), and a member's new outgoing
+// connections present its new pair.
 import { X509Certificate } from 'node:crypto';
 import { copyFileSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -140,5 +141,19 @@ describe('a TLS cluster', { timeout: 90_000 }, () => {
     const final = await chronik(['status', '--json', '--endpoints', `https://127.0.0.1:${port(4)}`, ...operator], { env });
     expect(final.code, final.stderr).toBe(0);
     expect(JSON.parse(final.stdout)).toMatchObject({ healthy: true, voters: [1, 2, 3, 4] });
+
+    // New outgoing connections use the new pair: node 2 (which has forwarded nothing yet, so holds no
+    // connection to the leader) gets an expired pair; the write it forwards opens a new connection to the
+    // leader, which refuses that certificate. (The test's client skips verifying node 2's expired certificate.)
+    copyFileSync(certs.path('expired-key.pem'), join(certs.dir, 'rotate-key.tmp'));
+    copyFileSync(certs.path('expired.pem'), join(certs.dir, 'rotate.tmp'));
+    renameSync(join(certs.dir, 'rotate-key.tmp'), certs.path('node2-key.pem'));
+    renameSync(join(certs.dir, 'rotate.tmp'), certs.path('node2.pem'));
+    await nodes[1]?.waitForLog(/INFO {2}tls certificates reloaded node=2/, 10_000);
+    const refusedForward = await httpsCall(certs, `127.0.0.1:${port(2)}`, 'POST', '/v1/propose?timeout=2s', {
+      ca: 'ca', pair: 'operator', insecure: true, body: { key: 'after-expiry', value: 'x' }, headers: { authorization: `Bearer ${TOKEN}` },
+    });
+    expect(refusedForward.status, refusedForward.text).not.toBe(200);
+    expect(refusedForward.body).toMatchObject({ error: expect.stringMatching(/leader at 127\.0\.0\.1:\d+/) });
   });
 });

@@ -16,7 +16,7 @@ export function httpsCall(
   addr: string,
   method: string,
   path: string,
-  options: { ca: string; pair?: string; body?: unknown; headers?: Record<string, string> },
+  options: { ca: string; pair?: string; body?: unknown; headers?: Record<string, string>; insecure?: boolean },
 ): Promise<HttpsAnswer> {
   const at = addr.lastIndexOf(':');
   const body = options.body === undefined ? undefined : JSON.stringify(options.body);
@@ -29,6 +29,7 @@ export function httpsCall(
         path,
         agent: false,
         ca: readFileSync(certs.path(`${options.ca}.pem`)),
+        ...(options.insecure === true ? { rejectUnauthorized: false } : {}),
         ...(options.pair !== undefined
           ? { cert: readFileSync(certs.path(`${options.pair}.pem`)), key: readFileSync(certs.path(`${options.pair}-key.pem`)) }
           : {}),
