@@ -2,6 +2,7 @@
 // finds and talks to the leader, and retries leader loss with bounded backoff inside one deadline.
 import { formatDuration } from '../shared/duration.js';
 import { OperationError } from '../shared/errors.js';
+import type { ClientTls } from '../shared/client-tls.js';
 import { ApiError, HttpTransport, UnreachableError } from './http.js';
 import type { StatusSample } from './sample.js';
 import {
@@ -23,6 +24,9 @@ export interface ClientOptions {
   /** Where the endpoints came from (--endpoints, --config, CHRONIK_ENDPOINTS, default), for hints. */
   endpointSource?: string;
   token?: string;
+  /** Every endpoint, given or discovered, is reached with this scheme (a cluster is all TLS or none). */
+  scheme?: 'http' | 'https';
+  tls?: ClientTls;
   /** The whole operation's budget: every retry and wait fits inside it. */
   timeoutMs: number;
 }
@@ -49,7 +53,7 @@ const CLIENT_GRACE_MS = 1000;
 
 export class AdminClient {
   private currentDeadline: number;
-  private readonly transport = new HttpTransport();
+  private readonly transport: HttpTransport;
   private readonly knownEndpoints: string[];
   private leaderEndpoint?: string;
   private lastSurvey?: Survey;
@@ -62,6 +66,7 @@ export class AdminClient {
   constructor(private readonly options: ClientOptions) {
     this.currentDeadline = Date.now() + options.timeoutMs;
     this.knownEndpoints = [...options.endpoints];
+    this.transport = new HttpTransport(options.scheme ?? 'http', options.tls);
   }
 
   get deadline(): number {
