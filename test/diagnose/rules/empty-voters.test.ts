@@ -13,7 +13,19 @@ describe('an empty voter set', () => {
       n(31, 'dropped-proposal', { term: 0, reason: 'no-leader' }),
     ]);
     expect(codes(findings)).toEqual(['DROPPED_PROPOSALS', 'EMPTY_VOTERS', 'PEERS_NOT_VOTERS', 'STUCK_AT_TERM_0']);
-    expect(find(findings, 'EMPTY_VOTERS')!.evidence.map((e) => e.line)).toEqual([2, 4, 5]);
+    expect(find(findings, 'EMPTY_VOTERS')!.evidence.map((e) => e.line)).toEqual([2, 3, 4, 5]);
+  });
+
+  it('that Raft was created on (follower at term 0 after it) and never left is EMPTY_VOTERS from those two lines alone, untimed too', () => {
+    const peer = node('5', 'region-1234');
+    const findings = analyze([peer(undefined, 'config', { voters: [] }), peer(undefined, 'became-follower', { term: 0 })]);
+    expect(findings.map((f) => [f.code, f.nodes, f.evidence.map((e) => e.line)])).toEqual([['EMPTY_VOTERS', ['5 (region 1234)'], [1, 2]]]);
+  });
+
+  it('that Raft was created on, then left term 0 (a new peer filled by its leader), is healthy', () => {
+    const peer = node('5', 'region-1234');
+    const events = [peer(0, 'config', { voters: [] }), peer(0, 'became-follower', { term: 0 }), peer(0, 'message-received', { peer: '2', term: 6 }), peer(0, 'became-follower', { term: 6 })];
+    expect(codes(analyze(events))).toEqual([]);
   });
 
   it('followed by a leader is healthy (a node that was added and caught up)', () => {
