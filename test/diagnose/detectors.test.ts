@@ -64,6 +64,14 @@ describe('hashicorp bootstrap_expect', () => {
     expect(report.nodes[0]!.voters).toEqual(['10.0.0.11:8300', '10.0.0.12:8300', '10.0.0.13:8300']);
   });
 
+  it("the old 'EnableSingleNode disabled, and no known peers' is an empty voter set, from two pasted lines", async () => {
+    const report = await run({
+      'nomad.log': ['2016/03/01 10:00:00 [INFO] raft: Node at 10.0.0.1:4647 [Follower] entering Follower state', '2016/03/01 10:00:01 [WARN] raft: EnableSingleNode disabled, and no known peers. Aborting election.'],
+    });
+    expect(codes(report)).toEqual(expect.arrayContaining(['EMPTY_VOTERS', 'NOT_PROMOTABLE']));
+    expect(report.findings.find((f) => f.code === 'EMPTY_VOTERS')!.evidence.map((e) => e.line)).toEqual([2]);
+  });
+
   it('waiting forever is an empty voter set that never campaigns', async () => {
     const report = await run({ 'consul-2.log': [...lines, later] });
     expect(codes(report)).toEqual(expect.arrayContaining(['EMPTY_VOTERS', 'NOT_PROMOTABLE', 'STUCK_AT_TERM_0']));

@@ -90,7 +90,10 @@ export function interpretHashicorp(ctx: LineContext, state: HashicorpState): voi
     return;
   }
   if (/no known peers, aborting election|not part of stable configuration, aborting election|not part of a stable configuration or a non-voter|EnableSingleNode disabled, and no known peers/i.test(message)) {
-    ctx.emit('not-promotable', { reason: /no known peers/i.test(message) ? 'no known peers' : 'not in the stable configuration' });
+    const noPeers = /no known peers/i.test(message);
+    // "No known peers" is hashicorp's way of saying its configuration holds no server at all.
+    if (noPeers) ctx.emit('config', { voters: [], reason: 'no known peers' });
+    ctx.emit('not-promotable', { reason: noPeers ? 'no known peers' : 'not in the stable configuration' });
     return;
   }
   if (/failed to contact quorum of nodes, stepping down/i.test(message)) {
