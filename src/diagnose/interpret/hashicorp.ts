@@ -36,6 +36,7 @@ const NODE_AT = /Node at ([^\s\]"]+) \[(Follower|Candidate|Leader)\]/;
 const LEGACY_CANDIDATE_TERM = /entering Candidate state in term (\d+)/;
 const LEGACY_LEADER = /entering Follower state \(Leader: "([^"]*)"\)/;
 const VOTER_TARGET = /\{(?:Voter|Nonvoter) (\S+) ([^\s}]+)\}/;
+const BARE_TARGET = /(?:RPC|appendEntries|heartbeat) to ([^\s{}]+?):?(?:\s|$)/i;
 
 export interface HashicorpState {
   /** Term of the last candidacy, which hashicorp does not repeat when it enters leader state. */
@@ -105,7 +106,9 @@ export function interpretHashicorp(ctx: LineContext, state: HashicorpState): voi
     return;
   }
   if ((m = /failed to make requestVote RPC|failed to appendEntries to|failed to heartbeat to/i.exec(message))) {
-    ctx.emit('peer-unreachable', { peer: peerAddress(message, json), reason: m[0].toLowerCase() });
+    // Older releases name the peer bare: `Failed to make RequestVote RPC to 10.0.0.2:8300: dial tcp ...`.
+    const peer = peerAddress(message, json) ?? BARE_TARGET.exec(message)?.[1];
+    ctx.emit('peer-unreachable', { peer, reason: m[0].toLowerCase() });
     return;
   }
   if (/^pipelining replication/i.test(message)) {
