@@ -78,6 +78,20 @@ describe('hashicorp bootstrap_expect', () => {
   });
 });
 
+describe('a pasted candidacy', () => {
+  it("hashicorp's failed vote requests to every other server are NO_LEADER", async () => {
+    const report = await run({
+      'consul.log': [
+        '2016/03/01 10:00:00 [WARN] raft: Heartbeat timeout reached, starting election',
+        '2016/03/01 10:00:00 [INFO] raft: Node at 10.0.0.1:8300 [Candidate] entering Candidate state',
+        '2016/03/01 10:00:00 [ERR] raft: Failed to make RequestVote RPC to 10.0.0.2:8300: dial tcp 10.0.0.2:8300: i/o timeout',
+        '2016/03/01 10:00:00 [ERR] raft: Failed to make RequestVote RPC to 10.0.0.3:8300: dial tcp 10.0.0.3:8300: i/o timeout',
+      ],
+    });
+    expect(report.findings.map((f) => [f.code, f.nodes, f.evidence.map((e) => e.line)])).toEqual([['NO_LEADER', ['10.0.0.1:8300'], [1, 3, 4]]]);
+  });
+});
+
 describe('state reset and identity', () => {
   it('a raft-rs node restarting at term 0 with an empty log after term 5 is STATE_RESET', async () => {
     const report = await run({

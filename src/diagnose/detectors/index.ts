@@ -20,6 +20,7 @@ import { heartbeatLate, slowDisk } from './slow-signals.js';
 import { splitBrain } from './split-brain.js';
 import { stateReset } from './state-reset.js';
 import { stuckAtTerm0 } from './stuck-at-term-0.js';
+import { unreachableMajority } from './unreachable-majority.js';
 import { voterMismatch } from './voter-mismatch.js';
 
 /** Every rule, in the order they conclude: one that looks at another's findings comes after it. */
@@ -31,6 +32,7 @@ export const DETECTORS: readonly DetectorEntry[] = [
   droppedProposals,
   notPromotable,
   noLeader,
+  unreachableMajority,
   quorumLost,
   peerUnreachable,
   clusterIdMismatch,
