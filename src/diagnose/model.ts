@@ -55,7 +55,9 @@ export type EventKind =
   | 'log-out-of-range'
   | 'removed-member'
   | 'term-seen'
-  | 'settings';
+  | 'settings'
+  /** The node asked `peer` for its (pre-)vote at `term`; `logTerm` and `lastIndex` describe its log. */
+  | 'vote-requested';
 
 /** One fact a line states, in terms independent of the product that logged it. */
 export interface RaftEvent {
@@ -74,6 +76,8 @@ export interface RaftEvent {
   electionTimeoutMs?: number;
   clusterId?: string;
   lastIndex?: number;
+  /** The term of the last entry in the node's log, where the line states it. */
+  logTerm?: number;
   evidence: Evidence;
 }
 
