@@ -20,6 +20,7 @@ import { heartbeatLate, slowDisk } from './slow-signals.js';
 import { splitBrain } from './split-brain.js';
 import { stateReset } from './state-reset.js';
 import { stuckAtTerm0 } from './stuck-at-term-0.js';
+import { termClimb } from './term-climb.js';
 import { unreachableMajority } from './unreachable-majority.js';
 import { voterMismatch } from './voter-mismatch.js';
 
@@ -42,6 +43,7 @@ export const DETECTORS: readonly DetectorEntry[] = [
   heartbeatLate,
   splitBrain,
   electionStorm,
+  termClimb,
   voterMismatch,
 ];
 
