@@ -111,10 +111,20 @@ export interface NodeTimeline {
   restarts: number;
 }
 
+/** Lines that looked like Raft (a term, a vote, a leader, a peer) but matched no known template. */
+export interface Unrecognised {
+  count: number;
+  /** The first few of them. */
+  examples: Evidence[];
+}
+
+export const UNRECOGNISED_EXAMPLES = 5;
+
 export interface DiagnoseReport {
   files: FileReport[];
   nodes: NodeTimeline[];
   findings: Finding[];
+  unrecognised: Unrecognised;
 }
 
 export function isoOrNull(time: number | undefined): string | null {

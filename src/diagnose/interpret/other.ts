@@ -1,0 +1,127 @@
+// The template layer's lines no other interpreter maps: further etcd-io/raft and rafthttp templates
+// (older wordings included), hashicorp/raft v0.x/v1.0 wordings, and what products embedding a library
+// say in their own words about the same facts (SwarmKit, Docker, NATS Streaming, Kubernetes' etcd
+// client). A line that states a known but uneventful fact (a vote request sent, a tally) is only
+// recognised, so it is not counted as unrecognised; one that states the node's term says that term.
+import { etcdId } from '../fields.js';
+import type { LineContext } from './context.js';
+import type { Keyword } from '../keywords.js';
+
+// Every line a pattern below matches contains one of these.
+export const OTHER_KEYWORDS: readonly Keyword[] = [
+  ' at term ',
+  ' [term',
+  'vote',
+  'Vote',
+  'rejection',
+  'forgetting leader',
+  'transfer',
+  'TCP streaming connection',
+  'ID mismatch',
+  'not have a leader',
+  'no leader',
+  'Tally',
+  'tally',
+  'replication',
+  'Failed to contact',
+  'ending message',
+  'snapshot',
+  'clock difference',
+  'timed out',
+  'ending older logs',
+  'peer set',
+  'leadership',
+];
+
+const ID = '([0-9a-f]+)';
+// Lines whose first id is the node and that state its term.
+const TERM_LINES: RegExp[] = [
+  // %x [logterm: %d, index: %d] sent %s request to %x at term %d (and the pre-2016 `sent vote request`)
+  new RegExp(`${ID} \\[logterm: \\d+, index: \\d+\\] sent (?:\\w+ request|vote request) to [0-9a-f]+ at term (\\d+)`),
+  // %x [term: %d] ignored a %s message with lower term from %x [term: %d]
+  new RegExp(`${ID} \\[term: (\\d+)\\] ignored a \\w+ message with lower term`),
+  new RegExp(`${ID} cannot campaign at term (\\d+) since there are still pending configuration changes`),
+  new RegExp(`${ID} not forwarding to leader [0-9a-f]+ at term (\\d+); dropping proposal`),
+  new RegExp(`${ID} no leader at term (\\d+); dropping leader transfer msg`),
+  new RegExp(`${ID} \\[term (\\d+)\\] (?:received MsgTimeoutNow from [0-9a-f]+ and starts an election|starts to transfer leadership|abort previous transferring leadership|transfer leadership to [0-9a-f]+ is in progress)`),
+  // pre-2016 etcd-raft vote tallies: `%x received vote from %x at term %d`
+  new RegExp(`${ID} received vote(?: rejection)? from [0-9a-f]+ at term (\\d+)`),
+];
+// Known lines that state no fact the detectors use.
+const KNOWN: RegExp[] = [
+  /has received \d+ (?:\w+ )?votes and \d+ vote rejections/,
+  /ignored (?:\w+|vote) from [0-9a-f]+ \[logterm: \d+, index: \d+\](?: at term \d+)?: lease is not expired/,
+  /ignoring conf change|initiating automatic transition out of joint configuration|would exceed uncommitted entry size limit/,
+  /starts to restore snapshot|restored snapshot|\[commit: \d+\] ignored snapshot|fast-forwarded commit to snapshot/,
+  /clock difference against peer/,
+  /broadcasting vote request|received a message with higher term|ignored a message with lower term/,
+  // hashicorp/raft
+  /^(?:votes needed|vote granted|calculated votes needed|duplicate requestvote|election won|lost leadership because received a requestvote|pre-vote campaign failed)/i,
+  /^(?:added peer|removed peer)[, ]+(?:\S+, )?(?:starting|stopping) replication|^appendentries to .* rejected, sending older logs|^peer has newer term, stopping replication/i,
+  /entering (?:follower|candidate|leader) state|updated peer set/i,
+  /^(?:cluster leadership (?:acquired|lost)|(?:consul|nomad|vault): cluster leadership)/i,
+  /starting snapshot up to|snapshot network transfer progress|compacting logs|installed remote snapshot/i,
+];
+const HIGHER_VOTE_REJECTED = /^rejecting vote (?:request )?from (\S+?):? since (?:our last (?:term|index) is greater|we have a leader)/i;
+const CONTACT = /^failed to contact (\S+) in (\S+)/i;
+const FORGET = new RegExp(`${ID} forgetting leader ${ID} at term (\\d+)`);
+const STREAM_LOST = /lost (?:the )?TCP streaming connection with (?:remote )?peer(?: ([0-9a-f]+))?/;
+const STREAM_UP = /established (?:a )?TCP streaming connection with (?:remote )?peer(?: ([0-9a-f]+))?/;
+const NO_LEADER_ERROR = /etcdserver: no leader|The swarm does not have a leader|raft: no elected cluster leader|no cluster leader/i;
+const SEND_TO_PEER = /(?:error sending message to peer|failed to send message to (?:peer|member)|failed to send message)\b/i;
+const READ_INDEX_TIMEOUT = /timed out waiting for read index response|etcdserver: request timed out/;
+
+/** Whether a template here matched (an event was reported or the line was only recognised). */
+export function interpretOther(ctx: LineContext): boolean {
+  const message = ctx.shape.message.replace(/^(?:[\w.-]+: )+/, '');
+  let m: RegExpExecArray | null;
+  for (const pattern of TERM_LINES) {
+    if ((m = pattern.exec(message))) {
+      ctx.emit('term-seen', { node: etcdId(m[1]!), term: Number(m[2]) });
+      return true;
+    }
+  }
+  if ((m = FORGET.exec(message))) {
+    ctx.emit('leader-lost', { node: etcdId(m[1]!), peer: etcdId(m[2]!), term: Number(m[3]) });
+    return true;
+  }
+  if ((m = STREAM_LOST.exec(message))) {
+    ctx.emit('peer-unreachable', { peer: peerOf(m[1], ctx), reason: 'lost the TCP streaming connection' });
+    return true;
+  }
+  if ((m = STREAM_UP.exec(message))) {
+    ctx.emit('peer-recovered', { peer: peerOf(m[1], ctx) });
+    return true;
+  }
+  if ((m = CONTACT.exec(message))) {
+    ctx.emit('peer-unreachable', { peer: m[1], reason: 'failed to contact' });
+    return true;
+  }
+  if ((m = HIGHER_VOTE_REJECTED.exec(message))) {
+    ctx.emit('vote-rejected', { peer: m[1]!.replace(/^\{(?:Voter|Nonvoter) \S+ |\}$/g, '') });
+    return true;
+  }
+  if (NO_LEADER_ERROR.test(message)) {
+    ctx.emit('dropped-proposal', { reason: 'no-leader' });
+    return true;
+  }
+  if (SEND_TO_PEER.test(message) && /peer|member|raft/i.test(ctx.raw)) {
+    const peer = /(?:peer|member|to)[ =:]+"?([\w.:-]+)/i.exec(message.replace(SEND_TO_PEER, ''))?.[1];
+    ctx.emit('peer-unreachable', { peer, reason: 'failed to send message' });
+    return true;
+  }
+  if (READ_INDEX_TIMEOUT.test(message)) {
+    ctx.emit('leader-wait-timeout', { reason: 'request timed out' });
+    return true;
+  }
+  if (KNOWN.some((pattern) => pattern.test(message))) {
+    ctx.recognise();
+    return true;
+  }
+  return false;
+}
+
+function peerOf(id: string | undefined, ctx: LineContext): string | undefined {
+  const named = id ?? ctx.shape.json?.['remote-peer-id'] ?? ctx.shape.json?.['peer-id'];
+  return typeof named === 'string' ? etcdId(named) : undefined;
+}
