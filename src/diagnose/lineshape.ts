@@ -28,6 +28,7 @@ const SYSLOG_PREFIX = /^([A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d(?:\.\d+)?|\d{4}-\d
 const CRI_PREFIX = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d)) (?:stdout|stderr) [PF] /;
 // docker's json-file driver (/var/lib/docker/containers/<id>/<id>-json.log): `{"log":"<line>\n","stream":...,"time":...}`.
 const DOCKER_JSON = '{"log":"';
+const CSV_ROW = /^"([\w.@:/-]{1,253})","((?:[^"]|"")*)"$/;
 // `journalctl -o json`: one record per line, __CURSOR first.
 const JOURNAL_JSON = '{"__CURSOR":';
 // zap's console encoder (etcd 3.6 `--log-format=console`, other Go servers): time, level, [logger,] caller,
@@ -135,7 +136,8 @@ function parseJsonTime(value: unknown): number | undefined {
   return Number.isNaN(ms) ? undefined : ms;
 }
 
-const LEVEL_WORD = /^\s*\[?(TRACE|TRCE|DEBUG|DEBG|INFO|NOTICE|WARN|WARNING|ERROR|ERRO|ERR|CRIT|FATAL|PANIC|[DINWECF])\]?(?:\s*\||:)?\s+/i;
+// NATS's `[INF]`/`[WRN]`/`[DBG]` too.
+const LEVEL_WORD = /^\s*\[?(TRACE|TRCE|TRC|DEBUG|DEBG|DBG|INFO|INF|NOTICE|WARN|WARNING|WRN|ERROR|ERRO|ERR|CRIT|FATAL|FTL|PANIC|[DINWECF])\]?(?:\s*\||:)?\s+/i;
 
 /**
  * The line an envelope holds, with the time (and host) it was stamped with: a CRI log line's payload,
@@ -148,6 +150,11 @@ export function unwrapEnvelope(raw: string): { line: string; time?: number; sour
   if (first >= 48 && first <= 57) {
     const cri = CRI_PREFIX.exec(raw);
     return cri ? { line: raw.slice(cri[0].length), time: parseLeadingTime(cri[1]!)?.time } : undefined;
+  }
+  if (first === 34 /* " */) {
+    // A log exported as CSV (a cloud console's download): `"<pod or host>","<line>"`, quotes doubled.
+    const csv = CSV_ROW.exec(raw.trimEnd());
+    return csv ? { line: csv[2]!.replace(/""/g, '"'), source: csv[1] } : undefined;
   }
   if (raw.startsWith(DOCKER_JSON)) {
     const record = tryJson(raw.trimEnd());
@@ -252,8 +259,8 @@ function peelLayout(text: string, outerTime: number | undefined, source: string 
   line = line.trimStart();
   const klog = KLOG.exec(line);
   if (klog) {
-    const year = new Date().getUTCFullYear();
-    time = Date.UTC(year, +klog[2]! - 1, +klog[3]!, +klog[4]!, +klog[5]!, +klog[6]!) + fractionMs(klog[7]);
+    const year = klog[2] !== undefined ? 2000 + Number(klog[2]) : new Date().getUTCFullYear();
+    time = Date.UTC(year, +klog[3]! - 1, +klog[4]!, +klog[5]!, +klog[6]!, +klog[7]!) + fractionMs(klog[8]);
     return { time, level: normaliseLevel(klog[1]!), message: line.slice(klog[0].length), source, layout: line };
   }
   // docker --timestamps or journald short-iso put a second timestamp before the program's own, which
@@ -272,6 +279,8 @@ function peelLayout(text: string, outerTime: number | undefined, source: string 
   }
   let level: string | undefined;
   const tty = LOGRUS_TTY.exec(line);
+  // logrus's terminal layout counts seconds since start unless it prints the full time.
+  if (tty) time ??= parseLeadingTime(tty[2]!)?.time;
   const lv = tty ?? LEVEL_WORD.exec(line);
   if (lv) {
     level = normaliseLevel(lv[1]!);
@@ -280,10 +289,11 @@ function peelLayout(text: string, outerTime: number | undefined, source: string 
   return { time, level, message: line, source, layout };
 }
 
-// klog (Kubernetes components): `I0718 09:22:53.123456    1 file.go:42] message`.
-const KLOG = /^([IWEF])(\d\d)(\d\d) (\d\d):(\d\d):(\d\d)\.(\d+)\s+\d+ [\w./-]+:\d+\] /;
+// glog/klog (Kubernetes components): `I0718 09:22:53.123456    1 file.go:42] message`; CockroachDB's
+// glog of 2016 adds the year and drops the thread and bracket: `I160413 05:12:15.658024 raft/raft.go:469  message`.
+const KLOG = /^([IWEF])(\d\d)?(\d\d)(\d\d) (\d\d):(\d\d):(\d\d)\.(\d+)\s+(?:\d+ )?[\w./-]+:\d+\]?\s+/;
 // logrus's terminal layout: `INFO[0001] message   key=value`.
-const LOGRUS_TTY = /^(DEBU|INFO|WARN|ERRO|FATA|PANI)\[[^\]]*\] /;
+const LOGRUS_TTY = /^(DEBU|INFO|WARN|ERRO|FATA|PANI)\[([^\]]*)\] /;
 // docker's log-driver tag without a syslog header: `image|name|id[pid]: `.
 const DRIVER_PREFIX = /^[^\s|]+\|([^\s|]+)\|[0-9a-f]{12,64}(?:\[\d+\])?: /;
 const DRIVER_TAG = /^[^\s|]+\|([^\s|]+)\|/;
@@ -337,15 +347,20 @@ export function normaliseLevel(level: string): string {
   const upper = level.toUpperCase();
   switch (upper) {
     case 'D':
+    case 'DBG':
+    case 'DEBU':
+    case 'TRC':
     case 'DEBG':
     case 'TRCE':
     case 'TRACE':
       return 'DEBUG';
     case 'I':
+    case 'INF':
     case 'N':
     case 'NOTICE':
       return 'INFO';
     case 'W':
+    case 'WRN':
     case 'WARNING':
       return 'WARN';
     case 'E':
@@ -355,6 +370,9 @@ export function normaliseLevel(level: string): string {
     case 'C':
     case 'CRIT':
     case 'F':
+    case 'FTL':
+    case 'FATA':
+    case 'PANI':
     case 'FATAL':
     case 'PANIC':
       return 'FATAL';

@@ -55,7 +55,9 @@ export type EventKind =
   | 'log-out-of-range'
   | 'removed-member'
   | 'term-seen'
-  | 'settings';
+  | 'settings'
+  /** Outgoing Raft messages thrown away before they were sent (a full sending buffer). */
+  | 'message-dropped';
 
 /** One fact a line states, in terms independent of the product that logged it. */
 export interface RaftEvent {

@@ -3,7 +3,7 @@
 // say in their own words about the same facts (SwarmKit, Docker, NATS Streaming, Kubernetes' etcd
 // client). A line that states a known but uneventful fact (a vote request sent, a tally) is only
 // recognised, so it is not counted as unrecognised; one that states the node's term says that term.
-import { etcdId } from '../fields.js';
+import { durationMs, etcdId, field } from '../fields.js';
 import type { LineContext } from './context.js';
 import type { Keyword } from '../keywords.js';
 
@@ -31,6 +31,14 @@ export const OTHER_KEYWORDS: readonly Keyword[] = [
   'ending older logs',
   'peer set',
   'leadership',
+  'on pipeline',
+  'peerURL',
+  'version of member',
+  'is unhealthy',
+  'on stream',
+  'sending buffer is full',
+  'RPC to target',
+  'server health',
 ];
 
 const ID = '([0-9a-f]+)';
@@ -60,6 +68,7 @@ const KNOWN: RegExp[] = [
   /^(?:added peer|removed peer)[, ]+(?:\S+, )?(?:starting|stopping) replication|^appendentries to .* rejected, sending older logs|^peer has newer term, stopping replication/i,
   /entering (?:follower|candidate|leader) state|updated peer set/i,
   /^(?:cluster leadership (?:acquired|lost)|(?:consul|nomad|vault): cluster leadership)/i,
+  /finished leader (?:promotion|stepdown) actions|leadership lost while committing log/,
   /starting snapshot up to|snapshot network transfer progress|compacting logs|installed remote snapshot/i,
 ];
 const HIGHER_VOTE_REJECTED = /^rejecting vote (?:request )?from (\S+?):? since (?:our last (?:term|index) is greater|we have a leader)/i;
@@ -69,6 +78,23 @@ const STREAM_LOST = /lost (?:the )?TCP streaming connection with (?:remote )?pee
 const STREAM_UP = /established (?:a )?TCP streaming connection with (?:remote )?peer(?: ([0-9a-f]+))?/;
 const NO_LEADER_ERROR = /etcdserver: no leader|The swarm does not have a leader|raft: no elected cluster leader|no cluster leader/i;
 const SEND_TO_PEER = /(?:error sending message to peer|failed to send message to (?:peer|member)|failed to send message)\b/i;
+// etcd's rafthttp and cluster probes (2.x to 3.5 wordings) failing to reach a member.
+const RAFTHTTP_UNREACHABLE = [
+  /failed to write ([0-9a-f]+) on pipeline/,
+  /failed to reach the peerURL\([^)]*\) of member ([0-9a-f]+)/,
+  /cannot get the version of member ([0-9a-f]+)/,
+  /the connection to peer ([0-9a-f]+) is unhealthy/,
+  /failed to (?:read|heartbeat) ([0-9a-f]+) on stream/,
+];
+// rafthttp throwing messages away: `dropped MsgAppResp to X since pipeline's sending buffer is full`,
+// `dropped internal raft message to X since ...`, zap's `dropped internal Raft message since sending buffer is full`.
+const SEND_BUFFER_FULL = /dropped (\w+|internal raft message)(?: to ([0-9a-f]+))? since (?:\w+'s )?sending buffer is full/i;
+// A product's own words for gaining or losing leadership (NATS Streaming).
+const LEADERSHIP = /^server (became leader|lost leadership), performing leader/;
+// openraft: `error sending InstallSnapshot RPC to target` (the target is a field).
+// Consul's autopilot probing a server.
+const SERVER_HEALTH = /error getting server health from "?([^"\s:]+)"?: .*(?:timeout|refused|no route to host|unreachable)/;
+const OPENRAFT_RPC = /error sending (\w+) RPC to target/;
 const READ_INDEX_TIMEOUT = /timed out waiting for read index response|etcdserver: request timed out/;
 
 /** Whether a template here matched (an event was reported or the line was only recognised). */
@@ -93,8 +119,32 @@ export function interpretOther(ctx: LineContext): boolean {
     ctx.emit('peer-recovered', { peer: peerOf(m[1], ctx) });
     return true;
   }
+  for (const pattern of RAFTHTTP_UNREACHABLE) {
+    if ((m = pattern.exec(message))) {
+      ctx.emit('peer-unreachable', { peer: etcdId(m[1]!), reason: 'cannot reach member' });
+      return true;
+    }
+  }
+  if ((m = SEND_BUFFER_FULL.exec(message))) {
+    ctx.emit('message-dropped', { peer: peerOf(m[2], ctx), reason: /^internal/i.test(m[1]!) ? String(ctx.shape.json?.['message-type'] ?? 'raft message') : m[1] });
+    return true;
+  }
+  if ((m = LEADERSHIP.exec(message))) {
+    if (m[1] === 'became leader') ctx.emit('became-leader');
+    else ctx.emit('leader-lost', { reason: 'lost leadership' });
+    return true;
+  }
+  if ((m = SERVER_HEALTH.exec(message))) {
+    ctx.emit('peer-unreachable', { peer: m[1], reason: 'server health probe failed' });
+    return true;
+  }
+  if ((m = OPENRAFT_RPC.exec(message))) {
+    const target = ctx.shape.json?.target;
+    ctx.emit('peer-unreachable', { peer: target === undefined ? undefined : String(target), reason: `error sending ${m[1]} RPC` });
+    return true;
+  }
   if ((m = CONTACT.exec(message))) {
-    ctx.emit('peer-unreachable', { peer: m[1], reason: 'failed to contact' });
+    ctx.emit('peer-unreachable', { peer: m[1], durationMs: durationMs(m[2]), reason: 'failed to contact' });
     return true;
   }
   if ((m = HIGHER_VOTE_REJECTED.exec(message))) {
@@ -106,7 +156,7 @@ export function interpretOther(ctx: LineContext): boolean {
     return true;
   }
   if (SEND_TO_PEER.test(message) && /peer|member|raft/i.test(ctx.raw)) {
-    const peer = /(?:peer|member|to)[ =:]+"?([\w.:-]+)/i.exec(message.replace(SEND_TO_PEER, ''))?.[1];
+    const peer = field(message, ctx.shape.json, 'peer_id') ?? field(message, ctx.shape.json, 'peer') ?? /(?:peer|member|to)[ =:]+"?([\w.:-]+)/i.exec(message.replace(SEND_TO_PEER, ''))?.[1];
     ctx.emit('peer-unreachable', { peer, reason: 'failed to send message' });
     return true;
   }

@@ -35,7 +35,7 @@ const SWITCHED = new RegExp(`(?:${ID} )?switched to configuration`);
 const NEW_RAFT = /newRaft(?: ([0-9a-f]+) \[peers: \[([^\]]*)\], term: (\d+), commit: \d+, applied: \d+, lastindex: (\d+))?/;
 const NODE_LEADER = /raft\.node: ([0-9a-f]+) (?:elected leader ([0-9a-f]+)|changed leader from [0-9a-f]+ to ([0-9a-f]+)|lost leader ([0-9a-f]+)) at term (\d+)/;
 const HIGHER_TERM = /(?:([0-9a-f]+) \[term: (\d+)\] )?received a (?:(\w+) )?message with higher term from ([0-9a-f]+)(?: \[term: (\d+)\])?/;
-const CAST = /(?:([0-9a-f]+) )?\[logterm: \d+, index: \d+, vote: [0-9a-f]+\] cast (?:(MsgVote|MsgPreVote) for|vote for) ([0-9a-f]+) \[logterm: \d+, index: \d+\] at term (\d+)/;
+const CAST = /(?:([0-9a-f]+) )?\[logterm: \d+, index: \d+, vote: [0-9a-f]+\] (?:cast (?:(MsgVote|MsgPreVote) for|vote for)|voted for) ([0-9a-f]+) \[logterm: \d+, index: \d+\] at term (\d+)/;
 const REJECT = /(?:([0-9a-f]+) )?\[logterm: \d+, index: \d+, vote: [0-9a-f]+\] rejected (?:(MsgVote|MsgPreVote) from|vote from) ([0-9a-f]+) \[logterm: \d+, index: \d+\] at term (\d+)/;
 const VOTE_RESP = /([0-9a-f]+) received (?:MsgVoteResp|MsgPreVoteResp)(?: rejection)? from ([0-9a-f]+) at term (\d+)/;
 const SENDING = /Sending from (\d+) to (\d+)/;
@@ -105,6 +105,7 @@ export function interpretRaftCore(ctx: LineContext, hexIds: boolean): boolean {
   if ((m = SWITCHED.exec(message))) {
     const voters = hexIds ? etcdVoters(message) : (raftRsVoters(withFields(message, json)) ?? etcdVoters(message));
     if (voters !== undefined) ctx.emit('config', { ...base(m[1]), voters });
+    else ctx.recognise();
     return true;
   }
   if ((m = NEW_RAFT.exec(message))) {
@@ -143,7 +144,9 @@ export function interpretRaftCore(ctx: LineContext, hexIds: boolean): boolean {
     return true;
   }
   if ((m = VOTE_RESP.exec(message))) {
+    // A candidate's own vote for itself is only recognised.
     if (m[1] !== m[2]) ctx.emit('message-received', { ...base(m[1]), peer: normaliseId(m[2]), term: Number(m[3]) });
+    else ctx.recognise();
     return true;
   }
   if (message.includes('received votes response')) {
