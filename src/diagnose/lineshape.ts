@@ -278,12 +278,18 @@ function peelLayout(text: string, outerTime: number | undefined, source: string 
     if (logfmt) return shapeLogfmt(logfmt, time, source, layout);
   }
   let level: string | undefined;
+  const located = GO_FILE_LEVEL.exec(line);
+  if (located) {
+    // PD 2.x/3.x: `log.go:88: [info] etcdserver: [message]`, etcd's capnslog line inside it at times.
+    level = normaliseLevel(located[1]!);
+    line = line.slice(located[0].length).replace(BRACKETED_BODY, '$1$2');
+  }
   const tty = LOGRUS_TTY.exec(line);
   // logrus's terminal layout counts seconds since start unless it prints the full time.
   if (tty) time ??= parseLeadingTime(tty[2]!)?.time;
   const lv = tty ?? LEVEL_WORD.exec(line);
   if (lv) {
-    level = normaliseLevel(lv[1]!);
+    level = located ? level : normaliseLevel(lv[1]!);
     line = line.slice(lv[0].length);
   }
   return { time, level, message: line, source, layout };
@@ -294,6 +300,8 @@ function peelLayout(text: string, outerTime: number | undefined, source: string 
 const KLOG = /^([IWEF])(\d\d)?(\d\d)(\d\d) (\d\d):(\d\d):(\d\d)\.(\d+)\s+(?:\d+ )?[\w./-]+:\d+\]?\s+/;
 // logrus's terminal layout: `INFO[0001] message   key=value`.
 const LOGRUS_TTY = /^(DEBU|INFO|WARN|ERRO|FATA|PANI)\[([^\]]*)\] /;
+const GO_FILE_LEVEL = /^[\w./-]+\.go:\d+: \[(debug|info|warning|warn|error|fatal)\] /i;
+const BRACKETED_BODY = /^((?:[IWEDNC] \| )?(?:[\w.-]+: )?)\[(.*)\]$/;
 // docker's log-driver tag without a syslog header: `image|name|id[pid]: `.
 const DRIVER_PREFIX = /^[^\s|]+\|([^\s|]+)\|[0-9a-f]{12,64}(?:\[\d+\])?: /;
 const DRIVER_TAG = /^[^\s|]+\|([^\s|]+)\|/;

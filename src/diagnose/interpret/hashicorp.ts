@@ -46,7 +46,7 @@ export interface HashicorpState {
 export function interpretHashicorp(ctx: LineContext, state: HashicorpState): void {
   const { json } = ctx.shape;
   // hclog text puts the logger name first ("agent.server.raft: "); legacy lines use "raft: ".
-  const message = ctx.shape.message.replace(/^(?:\S+\.go:\d+: )?(?:[\w.-]+: )*/, '');
+  const message = ctx.shape.message.replace(/^(?:\S+\.go:\d+: )*(?:[\w.-]+: )*/, '');
   const fieldOf = (key: string): string | undefined => field(message, json, key);
   // Text lines carry `follower="Node at ADDR [Follower]"` inline; JSON lines in the follower/node/leader keys.
   const nodeAt = NODE_AT.exec(message) ?? NODE_AT.exec(String(json?.follower ?? json?.node ?? json?.leader ?? ''));

@@ -39,9 +39,16 @@ export const OTHER_KEYWORDS: readonly Keyword[] = [
   'sending buffer is full',
   'RPC to target',
   'server health',
+  'deactivated',
+  'peer URL',
+  'became',
+  'become',
+  'Metrics{',
 ];
 
 const ID = '([0-9a-f]+)';
+/** Logger names and call sites before a message: `raft/raft.go:474: nomad.raft: `, `STREAM: raft: `. */
+const LOGGER_NAMES = /^(?:[\w./-]+(?::\d+)?: )+/;
 // Lines whose first id is the node and that state its term.
 const TERM_LINES: RegExp[] = [
   // %x [logterm: %d, index: %d] sent %s request to %x at term %d (and the pre-2016 `sent vote request`)
@@ -69,6 +76,11 @@ const KNOWN: RegExp[] = [
   /entering (?:follower|candidate|leader) state|updated peer set/i,
   /^(?:cluster leadership (?:acquired|lost)|(?:consul|nomad|vault): cluster leadership)/i,
   /finished leader (?:promotion|stepdown) actions|leadership lost while committing log/,
+  // etcd's transport and start-up lines about peers
+  /(?:started|stopped|closed the TCP) streaming (?:connection )?with peer|^(?:started|added|removed|stopping|stopped) (?:remote )?peer|listening for peers on|serving peer traffic|advertise peer URLs/,
+  /initial election tick advance|initialized peer connection|transferring leadership|finished leader transfer|received MsgTimeoutNow|published .* to cluster/,
+  /aborting pipeline replication|has newer term, stopping replication|^votes: needed|^vote granted|appendEntries rejected, sending older logs|node is not the leader|become the leader/i,
+  /Engine::handle_vote_req|received \d+ votes and \d+ rejections/,
   /starting snapshot up to|snapshot network transfer progress|compacting logs|installed remote snapshot/i,
 ];
 const HIGHER_VOTE_REJECTED = /^rejecting vote (?:request )?from (\S+?):? since (?:our last (?:term|index) is greater|we have a leader)/i;
@@ -86,6 +98,14 @@ const RAFTHTTP_UNREACHABLE = [
   /the connection to peer ([0-9a-f]+) is unhealthy/,
   /failed to (?:read|heartbeat) ([0-9a-f]+) on stream/,
 ];
+// The same in zap's words, the member in a field.
+const RAFTHTTP_UNREACHABLE_ZAP = /^(?:peer deactivated again|failed to reach the peer URL)$/;
+// dragonboat: `[f:1,l:1807,t:14,c:1807,a:1807] [00000:00003] t14 became leader` (shard:replica, then the term).
+const DRAGONBOAT_ROLE = /\[(\d+):(\d+)\] t(\d+) (?:became|become) (leader|candidate|pre-candidate|follower)/;
+const DRAGONBOAT_VOTE = /\[(\d+):(\d+)\] t(\d+) cast vote from n0*(\d+)/;
+// openraft: votes are written T<term>-N<node>; its metrics name the role and term.
+const OPENRAFT_VOTE_REJECTED = /vote T(\d+)-N(\d+)\S* is rejected by local vote: T(\d+)-N\d+|reject vote-request: by/;
+const OPENRAFT_METRICS = /Metrics\{id:(?:NID\[)?(\d+)\]?, (\w+), term:(\d+)/;
 // rafthttp throwing messages away: `dropped MsgAppResp to X since pipeline's sending buffer is full`,
 // `dropped internal raft message to X since ...`, zap's `dropped internal Raft message since sending buffer is full`.
 const SEND_BUFFER_FULL = /dropped (\w+|internal raft message)(?: to ([0-9a-f]+))? since (?:\w+'s )?sending buffer is full/i;
@@ -99,7 +119,7 @@ const READ_INDEX_TIMEOUT = /timed out waiting for read index response|etcdserver
 
 /** Whether a template here matched (an event was reported or the line was only recognised). */
 export function interpretOther(ctx: LineContext): boolean {
-  const message = ctx.shape.message.replace(/^(?:[\w.-]+: )+/, '');
+  const message = ctx.shape.message.replace(LOGGER_NAMES, '');
   let m: RegExpExecArray | null;
   for (const pattern of TERM_LINES) {
     if ((m = pattern.exec(message))) {
@@ -124,6 +144,27 @@ export function interpretOther(ctx: LineContext): boolean {
       ctx.emit('peer-unreachable', { peer: etcdId(m[1]!), reason: 'cannot reach member' });
       return true;
     }
+  }
+  if (RAFTHTTP_UNREACHABLE_ZAP.test(message)) {
+    ctx.emit('peer-unreachable', { peer: peerOf(undefined, ctx), reason: 'cannot reach member' });
+    return true;
+  }
+  if ((m = DRAGONBOAT_ROLE.exec(message))) {
+    const kind = m[4] === 'leader' ? 'became-leader' : m[4] === 'candidate' ? 'became-candidate' : m[4] === 'pre-candidate' ? 'became-pre-candidate' : 'became-follower';
+    ctx.emit(kind, { node: String(Number(m[2])), group: `shard-${Number(m[1])}`, term: Number(m[3]) });
+    return true;
+  }
+  if ((m = DRAGONBOAT_VOTE.exec(message))) {
+    ctx.emit('vote-cast', { node: String(Number(m[2])), group: `shard-${Number(m[1])}`, peer: m[4], term: Number(m[3]) });
+    return true;
+  }
+  if ((m = OPENRAFT_VOTE_REJECTED.exec(message))) {
+    ctx.emit('vote-rejected', m[1] === undefined ? {} : { peer: m[2], term: Number(m[3]) });
+    return true;
+  }
+  if ((m = OPENRAFT_METRICS.exec(message))) {
+    ctx.emit('term-seen', { term: Number(m[3]) });
+    return true;
   }
   if ((m = SEND_BUFFER_FULL.exec(message))) {
     ctx.emit('message-dropped', { peer: peerOf(m[2], ctx), reason: /^internal/i.test(m[1]!) ? String(ctx.shape.json?.['message-type'] ?? 'raft message') : m[1] });
