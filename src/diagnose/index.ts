@@ -3,7 +3,7 @@
 import { Analyzer } from './analyzer.js';
 import { displayName } from './detectors/kit.js';
 import { expandPaths, type Source } from './inputs.js';
-import { isoOrNull, SEVERITY_RANK, type DiagnoseReport, type FileReport, type Finding, type NodeTimeline } from './model.js';
+import { isoOrNull, SEVERITY_RANK, UNRECOGNISED_EXAMPLES, type DiagnoseReport, type FileReport, type Finding, type NodeTimeline, type Unrecognised } from './model.js';
 import { parallelScanAvailable, replay, scanFilesInWorkers, scanSource, type FileSource, type ScanOutcome } from './parallel.js';
 import { stopStartedWorker } from './worker-start.js';
 import { UsageError } from '../cli/errors.js';
@@ -26,6 +26,12 @@ export async function diagnose(paths: string[], options: DiagnoseOptions = {}): 
   const analyzer = new Analyzer({ since: options.since, until: options.until });
   const files: FileReport[] = [];
   const extra: Finding[] = [];
+  const unrecognised: Unrecognised = { count: 0, examples: [] };
+  const addUnrecognised = (more: Unrecognised | undefined): void => {
+    if (!more) return;
+    unrecognised.count += more.count;
+    for (const example of more.examples) if (unrecognised.examples.length < UNRECOGNISED_EXAMPLES) unrecognised.examples.push(example);
+  };
   const fileSources = sources.filter((s): s is FileSource => s.kind === 'file');
   const pool = options.prefilter !== false && parallelScanAvailable(fileSources.length) ? scanFilesInWorkers(fileSources) : undefined;
   if (!pool) void stopStartedWorker();
@@ -42,14 +48,17 @@ export async function diagnose(paths: string[], options: DiagnoseOptions = {}): 
       }
       const outcome = scanned.get(source);
       if (outcome) {
-        const { file, calls, error } = await outcome;
+        const { file, calls, error, unrecognised: unread } = await outcome;
         if (error !== undefined || !file || !calls) throw new UsageError(`cannot read ${source.path}: ${error ?? 'no result'}`);
         replay(calls, analyzer);
         files.push(file);
+        addUnrecognised(unread);
         continue;
       }
       try {
-        files.push(await scanSource(source, analyzer, { prefilter: options.prefilter }));
+        const scanned = await scanSource(source, analyzer, { prefilter: options.prefilter });
+        files.push(scanned.file);
+        addUnrecognised(scanned.unrecognised);
       } catch (err) {
         throw new UsageError(`cannot read ${source.path}: ${(err as Error).message}`);
       }
@@ -58,7 +67,7 @@ export async function diagnose(paths: string[], options: DiagnoseOptions = {}): 
     await pool?.close();
   }
   const findings = [...extra, ...analyzer.findings()].sort((a, b) => SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity]);
-  return { files, nodes: timelines(analyzer), findings };
+  return { files, nodes: timelines(analyzer), findings, unrecognised };
 }
 
 function timelines(analyzer: Analyzer): NodeTimeline[] {

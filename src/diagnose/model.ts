@@ -57,7 +57,9 @@ export type EventKind =
   | 'term-seen'
   | 'settings'
   /** The node asked `peer` for its (pre-)vote at `term`; `logTerm` and `lastIndex` describe its log. */
-  | 'vote-requested';
+  | 'vote-requested'
+  /** Outgoing Raft messages thrown away before they were sent (a full sending buffer). */
+  | 'message-dropped';
 
 /** One fact a line states, in terms independent of the product that logged it. */
 export interface RaftEvent {
@@ -115,10 +117,20 @@ export interface NodeTimeline {
   restarts: number;
 }
 
+/** Lines that looked like Raft (a term, a vote, a leader, a peer) but matched no known template. */
+export interface Unrecognised {
+  count: number;
+  /** The first few of them. */
+  examples: Evidence[];
+}
+
+export const UNRECOGNISED_EXAMPLES = 5;
+
 export interface DiagnoseReport {
   files: FileReport[];
   nodes: NodeTimeline[];
   findings: Finding[];
+  unrecognised: Unrecognised;
 }
 
 export function isoOrNull(time: number | undefined): string | null {

@@ -49,7 +49,7 @@ export function interpretEtcd(ctx: LineContext): void {
     ctx.emit('node-start', timeout !== undefined ? { electionTimeoutMs: timeout } : {});
     return;
   }
-  if ((m = /^(?:embed: )?election = (\d+)ms/.exec(message))) {
+  if ((m = /^(?:\w+: )?election = (\d+)ms/.exec(message))) {
     ctx.emit('settings', { electionTimeoutMs: Number(m[1]) });
     return;
   }

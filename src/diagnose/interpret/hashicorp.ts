@@ -1,6 +1,6 @@
 // hashicorp/raft as Consul, Nomad and Vault log it through hclog (text or JSON), and the pre-hclog
 // `[INFO] raft: ...` wording of Consul <= 1.6 / Nomad <= 0.9. Nodes are named by their Raft address.
-import { field, hashicorpServers } from '../fields.js';
+import { durationMs, field, hashicorpServers } from '../fields.js';
 import type { LineContext } from './context.js';
 import type { Keyword } from '../keywords.js';
 
@@ -35,8 +35,8 @@ export const HASHICORP_IDENTITY_KEYWORDS: readonly Keyword[] = ['Node at '];
 const NODE_AT = /Node at ([^\s\]"]+) \[(Follower|Candidate|Leader)\]/;
 const LEGACY_CANDIDATE_TERM = /entering Candidate state in term (\d+)/;
 const LEGACY_LEADER = /entering Follower state \(Leader: "([^"]*)"\)/;
+const LEGACY_TARGET = /(?:RPC|AppendEntries|heartbeat) to ([\w.-]+:\d+)/i;
 const VOTER_TARGET = /\{(?:Voter|Nonvoter) (\S+) ([^\s}]+)\}/;
-const BARE_TARGET = /(?:RPC|appendEntries|heartbeat) to ([^\s{}]+?):?(?:\s|$)/i;
 
 export interface HashicorpState {
   /** Term of the last candidacy, which hashicorp does not repeat when it enters leader state. */
@@ -46,7 +46,7 @@ export interface HashicorpState {
 export function interpretHashicorp(ctx: LineContext, state: HashicorpState): void {
   const { json } = ctx.shape;
   // hclog text puts the logger name first ("agent.server.raft: "); legacy lines use "raft: ".
-  const message = ctx.shape.message.replace(/^(?:\S+\.go:\d+: )?(?:[\w.-]+: )?/, '');
+  const message = ctx.shape.message.replace(/^(?:\S+\.go:\d+: )*(?:[\w.-]+: )*/, '');
   const fieldOf = (key: string): string | undefined => field(message, json, key);
   // Text lines carry `follower="Node at ADDR [Follower]"` inline; JSON lines in the follower/node/leader keys.
   const nodeAt = NODE_AT.exec(message) ?? NODE_AT.exec(String(json?.follower ?? json?.node ?? json?.leader ?? ''));
@@ -92,7 +92,7 @@ export function interpretHashicorp(ctx: LineContext, state: HashicorpState): voi
   }
   if (/no known peers, aborting election|not part of stable configuration, aborting election|not part of a stable configuration or a non-voter|EnableSingleNode disabled, and no known peers/i.test(message)) {
     const noPeers = /no known peers/i.test(message);
-    // "No known peers" is hashicorp's way of saying its configuration holds no server at all.
+    // No known peers: the node's configuration holds no server at all, itself included.
     if (noPeers) ctx.emit('config', { voters: [], reason: 'no known peers' });
     ctx.emit('not-promotable', { reason: noPeers ? 'no known peers' : 'not in the stable configuration' });
     return;
@@ -101,14 +101,13 @@ export function interpretHashicorp(ctx: LineContext, state: HashicorpState): voi
     ctx.emit('quorum-lost', { reason: 'failed to contact quorum' });
     return;
   }
-  if (/^failed to contact\b/i.test(message)) {
-    ctx.emit('peer-unreachable', { peer: fieldOf('server-id'), reason: 'failed to contact' });
+  if ((m = /^failed to contact(?: (\S+) in (\S+))?/i.exec(message))) {
+    // The leader says how long the peer has not answered (`time=`, or `in 353h48m35s` before hclog).
+    ctx.emit('peer-unreachable', { peer: fieldOf('server-id') ?? m[1], durationMs: durationMs(fieldOf('time') ?? m[2]), reason: 'failed to contact' });
     return;
   }
   if ((m = /failed to make requestVote RPC|failed to appendEntries to|failed to heartbeat to/i.exec(message))) {
-    // Older releases name the peer bare: `Failed to make RequestVote RPC to 10.0.0.2:8300: dial tcp ...`.
-    const peer = peerAddress(message, json) ?? BARE_TARGET.exec(message)?.[1];
-    ctx.emit('peer-unreachable', { peer, reason: m[0].toLowerCase() });
+    ctx.emit('peer-unreachable', { peer: peerAddress(message, json), reason: m[0].toLowerCase() });
     return;
   }
   if (/^pipelining replication/i.test(message)) {
@@ -135,7 +134,8 @@ export function interpretHashicorp(ctx: LineContext, state: HashicorpState): voi
     ctx.emit('config', { voters: m[1]!.split(',').filter((p) => p !== ''), reason: 'bootstrap' });
     return;
   }
-  if (/No cluster leader/.test(message)) ctx.emit('dropped-proposal', { reason: 'no-leader' });
+  // The product's own request failed for want of a leader: what it reports is the missing leader.
+  if (/No cluster leader/.test(message)) ctx.emit('leader-wait-timeout', { reason: 'no cluster leader' });
 }
 
 /** Voter addresses of a `servers` value: `%+v` text, or JSON objects when hclog writes JSON. */
@@ -156,5 +156,5 @@ function peerAddress(message: string, json: Record<string, unknown> | undefined)
     if (value !== null && typeof value === 'object' && 'Address' in value) return String((value as { Address: unknown }).Address);
   }
   const text = field(message, json, 'target') ?? field(message, json, 'peer') ?? message;
-  return VOTER_TARGET.exec(text)?.[2] ?? (/^[\w.-]+:\d+$/.test(text) ? text : VOTER_TARGET.exec(message)?.[2]);
+  return VOTER_TARGET.exec(text)?.[2] ?? (/^[\w.-]+:\d+$/.test(text) ? text : (VOTER_TARGET.exec(message)?.[2] ?? LEGACY_TARGET.exec(message)?.[1]));
 }
