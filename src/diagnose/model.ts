@@ -93,6 +93,8 @@ export interface Finding {
   lastSeen: string | null;
   evidence: Evidence[];
   remediation: string;
+  /** Set on a code more specific than SPEC.md's table: the table code it refines, also reported as a finding of its own. */
+  refines?: string;
 }
 
 export interface FileReport {

@@ -80,6 +80,7 @@ function build(draft: Draft): Finding {
     return true;
   });
   return {
+    ...(draft.refines === undefined ? {} : { refines: draft.refines }),
     code: draft.code,
     severity: draft.severity ?? info.severity,
     nodes: [...new Set(draft.nodes.map(displayName))].sort(),
