@@ -51,6 +51,12 @@ describe('an empty voter set', () => {
 });
 
 describe('peers given but not voters', () => {
+  it('needs a line handing peers to Raft: waiting for a leader with no known peers is EMPTY_VOTERS alone', () => {
+    const n = node('10.0.0.1:8300', 'hashicorp');
+    const findings = analyze([n(0, 'config', { voters: [], reason: 'no known peers' }), n(0, 'not-promotable'), n(1, 'leader-wait-timeout')]);
+    expect(codes(findings)).toEqual(['EMPTY_VOTERS', 'NOT_PROMOTABLE']);
+  });
+
   it('the first configuration after the peers lacks some of them', () => {
     const n = node('1');
     const findings = analyze([n(0, 'peers-given', { voters: ['1', '2', '3'] }), n(0, 'config', { voters: ['1'] }), n(1, 'became-leader', { term: 2 })]);
