@@ -33,6 +33,7 @@ export type EventKind =
   | 'became-candidate'
   | 'became-pre-candidate'
   | 'became-follower'
+  /** reason 'restart': the node's previous election timed out without a leader (hashicorp "restarting election"). */
   | 'election-started'
   | 'vote-cast'
   | 'vote-rejected'

@@ -87,7 +87,8 @@ export function interpretHashicorp(ctx: LineContext, state: HashicorpState): voi
     return;
   }
   if (/heartbeat timeout (?:from "[^"]*" )?reached, starting election|election timeout reached, restarting election|pre-vote successful, starting election/i.test(message)) {
-    ctx.emit('election-started');
+    // "Restarting": the election before this one timed out without a leader.
+    ctx.emit('election-started', /restarting election/i.test(message) ? { reason: 'restart' } : {});
     return;
   }
   if (/no known peers, aborting election|not part of stable configuration, aborting election|not part of a stable configuration or a non-voter|EnableSingleNode disabled, and no known peers/i.test(message)) {
