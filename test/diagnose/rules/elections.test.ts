@@ -11,6 +11,15 @@ describe('election storms', () => {
     expect(find(storm, 'ELECTION_STORM')!.summary).toBe('4 leaders elected within 29s');
   });
 
+  it('a node winning, losing and winning leadership again, in lines without terms, within a minute', () => {
+    const n = node('stan-1', 'default');
+    const flap = [n(0, 'became-leader'), n(1, 'leader-lost', { peer: 'stan-1' }), n(3, 'became-leader'), n(4, 'leader-lost', { peer: 'stan-1' }), n(5, 'became-leader')];
+    expect(find(analyze(flap), 'ELECTION_STORM')!.summary).toBe('3 leaders elected within 5s');
+    // Followers repeating who leads, in the product's own names, elect nobody.
+    const f = node('f', 'default');
+    expect(codes(analyze([n(0, 'became-leader'), f(1, 'leader-known', { peer: 'server-1' }), f(2, 'leader-known', { peer: 'stan-1' }), f(3, 'leader-known', { peer: 'server-1' })]))).toEqual([]);
+  });
+
   it('three leaders spread over more than a minute are not', () => {
     const n = (id: string) => node(id, 'raft-rs');
     expect(codes(analyze([n('1')(0, 'became-leader', { term: 2 }), n('2')(40, 'became-leader', { term: 3 }), n('3')(80, 'became-leader', { term: 4 })]))).toEqual([]);
