@@ -15,13 +15,16 @@
 // elections, and they are still failing.
 // Stale terms are never a reference: what a node knew before a restart is dropped at its start line.
 // When the climb ends in a campaign that no leader answers before the excerpt ends, no leader reached
-// the node through all those elections: NO_LEADER as well.
+// the node through all those elections: NO_LEADER as well. For NO_LEADER alone, a campaign at a term
+// three or more beyond the node's log term is enough, its own attempts included (the three attempts
+// no-leader.ts asks for): three elections since a leader last reached it, and this one unanswered.
 import type { Evidence, RaftEvent } from '../model.js';
 import type { Step } from '../timeline.js';
 import { DEFAULT_ELECTION_TIMEOUT_MS, displayName, PerNode, type Detector, type DetectorEntry, type Draft } from './kit.js';
 
 const STORM_TERMS = 30;
 const ORIGIN_TERMS = 100;
+const UNREACHED_TERMS = 3;
 const WINDOW_ELECTIONS = 6;
 
 interface Reference {
@@ -54,6 +57,8 @@ interface State {
   logSeen: boolean;
   leader?: Reference;
   worst?: Climb;
+  /** The unanswered campaign furthest beyond the node's log term, own attempts included. */
+  unreached?: { term: number; logTerm: number; evidence: Evidence; time?: number };
 }
 
 const CAMPAIGN = new Set<string>(['election-started', 'became-pre-candidate', 'became-candidate', 'vote-requested']);
@@ -77,6 +82,7 @@ class TermClimb implements Detector {
       if (event.reason === 'restart') state.restarted = true;
     }
     if (step.leader !== undefined) {
+      state.unreached = undefined;
       state.sinceLeader = 0;
       state.restarted = false;
       if (state.worst !== undefined) state.worst.unanswered = false;
@@ -87,6 +93,9 @@ class TermClimb implements Detector {
     if (state.leader !== undefined) this.consider(state, state.leader, term, event, windowMs, STORM_TERMS);
     if (event.kind === 'vote-requested' && event.logTerm !== undefined) {
       state.logSeen = true;
+      if (term - event.logTerm >= UNREACHED_TERMS && (state.unreached === undefined || term - event.logTerm > state.unreached.term - state.unreached.logTerm)) {
+        state.unreached = { term, logTerm: event.logTerm, evidence: event.evidence, time: event.time };
+      }
       this.consider(state, { term: event.logTerm, evidence: event.evidence, attempts: 0, kind: 'log' }, term, event, windowMs, STORM_TERMS);
     }
     // No reference at all: the term counts every election since the cluster began.
@@ -108,7 +117,18 @@ class TermClimb implements Detector {
 
   finish(): Draft[] {
     const drafts: Draft[] = [];
-    for (const [node, { worst }] of this.nodes.named()) {
+    for (const [node, { worst, unreached }] of this.nodes.named()) {
+      if (unreached !== undefined && !worst?.unanswered) {
+        drafts.push({
+          code: 'NO_LEADER',
+          nodes: [node],
+          summary: `node ${displayName(node)} campaigns at term ${unreached.term} while the last entry in its log is from term ${unreached.logTerm}, and no leader answers: ${unreached.term - unreached.logTerm} election(s) since a leader last reached it`,
+          count: unreached.term - unreached.logTerm,
+          first: unreached.time,
+          last: unreached.time,
+          evidence: [unreached.evidence],
+        });
+      }
       if (worst === undefined) continue;
       const { from, unexplained, span } = worst;
       const since =

@@ -18,6 +18,17 @@ describe('a storm seen through terms', () => {
     expect(find(findings, 'ELECTION_STORM')!.summary).toBe('node 1 is at term 252 while the last entry in its log is from term 2: 249 election(s) that its own logged attempts do not account for');
   });
 
+  it('two unanswered attempts seven terms beyond the log term: NO_LEADER, no storm', () => {
+    const n = node('f54e', 'default');
+    const attempt = (term: number) => [n(undefined, 'election-started', { term }), n(undefined, 'became-candidate', { term: term + 1 }), n(undefined, 'vote-requested', { term: term + 1, logTerm: 8, peer: '3714' })];
+    const findings = analyze([...attempt(13), ...attempt(14)]);
+    expect(codes(findings)).toEqual(['NO_LEADER']);
+    expect(find(findings, 'NO_LEADER')!.summary).toBe('node f54e campaigns at term 15 while the last entry in its log is from term 8, and no leader answers: 7 election(s) since a leader last reached it');
+    // Two terms beyond, or answered by a leader, is an ordinary re-election.
+    expect(codes(analyze([n(undefined, 'election-started', { term: 9 }), n(undefined, 'vote-requested', { term: 10, logTerm: 8 })]))).toEqual([]);
+    expect(alarms(analyze([...attempt(13), ...attempt(14), n(undefined, 'became-leader', { term: 15 })]))).toEqual([]);
+  });
+
   it('a lone member whose own attempts account for its term is NO_LEADER only', () => {
     const n = node('1', 'etcd');
     const events = [n(0, 'leader-known', { peer: '2', term: 2 })];
