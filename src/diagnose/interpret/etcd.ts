@@ -42,7 +42,14 @@ export function interpretEtcd(ctx: LineContext): void {
   if (cluster !== undefined && json !== undefined && self !== undefined) ctx.setGroup(cluster);
 
   if (interpretRaftCore(ctx, true)) return;
+  interpretEtcdServer(ctx);
+}
 
+/** etcd's server and rafthttp lines (not its Raft core's): also looked for in files of other products. */
+export function interpretEtcdServer(ctx: LineContext): void {
+  const { message, json } = ctx.shape;
+  const self = field(message, json, 'local-member-id');
+  const cluster = field(message, json, 'cluster-id');
   let m: RegExpExecArray | null;
   if (message.includes('starting an etcd server') || /etcd Version: /.test(message)) {
     const timeout = durationMs(field(message, json, 'election-timeout'));
