@@ -1,7 +1,7 @@
 // diagnose's entry point: reads every source into one Analyzer, in the order given (files scanned on
 // worker threads are replayed in that order), then runs the detectors.
 import { Analyzer } from './analyzer.js';
-import { detect, displayName } from './detectors.js';
+import { displayName } from './detectors/kit.js';
 import { expandPaths, type Source } from './inputs.js';
 import { isoOrNull, SEVERITY_RANK, UNRECOGNISED_EXAMPLES, type DiagnoseReport, type FileReport, type Finding, type NodeTimeline, type Unrecognised } from './model.js';
 import { parallelScanAvailable, replay, scanFilesInWorkers, scanSource, type FileSource, type ScanOutcome } from './parallel.js';
@@ -66,7 +66,7 @@ export async function diagnose(paths: string[], options: DiagnoseOptions = {}): 
   } finally {
     await pool?.close();
   }
-  const findings = [...extra, ...detect(analyzer)].sort((a, b) => SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity]);
+  const findings = [...extra, ...analyzer.findings()].sort((a, b) => SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity]);
   return { files, nodes: timelines(analyzer), findings, unrecognised };
 }
 

@@ -56,6 +56,8 @@ export type EventKind =
   | 'removed-member'
   | 'term-seen'
   | 'settings'
+  /** The node asked `peer` for its (pre-)vote at `term`; `logTerm` and `lastIndex` describe its log. */
+  | 'vote-requested'
   /** Outgoing Raft messages thrown away before they were sent (a full sending buffer). */
   | 'message-dropped';
 
@@ -76,6 +78,8 @@ export interface RaftEvent {
   electionTimeoutMs?: number;
   clusterId?: string;
   lastIndex?: number;
+  /** The term of the last entry in the node's log, where the line states it. */
+  logTerm?: number;
   evidence: Evidence;
 }
 

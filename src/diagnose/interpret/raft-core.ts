@@ -39,6 +39,8 @@ const CAST = /(?:([0-9a-f]+) )?\[logterm: \d+, index: \d+, vote: [0-9a-f]+\] (?:
 const REJECT = /(?:([0-9a-f]+) )?\[logterm: \d+, index: \d+, vote: [0-9a-f]+\] rejected (?:(MsgVote|MsgPreVote) from|vote from) ([0-9a-f]+) \[logterm: \d+, index: \d+\] at term (\d+)/;
 const VOTE_RESP = /([0-9a-f]+) received (?:MsgVoteResp|MsgPreVoteResp)(?: rejection)? from ([0-9a-f]+) at term (\d+)/;
 const SENDING = /Sending from (\d+) to (\d+)/;
+/** etcd: `ID [logterm: L, index: I] sent MsgVote request to P at term T`; raft-rs names no id and logs the term as a key. */
+const VOTE_REQUEST = /(?:([0-9a-f]+) )?\[logterm: (\d+), index: (\d+)\] sent (\w+) request to ([0-9a-f]+)(?: at term (\d+))?/;
 const SEND_FAILED = /failed to send message to (\w+) because it is unreachable/;
 const OUT_OF_RANGE = /(?:tocommit\((\d+)\) is out of range \[lastIndex\((\d+)\)\]|to_commit (\d+) is out of range \[last_index (\d+)\])/;
 const TICK_MISSED = /A tick missed to fire/;
@@ -141,6 +143,11 @@ export function interpretRaftCore(ctx: LineContext, hexIds: boolean): boolean {
     const from = m[4] ?? field(message, json, 'from');
     const term = m[5] !== undefined ? Number(m[5]) : numberField(message, json, 'message_term');
     ctx.emit('message-received', { ...base(m[1]), peer: normaliseId(from), term, reason: m[3] ?? field(message, json, 'msg type') });
+    return true;
+  }
+  if ((m = VOTE_REQUEST.exec(message))) {
+    const term = m[6] !== undefined ? Number(m[6]) : termKv();
+    ctx.emit('vote-requested', { ...base(m[1]), peer: normaliseId(m[5]), term, logTerm: Number(m[2]), lastIndex: Number(m[3]), reason: m[4] });
     return true;
   }
   if ((m = VOTE_RESP.exec(message))) {
