@@ -273,6 +273,11 @@ function peelLayout(text: string, outerTime: number | undefined, source: string 
     line = line.slice(parsed.length).trimStart();
     parsed = parseLeadingTime(line);
   }
+  // Go's log with Ltime but no Ldate (goraft's `[raft]07:40:46.544269 `): the time of day alone orders nothing across days.
+  if (time === undefined) {
+    const clock = TIME_OF_DAY.exec(line);
+    if (clock) line = line.slice(clock[0].length);
+  }
   if (line.startsWith('time=') || line.startsWith('level=')) {
     const logfmt = parseLogfmt(line);
     if (logfmt) return shapeLogfmt(logfmt, time, source, layout);
@@ -297,9 +302,10 @@ function peelLayout(text: string, outerTime: number | undefined, source: string 
 
 // glog/klog (Kubernetes components): `I0718 09:22:53.123456    1 file.go:42] message`; CockroachDB's
 // glog of 2016 adds the year and drops the thread and bracket: `I160413 05:12:15.658024 raft/raft.go:469  message`.
-const KLOG = /^([IWEF])(\d\d)?(\d\d)(\d\d) (\d\d):(\d\d):(\d\d)\.(\d+)\s+(?:\d+ )?[\w./-]+:\d+\]?\s+/;
+const KLOG = /^([IWEF])(\d\d)?(\d\d)(\d\d) (\d\d):(\d\d):(\d\d)(?:\.(\d+))?\s+(?:\d+ )?[\w./-]+:\d+\]?\s+/;
 // logrus's terminal layout: `INFO[0001] message   key=value`.
 const LOGRUS_TTY = /^(DEBU|INFO|WARN|ERRO|FATA|PANI)\[([^\]]*)\] /;
+const TIME_OF_DAY = /^(?:\[\w+\] ?)?\d\d:\d\d:\d\d(?:\.\d+)? /;
 const GO_FILE_LEVEL = /^[\w./-]+\.go:\d+: \[(debug|info|warning|warn|error|fatal)\] /i;
 const BRACKETED_BODY = /^((?:[IWEDNC] \| )?(?:[\w.-]+: )?)\[(.*)\]$/;
 // docker's log-driver tag without a syslog header: `image|name|id[pid]: `.

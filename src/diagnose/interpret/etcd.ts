@@ -87,7 +87,11 @@ export function interpretEtcdServer(ctx: LineContext): void {
     return;
   }
   if (/prober detected unhealthy status|health check for peer [0-9a-f]+ could not connect|failed to dial [0-9a-f]+ on stream|failed to dial remote peer/.test(message)) {
-    if (/failed to find local node|removed/.test(message)) return;
+    // The peer no longer knows this member: removal, not reachability.
+    if (/failed to find local node|removed/.test(message)) {
+      ctx.recognise();
+      return;
+    }
     ctx.emit('peer-unreachable', { peer: peerOf(message, json), reason: 'cannot connect' });
     return;
   }
