@@ -256,6 +256,13 @@ function peelLayout(text: string, outerTime: number | undefined, source: string 
     const json = tryJson(line.slice(brace));
     if (json) return shapeJson(json, time, source);
   }
+  // JSON records pasted run together (`...}{"level":...`) or cut by a terminal's wrapping: the fields of
+  // the record the line starts or ends with, read one by one.
+  const joined = line.lastIndexOf('}{"');
+  if (joined >= 0 || (brace >= 0 && brace < 40)) {
+    const partial = looseJson(line.slice(joined >= 0 ? joined + 1 : brace));
+    if (partial) return shapeJson(partial, time, source);
+  }
   line = line.trimStart();
   const klog = KLOG.exec(line);
   if (klog) {
@@ -328,6 +335,18 @@ function shapeLogfmt(fields: Record<string, string>, outerTime: number | undefin
   const inner = peelLayout(fields.msg!, undefined, undefined);
   const time = fields.time !== undefined ? (parseLeadingTime(fields.time)?.time ?? outerTime) : outerTime;
   return { time: inner.time ?? time, level: inner.level ?? normaliseLevel(fields.level!), message: inner.message, json: fields, logfmt: true, source, layout };
+}
+
+const JSON_PAIR = /"([\w.@-]+)":(?:"((?:[^"\\]|\\.)*)"|(-?\d+(?:\.\d+)?|true|false|null))/g;
+
+/** The complete `"key":value` pairs of a cut JSON record; undefined without a message among them. */
+function looseJson(text: string): Record<string, unknown> | undefined {
+  const record: Record<string, unknown> = {};
+  for (const m of text.matchAll(JSON_PAIR)) {
+    const raw = m[2];
+    record[m[1]!] = raw !== undefined ? raw.replace(/\\(["\\/])/g, '$1') : m[3] === 'true' ? true : m[3] === 'false' ? false : m[3] === 'null' ? null : Number(m[3]);
+  }
+  return 'msg' in record || '@message' in record || 'message' in record ? record : undefined;
 }
 
 function tryJson(text: string): Record<string, unknown> | undefined {
