@@ -2,8 +2,9 @@
 // worker threads are replayed in that order), then runs the detectors.
 import { Analyzer } from './analyzer.js';
 import { displayName } from './detectors/kit.js';
+import { withTableCodes } from './detectors/refine.js';
 import { expandPaths, type Source } from './inputs.js';
-import { isoOrNull, SEVERITY_RANK, UNRECOGNISED_EXAMPLES, type DiagnoseReport, type FileReport, type Finding, type NodeTimeline, type Unrecognised } from './model.js';
+import { isoOrNull, UNRECOGNISED_EXAMPLES, type DiagnoseReport, type FileReport, type Finding, type NodeTimeline, type Unrecognised } from './model.js';
 import { parallelScanAvailable, replay, scanFilesInWorkers, scanSource, type FileSource, type ScanOutcome } from './parallel.js';
 import { stopStartedWorker } from './worker-start.js';
 import { UsageError } from '../cli/errors.js';
@@ -66,7 +67,7 @@ export async function diagnose(paths: string[], options: DiagnoseOptions = {}): 
   } finally {
     await pool?.close();
   }
-  const findings = [...extra, ...analyzer.findings()].sort((a, b) => SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity]);
+  const findings = withTableCodes([...extra, ...analyzer.findings()]);
   return { files, nodes: timelines(analyzer), findings, unrecognised };
 }
 

@@ -33,6 +33,7 @@ export type EventKind =
   | 'became-candidate'
   | 'became-pre-candidate'
   | 'became-follower'
+  /** reason 'restart': the node's previous election timed out without a leader (hashicorp "restarting election"). */
   | 'election-started'
   | 'vote-cast'
   | 'vote-rejected'
@@ -93,6 +94,8 @@ export interface Finding {
   lastSeen: string | null;
   evidence: Evidence[];
   remediation: string;
+  /** Set on a code more specific than SPEC.md's table: the table code it refines, also reported as a finding of its own. */
+  refines?: string;
 }
 
 export interface FileReport {

@@ -80,14 +80,16 @@ export async function gradeCase(spec: CaseSpec, dir = CASES_DIR): Promise<CaseRe
   const report = await diagnose(logs);
   const serious = report.findings.filter((f: Finding) => SEVERITY_RANK[f.severity] >= SEVERITY_RANK.warning);
   const got = new Set<string>();
+  // A finding names the table code it refines when what it saw decides which (NOT_PROMOTABLE).
+  const tableOf = (f: Finding): string => f.refines ?? tableCodeOf(f.code);
   for (const finding of serious) {
     got.add(finding.code);
-    got.add(tableCodeOf(finding.code));
+    got.add(tableOf(finding));
   }
   const missing = spec.expected.filter((code) => !got.has(code));
   const accepted = new Set([...spec.expected, ...spec.allowed]);
   // A finding is a false alarm when neither its code nor the table code it refines is expected or allowed.
-  const falseAlarms = [...new Set(serious.filter((f) => !accepted.has(f.code) && !accepted.has(tableCodeOf(f.code))).map((f) => f.code))];
+  const falseAlarms = [...new Set(serious.filter((f) => !accepted.has(f.code) && !accepted.has(tableOf(f))).map((f) => f.code))];
   const table = [...got].filter((code) => (TABLE_CODES as readonly string[]).includes(code)).sort();
   return { id: spec.id, product: spec.product, expected: spec.expected, got: table, missing, falseAlarms, right: missing.length === 0 && falseAlarms.length === 0 };
 }

@@ -9,6 +9,7 @@ import { droppedProposals } from './dropped-proposals.js';
 import { electionStorm } from './election-storm.js';
 import { emptyVoters } from './empty-voters.js';
 import { DEFAULT_ELECTION_TIMEOUT_MS, displayName, type Detector, type DetectorEntry, type Draft, type View } from './kit.js';
+import { leaderless } from './leaderless.js';
 import { messagesNotSent } from './messages-not-sent.js';
 import { noLeader } from './no-leader.js';
 import { notPromotable } from './not-promotable.js';
@@ -34,6 +35,7 @@ export const DETECTORS: readonly DetectorEntry[] = [
   notPromotable,
   noLeader,
   unreachableMajority,
+  leaderless,
   quorumLost,
   peerUnreachable,
   clusterIdMismatch,
@@ -80,6 +82,7 @@ function build(draft: Draft): Finding {
     return true;
   });
   return {
+    ...(draft.refines === undefined ? {} : { refines: draft.refines }),
     code: draft.code,
     severity: draft.severity ?? info.severity,
     nodes: [...new Set(draft.nodes.map(displayName))].sort(),

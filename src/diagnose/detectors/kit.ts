@@ -1,7 +1,7 @@
 // What every detector module is built from: the Detector interface the analyzer feeds, the draft of a
 // finding a detector concludes, bounded evidence sets, per-node state, and the time helpers that
 // several rules share (election timeout, overlaps, a majority of peers stopped on purpose).
-import type { Code } from '../codes.js';
+import type { Code, TableCode } from '../codes.js';
 import type { Evidence, EventKind, RaftEvent, Severity } from '../model.js';
 import type { GroupState, Interval, NodeState, Step, Timeline } from '../timeline.js';
 
@@ -18,8 +18,8 @@ export interface Draft {
   first?: number;
   last?: number;
   evidence: Evidence[];
-  /** The SPEC.md table code this more specific one refines (reported too, codes.ts). */
-  refines?: Code;
+  /** The SPEC.md table code this more specific one refines, when not codes.ts's (reported too, refine.ts). */
+  refines?: TableCode;
 }
 
 /** What a detector sees once every event is in. */

@@ -27,10 +27,13 @@ class NotPromotable implements Detector {
     const drafts: Draft[] = [];
     for (const [node, state] of this.nodes.named()) {
       if (state.refusals.count === 0 || state.leaderSince) continue;
+      // A node whose configuration names other voters but not itself disagrees with them about who votes.
+      const others = node.voters !== undefined && !node.emptyConfig && !node.voters.includes(node.id);
       drafts.push({
         code: 'NOT_PROMOTABLE',
+        refines: others ? 'VOTER_MISMATCH' : 'EMPTY_VOTERS',
         nodes: [node],
-        summary: `node ${displayName(node)} is not a voter in its own configuration and will never campaign`,
+        summary: `node ${displayName(node)} is not a voter in its own configuration${others ? ` (voters {${node.voters!.join(', ')}})` : ''} and will never campaign`,
         ...fromSet(state.refusals),
       });
     }

@@ -1,7 +1,8 @@
-// PEERS_NOT_VOTERS: peers were given at start but are missing from the voter set. Rule: the node runs
-// with an empty voter set (EMPTY_VOTERS, earlier in the table) although it expected a cluster (peers
-// were handed to Raft, or the application waited for a leader or dropped proposals); or the first
-// configuration after the peers were given lacks some of them.
+// PEERS_NOT_VOTERS: peers were given at start but are missing from the voter set. Rule: a line handed
+// peers to Raft (raft-rs/etcd `newRaft ... peers`), and then the node ran with an empty voter set
+// (EMPTY_VOTERS, earlier in the table), or the first configuration after it lacks some of those peers.
+// Waiting for a leader alone shows no peers were given: a hashicorp server that knows no peers is
+// EMPTY_VOTERS only.
 import type { Evidence, RaftEvent } from '../model.js';
 import type { Step } from '../timeline.js';
 import { displayName, PerNode, type Detector, type DetectorEntry, type Draft, type View } from './kit.js';
@@ -9,12 +10,11 @@ import { displayName, PerNode, type Detector, type DetectorEntry, type Draft, ty
 interface State {
   given?: { voters: string[]; evidence: Evidence; configAfter?: string[]; configEvidence?: Evidence };
   leaderWait?: Evidence;
-  dropped: boolean;
 }
 
 class PeersNotVoters implements Detector {
-  readonly kinds = ['peers-given', 'config', 'leader-wait-timeout', 'dropped-proposal'] as const;
-  private readonly nodes = new PerNode<State>(() => ({ dropped: false }));
+  readonly kinds = ['peers-given', 'config', 'leader-wait-timeout'] as const;
+  private readonly nodes = new PerNode<State>(() => ({}));
 
   on(event: RaftEvent, step: Step): void {
     const state = this.nodes.get(step.node);
@@ -31,9 +31,6 @@ class PeersNotVoters implements Detector {
       case 'leader-wait-timeout':
         state.leaderWait ??= event.evidence;
         return;
-      case 'dropped-proposal':
-        if (!step.node.stopping && event.reason !== 'no-leader-read') state.dropped = true;
-        return;
       default:
         return;
     }
@@ -43,10 +40,10 @@ class PeersNotVoters implements Detector {
     const drafts: Draft[] = [];
     for (const [node, state] of this.nodes.named()) {
       const given = state.given;
-      const expectsCluster = given !== undefined || state.leaderWait !== undefined || state.dropped;
+      if (given === undefined) continue;
       const empty = view.reported('EMPTY_VOTERS', node);
-      const missing = given && given.voters.length > 0 && given.configAfter && given.configAfter.length > 0 ? given.voters.filter((id) => !given.configAfter!.includes(id)) : [];
-      if (!((empty !== undefined && expectsCluster) || missing.length > 0)) continue;
+      const missing = given.voters.length > 0 && given.configAfter && given.configAfter.length > 0 ? given.voters.filter((id) => !given.configAfter!.includes(id)) : [];
+      if (empty === undefined && missing.length === 0) continue;
       drafts.push({
         code: 'PEERS_NOT_VOTERS',
         nodes: [node],
@@ -57,7 +54,7 @@ class PeersNotVoters implements Detector {
         count: 1,
         first: empty?.first ?? node.firstSeen,
         last: node.lastSeen,
-        evidence: [given?.evidence, given?.configEvidence, empty?.evidence[0], state.leaderWait].filter((e): e is Evidence => e !== undefined),
+        evidence: [given.evidence, given.configEvidence, empty?.evidence[0], state.leaderWait].filter((e): e is Evidence => e !== undefined),
       });
     }
     return drafts;

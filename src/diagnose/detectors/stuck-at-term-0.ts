@@ -2,7 +2,8 @@
 // campaigned nor saw a leader, and something shows it should have: proposals dropped at term 0, a
 // leader-wait timeout, a refusal to campaign, or minutes (30 election timeouts, 60 s at least) at term 0.
 // hashicorp logs no term before a candidacy: there, a node that never saw a term and refuses to
-// campaign (with no leader after the refusal) counts as stuck at term 0 too.
+// campaign (with no leader after the refusal) counts as stuck at term 0 too, unless its configuration is
+// known empty (EMPTY_VOTERS, earlier in the table): that says why, and no line says term 0.
 import type { Evidence, RaftEvent } from '../model.js';
 import type { Step } from '../timeline.js';
 import { displayName, EvidenceSet, PerNode, type Detector, type DetectorEntry, type Draft, type View } from './kit.js';
@@ -34,7 +35,7 @@ class StuckAtTerm0 implements Detector {
     for (const node of view.nodes) {
       const state = this.nodes.peek(node) ?? { droppedAtTerm0: new EvidenceSet(), leaderSinceNotPromotable: false };
       const refused = state.notPromotable !== undefined;
-      const onlyTerm0 = node.maxTerm === 0 || (node.maxTerm < 0 && refused && !state.leaderSinceNotPromotable);
+      const onlyTerm0 = node.maxTerm === 0 || (node.maxTerm < 0 && refused && !state.leaderSinceNotPromotable && view.reported('EMPTY_VOTERS', node) === undefined);
       if (!onlyTerm0 || node.electionsStarted > 0 || node.leaderSeenCount > 0) continue;
       const et = view.electionTimeout(node.group);
       const longAtZero = node.firstSeen !== undefined && node.lastSeen !== undefined && node.lastSeen - node.firstSeen >= Math.max(60_000, 30 * et);

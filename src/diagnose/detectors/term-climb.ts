@@ -11,6 +11,8 @@
 // - otherwise (a log-term reference, or untimed lines): STORM_TERMS (30) terms or more, 30 being the storm
 //   window in election timeouts and each election lasting one at least: a whole window spent electing.
 // Stale terms are never a reference: what a node knew before a restart is dropped at its start line.
+// When the climb ends in a campaign that no leader answers before the excerpt ends, no leader reached
+// the node through all those elections: NO_LEADER as well.
 import type { Evidence, RaftEvent } from '../model.js';
 import type { Step } from '../timeline.js';
 import { DEFAULT_ELECTION_TIMEOUT_MS, displayName, PerNode, type Detector, type DetectorEntry, type Draft } from './kit.js';
@@ -35,6 +37,8 @@ interface Climb {
   unexplained: number;
   /** Milliseconds between the two ends, when the rate rule judged it. */
   span?: number;
+  /** The climb ended in a campaign, and no leader was seen after it. */
+  unanswered: boolean;
 }
 
 interface State {
@@ -55,6 +59,7 @@ class TermClimb implements Detector {
       return;
     }
     if (step.attempt) state.attempts++;
+    if (step.leader !== undefined && state.worst !== undefined) state.worst.unanswered = false;
     const term = event.term;
     if (term === undefined) return;
     const windowMs = Math.max(60_000, 30 * (step.group.electionTimeoutMs ?? DEFAULT_ELECTION_TIMEOUT_MS));
@@ -70,7 +75,8 @@ class TermClimb implements Detector {
     const timed = from.kind === 'leader' && from.time !== undefined && event.time !== undefined && event.time >= from.time;
     const span = timed ? event.time! - from.time! : undefined;
     const storm = span !== undefined ? unexplained >= WINDOW_ELECTIONS && unexplained * windowMs >= WINDOW_ELECTIONS * Math.max(span, 1) : unexplained >= STORM_TERMS;
-    if (storm) state.worst = { from, term, time: event.time, evidence: event.evidence, unexplained, span };
+    const campaign = event.kind !== 'became-leader' && event.kind !== 'leader-known';
+    if (storm) state.worst = { from, term, time: event.time, evidence: event.evidence, unexplained, span, unanswered: campaign };
   }
 
   finish(): Draft[] {
@@ -89,9 +95,20 @@ class TermClimb implements Detector {
         last: worst.time,
         evidence: [from.evidence, worst.evidence],
       });
+      if (worst.unanswered) {
+        drafts.push({
+          code: 'NO_LEADER',
+          nodes: [node],
+          summary: `node ${displayName(node)} campaigns at term ${worst.term} while ${since}, and no leader answers: no leader has reached it through ${unexplained} election(s)`,
+          count: unexplained,
+          first: from.time,
+          last: worst.time,
+          evidence: [worst.evidence, from.evidence],
+        });
+      }
     }
     return drafts;
   }
 }
 
-export const termClimb: DetectorEntry = { name: 'term-climb', codes: ['ELECTION_STORM'], create: () => new TermClimb() };
+export const termClimb: DetectorEntry = { name: 'term-climb', codes: ['ELECTION_STORM', 'NO_LEADER'], create: () => new TermClimb() };

@@ -87,7 +87,8 @@ export function interpretHashicorp(ctx: LineContext, state: HashicorpState): voi
     return;
   }
   if (/heartbeat timeout (?:from "[^"]*" )?reached, starting election|election timeout reached, restarting election|pre-vote successful, starting election/i.test(message)) {
-    ctx.emit('election-started');
+    // "Restarting": the election before this one timed out without a leader.
+    ctx.emit('election-started', /restarting election/i.test(message) ? { reason: 'restart' } : {});
     return;
   }
   if (/no known peers, aborting election|not part of stable configuration, aborting election|not part of a stable configuration or a non-voter|EnableSingleNode disabled, and no known peers/i.test(message)) {
@@ -119,8 +120,9 @@ export function interpretHashicorp(ctx: LineContext, state: HashicorpState): voi
     ctx.emit('removed-member', { peer: fieldOf('from') });
     return;
   }
-  if (/rejecting (?:pre-)?vote request/i.test(message)) {
-    ctx.emit('vote-rejected', { peer: fieldOf('from') ?? fieldOf('candidate') });
+  if ((m = /rejecting (?:pre-)?vote request(?: from (\S+?):? since)?/i.exec(message))) {
+    // Legacy lines name the candidate inline: `Rejecting vote request from 10.0.0.7:8300 since our last index is greater`.
+    ctx.emit('vote-rejected', { peer: fieldOf('from') ?? fieldOf('candidate') ?? m[1] });
     return;
   }
   if ((m = /^New leader elected(?:: (\S+))?/.exec(message))) {

@@ -51,6 +51,12 @@ describe('an empty voter set', () => {
 });
 
 describe('peers given but not voters', () => {
+  it('needs a line handing peers to Raft: waiting for a leader with no known peers is EMPTY_VOTERS alone', () => {
+    const n = node('10.0.0.1:8300', 'hashicorp');
+    const findings = analyze([n(0, 'config', { voters: [], reason: 'no known peers' }), n(0, 'not-promotable'), n(1, 'leader-wait-timeout')]);
+    expect(codes(findings)).toEqual(['EMPTY_VOTERS', 'NOT_PROMOTABLE']);
+  });
+
   it('the first configuration after the peers lacks some of them', () => {
     const n = node('1');
     const findings = analyze([n(0, 'peers-given', { voters: ['1', '2', '3'] }), n(0, 'config', { voters: ['1'] }), n(1, 'became-leader', { term: 2 })]);
@@ -60,9 +66,28 @@ describe('peers given but not voters', () => {
 });
 
 describe('a node that refuses to campaign', () => {
-  it('is NOT_PROMOTABLE and, with no term ever seen, STUCK_AT_TERM_0', () => {
+  it('is NOT_PROMOTABLE and, with no term ever seen, STUCK_AT_TERM_0; with no voter set known it refines EMPTY_VOTERS', () => {
     const n = node('10.0.0.1:8300', 'hashicorp');
-    expect(codes(analyze([n(0, 'became-follower'), n(2, 'not-promotable', { reason: 'not in the stable configuration' })]))).toEqual(['NOT_PROMOTABLE', 'STUCK_AT_TERM_0']);
+    const findings = analyze([n(0, 'became-follower'), n(2, 'not-promotable', { reason: 'not in the stable configuration' })]);
+    expect(codes(findings)).toEqual(['EMPTY_VOTERS', 'NOT_PROMOTABLE', 'STUCK_AT_TERM_0']);
+    expect(find(findings, 'NOT_PROMOTABLE')!.refines).toBe('EMPTY_VOTERS');
+    expect(find(findings, 'EMPTY_VOTERS')).toMatchObject({ severity: 'critical', nodes: ['10.0.0.1:8300'], evidence: [{ line: 2 }] });
+    expect(find(findings, 'EMPTY_VOTERS')!.refines).toBeUndefined();
+  });
+
+  it('naming other voters but not itself, refines VOTER_MISMATCH', () => {
+    const n = node('10.0.0.4:8300', 'hashicorp');
+    const findings = analyze([n(0, 'config', { voters: ['10.0.0.1:8300', '10.0.0.2:8300', '10.0.0.3:8300'] }), n(1, 'became-follower'), n(2, 'not-promotable')]);
+    expect(codes(findings)).toEqual(['NOT_PROMOTABLE', 'STUCK_AT_TERM_0', 'VOTER_MISMATCH']);
+    expect(find(findings, 'VOTER_MISMATCH')).toMatchObject({ severity: 'warning', nodes: ['10.0.0.4:8300'] });
+    expect(find(findings, 'NOT_PROMOTABLE')!.summary).toContain('(voters {10.0.0.1:8300, 10.0.0.2:8300, 10.0.0.3:8300})');
+  });
+
+  it('next to an EMPTY_VOTERS finding of its own, adds no second one', () => {
+    const n = node('1');
+    const findings = analyze([n(0, 'config', { voters: [] }), n(1, 'not-promotable')]);
+    expect(findings.filter((f) => f.code === 'EMPTY_VOTERS')).toHaveLength(1);
+    expect(find(findings, 'EMPTY_VOTERS')!.summary).not.toContain('NOT_PROMOTABLE');
   });
 
   it('is quiet once a leader appears after the refusal', () => {

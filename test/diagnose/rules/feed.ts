@@ -1,6 +1,7 @@
 // Events in, findings out: builds events as an interpreter would emit them and runs them through the
 // analyzer and every detector in process (no files, no command).
 import { Analyzer } from '../../../src/diagnose/analyzer.js';
+import { withTableCodes } from '../../../src/diagnose/detectors/refine.js';
 import type { EventKind, Finding, RaftEvent } from '../../../src/diagnose/model.js';
 
 export const BASE = Date.parse('2026-11-26T05:00:00Z');
@@ -22,7 +23,8 @@ export function analyze(events: RaftEvent[], ends: [node: string, group: string,
   const analyzer = new Analyzer();
   for (const event of events) analyzer.handle(event);
   for (const [id, group, s] of ends) analyzer.endOfStream(id, group, BASE + s * 1000);
-  return analyzer.findings();
+  // As diagnose() reports them: a refining code with the table code it refines.
+  return withTableCodes(analyzer.findings());
 }
 
 export const codes = (findings: Finding[]): string[] => findings.map((f) => f.code).sort();

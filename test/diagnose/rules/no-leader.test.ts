@@ -27,7 +27,8 @@ describe('campaigns without a leader', () => {
   it('while another member follows a leader, is NODE_ISOLATED', () => {
     const b = node('b');
     const findings = analyze([b(0, 'leader-known', { peer: 'c', term: 4 }), ...campaign(node('a'), 1, 4), b(10, 'term-seen', { term: 4 })]);
-    expect(codes(findings)).toEqual(['NODE_ISOLATED']);
+    expect(codes(findings)).toEqual(['NODE_ISOLATED', 'PEER_UNREACHABLE']);
+    expect(find(findings, 'PEER_UNREACHABLE')).toMatchObject({ severity: 'warning', nodes: ['a'] });
   });
 
   it('is not held against a node whose peers were stopped on purpose', () => {

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { alarms, analyze, codes, find, node } from './feed.js';
 
 describe('a storm seen through terms', () => {
-  it('a campaign far beyond the log term, untimed and newest first, is a storm beside what NO_LEADER says', () => {
+  it('a campaign far beyond the log term that no leader answers is a storm and NO_LEADER, untimed', () => {
     const n = node('1', 'etcd');
     const attempt = (term: number) => [
       n(undefined, 'election-started', { term }),
@@ -11,7 +11,10 @@ describe('a storm seen through terms', () => {
       n(undefined, 'vote-requested', { term: term + 1, logTerm: 2, peer: '2', reason: 'MsgVote' }),
     ];
     const findings = analyze([...attempt(251), ...attempt(252)]);
-    expect(codes(findings)).toEqual(['ELECTION_STORM']);
+    expect(codes(findings)).toEqual(['ELECTION_STORM', 'NO_LEADER']);
+    expect(find(findings, 'NO_LEADER')!.summary).toBe('node 1 campaigns at term 252 while the last entry in its log is from term 2, and no leader answers: no leader has reached it through 249 election(s)');
+    // Answered by a leader at last: the elections were a storm, and the cluster has a leader.
+    expect(codes(analyze([...attempt(251), ...attempt(252), n(undefined, 'leader-known', { peer: '2', term: 253 })]))).toEqual(['ELECTION_STORM']);
     expect(find(findings, 'ELECTION_STORM')!.summary).toBe('node 1 is at term 252 while the last entry in its log is from term 2: 249 election(s) that its own logged attempts do not account for');
   });
 

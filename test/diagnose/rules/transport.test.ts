@@ -38,7 +38,7 @@ describe('membership disagreements', () => {
   it('a vote request from a node outside the voter set', () => {
     const n = node('1');
     const events = [n(0, 'config', { voters: ['1', '2', '3'] }), n(1, 'message-received', { peer: '4', reason: 'MsgVote' })];
-    expect(codes(analyze(events))).toEqual(['REMOVED_MEMBER_DISRUPTING']);
+    expect(codes(analyze(events))).toEqual(['REMOVED_MEMBER_DISRUPTING', 'VOTER_MISMATCH']);
     expect(codes(analyze([events[0]!, n(1, 'message-received', { peer: '2', reason: 'MsgVote' })]))).toEqual([]);
   });
 

@@ -37,6 +37,6 @@ describe('a candidate that cannot reach a majority', () => {
   it('while another member follows a leader, only this node is cut off', () => {
     const other = node('10.0.0.2:8300', 'hashicorp');
     const events = [other(0, 'leader-known', { peer: '10.0.0.3:8300' }), n(1, 'became-candidate', { term: 9 }), n(1, 'peer-unreachable', { peer: '10.0.0.2:8300' }), n(2, 'peer-unreachable', { peer: '10.0.0.3:8300' }), other(5, 'term-seen', { term: 9 })];
-    expect(codes(analyze(events))).toEqual(['NODE_ISOLATED']);
+    expect(codes(analyze(events))).toEqual(['NODE_ISOLATED', 'PEER_UNREACHABLE']);
   });
 });
