@@ -15,6 +15,7 @@ import { interpretRaftCore, RAFT_CORE_KEYWORDS, RAFT_RS_KEYWORDS } from './inter
 const CHRONIK_TEXT = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z (?:DEBUG|INFO |WARN |ERROR) [a-z][a-z ;'-]*(?: [\w.]+=|$)/;
 const CAPNSLOG = /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{6} [DINWEC] \| |^raft\d{4}\/\d\d\/\d\d \d\d:\d\d:\d\d (?:INFO|WARN|DEBUG|ERROR): /;
 const TIKV = /^\[\d{4}\/\d\d\/\d\d \d\d:\d\d:\d\d\.\d{3} [+-]\d\d:\d\d\] \[[A-Z]+\] \[/;
+const GO_CALLER = /^\[[^\]]+\] \[[A-Z]+\] \[[\w./-]+\.go:\d+\]/;
 const HCLOG = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}(?:Z|[+-]\d{4}) \[(?:TRACE|DEBUG|INFO|WARN|ERROR)\]\s/;
 const HASHICORP_LEGACY = /^\s*\d{4}\/\d\d\/\d\d \d\d:\d\d:\d\d \[(?:INFO|WARN|ERR|ERROR|DEBUG|TRACE)\] /;
 const SLOG_TERM = /^\s?[A-Z][a-z]{2} \d\d \d\d:\d\d:\d\d\.\d{3} (?:TRCE|DEBG|INFO|WARN|ERRO|CRIT) /;
@@ -40,7 +41,8 @@ export function lineDialect(raw: string): Dialect | undefined {
   if (line === undefined) return undefined;
   if (CHRONIK_TEXT.test(line)) return 'chronik-text';
   if (CAPNSLOG.test(line)) return 'etcd-capnslog';
-  if (TIKV.test(line)) return 'tikv';
+  // PD writes TiKV's layout from Go (its callers are .go files) and embeds etcd: etcd's family reads it.
+  if (TIKV.test(line)) return GO_CALLER.test(line) ? 'etcd-zap' : 'tikv';
   if (TIKV_LEGACY.test(line)) return 'tikv';
   if (HCLOG.test(line)) return 'hashicorp-hclog';
   if (HASHICORP_LEGACY.test(line)) return 'hashicorp-legacy';

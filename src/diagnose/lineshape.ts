@@ -233,6 +233,13 @@ function peelPrefixes(text: string): LineShape {
       line = line.slice(marker[0].length);
       peeled = true;
     }
+    // `grep -r`/`grep -n` over several logs: `pd-2.log:` or `logs/etcd-1.log:123:` names the node by its file.
+    const grep = GREP_PREFIX.exec(line);
+    if (grep) {
+      source = grep[1];
+      line = line.slice(grep[0].length);
+      peeled = true;
+    }
     const compose = COMPOSE_PREFIX.exec(line);
     if (compose) {
       source = compose[1] ?? compose[2];
@@ -328,6 +335,7 @@ function peelLayout(text: string, outerTime: number | undefined, source: string 
 const KLOG = /^([IWEF])(\d\d)?(\d\d)(\d\d) (\d\d):(\d\d):(\d\d)(?:\.(\d+))?\s+(?:\d+ )?[\w./-]+:\d+\]?\s+/;
 // logrus's terminal layout: `INFO[0001] message   key=value`.
 const LOGRUS_TTY = /^(DEBU|INFO|WARN|ERRO|FATA|PANI)\[([^\]]*)\] /;
+const GREP_PREFIX = /^(?:[\w./-]*\/)?([\w.-]+?)\.log(?:\.\d+)?:(?:\d+[:-])?/;
 const MARKER = /^(?:> ?|<\d{1,3}>(?:1 )?)/;
 const TIME_OF_DAY = /^(?:\[\w+\] ?)?\d\d:\d\d:\d\d(?:\.\d+)? /;
 const GO_FILE_LEVEL = /^[\w./-]+\.go:\d+: \[(debug|info|warning|warn|error|fatal)\] /i;

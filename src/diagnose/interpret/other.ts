@@ -29,7 +29,7 @@ export const OTHER_ETCD_KEYWORDS: readonly Keyword[] = [
   'ending message',
 ];
 export const OTHER_HASHICORP_KEYWORDS: readonly Keyword[] = ['Failed to contact', 'leadership', 'server health', 'ejecting vote', 'for self', 'asking for'];
-export const OTHER_RUST_KEYWORDS: readonly Keyword[] = ['RPC to target', 'Metrics{', ' vote', 'Vote', 'leader missing'];
+export const OTHER_RUST_KEYWORDS: readonly Keyword[] = ['RPC to target', 'Metrics{', ' vote', 'Vote', 'leader missing', 'gRPC connection', 'to store'];
 export const OTHER_KEYWORDS: readonly Keyword[] = [...OTHER_ETCD_KEYWORDS, ...OTHER_HASHICORP_KEYWORDS, ...OTHER_RUST_KEYWORDS, 'became', 'become', ' Term:', 'leader change', 'is the leader', 'leader is change', 'no longer a leader'];
 
 const ID = '([0-9a-f]+)';
@@ -114,6 +114,8 @@ const LEADERSHIP = /^server (became leader|lost leadership), performing leader/;
 // openraft: `error sending InstallSnapshot RPC to target` (the target is a field).
 // Consul's autopilot probing a server.
 const SERVER_HEALTH = /error getting server health from "?([^"\s:]+)"?: .*(?:timeout|refused|no route to host|unreachable)/;
+// TiKV's raft client losing a store: `send to 10.0.0.1:20160 fail, the gRPC connection could be broken`.
+const TIKV_SEND_FAIL = /send to (\S+) fail, the gRPC connection could be broken|resolve store address failed|(?:connect|connection) to store (\d+) failed/;
 const OPENRAFT_RPC = /error sending (\w+) RPC to target/;
 const READ_INDEX_TIMEOUT = /timed out waiting for read index response|etcdserver: request timed out/;
 
@@ -207,6 +209,11 @@ export function interpretOther(ctx: LineContext): boolean {
   }
   if ((m = SERVER_HEALTH.exec(message))) {
     ctx.emit('peer-unreachable', { peer: m[1], reason: 'server health probe failed' });
+    return true;
+  }
+  if ((m = TIKV_SEND_FAIL.exec(message))) {
+    const store = field(message, ctx.shape.json, 'store_id') ?? m[2];
+    ctx.emit('peer-unreachable', { peer: m[1] ?? (store !== undefined ? `store ${store}` : undefined), reason: 'TiKV raft client cannot reach a store' });
     return true;
   }
   if ((m = OPENRAFT_RPC.exec(message))) {
