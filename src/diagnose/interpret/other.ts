@@ -40,7 +40,7 @@ const TERM_LINES: RegExp[] = [
   // %x [logterm: %d, index: %d] sent %s request to %x at term %d (and the pre-2016 `sent vote request`)
   new RegExp(`${ID} \\[logterm: \\d+, index: \\d+\\] sent (?:\\w+ request|vote request) to [0-9a-f]+ at term (\\d+)`),
   // %x [term: %d] ignored a %s message with lower term from %x [term: %d]
-  new RegExp(`${ID} \\[term: (\\d+)\\] ignored a \\w+ message with lower term`),
+  new RegExp(`${ID} \\[term: (\\d+)\\] ignored (?:a \\w+ message|entry appends from a \\w+ message) with lower term`),
   new RegExp(`${ID} cannot campaign at term (\\d+) since there are still pending configuration changes`),
   new RegExp(`${ID} not forwarding to leader [0-9a-f]+ at term (\\d+); dropping proposal`),
   new RegExp(`${ID} no leader at term (\\d+); dropping leader transfer msg`),
@@ -52,7 +52,7 @@ const TERM_LINES: RegExp[] = [
 const KNOWN: RegExp[] = [
   /has received \d+ (?:\w+ )?votes and \d+ vote rejections/,
   /ignored (?:\w+|vote) from [0-9a-f]+ \[logterm: \d+, index: \d+\](?: at term \d+)?: lease is not expired/,
-  /ignoring conf change|initiating automatic transition out of joint configuration|would exceed uncommitted entry size limit/,
+  /sends? MsgTimeoutNow to|sent MsgTimeoutNow to|found conflict at index \d+|ignoring conf change|initiating automatic transition out of joint configuration|would exceed uncommitted entry size limit/,
   /starts to restore snapshot|restored snapshot|\[commit: \d+\] ignored snapshot|fast-forwarded commit to snapshot/,
   /clock difference against peer/,
   /broadcasting vote request|received a message with higher term|ignored a message with lower term/,
@@ -70,6 +70,7 @@ const KNOWN: RegExp[] = [
   /votes: needed|^needed=|pre-vote (?:received|granted)|reset election timeout|create peer with id|found peers\.json file|deleted peers\.json file/,
   /^(?:memberlist|serf|agent\.leader): |started as single-node|now serving peer|resigns pd leadership|re-campaign a pd leader|stopped HTTP pipelining|initiali[sz]?ed peer connection/,
   /^peer\.vote(?:\.recv)?: /,
+  /^new leader elected, stepping down|^removed ourself, |peer sees incorrect leader|expected heartbeat, got|previous log term mis-match|installSnapshot request with older term|^updating peer|target does not support pre-vote/i,
   /current cluster leader:|peers:\S+|Name: \S+, State: \w+, Term: \d+/,
   /starting snapshot up to|snapshot network transfer progress|compacting logs|installed remote snapshot/i,
 ];
