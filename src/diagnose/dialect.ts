@@ -6,15 +6,16 @@ import { shapeLine } from './lineshape.js';
 import type { LineContext } from './interpret/context.js';
 import type { Keyword } from './keywords.js';
 import { CHRONIK_KEYWORDS, interpretChronik } from './interpret/chronik.js';
-import { ETCD_GROUP_KEYWORDS, ETCD_IDENTITY_KEYWORDS, ETCD_KEYWORDS, interpretEtcd } from './interpret/etcd.js';
-import { GENERIC_KEYWORDS, interpretGeneric } from './interpret/generic.js';
+import { ETCD_GROUP_KEYWORDS, ETCD_IDENTITY_KEYWORDS, ETCD_KEYWORDS, interpretEtcd, interpretEtcdServer } from './interpret/etcd.js';
+import { GENERIC_KEYWORDS, GENERIC_STOP_KEYWORDS, interpretGeneric } from './interpret/generic.js';
 import { HASHICORP_IDENTITY_KEYWORDS, HASHICORP_KEYWORDS, interpretHashicorp, type HashicorpState } from './interpret/hashicorp.js';
-import { interpretOther, OTHER_KEYWORDS } from './interpret/other.js';
+import { interpretOther, OTHER_ETCD_KEYWORDS, OTHER_HASHICORP_KEYWORDS, OTHER_KEYWORDS, OTHER_RUST_KEYWORDS } from './interpret/other.js';
 import { interpretRaftCore, RAFT_CORE_KEYWORDS, RAFT_RS_KEYWORDS } from './interpret/raft-core.js';
 
 const CHRONIK_TEXT = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z (?:DEBUG|INFO |WARN |ERROR) [a-z][a-z ;'-]*(?: [\w.]+=|$)/;
 const CAPNSLOG = /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{6} [DINWEC] \| |^raft\d{4}\/\d\d\/\d\d \d\d:\d\d:\d\d (?:INFO|WARN|DEBUG|ERROR): /;
 const TIKV = /^\[\d{4}\/\d\d\/\d\d \d\d:\d\d:\d\d\.\d{3} [+-]\d\d:\d\d\] \[[A-Z]+\] \[/;
+const GO_CALLER = /^\[[^\]]+\] \[[A-Z]+\] \[[\w./-]+\.go:\d+\]/;
 const HCLOG = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}(?:Z|[+-]\d{4}) \[(?:TRACE|DEBUG|INFO|WARN|ERROR)\]\s/;
 const HASHICORP_LEGACY = /^\s*\d{4}\/\d\d\/\d\d \d\d:\d\d:\d\d \[(?:INFO|WARN|ERR|ERROR|DEBUG|TRACE)\] /;
 const SLOG_TERM = /^\s?[A-Z][a-z]{2} \d\d \d\d:\d\d:\d\d\.\d{3} (?:TRCE|DEBG|INFO|WARN|ERRO|CRIT) /;
@@ -40,7 +41,8 @@ export function lineDialect(raw: string): Dialect | undefined {
   if (line === undefined) return undefined;
   if (CHRONIK_TEXT.test(line)) return 'chronik-text';
   if (CAPNSLOG.test(line)) return 'etcd-capnslog';
-  if (TIKV.test(line)) return 'tikv';
+  // PD writes TiKV's layout from Go (its callers are .go files) and embeds etcd: etcd's family reads it.
+  if (TIKV.test(line)) return GO_CALLER.test(line) ? 'etcd-zap' : 'tikv';
   if (TIKV_LEGACY.test(line)) return 'tikv';
   if (HCLOG.test(line)) return 'hashicorp-hclog';
   if (HASHICORP_LEGACY.test(line)) return 'hashicorp-legacy';
@@ -143,7 +145,7 @@ function interpretOtherLibraries(family: DialectFamily, ctx: LineContext, state:
   if (family !== 'etcd') {
     // etcd-io/raft prints hex ids; raft-rs names its node in fields (raft_id, region_id).
     if (family !== 'raft-rs') interpretRaftCore(ctx, !RAFT_RS_IDENTITY.test(ctx.shape.message));
-    if (!ctx.matched()) interpretEtcd(ctx);
+    if (!ctx.matched()) interpretEtcdServer(ctx);
   }
   if (!ctx.matched() && family !== 'hashicorp') interpretHashicorp(ctx, state.hashicorp);
   if (!ctx.matched()) interpretOther(ctx);
@@ -154,7 +156,8 @@ const RAFT_RS_IDENTITY = /raft_id|region_id|\[region \d+\]/;
 /** What a line about Raft says: a term, a vote, a leader, a peer, a candidate, an election, a quorum. */
 const RAFT_LOOKING = /\b(?:term|votes?|voted|leader|leadership|peers?|candidate|election|quorum)\b/i;
 /** The keywords of RAFT_LOOKING, so the prefilter also brings the lines no template matches. */
-export const RAFT_LOOKING_KEYWORDS: readonly Keyword[] = ['term', 'Term', 'vote', 'Vote', 'eader', 'peer', 'Peer', 'andidate', 'lection', 'quorum', 'Quorum'];
+// (words, not parts of names: `[peer_storage.rs:1712]` or `"leader-id"` are no reason to read a line).
+export const RAFT_LOOKING_KEYWORDS: readonly Keyword[] = [' term', 'Term', ' vote', 'Vote', ' leader', 'Leader', ' peer', 'Peer', 'andidate', 'lection', 'quorum', 'Quorum'];
 
 export interface DialectKeywords {
   /** A line holding none of these makes no interpreter of the dialect react. */
@@ -166,24 +169,21 @@ export interface DialectKeywords {
 }
 
 // One object per family, so the keyword filters (and the anchors each thread picks for them) are
-// shared by the family's files too. Every family but chronik may hold any library's lines (a product
-// embedding another library), and the Raft-looking words that are counted when no template matches.
-const ALL_LIBRARIES: readonly Keyword[] = [
-  ...ETCD_KEYWORDS,
-  ...HASHICORP_KEYWORDS,
-  ...RAFT_CORE_KEYWORDS,
-  ...RAFT_RS_KEYWORDS,
-  ...OTHER_KEYWORDS,
-  ...GENERIC_KEYWORDS,
-  ...RAFT_LOOKING_KEYWORDS,
-];
+// shared by the family's files too. A family's files may hold other libraries' lines (a product
+// embedding another library): the Raft-looking words bring those lines to every library's templates
+// (and count them when none matches), while each family lists only its own templates' keywords, as
+// the line finder slows down with every keyword. A file of no known dialect may hold anything.
 const IDENTITY: readonly Keyword[] = [...ETCD_IDENTITY_KEYWORDS, ...HASHICORP_IDENTITY_KEYWORDS];
 const FAMILY_KEYWORDS: Record<DialectFamily, DialectKeywords> = {
   chronik: { lines: [...CHRONIK_KEYWORDS, ...GENERIC_KEYWORDS], identity: [], group: [] },
-  etcd: { lines: ALL_LIBRARIES, identity: IDENTITY, group: ETCD_GROUP_KEYWORDS },
-  hashicorp: { lines: ALL_LIBRARIES, identity: IDENTITY, group: [] },
-  'raft-rs': { lines: ALL_LIBRARIES, identity: IDENTITY, group: [] },
-  default: { lines: [...CHRONIK_KEYWORDS, ...ALL_LIBRARIES], identity: IDENTITY, group: ETCD_GROUP_KEYWORDS },
+  etcd: { lines: [...ETCD_KEYWORDS, ...RAFT_CORE_KEYWORDS, ...GENERIC_STOP_KEYWORDS, ...OTHER_ETCD_KEYWORDS, ...RAFT_LOOKING_KEYWORDS], identity: ETCD_IDENTITY_KEYWORDS, group: ETCD_GROUP_KEYWORDS },
+  hashicorp: { lines: [...HASHICORP_KEYWORDS, ...GENERIC_STOP_KEYWORDS, ...OTHER_HASHICORP_KEYWORDS, ...RAFT_LOOKING_KEYWORDS], identity: HASHICORP_IDENTITY_KEYWORDS, group: [] },
+  'raft-rs': { lines: [...RAFT_CORE_KEYWORDS, ...RAFT_RS_KEYWORDS, ...GENERIC_KEYWORDS, ...OTHER_RUST_KEYWORDS, ...RAFT_LOOKING_KEYWORDS], identity: [], group: [] },
+  default: {
+    lines: [...CHRONIK_KEYWORDS, ...ETCD_KEYWORDS, ...HASHICORP_KEYWORDS, ...RAFT_CORE_KEYWORDS, ...RAFT_RS_KEYWORDS, ...OTHER_KEYWORDS, ...GENERIC_KEYWORDS, ...RAFT_LOOKING_KEYWORDS],
+    identity: IDENTITY,
+    group: ETCD_GROUP_KEYWORDS,
+  },
 };
 
 /** What interpretLine's interpreters for the dialect react to (each interpreter declares its own). */
@@ -191,7 +191,7 @@ export function dialectKeywords(dialect: Dialect): DialectKeywords {
   return FAMILY_KEYWORDS[dialectFamily(dialect)];
 }
 
-// Its keywords are generic.ts's GENERIC_STOP_KEYWORDS.
+// Its keywords are GENERIC_STOP_KEYWORDS.
 function interpretGenericStops(ctx: LineContext): void {
   if ((ctx.shape.message === 'Caught' && ctx.shape.json?.signal !== undefined) || /Caught: signal|caught signal|shutting down server|Gracefully shutting down|received (?:\w+ )?signal/i.test(ctx.shape.message)) ctx.emit('node-stop');
 }

@@ -22,13 +22,27 @@ export interface LineShape {
 // eslint-disable-next-line no-control-regex -- ANSI colour codes start with ESC
 export const ANSI = /\x1b\[[0-9;]*[A-Za-z]/g;
 // `docker compose logs` (`etcd-1  | `) and `kubectl logs --prefix` (`[pod/etcd-0/etcd] `).
-const COMPOSE_PREFIX = /^(?:([A-Za-z0-9][\w.-]*)\s+\|\s|\[pod\/([^/\]]+)\/[^\]]*\] )/;
+const COMPOSE_PREFIX = /^(?:([A-Za-z0-9][\w.@-]*)\s+\|\s|\[pod\/([^/\]]+)\/[^\]]*\] )/;
 const SYSLOG_PREFIX = /^([A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d(?:\.\d+)?|\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)?) ([\w.-]+) ([\w.@/|:-]+?)(?:\[\d+\])?: /;
 // Kubernetes' CRI log files (/var/log/pods, /var/log/containers): `<RFC 3339 time> <stdout|stderr> <P|F> <line>`.
 const CRI_PREFIX = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d)) (?:stdout|stderr) [PF] /;
 // docker's json-file driver (/var/lib/docker/containers/<id>/<id>-json.log): `{"log":"<line>\n","stream":...,"time":...}`.
 const DOCKER_JSON = '{"log":"';
-const CSV_ROW = /^"([\w.@:/-]{1,253})","((?:[^"]|"")*)"$/;
+const CSV_ROW = /^"(?:[^"]|"")*"(?:,"(?:[^"]|"")*")+$/;
+const CSV_FIELD = /"((?:[^"]|"")*)"/g;
+
+/**
+ * A log exported as CSV (a cloud console's or Kibana's download): `"<pod or host>","<line>"` or
+ * `"<time>","<host>","<line>"`, quotes doubled. The line is the longest field; a first field that is a
+ * bare name names the node.
+ */
+function csvRow(raw: string): { line: string; source?: string } | undefined {
+  if (!CSV_ROW.test(raw)) return undefined;
+  const fields = [...raw.matchAll(CSV_FIELD)].map((m) => m[1]!.replace(/""/g, '"'));
+  const line = fields.reduce((a, b) => (b.length > a.length ? b : a));
+  const name = fields.find((f) => f !== line && /^[\w.@:/-]{1,253}$/.test(f) && !/^\d/.test(f));
+  return { line, source: name };
+}
 // `journalctl -o json`: one record per line, __CURSOR first.
 const JOURNAL_JSON = '{"__CURSOR":';
 // zap's console encoder (etcd 3.6 `--log-format=console`, other Go servers): time, level, [logger,] caller,
@@ -151,11 +165,7 @@ export function unwrapEnvelope(raw: string): { line: string; time?: number; sour
     const cri = CRI_PREFIX.exec(raw);
     return cri ? { line: raw.slice(cri[0].length), time: parseLeadingTime(cri[1]!)?.time } : undefined;
   }
-  if (first === 34 /* " */) {
-    // A log exported as CSV (a cloud console's download): `"<pod or host>","<line>"`, quotes doubled.
-    const csv = CSV_ROW.exec(raw.trimEnd());
-    return csv ? { line: csv[2]!.replace(/""/g, '"'), source: csv[1] } : undefined;
-  }
+  if (first === 34 /* " */) return csvRow(raw.trimEnd());
   if (raw.startsWith(DOCKER_JSON)) {
     const record = tryJson(raw.trimEnd());
     if (typeof record?.log !== 'string') return undefined;
@@ -217,6 +227,19 @@ function peelPrefixes(text: string): LineShape {
   let time: number | undefined;
   for (let peeled = true; peeled; ) {
     peeled = false;
+    // A Markdown quote (`> `) or a syslog priority (`<30>`, RFC 5424's `<14>1 `) before the line.
+    const marker = MARKER.exec(line);
+    if (marker) {
+      line = line.slice(marker[0].length);
+      peeled = true;
+    }
+    // `grep -r`/`grep -n` over several logs: `pd-2.log:` or `logs/etcd-1.log:123:` names the node by its file.
+    const grep = GREP_PREFIX.exec(line);
+    if (grep) {
+      source = grep[1];
+      line = line.slice(grep[0].length);
+      peeled = true;
+    }
     const compose = COMPOSE_PREFIX.exec(line);
     if (compose) {
       source = compose[1] ?? compose[2];
@@ -256,6 +279,13 @@ function peelLayout(text: string, outerTime: number | undefined, source: string 
     const json = tryJson(line.slice(brace));
     if (json) return shapeJson(json, time, source);
   }
+  // JSON records pasted run together (`...}{"level":...`) or cut by a terminal's wrapping: the fields of
+  // the record the line starts or ends with, read one by one.
+  const joined = line.lastIndexOf('}{"');
+  if (joined >= 0 || (brace >= 0 && brace < 40)) {
+    const partial = looseJson(line.slice(joined >= 0 ? joined + 1 : brace));
+    if (partial) return shapeJson(partial, time, source);
+  }
   line = line.trimStart();
   const klog = KLOG.exec(line);
   if (klog) {
@@ -272,6 +302,11 @@ function peelLayout(text: string, outerTime: number | undefined, source: string 
     layout = line;
     line = line.slice(parsed.length).trimStart();
     parsed = parseLeadingTime(line);
+  }
+  // Go's log with Ltime but no Ldate (goraft's `[raft]07:40:46.544269 `): the time of day alone orders nothing across days.
+  if (time === undefined) {
+    const clock = TIME_OF_DAY.exec(line);
+    if (clock) line = line.slice(clock[0].length);
   }
   if (line.startsWith('time=') || line.startsWith('level=')) {
     const logfmt = parseLogfmt(line);
@@ -297,9 +332,12 @@ function peelLayout(text: string, outerTime: number | undefined, source: string 
 
 // glog/klog (Kubernetes components): `I0718 09:22:53.123456    1 file.go:42] message`; CockroachDB's
 // glog of 2016 adds the year and drops the thread and bracket: `I160413 05:12:15.658024 raft/raft.go:469  message`.
-const KLOG = /^([IWEF])(\d\d)?(\d\d)(\d\d) (\d\d):(\d\d):(\d\d)\.(\d+)\s+(?:\d+ )?[\w./-]+:\d+\]?\s+/;
+const KLOG = /^([IWEF])(\d\d)?(\d\d)(\d\d) (\d\d):(\d\d):(\d\d)(?:\.(\d+))?\s+(?:\d+ )?[\w./-]+:\d+\]?\s+/;
 // logrus's terminal layout: `INFO[0001] message   key=value`.
 const LOGRUS_TTY = /^(DEBU|INFO|WARN|ERRO|FATA|PANI)\[([^\]]*)\] /;
+const GREP_PREFIX = /^(?:[\w./-]*\/)?([\w.-]+?)\.log(?:\.\d+)?:(?:\d+[:-])?/;
+const MARKER = /^(?:> ?|<\d{1,3}>(?:1 )?)/;
+const TIME_OF_DAY = /^(?:\[\w+\] ?)?\d\d:\d\d:\d\d(?:\.\d+)? /;
 const GO_FILE_LEVEL = /^[\w./-]+\.go:\d+: \[(debug|info|warning|warn|error|fatal)\] /i;
 const BRACKETED_BODY = /^((?:[IWEDNC] \| )?(?:[\w.-]+: )?)\[(.*)\]$/;
 // docker's log-driver tag without a syslog header: `image|name|id[pid]: `.
@@ -322,6 +360,18 @@ function shapeLogfmt(fields: Record<string, string>, outerTime: number | undefin
   const inner = peelLayout(fields.msg!, undefined, undefined);
   const time = fields.time !== undefined ? (parseLeadingTime(fields.time)?.time ?? outerTime) : outerTime;
   return { time: inner.time ?? time, level: inner.level ?? normaliseLevel(fields.level!), message: inner.message, json: fields, logfmt: true, source, layout };
+}
+
+const JSON_PAIR = /"([\w.@-]+)":(?:"((?:[^"\\]|\\.)*)"|(-?\d+(?:\.\d+)?|true|false|null))/g;
+
+/** The complete `"key":value` pairs of a cut JSON record; undefined without a message among them. */
+function looseJson(text: string): Record<string, unknown> | undefined {
+  const record: Record<string, unknown> = {};
+  for (const m of text.matchAll(JSON_PAIR)) {
+    const raw = m[2];
+    record[m[1]!] = raw !== undefined ? raw.replace(/\\(["\\/])/g, '$1') : m[3] === 'true' ? true : m[3] === 'false' ? false : m[3] === 'null' ? null : Number(m[3]);
+  }
+  return 'msg' in record || '@message' in record || 'message' in record ? record : undefined;
 }
 
 function tryJson(text: string): Record<string, unknown> | undefined {

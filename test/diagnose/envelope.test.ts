@@ -28,6 +28,15 @@ const WRAPPED: [string, string, { time?: string; level?: string; source?: string
   ['pager line end', `2015/10/16 07:51:44 raft: ${BODY}$`, {}],
   ['a UI prefix before the line', `etcd-0 etcd 2020-05-01 10:00:00.000000 I | raft: ${BODY}`, { level: 'INFO', time: '2020-05-01T10:00:00.000Z' }],
   ['no timestamp at all', BODY, {}],
+  ['a CSV export row (pod, line)', `"etcd-0","2015/10/16 07:51:44 raft: ${BODY}"`, { source: 'etcd-0', time: '2015-10-16T07:51:44.000Z' }],
+  ['a Kibana CSV row (time, host, line)', `"Oct 16, 2015 @ 07:51:44.000","etcd-2","2015/10/16 07:51:44 raft: ${BODY}"`, { source: 'etcd-2' }],
+  ['a Markdown quote around syslog with a priority', `> <30>Jul 18 09:22:53 node2 etcd[1234]: raft: ${BODY}`, { source: 'node2' }],
+  ['grep -rn over several files', `logs/etcd-3.log:1204:2015/10/16 07:51:44 raft: ${BODY}`, { source: 'etcd-3' }],
+  ['docker service logs', `etcd.1.x2b9abc@node-3    | 2015/10/16 07:51:44 raft: ${BODY}`, { source: 'etcd.1.x2b9abc@node-3' }],
+  ['CockroachDB glog with a year', `I160413 05:12:22.220802 raft/raft.go:549  [group 1] ${BODY}`, { level: 'INFO', time: '2016-04-13T05:12:22.220Z' }],
+  ['PD 2.x file and level before a bracketed body', `2018/12/11 07:01:40.315 log.go:88: [info] raft: [${BODY}]`, { level: 'INFO' }],
+  ['Go time of day without a date', `[raft]07:40:46.544269 ${BODY}`, {}],
+  ['JSON records run together in a paste', `3e","rtt":"1ms"}{"level":"info","ts":"2020-05-01T10:00:00.000Z","caller":"raft/raft.go:923","msg":"${BODY}","extra":"cut he`, { level: 'INFO', time: '2020-05-01T10:00:00.000Z' }],
 ];
 
 describe('the envelope layer', () => {

@@ -21,6 +21,9 @@ export const HASHICORP_KEYWORDS: readonly Keyword[] = [
   'stable configuration',
   'ailed to contact',
   'ailed to make',
+  'ailed to pipeline',
+  'ailed to start pipeline',
+  'ailed to send snapshot',
   'ppendEntries to',
   'eartbeat to',
   'ipelining replication',
@@ -107,7 +110,7 @@ export function interpretHashicorp(ctx: LineContext, state: HashicorpState): voi
     ctx.emit('peer-unreachable', { peer: fieldOf('server-id') ?? m[1], durationMs: durationMs(fieldOf('time') ?? m[2]), reason: 'failed to contact' });
     return;
   }
-  if ((m = /failed to make requestVote RPC|failed to appendEntries to|failed to heartbeat to/i.exec(message))) {
+  if ((m = /failed to make requestVote RPC|failed to appendEntries to|failed to heartbeat to|failed to pipeline appendEntries|failed to start pipeline replication to|failed to send snapshot to/i.exec(message))) {
     ctx.emit('peer-unreachable', { peer: peerAddress(message, json), reason: m[0].toLowerCase() });
     return;
   }

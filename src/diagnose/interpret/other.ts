@@ -7,44 +7,30 @@ import { durationMs, etcdId, field } from '../fields.js';
 import type { LineContext } from './context.js';
 import type { Keyword } from '../keywords.js';
 
-// Every line a pattern below matches contains one of these.
-export const OTHER_KEYWORDS: readonly Keyword[] = [
-  ' at term ',
+// Every line a pattern below that reports an event contains one of these (the KNOWN lines need none:
+// a line no keyword brings is neither interpreted nor counted as unrecognised), grouped by the family
+// whose files hold such lines, so each family's keyword filter stays small (the line finder slows
+// down with every keyword).
+export const OTHER_ETCD_KEYWORDS: readonly Keyword[] = [
   ' [term',
-  'vote',
-  'Vote',
-  'rejection',
   'forgetting leader',
-  'transfer',
   'TCP streaming connection',
-  'ID mismatch',
   'not have a leader',
   'no leader',
-  'Tally',
-  'tally',
-  'replication',
-  'Failed to contact',
-  'ending message',
-  'snapshot',
-  'clock difference',
   'timed out',
-  'ending older logs',
-  'peer set',
-  'leadership',
   'on pipeline',
   'peerURL',
   'version of member',
   'is unhealthy',
   'on stream',
   'sending buffer is full',
-  'RPC to target',
-  'server health',
   'deactivated',
   'peer URL',
-  'became',
-  'become',
-  'Metrics{',
+  'ending message',
 ];
+export const OTHER_HASHICORP_KEYWORDS: readonly Keyword[] = ['Failed to contact', 'leadership', 'server health', 'ejecting vote', 'for self', 'asking for'];
+export const OTHER_RUST_KEYWORDS: readonly Keyword[] = ['RPC to target', 'Metrics{', ' vote', 'Vote', 'leader missing', 'gRPC connection', 'to store'];
+export const OTHER_KEYWORDS: readonly Keyword[] = [...OTHER_ETCD_KEYWORDS, ...OTHER_HASHICORP_KEYWORDS, ...OTHER_RUST_KEYWORDS, 'became', 'become', ' Term:', 'leader change', 'is the leader', 'leader is change', 'no longer a leader'];
 
 const ID = '([0-9a-f]+)';
 /** Logger names and call sites before a message: `raft/raft.go:474: nomad.raft: `, `STREAM: raft: `. */
@@ -54,7 +40,7 @@ const TERM_LINES: RegExp[] = [
   // %x [logterm: %d, index: %d] sent %s request to %x at term %d (and the pre-2016 `sent vote request`)
   new RegExp(`${ID} \\[logterm: \\d+, index: \\d+\\] sent (?:\\w+ request|vote request) to [0-9a-f]+ at term (\\d+)`),
   // %x [term: %d] ignored a %s message with lower term from %x [term: %d]
-  new RegExp(`${ID} \\[term: (\\d+)\\] ignored a \\w+ message with lower term`),
+  new RegExp(`${ID} \\[term: (\\d+)\\] ignored (?:a \\w+ message|entry appends from a \\w+ message) with lower term`),
   new RegExp(`${ID} cannot campaign at term (\\d+) since there are still pending configuration changes`),
   new RegExp(`${ID} not forwarding to leader [0-9a-f]+ at term (\\d+); dropping proposal`),
   new RegExp(`${ID} no leader at term (\\d+); dropping leader transfer msg`),
@@ -66,7 +52,7 @@ const TERM_LINES: RegExp[] = [
 const KNOWN: RegExp[] = [
   /has received \d+ (?:\w+ )?votes and \d+ vote rejections/,
   /ignored (?:\w+|vote) from [0-9a-f]+ \[logterm: \d+, index: \d+\](?: at term \d+)?: lease is not expired/,
-  /ignoring conf change|initiating automatic transition out of joint configuration|would exceed uncommitted entry size limit/,
+  /sends? MsgTimeoutNow to|sent MsgTimeoutNow to|found conflict at index \d+|ignoring conf change|initiating automatic transition out of joint configuration|would exceed uncommitted entry size limit/,
   /starts to restore snapshot|restored snapshot|\[commit: \d+\] ignored snapshot|fast-forwarded commit to snapshot/,
   /clock difference against peer/,
   /broadcasting vote request|received a message with higher term|ignored a message with lower term/,
@@ -78,11 +64,26 @@ const KNOWN: RegExp[] = [
   /finished leader (?:promotion|stepdown) actions|leadership lost while committing log/,
   // etcd's transport and start-up lines about peers
   /(?:started|stopped|closed the TCP) streaming (?:connection )?with peer|^(?:started|added|removed|stopping|stopped) (?:remote )?peer|listening for peers on|serving peer traffic|advertise peer URLs/,
-  /initial election tick advance|initialized peer connection|transferring leadership|finished leader transfer|received MsgTimeoutNow|published .* to cluster/,
+  /initial election tick advance|transferring leadership|finished leader transfer|received MsgTimeoutNow|published .* to cluster/,
   /aborting pipeline replication|has newer term, stopping replication|^votes: needed|^vote granted|appendEntries rejected, sending older logs|node is not the leader|become the leader/i,
   /Engine::handle_vote_req|received \d+ votes and \d+ rejections/,
+  /votes: needed|^needed=|pre-vote (?:received|granted)|reset election timeout|create peer with id|found peers\.json file|deleted peers\.json file/,
+  /^(?:memberlist|serf|agent\.leader): |started as single-node|now serving peer|resigns pd leadership|re-campaign a pd leader|stopped HTTP pipelining|initiali[sz]?ed peer connection/,
+  /^peer\.vote(?:\.recv)?: /,
+  /^new leader elected, stepping down|^removed ourself, |peer sees incorrect leader|expected heartbeat, got|previous log term mis-match|installSnapshot request with older term|^updating peer|target does not support pre-vote/i,
+  /current cluster leader:|peers:\S+|Name: \S+, State: \w+, Term: \d+/,
   /starting snapshot up to|snapshot network transfer progress|compacting logs|installed remote snapshot/i,
 ];
+// hashicorp/raft's debug lines of a candidacy: `voting for self: term=8872 id=...`, `asking for vote: term=..`.
+const HASHICORP_CANDIDACY = /^(?:voting for self|pre-voting for self|asking for (?:pre-)?vote)\b/;
+// goraft (SeaweedFS): `[master2:9335 Term:0] server.loop.run  follower`.
+const GORAFT_TERM = /\[([\w.-]+:\d+) Term:(\d+)\]/;
+// A product naming the leader it follows, or the loss of one: SeaweedFS (`leader change event: A => B`,
+// `[X]  - is the leader.`), swan (`Now leader is change to X`), SwarmKit (`node no longer a leader`), Vault.
+const LEADER_CHANGE = /leader change event: *(\S*) => *(\S*)|\[(\S+)\] +- is the leader\.|Now leader is change to (\S+)/;
+const LEADER_LOST = /node no longer a leader|^leadership lost, stopping active operation/;
+// TiKV 2.x/3.x: a region without a leader for longer than its abnormal threshold.
+const TIKV_LEADER_MISSING = /leader missing longer than abnormal_leader_missing_duration (\S+)/;
 const HIGHER_VOTE_REJECTED = /^rejecting vote (?:request )?from (\S+?):? since (?:our last (?:term|index) is greater|we have a leader)/i;
 const CONTACT = /^failed to contact (\S+) in (\S+)/i;
 const FORGET = new RegExp(`${ID} forgetting leader ${ID} at term (\\d+)`);
@@ -114,6 +115,8 @@ const LEADERSHIP = /^server (became leader|lost leadership), performing leader/;
 // openraft: `error sending InstallSnapshot RPC to target` (the target is a field).
 // Consul's autopilot probing a server.
 const SERVER_HEALTH = /error getting server health from "?([^"\s:]+)"?: .*(?:timeout|refused|no route to host|unreachable)/;
+// TiKV's raft client losing a store: `send to 10.0.0.1:20160 fail, the gRPC connection could be broken`.
+const TIKV_SEND_FAIL = /send to (\S+) fail, the gRPC connection could be broken|resolve store address failed|(?:connect|connection) to store (\d+) failed/;
 const OPENRAFT_RPC = /error sending (\w+) RPC to target/;
 const READ_INDEX_TIMEOUT = /timed out waiting for read index response|etcdserver: request timed out/;
 
@@ -126,6 +129,36 @@ export function interpretOther(ctx: LineContext): boolean {
       ctx.emit('term-seen', { node: etcdId(m[1]!), term: Number(m[2]) });
       return true;
     }
+  }
+  if (HASHICORP_CANDIDACY.test(message)) {
+    const term = Number(field(message, ctx.shape.json, 'term'));
+    if (Number.isFinite(term)) ctx.emit('term-seen', { term });
+    else ctx.recognise();
+    return true;
+  }
+  if ((m = LEADER_CHANGE.exec(message))) {
+    const leader = m[2] ?? m[3] ?? m[4];
+    if (leader === undefined || leader === '') ctx.emit('leader-lost', { peer: m[1] === '' ? undefined : m[1] });
+    else ctx.emit('leader-known', { peer: leader });
+    return true;
+  }
+  if (LEADER_LOST.test(message)) {
+    ctx.emit('leader-lost', { reason: 'leadership lost' });
+    return true;
+  }
+  if ((m = TIKV_LEADER_MISSING.exec(message))) {
+    ctx.emit('leader-wait-timeout', { durationMs: durationMs(m[1]), reason: 'region leader missing' });
+    return true;
+  }
+  if ((m = GORAFT_TERM.exec(message))) {
+    const node = m[1]!;
+    const term = Number(m[2]);
+    const state = /server\.loop\.run\s+(leader|candidate|follower)/.exec(message)?.[1];
+    const vote = /votes for (\S+) at term (\d+)/.exec(message);
+    if (state !== undefined) ctx.emit(state === 'leader' ? 'became-leader' : state === 'candidate' ? 'became-candidate' : 'became-follower', { node, term });
+    else if (vote) ctx.emit('vote-cast', { node, peer: vote[1], term: Number(vote[2]) });
+    else ctx.emit('term-seen', { node, term });
+    return true;
   }
   if ((m = FORGET.exec(message))) {
     ctx.emit('leader-lost', { node: etcdId(m[1]!), peer: etcdId(m[2]!), term: Number(m[3]) });
@@ -179,6 +212,11 @@ export function interpretOther(ctx: LineContext): boolean {
     ctx.emit('peer-unreachable', { peer: m[1], reason: 'server health probe failed' });
     return true;
   }
+  if ((m = TIKV_SEND_FAIL.exec(message))) {
+    const store = field(message, ctx.shape.json, 'store_id') ?? m[2];
+    ctx.emit('peer-unreachable', { peer: m[1] ?? (store !== undefined ? `store ${store}` : undefined), reason: 'TiKV raft client cannot reach a store' });
+    return true;
+  }
   if ((m = OPENRAFT_RPC.exec(message))) {
     const target = ctx.shape.json?.target;
     ctx.emit('peer-unreachable', { peer: target === undefined ? undefined : String(target), reason: `error sending ${m[1]} RPC` });
@@ -205,7 +243,7 @@ export function interpretOther(ctx: LineContext): boolean {
     ctx.emit('leader-wait-timeout', { reason: 'request timed out' });
     return true;
   }
-  if (KNOWN.some((pattern) => pattern.test(message))) {
+  if (KNOWN.some((pattern) => pattern.test(message) || pattern.test(ctx.shape.message))) {
     ctx.recognise();
     return true;
   }

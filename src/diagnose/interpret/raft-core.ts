@@ -37,7 +37,7 @@ const NODE_LEADER = /raft(?:\.node)?: (?:([0-9a-f]+) )?(?:elected leader ([0-9a-
 const HIGHER_TERM = /(?:([0-9a-f]+) \[term: (\d+)\] )?received a (?:(\w+) )?message with higher term from ([0-9a-f]+)(?: \[term: (\d+)\])?/;
 const CAST = /(?:([0-9a-f]+) )?\[logterm: \d+, index: \d+, vote: [0-9a-f]+\] (?:cast (?:(MsgVote|MsgPreVote) for|vote for)|voted for) ([0-9a-f]+) \[logterm: \d+, index: \d+\] at term (\d+)/;
 const REJECT = /(?:([0-9a-f]+) )?\[logterm: \d+, index: \d+, vote: [0-9a-f]+\] rejected (?:(MsgVote|MsgPreVote) from|vote from) ([0-9a-f]+) \[logterm: \d+, index: \d+\] at term (\d+)/;
-const VOTE_RESP = /([0-9a-f]+) received (?:MsgVoteResp|MsgPreVoteResp)(?: rejection)? from ([0-9a-f]+) at term (\d+)/;
+const VOTE_RESP = /([0-9a-f]+) received (?:MsgVoteResp|MsgPreVoteResp|MsgRequestVoteResponse|MsgRequestPreVoteResponse)(?: rejection)? from ([0-9a-f]+) at term (\d+)/;
 const SENDING = /Sending from (\d+) to (\d+)/;
 /** etcd: `ID [logterm: L, index: I] sent MsgVote request to P at term T`; raft-rs names no id and logs the term as a key. */
 const VOTE_REQUEST = /(?:([0-9a-f]+) )?\[logterm: (\d+), index: (\d+)\] sent (\w+) request to ([0-9a-f]+)(?: at term (\d+))?/;
