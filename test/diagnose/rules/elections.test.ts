@@ -56,6 +56,12 @@ describe('state reset', () => {
     expect(find(findings, 'STATE_RESET')).toMatchObject({ nodes: ['3'], count: 2 });
   });
 
+  it("the leader's commit beyond an empty log, with no restart in the lines, is only info (a member re-added with an emptied data dir looks the same)", () => {
+    const n = node('4bf9');
+    const findings = analyze([n(0, 'became-follower', { term: 34 }), n(0, 'log-out-of-range', { lastIndex: 0, reason: 'commit 180018 beyond last index 0' })]);
+    expect(findings.map((f) => [f.code, f.severity])).toEqual([['STATE_RESET', 'info']]);
+  });
+
   it('a restart keeping its log is not', () => {
     const n = node('3');
     expect(codes(analyze([n(0, 'became-leader', { term: 5 }), n(600, 'node-start', { term: 5, lastIndex: 40 })]))).toEqual([]);
