@@ -29,12 +29,12 @@ export const OTHER_ETCD_KEYWORDS: readonly Keyword[] = [
   'ending message',
 ];
 export const OTHER_HASHICORP_KEYWORDS: readonly Keyword[] = ['Failed to contact', 'leadership', 'server health', 'ejecting vote', 'for self', 'asking for'];
-export const OTHER_RUST_KEYWORDS: readonly Keyword[] = ['RPC to target', 'Metrics{', ' vote', 'Vote', 'leader missing', 'gRPC connection', 'to store'];
+export const OTHER_RUST_KEYWORDS: readonly Keyword[] = ['RPC to target', 'Metrics{', ' vote', 'Vote', 'leader missing', 'gRPC connection', 'to store', 'trigger election', 'triggering election', 'send a heartbeat', 'timeout while requesting'];
 export const OTHER_KEYWORDS: readonly Keyword[] = [...OTHER_ETCD_KEYWORDS, ...OTHER_HASHICORP_KEYWORDS, ...OTHER_RUST_KEYWORDS, 'became', 'become', ' Term:', 'leader change', 'is the leader', 'leader is change', 'no longer a leader'];
 
 const ID = '([0-9a-f]+)';
-/** Logger names and call sites before a message: `raft/raft.go:474: nomad.raft: `, `STREAM: raft: `. */
-const LOGGER_NAMES = /^(?:[\w./-]+(?::\d+)?: )+/;
+/** Logger names and call sites before a message: `raft/raft.go:474: nomad.raft: `, `STREAM: raft: `, `openraft::core: `. */
+const LOGGER_NAMES = /^(?:[\w./-]+(?:::\w+)*(?::\d+)?: )+/;
 // Lines whose first id is the node and that state its term.
 const TERM_LINES: RegExp[] = [
   // %x [logterm: %d, index: %d] sent %s request to %x at term %d (and the pre-2016 `sent vote request`)
@@ -66,7 +66,7 @@ const KNOWN: RegExp[] = [
   /(?:started|stopped|closed the TCP) streaming (?:connection )?with peer|^(?:started|added|removed|stopping|stopped) (?:remote )?peer|listening for peers on|serving peer traffic|advertise peer URLs/,
   /initial election tick advance|transferring leadership|finished leader transfer|received MsgTimeoutNow|published .* to cluster/,
   /aborting pipeline replication|has newer term, stopping replication|^votes: needed|^vote granted|appendEntries rejected, sending older logs|node is not the leader|become the leader/i,
-  /Engine::handle_vote_req|received \d+ votes and \d+ rejections/,
+  /Engine::handle_vote_req|received \d+ votes and \d+ rejections|a quorum granted my vote|a quorum would grant the vote|handle vote request|vote is changing from|received RaftMsg::Request(?:Pre)?Vote|trigger pre-vote|skip election, already a leader|leader lease has not yet expired|higher vote seen/,
   /votes: needed|^needed=|pre-vote (?:received|granted)|reset election timeout|create peer with id|found peers\.json file|deleted peers\.json file/,
   /^(?:memberlist|serf|agent\.leader): |started as single-node|now serving peer|resigns pd leadership|re-campaign a pd leader|stopped HTTP pipelining|initiali[sz]?ed peer connection/,
   /^peer\.vote(?:\.recv)?: /,
@@ -106,6 +106,9 @@ const DRAGONBOAT_ROLE = /\[(\d+):(\d+)\] t(\d+) (?:became|become) (leader|candid
 const DRAGONBOAT_VOTE = /\[(\d+):(\d+)\] t(\d+) cast vote from n0*(\d+)/;
 // openraft: votes are written T<term>-N<node>; its metrics name the role and term.
 const OPENRAFT_VOTE_REJECTED = /vote T(\d+)-N(\d+)\S* is rejected by local vote: T(\d+)-N\d+|reject vote-request: by/;
+const OPENRAFT_ROLE = /^id=(\d+) (becomes leader|steps down from leader)/;
+const OPENRAFT_ELECTION = /^(?:election timeout expired, triggering election|trigger election)$/;
+const OPENRAFT_HEARTBEAT = /failed to send a heartbeat|timeout while requesting/;
 const OPENRAFT_METRICS = /Metrics\{id:(?:NID\[)?(\d+)\]?, (\w+), term:(\d+)/;
 // rafthttp throwing messages away: `dropped MsgAppResp to X since pipeline's sending buffer is full`,
 // `dropped internal raft message to X since ...`, zap's `dropped internal Raft message since sending buffer is full`.
@@ -193,6 +196,20 @@ export function interpretOther(ctx: LineContext): boolean {
   }
   if ((m = OPENRAFT_VOTE_REJECTED.exec(message))) {
     ctx.emit('vote-rejected', m[1] === undefined ? {} : { peer: m[2], term: Number(m[3]) });
+    return true;
+  }
+  if ((m = OPENRAFT_ROLE.exec(message))) {
+    if (m[2] === 'becomes leader') ctx.emit('became-leader', { node: m[1] });
+    else ctx.emit('leader-lost', { node: m[1], reason: 'stepped down' });
+    return true;
+  }
+  if (OPENRAFT_ELECTION.test(message)) {
+    ctx.emit('election-started');
+    return true;
+  }
+  if (OPENRAFT_HEARTBEAT.test(message)) {
+    const target = ctx.shape.json?.target ?? /target=(\S+)/.exec(message)?.[1];
+    ctx.emit('peer-unreachable', { peer: target === undefined ? undefined : String(target), reason: 'openraft RPC failed' });
     return true;
   }
   if ((m = OPENRAFT_METRICS.exec(message))) {
