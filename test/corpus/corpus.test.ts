@@ -9,27 +9,18 @@ import { gradeCorpus, loadCases, type Grade } from './grade.js';
  * removal here; the reasons are in the final notes of the branches diag-engine and diag-detectors.
  */
 const KNOWN_FAILURES: readonly string[] = [
-  'consul-hashicorp-consul-3063',
-  'consul-hashicorp-consul-4084',
   'consul-hashicorp-consul-993',
-  'etcd-etcd-io-etcd-12610',
   'etcd-etcd-io-etcd-13346',
   'etcd-etcd-io-etcd-13352',
   'etcd-etcd-io-etcd-19635',
-  'etcd-etcd-io-etcd-2676',
   'etcd-etcd-io-etcd-3462',
   'etcd-etcd-io-etcd-3639',
   'etcd-etcd-io-etcd-9668',
   'etcd-etcd-io-etcd-9668-2',
   'k8s-etcd-io-etcd-16436',
   'nats-streaming-nats-io-nats-streaming-server-1240',
-  'nats-streaming-nats-io-nats-streaming-server-629',
-  'nomad-hashicorp-nomad-1756',
   'openraft-app-databendlabs-openraft-808',
-  'orchestrator-openark-orchestrator-892',
-  'swarmkit-moby-moby-25055',
   'swarmkit-moby-swarmkit-2196',
-  'swarmkit-moby-swarmkit-240',
   'vault-hashicorp-vault-helm-40',
 ];
 

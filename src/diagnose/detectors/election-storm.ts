@@ -1,7 +1,9 @@
 // ELECTION_STORM: repeated elections and leader changes in a short window. Rule: within a window of
 // max(60 s, 30 election timeouts), three leaders or more were elected, or six election attempts or more
 // started while at least two leaders were elected: leadership churns. Elections that never produce a
-// leader are NO_LEADER, not a storm.
+// leader are NO_LEADER, not a storm. A node's win logged without a term (NATS Streaming's `server became
+// leader`) counts as a leader elected when the group's last winner was another node, or this one before
+// it lost leadership.
 import type { Evidence, RaftEvent } from '../model.js';
 import type { NodeState, Step } from '../timeline.js';
 import { PerNode, type Detector, type DetectorEntry, type Draft, type View } from './kit.js';
@@ -9,11 +11,28 @@ import { PerNode, type Detector, type DetectorEntry, type Draft, type View } fro
 const EVIDENCE_PER_NODE = 4;
 
 class ElectionStorm implements Detector {
-  readonly kinds = ['election-started', 'became-pre-candidate', 'became-candidate'] as const;
+  readonly kinds = ['election-started', 'became-pre-candidate', 'became-candidate', 'became-leader', 'leader-known', 'leader-lost', 'quorum-lost', 'node-start'] as const;
   /** The first attempt lines of each node, for evidence. */
   private readonly attempts = new PerNode<Evidence[]>(() => []);
+  /** Wins logged without a term, by group, and the group's last winner while it still leads. */
+  private readonly termless = new Map<string, { list: { time: number; evidence: Evidence }[]; leader?: string }>();
 
   on(event: RaftEvent, step: Step): void {
+    let group = this.termless.get(step.group.name);
+    if (!group) this.termless.set(step.group.name, (group = { list: [] }));
+    if (event.kind === 'leader-lost' || event.kind === 'quorum-lost' || event.kind === 'node-start') {
+      // The next leader seen, even the same one again, was elected anew.
+      if (event.kind !== 'node-start' || group.leader === step.node.id) group.leader = undefined;
+      return;
+    }
+    if (event.kind === 'became-leader') {
+      // Followers name leaders in the product's words (`New leader elected: consul-server-1`), so only a
+      // node's own win counts: another node's, or its own again after it lost leadership.
+      if (event.term === undefined && group.leader !== step.node.id && event.time !== undefined && group.list.length < 2000) group.list.push({ time: event.time, evidence: event.evidence });
+      group.leader = step.node.id;
+      return;
+    }
+    if (step.leader !== undefined) return;
     if (!step.attempt) return;
     const lines = this.attempts.get(step.node);
     if (lines.length < EVIDENCE_PER_NODE) lines.push(event.evidence);
@@ -32,7 +51,10 @@ class ElectionStorm implements Detector {
     const et = view.electionTimeout(name);
     const windowMs = Math.max(60_000, 30 * et);
     const group = view.timeline.group(name);
-    const leaders = [...group.leaderByTerm.values()].filter((v) => v.time !== undefined).map((v) => ({ time: v.time!, evidence: v.evidence })).sort((a, b) => a.time - b.time);
+    const leaders = [
+      ...[...group.leaderByTerm.values()].filter((v) => v.time !== undefined).map((v) => ({ time: v.time!, evidence: v.evidence })),
+      ...(this.termless.get(name)?.list ?? []),
+    ].sort((a, b) => a.time - b.time);
     const elections = nodes.flatMap((n) => n.electionTimes.map((e) => e.time).filter((t): t is number => t !== undefined)).sort((a, b) => a - b);
     let worst: { leaders: number; elections: number; start: number; end: number } | undefined;
     for (let i = 0, j = 0; i < leaders.length; i++) {

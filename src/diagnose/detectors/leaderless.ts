@@ -3,8 +3,8 @@
 // restarts it after its timeout (hashicorp "Election timeout reached, restarting election"), when a node
 // starts another attempt with no leader seen since its last one, or when a voter is asked for its vote
 // again by the same candidate (the candidate's last election failed). The product says it has no leader
-// with a leader-wait timeout ("No cluster leader", "leader election did not complete") or a proposal
-// dropped for want of one. Neither needs a clock; lines logged while shutting down do not count.
+// with a leader-wait timeout ("No cluster leader", "leader election did not complete"), a proposal
+// dropped for want of one, or Raft's own `lost leader` line. Neither needs a clock; lines logged while shutting down do not count.
 import type { Evidence, RaftEvent } from '../model.js';
 import type { NodeState, Step } from '../timeline.js';
 import { displayName, type Detector, type DetectorEntry, type Draft } from './kit.js';
@@ -25,7 +25,7 @@ interface GroupState {
 }
 
 class Leaderless implements Detector {
-  readonly kinds = ['election-started', 'became-pre-candidate', 'became-candidate', 'became-leader', 'leader-known', 'vote-cast', 'vote-rejected', 'leader-wait-timeout', 'dropped-proposal', 'node-start'] as const;
+  readonly kinds = ['election-started', 'became-pre-candidate', 'became-candidate', 'became-leader', 'leader-known', 'vote-cast', 'vote-rejected', 'leader-wait-timeout', 'dropped-proposal', 'leader-lost', 'node-start'] as const;
   private readonly groups = new Map<string, GroupState>();
 
   on(event: RaftEvent, step: Step): void {
@@ -49,7 +49,7 @@ class Leaderless implements Detector {
     if (event.kind === 'node-start') {
       group.attempts.delete(node);
       group.askedBy.delete(node);
-    } else if (event.kind === 'leader-wait-timeout' || (event.kind === 'dropped-proposal' && event.reason !== 'no-leader-read')) {
+    } else if (event.kind === 'leader-wait-timeout' || event.kind === 'leader-lost' || (event.kind === 'dropped-proposal' && event.reason !== 'no-leader-read')) {
       group.said ??= signal;
     }
     if (step.attempt) {

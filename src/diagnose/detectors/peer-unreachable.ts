@@ -1,13 +1,17 @@
 // PEER_UNREACHABLE: a member cannot reach a peer for a sustained period. Rule: failures to reach one
 // peer (without its recovery line, a restart or a stop of this node in between) spanning ten election
 // timeouts (10 s at least), unless the peer's own log explains them: it was shut down on purpose, or it
-// restarted and came back. Failures logged while the node shuts down do not count.
+// restarted and came back. A failure line that says how long the peer has not answered (hashicorp
+// `Failed to contact 10.8.3.187:4647 in 353h48m35s`) starts the spell that long before it, so one such
+// line, timed or not, can be enough. Failures logged while the node shuts down do not count.
 import type { RaftEvent } from '../model.js';
 import { pushCapped, type NodeState, type Step } from '../timeline.js';
 import { displayName, EvidenceSet, PerNode, type Detector, type DetectorEntry, type Draft, type View } from './kit.js';
 
 interface Run {
   peer: string;
+  /** The longest silence a failure line stated, in ms. */
+  stated?: number;
   start?: number;
   last?: number;
   recovered?: number;
@@ -38,6 +42,11 @@ class PeerUnreachable implements Detector {
           pushCapped(state.runs, run, 500);
         }
         run.last = t ?? run.last;
+        if (event.durationMs !== undefined) {
+          // The line states how long the peer has been silent: the spell began then.
+          run.stated = Math.max(run.stated ?? 0, event.durationMs);
+          if (t !== undefined && (run.start === undefined || t - event.durationMs < run.start)) run.start = t - event.durationMs;
+        }
         run.evidence.add(event.evidence, t);
         return;
       }
@@ -75,20 +84,25 @@ function judge(node: NodeState, nodes: NodeState[], run: Run, sustainedMs: numbe
   // at its recovery line or, failing one, at its last failure.
   const until = run.recovered ?? run.last;
   const stillFailing = run.recovered === undefined && node.lastSeen !== undefined && run.last !== undefined && node.lastSeen - run.last < sustainedMs;
-  if (run.start === undefined || until === undefined || until - run.start < sustainedMs) return undefined;
-  const start = run.start;
+  const span = run.start !== undefined && until !== undefined ? until - run.start : run.stated;
+  if (span === undefined || span < sustainedMs) return undefined;
+  const start = run.start ?? Number.NaN;
   const peer = nodes.find((n) => n.id === run.peer);
   if (peer && peer.stopIntervals.some((i) => i.start !== undefined && i.start <= start + 5000 && (i.end ?? Infinity) >= start)) return undefined;
   if (peer && run.recovered !== undefined && peer.startTimes.some((t) => t >= start - 5000 && t <= run.recovered! + 5000)) return undefined;
   return {
     code: 'PEER_UNREACHABLE',
     nodes: [node],
-    summary: `node ${displayName(node)} could not reach peer ${run.peer} for ${Math.round((until - start) / 1000)}s${stillFailing ? ' (still failing at the end of the log)' : ''}`,
+    summary: `node ${displayName(node)} could not reach peer ${run.peer} for ${formatSpan(span)}${stillFailing ? ' (still failing at the end of the log)' : ''}`,
     count: run.evidence.count,
-    first: start,
+    first: run.start,
     last: until,
     evidence: [...run.evidence.lines],
   };
+}
+
+function formatSpan(ms: number): string {
+  return ms >= 3_600_000 ? `${Math.round(ms / 3_600_000)}h` : `${Math.round(ms / 1000)}s`;
 }
 
 export const peerUnreachable: DetectorEntry = { name: 'peer-unreachable', codes: ['PEER_UNREACHABLE'], create: () => new PeerUnreachable() };

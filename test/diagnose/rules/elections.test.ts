@@ -11,6 +11,15 @@ describe('election storms', () => {
     expect(find(storm, 'ELECTION_STORM')!.summary).toBe('4 leaders elected within 29s');
   });
 
+  it('a node winning, losing and winning leadership again, in lines without terms, within a minute', () => {
+    const n = node('stan-1', 'default');
+    const flap = [n(0, 'became-leader'), n(1, 'leader-lost', { peer: 'stan-1' }), n(3, 'became-leader'), n(4, 'leader-lost', { peer: 'stan-1' }), n(5, 'became-leader')];
+    expect(find(analyze(flap), 'ELECTION_STORM')!.summary).toBe('3 leaders elected within 5s');
+    // Followers repeating who leads, in the product's own names, elect nobody.
+    const f = node('f', 'default');
+    expect(codes(analyze([n(0, 'became-leader'), f(1, 'leader-known', { peer: 'server-1' }), f(2, 'leader-known', { peer: 'stan-1' }), f(3, 'leader-known', { peer: 'server-1' })]))).toEqual([]);
+  });
+
   it('three leaders spread over more than a minute are not', () => {
     const n = (id: string) => node(id, 'raft-rs');
     expect(codes(analyze([n('1')(0, 'became-leader', { term: 2 }), n('2')(40, 'became-leader', { term: 3 }), n('3')(80, 'became-leader', { term: 4 })]))).toEqual([]);
@@ -45,6 +54,12 @@ describe('state reset', () => {
     const n = node('3');
     const findings = analyze([n(0, 'became-leader', { term: 5 }), n(600, 'node-start', { term: 0, lastIndex: 0 })]);
     expect(find(findings, 'STATE_RESET')).toMatchObject({ nodes: ['3'], count: 2 });
+  });
+
+  it("the leader's commit beyond an empty log, with no restart in the lines, is only info (a member re-added with an emptied data dir looks the same)", () => {
+    const n = node('4bf9');
+    const findings = analyze([n(0, 'became-follower', { term: 34 }), n(0, 'log-out-of-range', { lastIndex: 0, reason: 'commit 180018 beyond last index 0' })]);
+    expect(findings.map((f) => [f.code, f.severity])).toEqual([['STATE_RESET', 'info']]);
   });
 
   it('a restart keeping its log is not', () => {

@@ -30,6 +30,13 @@ describe('a failed election and no leader, said outright', () => {
     expect(alarms(analyze(events))).toEqual([]);
   });
 
+  it("Raft's own 'lost leader' says there is no leader: votes at rising terms for one candidate after it", () => {
+    const n = node('30fd', 'etcd');
+    const events = [n(44, 'leader-lost', { peer: '77e9', term: 3 }), n(44, 'vote-cast', { peer: '2a1a', term: 3 }), n(48, 'vote-cast', { peer: '2a1a', term: 4 })];
+    expect(codes(analyze(events))).toEqual(['NO_LEADER']);
+    expect(alarms(analyze([...events, n(49, 'leader-known', { peer: '2a1a', term: 4 })]))).toEqual([]);
+  });
+
   it('either signal alone is not enough', () => {
     const n = node('1', 'hashicorp');
     expect(codes(analyze([n(undefined, 'election-started', { reason: 'restart' })]))).toEqual([]);

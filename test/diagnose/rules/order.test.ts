@@ -5,12 +5,12 @@ import { alarms, analyze, codes, node } from './feed.js';
 describe('event order', () => {
   const n = node('1', 'etcd');
   const campaign = [
-    n(0, 'election-started', { term: 251 }),
-    n(0, 'became-candidate', { term: 252 }),
-    n(2, 'election-started', { term: 252 }),
-    n(2, 'became-candidate', { term: 253 }),
-    n(4, 'election-started', { term: 253 }),
-    n(4, 'became-candidate', { term: 254 }),
+    n(0, 'election-started', { term: 21 }),
+    n(0, 'became-candidate', { term: 22 }),
+    n(2, 'election-started', { term: 22 }),
+    n(2, 'became-candidate', { term: 23 }),
+    n(4, 'election-started', { term: 23 }),
+    n(4, 'became-candidate', { term: 24 }),
   ];
 
   it('a paste listed newest first is read oldest first', () => {
@@ -27,7 +27,7 @@ describe('event order', () => {
 
   it('without times, line order decides', () => {
     const untimed = node('1', 'etcd');
-    const attempts = [251, 252, 253].flatMap((term) => [untimed(undefined, 'election-started', { term }), untimed(undefined, 'became-candidate', { term: term + 1 })]);
+    const attempts = [21, 22, 23].flatMap((term) => [untimed(undefined, 'election-started', { term }), untimed(undefined, 'became-candidate', { term: term + 1 })]);
     expect(codes(analyze(attempts))).toEqual(['NO_LEADER']);
     expect(alarms(analyze([untimed(undefined, 'election-started', { term: 5 }), untimed(undefined, 'became-candidate', { term: 6 }), untimed(undefined, 'became-leader', { term: 6 })]))).toEqual([]);
   });

@@ -18,6 +18,17 @@ describe('a storm seen through terms', () => {
     expect(find(findings, 'ELECTION_STORM')!.summary).toBe('node 1 is at term 252 while the last entry in its log is from term 2: 249 election(s) that its own logged attempts do not account for');
   });
 
+  it('two unanswered attempts seven terms beyond the log term: NO_LEADER, no storm', () => {
+    const n = node('f54e', 'default');
+    const attempt = (term: number) => [n(undefined, 'election-started', { term }), n(undefined, 'became-candidate', { term: term + 1 }), n(undefined, 'vote-requested', { term: term + 1, logTerm: 8, peer: '3714' })];
+    const findings = analyze([...attempt(13), ...attempt(14)]);
+    expect(codes(findings)).toEqual(['NO_LEADER']);
+    expect(find(findings, 'NO_LEADER')!.summary).toBe('node f54e campaigns at term 15 while the last entry in its log is from term 8, and no leader answers: 7 election(s) since a leader last reached it');
+    // Two terms beyond, or answered by a leader, is an ordinary re-election.
+    expect(codes(analyze([n(undefined, 'election-started', { term: 9 }), n(undefined, 'vote-requested', { term: 10, logTerm: 8 })]))).toEqual([]);
+    expect(alarms(analyze([...attempt(13), ...attempt(14), n(undefined, 'became-leader', { term: 15 })]))).toEqual([]);
+  });
+
   it('a lone member whose own attempts account for its term is NO_LEADER only', () => {
     const n = node('1', 'etcd');
     const events = [n(0, 'leader-known', { peer: '2', term: 2 })];
@@ -49,6 +60,25 @@ describe('a storm seen through terms', () => {
     const n = node('a', 'etcd');
     expect(codes(analyze([n(undefined, 'leader-known', { peer: 'b', term: 29 }), n(undefined, 'leader-known', { peer: 'c', term: 59 })]))).toEqual(['ELECTION_STORM']);
     expect(codes(analyze([n(undefined, 'leader-known', { peer: 'b', term: 29 }), n(undefined, 'leader-known', { peer: 'c', term: 58 })]))).toEqual([]);
+  });
+
+  it('with no reference, a campaign seen failing at term 100 or more: hundreds of elections, still failing', () => {
+    const n = node('172.19.0.182:8300', 'hashicorp');
+    const events = [n(0, 'election-started'), n(0, 'became-candidate', { term: 2172 }), n(2, 'election-started', { reason: 'restart' }), n(2, 'became-candidate', { term: 2173 })];
+    const findings = analyze(events);
+    expect(codes(findings)).toEqual(['ELECTION_STORM', 'NO_LEADER']);
+    expect(find(findings, 'ELECTION_STORM')!.summary).toContain('is at term 2173 while its elections keep failing');
+    // One campaign at a high term that wins is an ordinary re-election in an old cluster.
+    expect(alarms(analyze([n(0, 'election-started'), n(0, 'became-candidate', { term: 944 }), n(0, 'became-leader', { term: 944 })]))).toEqual([]);
+    // Nor is a single attempt with nothing showing it failed.
+    expect(alarms(analyze([n(0, 'election-started'), n(0, 'became-candidate', { term: 944 })]))).toEqual([]);
+    expect(alarms(analyze([n(0, 'election-started'), n(0, 'became-candidate', { term: 98 }), n(2, 'election-started', { reason: 'restart' }), n(2, 'became-candidate', { term: 99 })]))).toEqual([]);
+  });
+
+  it('a leader just lost is a reference: term 3 to 24 within a second is a storm', () => {
+    const n = node('6e5d', 'etcd');
+    const findings = analyze([n(0, 'leader-lost', { peer: 'aaea', term: 3 }), n(0.26, 'became-follower', { term: 24 })]);
+    expect(find(findings, 'ELECTION_STORM')!.summary).toBe('node 6e5d is at term 24 while the last leader it had was at term 3: 21 election(s) within 0s that its own logged attempts do not account for');
   });
 
   it('what the node knew before a restart is no reference', () => {

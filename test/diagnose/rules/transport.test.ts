@@ -12,6 +12,15 @@ describe('unreachable peers', () => {
     expect(find(findings, 'PEER_UNREACHABLE')).toMatchObject({ summary: 'node 1 could not reach peer 2 for 12s (still failing at the end of the log)', count: 3 });
   });
 
+  it('a failure line that says how long the peer has been silent starts the spell that long before it', () => {
+    const n = node('10.0.0.3:8300', 'hashicorp');
+    const contact = (s: number | undefined, ms: number) => n(s, 'peer-unreachable', { peer: '10.0.0.12:8300', durationMs: ms, reason: 'failed to contact' });
+    expect(codes(analyze([contact(1, 5080), contact(5, 2500), contact(8, 4970)]))).toEqual(['PEER_UNREACHABLE']);
+    expect(codes(analyze([contact(1, 2000), contact(5, 2500)]))).toEqual([]);
+    // Untimed: the stated silence alone (353 hours).
+    expect(find(analyze([contact(undefined, 1_273_715_959)]), 'PEER_UNREACHABLE')!.summary).toBe('node 10.0.0.3:8300 could not reach peer 10.0.0.12:8300 for 354h');
+  });
+
   it('not when the peer was stopped, or when it restarted and came back', () => {
     const n = node('1');
     const p = node('2');
