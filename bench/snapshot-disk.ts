@@ -5,7 +5,9 @@
 //   npm run build && npx tsx bench/snapshot-disk.ts [writes=100000] [keys=1000] [concurrency=128]
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { agreedLeader, freePort, http, killAll, removeDir, spawnChronik, tempDir } from '../test/e2e/node-harness.js';
+import { killAll, removeDir, spawnChronik, tempDir } from '../test/support/cluster.js';
+import { freePort } from '../test/support/ports.js';
+import { agreedLeader, http } from '../test/e2e/node-harness.js';
 
 const total = Number(process.argv[2] ?? 100_000);
 const keys = Number(process.argv[3] ?? 1000);
@@ -25,7 +27,7 @@ function dirBytes(dir: string): number {
 const mib = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(2)} MiB`;
 
 async function main(): Promise<void> {
-  const addr = `127.0.0.1:${await freePort()}`;
+  const addr = `127.0.0.1:${await freePort('bench')}`;
   spawnChronik(['bootstrap', '--node-id', '1', '--listen', addr, '--data-dir', dataDir]);
   await agreedLeader([addr], 30_000);
   const value = 'v'.repeat(256);

@@ -1,7 +1,7 @@
 // Flag parsing and the top-level error handling shared by the bench scripts.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { parseDuration } from '../../src/cli/duration.js';
-import { UsageError, ChronikError } from '../../src/cli/errors.js';
+import { parseDuration } from '../../src/shared/duration.js';
+import { UsageError, ChronikError } from '../../src/shared/errors.js';
 import { killEverythingNow } from './processes.js';
 import type { BenchCluster, SystemName } from './cluster.js';
 import { EtcdCluster } from './etcd.js';

@@ -3,7 +3,8 @@
 import { join } from 'node:path';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { freePorts } from './ports.js';
+import { bootstrapArgs } from '../../test/support/cluster.js';
+import { freePorts } from '../../test/support/ports.js';
 import { makeTempDir, MemberProcesses } from './processes.js';
 import { requestJson, type BenchCluster, type MemberView } from './cluster.js';
 
@@ -48,7 +49,7 @@ export class ChronikCluster implements BenchCluster {
     if (!existsSync(join(this.root, 'dist', 'commands'))) {
       throw new Error(`${join(this.root, 'dist', 'commands')} is missing: run \`npm run build\` there first (the bench:* scripts do)`);
     }
-    this.ports = await freePorts(this.size);
+    this.ports = await freePorts(this.size, 'bench');
     for (let member = 0; member < this.size; member++) this.members.launch(member);
   }
 
@@ -57,21 +58,17 @@ export class ChronikCluster implements BenchCluster {
   }
 
   private args(member: number): string[] {
-    const peers = this.ports
-      .map((_, i) => i)
-      .filter((i) => i !== member)
-      .map((i) => `${i + 1}@${this.address(i)}`)
-      .join(',');
+    const peers = this.ports.map((_, i) => ({ id: i + 1, addr: this.address(i) })).filter((p) => p.id !== member + 1);
     return [
       ...(this.options.nodeFlags ?? []),
       join(this.root, 'bin', 'run.js'),
-      'bootstrap',
-      '--node-id', String(member + 1),
-      '--listen', this.address(member),
-      '--peers', peers,
-      '--data-dir', join(this.dir, `node-${member + 1}`),
-      '--tick', '100ms',
-      '--election-ticks', '10',
+      ...bootstrapArgs({
+        id: member + 1,
+        addr: this.address(member),
+        peers,
+        dataDir: join(this.dir, `node-${member + 1}`),
+        extra: ['--tick', '100ms', '--election-ticks', '10'],
+      }),
     ];
   }
 

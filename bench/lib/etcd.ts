@@ -2,7 +2,7 @@
 // and election 1000 ms, written to through its gRPC-gateway JSON API.
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { freePorts } from './ports.js';
+import { freePorts } from '../../test/support/ports.js';
 import { makeTempDir, MemberProcesses } from './processes.js';
 import { requestJson, type BenchCluster, type MemberView } from './cluster.js';
 
@@ -36,7 +36,7 @@ export class EtcdCluster implements BenchCluster {
   constructor(readonly size = 3) {}
 
   async start(): Promise<void> {
-    const ports = await freePorts(this.size * 2);
+    const ports = await freePorts(this.size * 2, 'bench');
     this.peerPorts = ports.slice(0, this.size);
     this.clientPorts = ports.slice(this.size);
     for (let member = 0; member < this.size; member++) this.members.launch(member);

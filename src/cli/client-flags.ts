@@ -2,11 +2,11 @@
 // --endpoints, else --config's nodes, else CHRONIK_ENDPOINTS, else 127.0.0.1:9192; token from
 // --token-file, else CHRONIK_TOKEN, else the config's tokenFile.
 import { readFileSync } from 'node:fs';
-import { parseEndpoints } from './address.js';
+import { parseEndpoints } from '../shared/address.js';
 import { DEFAULT_ENDPOINT } from './connection-flags.js';
-import { loadConfig, type ClusterConfig } from './config.js';
-import { parseDuration } from './duration.js';
-import { UsageError } from './errors.js';
+import { loadConfig, type ClusterConfig } from '../shared/config.js';
+import { parseDuration } from '../shared/duration.js';
+import { UsageError } from '../shared/errors.js';
 
 export interface ConnectionFlagValues {
   endpoints?: string;

@@ -1,7 +1,7 @@
 // Renders status reports: the table and verdict of `chronik status`, and the sample and event lines
 // of `status --watch`.
 import type { ClusterView, NodeHealth } from '../client/cluster-status.js';
-import type { OfflineReport } from '../client/offline-status.js';
+import type { OfflineReport } from '../node/offline-status.js';
 import { paint, renderTable, type Tone } from './render.js';
 
 export const STATUS_COLUMNS = ['ID', 'ENDPOINT', 'ROLE', 'MEMBER', 'TERM', 'LEADER', 'COMMIT', 'APPLIED', 'LAG', 'HEALTH'];

@@ -1,17 +1,21 @@
 // The admin client every operator command uses: finds the cluster from any one reachable endpoint,
 // finds and talks to the leader, and retries leader loss with bounded backoff inside one deadline.
-import { formatDuration } from '../cli/duration.js';
-import { OperationError } from '../cli/errors.js';
+import { formatDuration } from '../shared/duration.js';
+import { OperationError } from '../shared/errors.js';
 import { ApiError, HttpTransport, UnreachableError } from './http.js';
-import type {
-  KvValue,
-  MembersView,
-  MembershipChange,
-  MembershipChangeResult,
-  NodeStatus,
-  ProposeResult,
-  TransferResult,
-} from './types.js';
+import {
+  API_PATHS,
+  type ApiErrorCode,
+  type KvValue,
+  type MembersView,
+  type MembershipChange,
+  type MembershipChangeResult,
+  type NodeStatus,
+  type ProposeRequest,
+  type ProposeResult,
+  type TransferRequest,
+  type TransferResult,
+} from '../shared/http-api.js';
 
 export interface ClientOptions {
   endpoints: string[];
@@ -38,7 +42,7 @@ export interface Survey {
 }
 
 /** Errors after which another node, or the same one a little later, may succeed. */
-const RETRYABLE_CODES = new Set(['NO_LEADER', 'NOT_LEADER', 'UNAVAILABLE']);
+const RETRYABLE_CODES: ReadonlySet<string> = new Set<ApiErrorCode>(['NO_LEADER', 'UNAVAILABLE']);
 const SURVEY_REQUEST_MS = 2000;
 const MIN_SURVEY_MS = 250;
 const SERVER_MARGIN_MS = 150;
@@ -79,7 +83,7 @@ export class AdminClient {
 
   /** GET /v1/status of one endpoint. */
   async nodeStatus(endpoint: string, timeoutMs = Math.min(SURVEY_REQUEST_MS, this.remainingMs())): Promise<NodeStatus> {
-    return this.transport.requestJson<NodeStatus>(endpoint, '/v1/status', { timeoutMs, token: this.options.token });
+    return this.transport.requestJson<NodeStatus>(endpoint, API_PATHS.status, { timeoutMs, token: this.options.token });
   }
 
   /**
@@ -132,7 +136,7 @@ export class AdminClient {
 
   /**
    * Sends a request to the leader, giving the node the remaining budget as its own ?timeout. Leader
-   * loss (NO_LEADER, NOT_LEADER, UNAVAILABLE, no answer) re-surveys and retries until the deadline.
+   * loss (NO_LEADER, UNAVAILABLE, no answer) re-surveys and retries until the deadline.
    */
   async leaderRequest<T>(path: string, method: 'GET' | 'POST' = 'GET', body?: unknown): Promise<T> {
     const backoff = new Backoff();
@@ -187,24 +191,26 @@ export class AdminClient {
   }
 
   async propose(key: string, value: string): Promise<ProposeResult> {
-    return this.leaderRequest<ProposeResult>('/v1/propose', 'POST', { key, value });
+    const body: ProposeRequest = { key, value };
+    return this.leaderRequest<ProposeResult>(API_PATHS.propose, 'POST', body);
   }
 
   async get(key: string, stale: boolean): Promise<KvValue> {
-    const path = `/v1/kv/${encodeURIComponent(key)}`;
+    const path = `${API_PATHS.kv}${encodeURIComponent(key)}`;
     return stale ? this.anyRequest<KvValue>(`${path}?stale=true`) : this.leaderRequest<KvValue>(path);
   }
 
   async members(): Promise<MembersView> {
-    return this.leaderRequest<MembersView>('/v1/members');
+    return this.leaderRequest<MembersView>(API_PATHS.members);
   }
 
   async changeMembership(change: MembershipChange): Promise<MembershipChangeResult> {
-    return this.leaderRequest<MembershipChangeResult>('/v1/members', 'POST', change);
+    return this.leaderRequest<MembershipChangeResult>(API_PATHS.members, 'POST', change);
   }
 
   async transferLeader(id: number): Promise<TransferResult> {
-    return this.leaderRequest<TransferResult>('/v1/transfer-leader', 'POST', { id });
+    const body: TransferRequest = { id };
+    return this.leaderRequest<TransferResult>(API_PATHS.transferLeader, 'POST', body);
   }
 
   /** Why no leader was found: which endpoints failed, or which voters answer and how many. */

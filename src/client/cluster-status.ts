@@ -1,7 +1,8 @@
 // Turns one survey of the nodes into SPEC.md's status report: who leads, whether a quorum of voters
 // acknowledges it, and a problem list. Pure, so every verdict can be tested from plain data.
 import type { EndpointSample } from './admin-client.js';
-import type { MemberKind, NodeRole, NodeStatus } from './types.js';
+import type { Problem } from '../shared/problem.js';
+import type { MemberKind, NodeRole, NodeStatus } from '../shared/http-api.js';
 
 /** A follower further than this many entries behind the leader's commit index counts as lagging. */
 export const LAG_THRESHOLD = 100;
@@ -22,11 +23,6 @@ export interface NodeReport {
   voters?: number[];
   learners?: number[];
   error?: string;
-}
-
-export interface Problem {
-  code: string;
-  message: string;
 }
 
 export type VerdictKind = 'healthy' | 'degraded' | 'no-leader' | 'no-quorum' | 'no-voters';

@@ -1,9 +1,9 @@
 // Maps what the node answered (docs/http-api.md error codes) to SPEC.md's exit codes and one-line messages.
-import { ChronikError, OperationError, UsageError } from '../cli/errors.js';
-import { ApiError, UnreachableError } from './http.js';
+import { ChronikError, OperationError, UsageError } from '../shared/errors.js';
+import { ApiError, UnreachableError, type ClientErrorCode } from './http.js';
 import { unreachableError } from './admin-client.js';
 
-const HINTS: Record<string, string> = {
+const HINTS: Partial<Record<ClientErrorCode, string>> = {
   UNAUTHORIZED: 'set CHRONIK_TOKEN or --token-file to the cluster token',
   CHANGE_IN_PROGRESS: 'wait until the other membership change is applied (chronik status), then retry',
   TIMEOUT: 'the request may still commit later; check with chronik status or chronik get',

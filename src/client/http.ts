@@ -3,14 +3,20 @@
 // node:http rather than undici: every operator command is a fresh process, and loading undici plus
 // compiling its WebAssembly parser cost more than the whole rest of `chronik status` (docs/benchmarks.md).
 import { Agent, request } from 'node:http';
-import type { ApiErrorBody } from './types.js';
+import { isApiErrorCode, type ApiErrorBody, type ApiErrorCode } from '../shared/http-api.js';
+
+/**
+ * A node's code, or the client's own for an answer that is not chronik's: a 2xx without JSON
+ * (BAD_RESPONSE), any other status without chronik's error body or with a code it does not know (HTTP_<status>).
+ */
+export type ClientErrorCode = ApiErrorCode | 'BAD_RESPONSE' | `HTTP_${number}`;
 
 /** The node answered with a non-2xx status (or something that is not chronik's JSON). */
 export class ApiError extends Error {
   constructor(
     readonly endpoint: string,
     readonly status: number,
-    readonly code: string,
+    readonly code: ClientErrorCode,
     message: string,
     readonly leader?: number,
     readonly voters?: number[],
@@ -110,8 +116,8 @@ function parseJson(text: string): unknown {
 }
 
 function apiErrorOf(endpoint: string, status: number, json: unknown): ApiError {
-  const body = json as Partial<ApiErrorBody> | undefined;
-  if (body && typeof body.code === 'string' && typeof body.error === 'string') {
+  const body = json as Partial<Record<keyof ApiErrorBody, unknown>> | undefined;
+  if (body && typeof body.code === 'string' && isApiErrorCode(body.code) && typeof body.error === 'string') {
     const leader = typeof body.leader === 'number' && body.leader > 0 ? body.leader : undefined;
     const voters = Array.isArray(body.voters) ? body.voters.filter((v): v is number => typeof v === 'number') : undefined;
     return new ApiError(endpoint, status, body.code, body.error, leader, voters);

@@ -1,10 +1,10 @@
 // Safe membership changes: add-voter as learner -> caught up -> promoted (with rollback), and the
 // checks around remove-voter and transfer-leader that the node alone would report less helpfully.
-import { formatDuration } from '../cli/duration.js';
-import { OperationError } from '../cli/errors.js';
+import { formatDuration } from '../shared/duration.js';
+import { OperationError } from '../shared/errors.js';
 import { sleep, type AdminClient } from './admin-client.js';
 import { ApiError, UnreachableError } from './http.js';
-import type { MemberAddr, MembersView } from './types.js';
+import type { MemberAddr, MembersView } from '../shared/http-api.js';
 
 export interface MembershipOutcome {
   changed: boolean;

@@ -1,9 +1,9 @@
 // `chronik add-voter ID@HOST:PORT`: learner -> caught up -> voter, rolled back if it cannot finish.
 import { Args } from '@oclif/core';
-import { parsePeer } from '../cli/address.js';
+import { parsePeer } from '../shared/address.js';
 import { ClientCommand } from '../cli/client-command.js';
 import { connectionFlags, timeoutFlag } from '../cli/connection-flags.js';
-import { formatMembers, membershipJson } from '../cli/members-view.js';
+import { formatMembers, membershipJson, type MembershipJson } from '../cli/members-view.js';
 import { ProgressLine } from '../cli/progress.js';
 
 export default class AddVoter extends ClientCommand {
@@ -33,12 +33,12 @@ A node that is already a voter at the same address is left alone (exit 0); the s
     timeout: timeoutFlag('60s', 'How long the whole change may take, catch-up included'),
   };
 
-  async run(): Promise<void> {
+  async run(): Promise<MembershipJson> {
     const { args, flags } = await this.parse(AddVoter);
     const target = parsePeer(args.member);
-    const progress = new ProgressLine(!flags.json && process.stderr.isTTY === true);
+    const progress = new ProgressLine(!this.jsonEnabled() && process.stderr.isTTY === true);
     const { addVoter } = await import('../client/membership.js');
-    await this.withClient(flags, async (client, connection, timeoutMs) => {
+    return this.withClient(flags, async (client, connection, timeoutMs) => {
       const startCommand = [
         'chronik bootstrap',
         `--node-id ${target.id}`,
@@ -55,15 +55,14 @@ A node that is already a voter at the same address is left alone (exit 0); the s
         startCommand,
       });
       progress.clear();
-      if (flags.json) {
-        this.printJson(membershipJson(result, { id: target.id, addr: target.addr }));
-        return;
+      if (!this.jsonEnabled()) {
+        process.stdout.write(
+          `${result.changed ? `node ${target.id} is now a voter` : `node ${target.id} is already a voter at ${target.addr}; nothing changed`}\n` +
+            `voters: ${formatMembers(result.voters)}\n` +
+            (result.learners.length > 0 ? `learners: ${formatMembers(result.learners)}\n` : ''),
+        );
       }
-      process.stdout.write(
-        `${result.changed ? `node ${target.id} is now a voter` : `node ${target.id} is already a voter at ${target.addr}; nothing changed`}\n` +
-          `voters: ${formatMembers(result.voters)}\n` +
-          (result.learners.length > 0 ? `learners: ${formatMembers(result.learners)}\n` : ''),
-      );
+      return membershipJson(result, { id: target.id, addr: target.addr });
     });
   }
 }

@@ -39,7 +39,8 @@ export default class Bootstrap extends BaseCommand {
     const [{ resolveNodeConfig }, { startNode }] = await Promise.all([import('../node/node-config.js'), import('../node/runtime.js')]);
     const node = await startNode(resolveNodeConfig(flags));
     // A supervisor or script can wait for this line to know the node serves, and read where and as whom.
-    if (flags.json) this.log(JSON.stringify(node.status()));
+    // Written now, as one line, not returned: the command returns only when the node stops.
+    if (this.jsonEnabled()) process.stdout.write(`${JSON.stringify(node.status())}\n`);
     const signal = await new Promise<NodeJS.Signals>((resolve) => {
       process.once('SIGINT', () => resolve('SIGINT'));
       process.once('SIGTERM', () => resolve('SIGTERM'));

@@ -32,11 +32,13 @@ export default class Diagnose extends BaseCommand {
     'min-severity': Flags.string({ description: 'hide findings below this severity (exit code is unaffected)', options: ['info', 'warning', 'critical'], default: 'info' }),
   };
 
+  // Prints its own report rather than returning it: the oclif-free start (src/diagnose/fast-cli.ts) must
+  // print the very same document, so the one renderer does both.
   async run(): Promise<void> {
     const { argv, flags } = await this.parse(Diagnose);
     // The analyzer is loaded here, not at the top: oclif imports every command to list them.
     const { runDiagnose } = await import('../diagnose/command.js');
-    const exitCode = await runDiagnose(argv as string[], { json: flags.json, since: flags.since, until: flags.until, minSeverity: flags['min-severity'] as Severity });
+    const exitCode = await runDiagnose(argv as string[], { json: this.jsonEnabled(), since: flags.since, until: flags.until, minSeverity: flags['min-severity'] as Severity });
     if (exitCode !== 0) this.setExitCode(exitCode);
   }
 }

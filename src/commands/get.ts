@@ -2,7 +2,8 @@
 import { Args, Flags } from '@oclif/core';
 import { ClientCommand } from '../cli/client-command.js';
 import { connectionFlags, timeoutFlag } from '../cli/connection-flags.js';
-import { OperationError } from '../cli/errors.js';
+import { OperationError } from '../shared/errors.js';
+import type { KvValue } from '../shared/http-api.js';
 
 export default class Get extends ClientCommand {
   static override summary = 'Read a key from the replicated metadata.';
@@ -25,14 +26,14 @@ export default class Get extends ClientCommand {
     timeout: timeoutFlag('5s', 'How long to wait for a leader and the read'),
   };
 
-  async run(): Promise<void> {
+  async run(): Promise<KvValue> {
     const { args, flags } = await this.parse(Get);
     const { ApiError } = await import('../client/http.js');
-    await this.withClient(flags, async (client) => {
+    return this.withClient(flags, async (client) => {
       try {
         const result = await client.get(args.key, flags.stale);
-        if (flags.json) this.printJson(result);
-        else process.stdout.write(`${result.value}\n`);
+        if (!this.jsonEnabled()) process.stdout.write(`${result.value}\n`);
+        return result;
       } catch (err) {
         if (err instanceof ApiError && err.code === 'NOT_FOUND') throw new OperationError(`key "${args.key}" not found`);
         throw err;

@@ -3,7 +3,8 @@ import { readFileSync } from 'node:fs';
 import { Args, Flags } from '@oclif/core';
 import { ClientCommand } from '../cli/client-command.js';
 import { connectionFlags, timeoutFlag } from '../cli/connection-flags.js';
-import { UsageError } from '../cli/errors.js';
+import { UsageError } from '../shared/errors.js';
+import type { ProposeResult } from '../shared/http-api.js';
 
 export default class Propose extends ClientCommand {
   static override summary = 'Write a key to the replicated metadata; returns once it is committed and applied.';
@@ -28,16 +29,16 @@ export default class Propose extends ClientCommand {
     timeout: timeoutFlag('5s', 'How long to wait for a leader and the commit'),
   };
 
-  async run(): Promise<void> {
+  async run(): Promise<ProposeResult> {
     const { args, flags } = await this.parse(Propose);
     if (args.key === '') throw new UsageError('the key is empty');
     if (args.value !== undefined && flags.file !== undefined) throw new UsageError('give the value either as an argument or with --file, not both');
     if (args.value === undefined && flags.file === undefined) throw new UsageError('missing value', 'give it as the second argument, or with --file FILE (--file - for stdin)');
     const value = args.value ?? readValue(flags.file as string);
-    await this.withClient(flags, async (client) => {
+    return this.withClient(flags, async (client) => {
       const result = await client.propose(args.key, value);
-      if (flags.json) this.printJson(result);
-      else process.stdout.write(`committed ${args.key} at index ${result.index} (term ${result.term}, leader ${result.leader})\n`);
+      if (!this.jsonEnabled()) process.stdout.write(`committed ${args.key} at index ${result.index} (term ${result.term}, leader ${result.leader})\n`);
+      return result;
     });
   }
 }

@@ -1,9 +1,9 @@
 // `chronik remove-voter ID`: one membership change that removes a voter (or learner).
 import { Args } from '@oclif/core';
-import { parseNodeId } from '../cli/address.js';
+import { parseNodeId } from '../shared/address.js';
 import { ClientCommand } from '../cli/client-command.js';
 import { connectionFlags, timeoutFlag } from '../cli/connection-flags.js';
-import { formatMembers, membershipJson } from '../cli/members-view.js';
+import { formatMembers, membershipJson, type MembershipJson } from '../cli/members-view.js';
 
 export default class RemoveVoter extends ClientCommand {
   static override summary = 'Remove a voter (or learner) from the cluster.';
@@ -24,18 +24,17 @@ export default class RemoveVoter extends ClientCommand {
     timeout: timeoutFlag('10s', 'How long to wait for the change to commit'),
   };
 
-  async run(): Promise<void> {
+  async run(): Promise<MembershipJson> {
     const { args, flags } = await this.parse(RemoveVoter);
     const id = parseNodeId(args.id);
     const [{ removeVoter }, { paint }] = await Promise.all([import('../client/membership.js'), import('../cli/render.js')]);
-    await this.withClient(flags, async (client) => {
+    return this.withClient(flags, async (client) => {
       const result = await removeVoter(client, id);
       for (const warning of result.warnings) process.stderr.write(`${paint(`Warning: ${warning}`, 'warn')}\n`);
-      if (flags.json) {
-        this.printJson(membershipJson(result, { id, warnings: result.warnings }));
-        return;
+      if (!this.jsonEnabled()) {
+        process.stdout.write(`node ${id} removed\nvoters: ${formatMembers(result.voters)}\n${result.learners.length > 0 ? `learners: ${formatMembers(result.learners)}\n` : ''}`);
       }
-      process.stdout.write(`node ${id} removed\nvoters: ${formatMembers(result.voters)}\n${result.learners.length > 0 ? `learners: ${formatMembers(result.learners)}\n` : ''}`);
+      return membershipJson(result, { id, warnings: result.warnings });
     });
   }
 }

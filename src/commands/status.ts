@@ -2,8 +2,10 @@
 import { Flags } from '@oclif/core';
 import { ClientCommand } from '../cli/client-command.js';
 import { connectionFlags } from '../cli/connection-flags.js';
-import { parseDuration } from '../cli/duration.js';
-import { EXIT_OK, EXIT_UNHEALTHY } from '../cli/errors.js';
+import { parseDuration } from '../shared/duration.js';
+import { EXIT_OK, EXIT_UNHEALTHY } from '../shared/errors.js';
+import type { ClusterReport } from '../client/cluster-status.js';
+import type { OfflineReport } from '../node/offline-status.js';
 
 const DEFAULT_TIMEOUT = '3s';
 
@@ -41,36 +43,37 @@ Exit 0 when a leader is acknowledged by a quorum of voters, 3 when not (with --s
     }),
   };
 
-  async run(): Promise<void> {
+  /** The report (oclif prints it under --json); none for --watch, which streams its own lines. */
+  async run(): Promise<ClusterReport | OfflineReport | undefined> {
     const { flags } = await this.parse(Status);
+    const json = this.jsonEnabled();
     if (flags['data-dir'] !== undefined) {
       // Loaded on demand: the storage reader is most of a live status' module graph otherwise.
-      const [{ readOfflineStatus }, { renderOfflineStatus }] = await Promise.all([import('../client/offline-status.js'), import('../cli/status-view.js')]);
+      const [{ readOfflineStatus }, { renderOfflineStatus }] = await Promise.all([import('../node/offline-status.js'), import('../cli/status-view.js')]);
       const report = readOfflineStatus(flags['data-dir']);
-      if (flags.json) this.printJson(report);
-      else process.stdout.write(`${renderOfflineStatus(report)}\n`);
+      if (!json) process.stdout.write(`${renderOfflineStatus(report)}\n`);
       this.setExitCode(report.healthy ? EXIT_OK : EXIT_UNHEALTHY);
-      return;
+      return report;
     }
     const interval = parseDuration(flags.interval, '--interval');
     const timeout = flags.timeout ?? DEFAULT_TIMEOUT;
-    await this.withClient({ ...flags, timeout }, async (client, _connection, timeoutMs) => {
-      const { sampleOnce, watchStatus } = await import('../client/status-watch.js');
+    return this.withClient({ ...flags, timeout }, async (client, _connection, timeoutMs) => {
+      const { sampleOnce, watchStatus } = await import('../cli/status-watch.js');
       if (flags.watch) {
         const exitCode = await watchStatus(client, {
           intervalMs: interval,
           limitMs: flags.timeout === undefined ? undefined : timeoutMs,
           sampleBudgetMs: parseDuration(DEFAULT_TIMEOUT),
           strict: flags.strict,
-          json: flags.json,
+          json,
         });
         this.setExitCode(exitCode);
-        return;
+        return undefined;
       }
       const view = await sampleOnce(client, timeoutMs, flags.strict);
-      if (flags.json) this.printJson(view.report);
-      else process.stdout.write(`${(await import('../cli/status-view.js')).renderStatus(view)}\n`);
+      if (!json) process.stdout.write(`${(await import('../cli/status-view.js')).renderStatus(view)}\n`);
       this.setExitCode(view.report.healthy ? EXIT_OK : EXIT_UNHEALTHY);
+      return view.report;
     });
   }
 }

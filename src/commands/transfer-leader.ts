@@ -1,6 +1,6 @@
 // `chronik transfer-leader ID`: move leadership to another voter and wait until it leads.
 import { Args } from '@oclif/core';
-import { parseNodeId } from '../cli/address.js';
+import { parseNodeId } from '../shared/address.js';
 import { ClientCommand } from '../cli/client-command.js';
 import { connectionFlags, timeoutFlag } from '../cli/connection-flags.js';
 
@@ -20,17 +20,16 @@ export default class TransferLeader extends ClientCommand {
     timeout: timeoutFlag('10s', 'How long to wait until the new leader leads'),
   };
 
-  async run(): Promise<void> {
+  async run(): Promise<{ changed: boolean; leader: number; term: number }> {
     const { args, flags } = await this.parse(TransferLeader);
     const id = parseNodeId(args.id);
     const { transferLeader } = await import('../client/membership.js');
-    await this.withClient(flags, async (client) => {
+    return this.withClient(flags, async (client) => {
       const result = await transferLeader(client, id);
-      if (flags.json) {
-        this.printJson(result);
-        return;
+      if (!this.jsonEnabled()) {
+        process.stdout.write(result.changed ? `node ${result.leader} leads at term ${result.term}\n` : `node ${id} already leads at term ${result.term}; nothing changed\n`);
       }
-      process.stdout.write(result.changed ? `node ${result.leader} leads at term ${result.term}\n` : `node ${id} already leads at term ${result.term}; nothing changed\n`);
+      return result;
     });
   }
 }

@@ -1,7 +1,7 @@
 // What `chronik diagnose` does once its arguments are parsed, shared by the oclif command and the
 // start-up shortcut (fast-cli.ts), so both print the same report and exit the same way.
-import { parseDuration } from '../cli/duration.js';
-import { EXIT_UNHEALTHY, UsageError } from '../cli/errors.js';
+import { parseDuration } from '../shared/duration.js';
+import { EXIT_UNHEALTHY, UsageError } from '../shared/errors.js';
 import { diagnose } from './index.js';
 import { SEVERITY_RANK, type Severity } from './model.js';
 

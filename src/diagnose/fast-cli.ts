@@ -2,7 +2,7 @@
 // fixed ~100 ms before the first byte is read. Anything else (help, a flag it does not know, no path)
 // is left to oclif, which gives the same report for the same arguments.
 import { statSync } from 'node:fs';
-import { writeCommandError, type CommandError } from '../cli/error-output.js';
+import { writeCommandError, type CommandError } from '../shared/error-output.js';
 import type { DiagnoseFlags } from './command.js';
 import type { Severity } from './model.js';
 import { startScanWorker } from './worker-start.js';

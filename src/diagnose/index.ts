@@ -7,7 +7,7 @@ import { expandPaths, type Source } from './inputs.js';
 import { isoOrNull, UNRECOGNISED_EXAMPLES, type DiagnoseReport, type FileReport, type Finding, type NodeTimeline, type Unrecognised } from './model.js';
 import { parallelScanAvailable, replay, scanFilesInWorkers, scanSource, type FileSource, type ScanOutcome } from './parallel.js';
 import { stopStartedWorker } from './worker-start.js';
-import { UsageError } from '../cli/errors.js';
+import { UsageError } from '../shared/errors.js';
 
 export interface DiagnoseOptions {
   since?: number;

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { TextDecoder } from 'node:util';
 import { createGunzip } from 'node:zlib';
-import { UsageError } from '../cli/errors.js';
+import { UsageError } from '../shared/errors.js';
 
 export type Source =
   /** gzip and utf16 files are read as streams (decompressed, decoded), others with blocking reads. */

@@ -1,28 +1,6 @@
-// The error body every non-2xx /v1/ answer carries (docs/http-api.md): a message, a stable code, and the
-// leader and voters when known so a client can redirect.
-
-export type ApiErrorCode =
-  | 'BAD_REQUEST'
-  | 'UNAUTHORIZED'
-  | 'NOT_FOUND'
-  | 'CHANGE_IN_PROGRESS'
-  | 'REJECTED'
-  | 'TOO_LARGE'
-  | 'NO_LEADER'
-  | 'TIMEOUT'
-  | 'UNAVAILABLE';
-
-const STATUS: Record<ApiErrorCode, number> = {
-  BAD_REQUEST: 400,
-  UNAUTHORIZED: 401,
-  NOT_FOUND: 404,
-  CHANGE_IN_PROGRESS: 409,
-  REJECTED: 409,
-  TOO_LARGE: 413,
-  NO_LEADER: 503,
-  TIMEOUT: 504,
-  UNAVAILABLE: 503,
-};
+// The error a node answers a /v1/ request with (src/shared/http-api.ts): a message, a stable code with its
+// HTTP status, and the leader and voters when known so a client can redirect.
+import { API_ERROR_STATUS, type ApiErrorBody, type ApiErrorCode } from '../shared/http-api.js';
 
 export class ApiError extends Error {
   leader?: number;
@@ -37,7 +15,7 @@ export class ApiError extends Error {
   }
 
   get status(): number {
-    return STATUS[this.code];
+    return API_ERROR_STATUS[this.code];
   }
 
   withCluster(leader: number | undefined, voters: number[] | undefined): this {
@@ -46,7 +24,7 @@ export class ApiError extends Error {
     return this;
   }
 
-  toJSON(): Record<string, unknown> {
+  toJSON(): ApiErrorBody {
     return {
       error: this.message,
       code: this.code,

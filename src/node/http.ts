@@ -4,14 +4,28 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { request } from 'undici';
-import { parseHostPort } from '../cli/address.js';
-import { parseDuration } from '../cli/duration.js';
+import { parseHostPort } from '../shared/address.js';
+import { parseDuration } from '../shared/duration.js';
 import type { ConfChange } from '../raft/types.js';
 import { SNAPSHOT_CHUNK_BYTES, type ChunkHeaders } from './snapshot-stream.js';
 import { STREAM_PATH, STREAM_PROTOCOL, refuseStream, serveStream } from './peer-stream.js';
 import { ApiError } from './api-error.js';
-import { dropsTrafficTo } from './faults.js';
+import type { Faults } from './faults.js';
 import { MAX_KEY_BYTES, MAX_VALUE_BYTES } from './kv.js';
+import { METRICS_CONTENT_TYPE } from './metrics.js';
+import {
+  API_PATHS,
+  type ApiErrorBody,
+  type HealthAnswer as HealthBody,
+  type SnapshotChunkAnswer,
+  type KvValue,
+  type MembersView,
+  type MembershipChange,
+  type MembershipChangeResult,
+  type NodeStatus,
+  type ProposeResult,
+  type TransferResult,
+} from '../shared/http-api.js';
 import { errnoCode } from './errors.js';
 
 const MAX_API_BODY = 2 * 1024 * 1024;
@@ -22,22 +36,23 @@ export type HealthAnswer = { ok: true; leader: number; term: number } | { ok: fa
 
 /** What the HTTP layer needs from the runtime. */
 export interface NodeApi {
-  status(): unknown;
-  members(): unknown;
+  status(): NodeStatus;
+  members(): MembersView;
   health(): HealthAnswer;
-  metricsText(): string;
+  /** The Prometheus text of this node's registry (METRICS_CONTENT_TYPE). */
+  metricsText(): Promise<string>;
   /** Accepts a message stream from a peer of this cluster; throws (ApiError or Error) to refuse it. */
   admitStream(from: number, fromAddr: string, cluster: string): void;
   /** Decodes and steps a batch from a peer; throws on an undecodable body or another cluster's batch. */
   receiveMessages(body: Uint8Array): void;
   /** One chunk of a streamed snapshot (snapshot-stream.ts); answers the offset the sender continues at. */
-  receiveSnapshotChunk(headers: ChunkHeaders, body: Uint8Array): { status: 200 | 409; offset: number; done: boolean };
+  receiveSnapshotChunk(headers: ChunkHeaders, body: Uint8Array): SnapshotChunkAnswer & { status: 200 | 409 };
   /** 'self' when this node leads, else the leader's address; waits up to timeoutMs for a leader. */
   routeToLeader(timeoutMs: number): Promise<'self' | string>;
-  propose(key: string, value: string, timeoutMs: number): Promise<unknown>;
-  read(key: string, stale: boolean, timeoutMs: number): Promise<unknown>;
-  changeMembership(change: ConfChange, timeoutMs: number): Promise<unknown>;
-  transferLeader(id: number, timeoutMs: number): Promise<unknown>;
+  propose(key: string, value: string, timeoutMs: number): Promise<ProposeResult>;
+  read(key: string, stale: boolean, timeoutMs: number): Promise<KvValue>;
+  changeMembership(change: ConfChange, timeoutMs: number): Promise<MembershipChangeResult>;
+  transferLeader(id: number, timeoutMs: number): Promise<TransferResult>;
   /** Enriches an error with the current leader and voters. */
   decorate(error: ApiError): ApiError;
 }
@@ -46,6 +61,8 @@ export interface HttpServerOptions {
   token?: string;
   api: NodeApi;
   onError: (err: Error) => void;
+  /** Test-only: forwarded writes to some addresses fail as if refused (src/node/faults.ts). */
+  faults?: Pick<Faults, 'dropsTrafficTo'>;
 }
 
 function digest(text: string): Buffer {
@@ -58,7 +75,10 @@ function tokenMatches(header: string | undefined, expected: Buffer): boolean {
   return match !== null && timingSafeEqual(digest(match[1] as string), expected);
 }
 
-function sendJson(res: ServerResponse, status: number, body: unknown): void {
+/** Every JSON answer: the contract's shapes (src/shared/http-api.ts), or the snapshot chunk's position. */
+type Answer = NodeStatus | MembersView | ProposeResult | KvValue | MembershipChangeResult | TransferResult | HealthBody | ApiErrorBody | SnapshotChunkAnswer;
+
+function sendJson(res: ServerResponse, status: number, body: Answer): void {
   const text = JSON.stringify(body);
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
   res.end(text);
@@ -148,7 +168,8 @@ function validAddr(addr: unknown): string {
   }
 }
 
-function parseChange(body: Record<string, unknown>): ConfChange {
+/** The contract's request body, which must also be the core's change (a compile error if they part). */
+function parseChange(body: Record<string, unknown>): MembershipChange {
   const id = validId(body.id);
   switch (body.type) {
     case 'add-learner':
@@ -173,7 +194,7 @@ export class HttpServer {
     this.tokenDigest = options.token !== undefined ? digest(options.token) : undefined;
     this.server = createServer({ keepAliveTimeout: 60_000 }, (req, res) => {
       this.handle(req, res).catch((err: unknown) => {
-        if (!res.headersSent) sendJson(res, 500, { error: 'internal error', code: 'UNAVAILABLE' });
+        if (!res.headersSent) sendJson(res, 500, new ApiError('INTERNAL', 'internal error').toJSON());
         else res.destroy();
         options.onError(err as Error);
       });
@@ -186,11 +207,11 @@ export class HttpServer {
     socket.on('error', () => socket.destroy());
     const url = new URL(req.url ?? '/', 'http://node');
     if (url.pathname !== STREAM_PATH || req.method !== 'GET' || req.headers.upgrade !== STREAM_PROTOCOL) {
-      refuseStream(socket, 404, { error: `no upgrade to ${String(req.headers.upgrade)} at ${req.method} ${url.pathname}`, code: 'NOT_FOUND' });
+      refuseStream(socket, 404, new ApiError('NOT_FOUND', `no upgrade to ${String(req.headers.upgrade)} at ${req.method} ${url.pathname}`).toJSON());
       return;
     }
     if (this.tokenDigest !== undefined && !tokenMatches(req.headers.authorization, this.tokenDigest)) {
-      refuseStream(socket, 401, { error: 'unauthorized', code: 'UNAUTHORIZED' });
+      refuseStream(socket, 401, new ApiError('UNAUTHORIZED', 'unauthorized').toJSON());
       return;
     }
     const api = this.options.api;
@@ -233,9 +254,9 @@ export class HttpServer {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://node');
     const path = url.pathname;
-    if (path !== '/health' && this.tokenDigest !== undefined && !tokenMatches(req.headers.authorization, this.tokenDigest)) {
+    if (path !== API_PATHS.health && this.tokenDigest !== undefined && !tokenMatches(req.headers.authorization, this.tokenDigest)) {
       req.resume();
-      sendJson(res, 401, { error: 'unauthorized', code: 'UNAUTHORIZED' });
+      sendJson(res, 401, new ApiError('UNAUTHORIZED', 'unauthorized').toJSON());
       return;
     }
     const api = this.options.api;
@@ -248,15 +269,15 @@ export class HttpServer {
         sendJson(res, answer.status, { offset: answer.offset, done: answer.done });
         return;
       }
-      if (path === '/health' && req.method === 'GET') {
+      if (path === API_PATHS.health && req.method === 'GET') {
         const health = api.health();
         if (health.ok) sendJson(res, 200, { health: 'ok', leader: health.leader, term: health.term });
         else sendJson(res, 503, { health: 'unhealthy', reason: health.reason });
         return;
       }
-      if (path === '/metrics' && req.method === 'GET') {
-        const text = api.metricsText();
-        res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }).end(text);
+      if (path === API_PATHS.metrics && req.method === 'GET') {
+        const text = await api.metricsText();
+        res.writeHead(200, { 'content-type': METRICS_CONTENT_TYPE }).end(text);
         return;
       }
       await this.handleApi(req, res, url);
@@ -271,27 +292,27 @@ export class HttpServer {
     const api = this.options.api;
     const path = url.pathname;
     const method = req.method ?? 'GET';
-    if (method === 'GET' && path === '/v1/status') return sendJson(res, 200, api.status());
-    if (method === 'GET' && path === '/v1/members') return sendJson(res, 200, api.members());
-    if (method === 'GET' && path.startsWith('/v1/kv/')) {
+    if (method === 'GET' && path === API_PATHS.status) return sendJson(res, 200, api.status());
+    if (method === 'GET' && path === API_PATHS.members) return sendJson(res, 200, api.members());
+    if (method === 'GET' && path.startsWith(API_PATHS.kv)) {
       let key: string;
       try {
-        key = decodeURIComponent(path.slice('/v1/kv/'.length));
+        key = decodeURIComponent(path.slice(API_PATHS.kv.length));
       } catch {
         throw new ApiError('BAD_REQUEST', 'malformed URL-encoded key');
       }
       const stale = url.searchParams.get('stale') === 'true';
       return sendJson(res, 200, await api.read(validKey(key), stale, timeoutOf(url)));
     }
-    const writes: Record<string, (body: Record<string, unknown>, timeoutMs: number) => Promise<unknown>> = {
-      '/v1/propose': (body, timeoutMs) => {
+    const writes: Record<string, (body: Record<string, unknown>, timeoutMs: number) => Promise<Answer>> = {
+      [API_PATHS.propose]: (body, timeoutMs) => {
         const key = validKey(body.key);
         if (typeof body.value !== 'string') throw new ApiError('BAD_REQUEST', '"value" must be a string');
         if (Buffer.byteLength(body.value) > MAX_VALUE_BYTES) throw new ApiError('TOO_LARGE', `value over ${MAX_VALUE_BYTES} bytes`);
         return api.propose(key, body.value, timeoutMs);
       },
-      '/v1/members': (body, timeoutMs) => api.changeMembership(parseChange(body), timeoutMs),
-      '/v1/transfer-leader': (body, timeoutMs) => api.transferLeader(validId(body.id), timeoutMs),
+      [API_PATHS.members]: (body, timeoutMs) => api.changeMembership(parseChange(body), timeoutMs),
+      [API_PATHS.transferLeader]: (body, timeoutMs) => api.transferLeader(validId(body.id), timeoutMs),
     };
     const write = method === 'POST' ? writes[path] : undefined;
     if (write === undefined) throw new ApiError('NOT_FOUND', `no endpoint ${method} ${path}`);
@@ -312,7 +333,7 @@ export class HttpServer {
   private async forward(res: ServerResponse, leaderAddr: string, path: string, body: Buffer, timeoutMs: number): Promise<void> {
     let answer: Awaited<ReturnType<typeof request>>;
     try {
-      if (dropsTrafficTo(leaderAddr)) throw new Error('traffic dropped by CHRONIK_FAULT_FILE');
+      if (this.options.faults?.dropsTrafficTo(leaderAddr) === true) throw Object.assign(new Error('traffic dropped by CHRONIK_FAULT_FILE'), { code: 'ECONNREFUSED' });
       answer = await request(`http://${leaderAddr}${path}?timeout=${timeoutMs}ms`, {
         method: 'POST',
         headers: {
@@ -328,7 +349,7 @@ export class HttpServer {
       // Refused or never connected: the leader did not get the request. Anything later (no answer in time,
       // connection lost) leaves the outcome unknown, which is what TIMEOUT says; a retry must not assume otherwise.
       const code = errnoCode(err);
-      if (code === 'ECONNREFUSED' || code === 'UND_ERR_CONNECT_TIMEOUT' || dropsTrafficTo(leaderAddr)) {
+      if (code === 'ECONNREFUSED' || code === 'UND_ERR_CONNECT_TIMEOUT') {
         throw new ApiError('NO_LEADER', `cannot reach the leader at ${leaderAddr}: ${(err as Error).message}`);
       }
       throw new ApiError('TIMEOUT', `no answer from the leader at ${leaderAddr} (${(err as Error).message}); the request may still commit`);

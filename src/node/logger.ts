@@ -1,15 +1,15 @@
 // The node's logger, writing docs/logging.md's line shapes (text or JSON) to stderr or a file. Every record
-// carries the node id and, once known, the term; messages are fixed phrases, data goes in fields.
+// carries the node id and, once known, the term; messages are the catalogue's fixed phrases
+// (src/shared/log-catalogue.ts), each only at its own level and with its own typed fields.
 import { closeSync, openSync, writeSync } from 'node:fs';
+import type { FieldValue, LogFieldsOf, LogLevel, LogPhrase, LogRecord, PhraseAt } from '../shared/log-catalogue.js';
 
-export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 export type LogFormat = 'text' | 'json';
-export type LogFields = Record<string, string | number | boolean | number[] | undefined>;
 
 const BARE_TOKEN = /^[A-Za-z0-9_.:/@,[\]-]+$/;
 const LEVEL_ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 
-function textValue(value: string | number | boolean | number[]): string {
+function textValue(value: FieldValue): string {
   if (Array.isArray(value)) return `[${value.join(',')}]`;
   const text = String(value);
   return BARE_TOKEN.test(text) ? text : JSON.stringify(text);
@@ -44,25 +44,31 @@ export class Logger {
     }
   }
 
-  debug(msg: string, fields: LogFields = {}): void {
+  debug<P extends PhraseAt<'debug'>>(msg: P, fields: LogFieldsOf<P>): void {
     this.write('debug', msg, fields);
   }
 
-  info(msg: string, fields: LogFields = {}): void {
+  info<P extends PhraseAt<'info'>>(msg: P, fields: LogFieldsOf<P>): void {
     this.write('info', msg, fields);
   }
 
-  warn(msg: string, fields: LogFields = {}): void {
+  warn<P extends PhraseAt<'warn'>>(msg: P, fields: LogFieldsOf<P>): void {
     this.write('warn', msg, fields);
   }
 
-  error(msg: string, fields: LogFields = {}): void {
+  error<P extends PhraseAt<'error'>>(msg: P, fields: LogFieldsOf<P>): void {
     this.write('error', msg, fields);
   }
 
-  write(level: LogLevel, msg: string, fields: LogFields): void {
+  /** A record rendered elsewhere (the core's events, src/shared/log-catalogue.ts); its term becomes the context's. */
+  record(record: LogRecord): void {
+    if (typeof record.fields.term === 'number') this.context.term = record.fields.term;
+    this.write(record.level, record.msg, record.fields);
+  }
+
+  private write(level: LogLevel, msg: LogPhrase, fields: object): void {
     if (LEVEL_ORDER[level] < this.minLevel) return;
-    const all: LogFields = { node: this.context.node, ...(this.context.term !== undefined ? { term: this.context.term } : {}), ...fields };
+    const all: Record<string, FieldValue | undefined> = { node: this.context.node, ...(this.context.term !== undefined ? { term: this.context.term } : {}), ...fields };
     const ts = new Date().toISOString();
     let line: string;
     if (this.options.format === 'json') {

@@ -1,10 +1,11 @@
 // Turns `chronik bootstrap` flags, the cluster YAML and the environment into one validated NodeConfig.
 // Usage mistakes throw UsageError (exit 2); unsafe but well-formed requests throw OperationError (exit 1).
 import { readFileSync } from 'node:fs';
-import { isLoopbackHost, parseHostPort, parseNodeId, parsePeers, type Peer } from '../cli/address.js';
-import { loadConfig, type ClusterConfig } from '../cli/config.js';
-import { parseDuration } from '../cli/duration.js';
-import { OperationError, UsageError } from '../cli/errors.js';
+import { isLoopbackHost, parseHostPort, parseNodeId, parsePeers, type Peer } from '../shared/address.js';
+import { loadConfig, type ClusterConfig } from '../shared/config.js';
+import { parseDuration } from '../shared/duration.js';
+import { OperationError, UsageError } from '../shared/errors.js';
+import { faultsFromEnv, type Faults } from './faults.js';
 import type { LogFormat } from './logger.js';
 
 export const DEFAULT_LISTEN = '127.0.0.1:9192';
@@ -34,6 +35,8 @@ export interface NodeConfig {
   snapshotTrailing: number;
   /** WAL segment size before rollover (env CHRONIK_WAL_SEGMENT_BYTES, default 16 MiB). */
   walSegmentBytes: number;
+  /** Test-only faults (env CHRONIK_FAULT_FILE, read once here); production runs without. */
+  faults?: Faults;
 }
 
 function envInteger(env: NodeJS.ProcessEnv, name: string, fallback: number, min = 1): number {
@@ -44,6 +47,10 @@ function envInteger(env: NodeJS.ProcessEnv, name: string, fallback: number, min 
     throw new UsageError(`invalid ${name} "${text}": expected ${min === 0 ? 'a non-negative' : 'a positive'} integer`);
   }
   return value;
+}
+
+function withFaults(faults: Faults | undefined): { faults?: Faults } {
+  return faults !== undefined ? { faults } : {};
 }
 
 export interface BootstrapFlags {
@@ -137,5 +144,6 @@ export function resolveNodeConfig(flags: BootstrapFlags, env: NodeJS.ProcessEnv 
     snapshotWalBytes: envInteger(env, 'CHRONIK_SNAPSHOT_WAL_BYTES', 64 * 1024 * 1024),
     snapshotTrailing: envInteger(env, 'CHRONIK_SNAPSHOT_TRAILING', 5000, 0),
     walSegmentBytes: envInteger(env, 'CHRONIK_WAL_SEGMENT_BYTES', 16 * 1024 * 1024),
+    ...withFaults(faultsFromEnv(env)),
   };
 }

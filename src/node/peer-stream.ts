@@ -4,6 +4,7 @@
 import { request, STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import { splitHostPort } from './host-port.js';
+import type { ApiErrorBody } from '../shared/http-api.js';
 
 export const STREAM_PATH = '/raft/stream';
 export const STREAM_PROTOCOL = 'chronik-raft/1';
@@ -117,7 +118,7 @@ export function peerRefusal(status: number, body: string): Error {
 }
 
 /** Answers a refused upgrade with a plain HTTP error the sender can log, then closes the connection. */
-export function refuseStream(socket: Socket, status: number, body: unknown): void {
+export function refuseStream(socket: Socket, status: number, body: ApiErrorBody): void {
   const text = JSON.stringify(body);
   socket.end(
     `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(text)}\r\nconnection: close\r\n\r\n${text}`,

@@ -7,6 +7,7 @@ import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Pool } from 'undici';
 import type { Message, Snapshot } from '../raft/types.js';
+import type { SnapshotChunkAnswer } from '../shared/http-api.js';
 import { Reader } from './codec.js';
 import { fsyncDir } from './fsutil.js';
 import { SNAPSHOT_FILE, readSnapshotFile } from './snapshot-file.js';
@@ -90,7 +91,7 @@ export async function sendSnapshot(options: SendOptions): Promise<number> {
   }
 }
 
-async function postChunk(options: SendOptions, body: Buffer, offset: number, total: number): Promise<{ offset: number; done: boolean }> {
+async function postChunk(options: SendOptions, body: Buffer, offset: number, total: number): Promise<SnapshotChunkAnswer> {
   const { message } = options;
   const response = await options.pool.request({
     path: `/raft/snapshot?index=${message.snapshot.meta.index}&snapshotTerm=${message.snapshot.meta.term}&term=${message.term}&offset=${offset}&total=${total}`,
@@ -100,7 +101,7 @@ async function postChunk(options: SendOptions, body: Buffer, offset: number, tot
   });
   const text = await response.body.text();
   if (response.statusCode !== 200 && response.statusCode !== 409) throw peerRefusal(response.statusCode, text);
-  return JSON.parse(text) as { offset: number; done: boolean };
+  return JSON.parse(text) as SnapshotChunkAnswer;
 }
 
 /** The follower's side: one part file at a time, named by the snapshot's index and term in memory. */
@@ -121,7 +122,7 @@ export class SnapshotReceiver {
   }
 
   /** Appends one chunk if it starts where the part file ends; answers the offset the sender must continue at. */
-  receive(h: ChunkHeaders, body: Uint8Array, to: number): { status: 200 | 409; offset: number; done: boolean } {
+  receive(h: ChunkHeaders, body: Uint8Array, to: number): SnapshotChunkAnswer & { status: 200 | 409 } {
     if (this.part !== undefined && (this.part.index !== h.index || this.part.term !== h.snapshotTerm)) {
       if (h.offset !== 0) return { status: 409, offset: 0, done: false };
       this.discard();

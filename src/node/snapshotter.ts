@@ -6,10 +6,10 @@ import { renameSync, rmSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promises';
-import { formatDuration } from '../cli/duration.js';
+import { formatDuration } from '../shared/duration.js';
 import type { MemoryStorage } from '../raft/index.js';
 import type { Membership, SnapshotMeta } from '../raft/types.js';
-import { holdsSnapshot } from './faults.js';
+import type { Faults } from './faults.js';
 import { fsyncDirAsync } from './fsutil.js';
 import type { KvCapture, KvStore } from './kv.js';
 import type { Logger } from './logger.js';
@@ -34,6 +34,8 @@ export interface SnapshotSettings {
   snapshotWalBytes: number;
   snapshotTrailing: number;
   walSegmentBytes: number;
+  /** Test-only: holds a snapshot before it is renamed into place (src/node/faults.ts). */
+  faults?: Pick<Faults, 'holdsSnapshot'>;
 }
 
 /**
@@ -171,7 +173,7 @@ export class Snapshotter {
       await handle.close();
       if (!durable) rmSync(this.tempPath, { force: true });
     }
-    while (holdsSnapshot() && !job.stopping) await sleep(HOLD_POLL_MS);
+    while (this.settings.faults?.holdsSnapshot() === true && !job.stopping) await sleep(HOLD_POLL_MS);
     if (job.stopping) return this.abandon(job, 'the node is stopping');
     job.file = file;
     job.dataOffset = dataOffset;

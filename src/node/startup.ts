@@ -1,6 +1,6 @@
 // Opening a node's storage at start: create a fresh data dir with its initial membership, or resume an
 // existing one; every refusal becomes an OperationError (exit 1) naming the reason and what to do.
-import { OperationError } from '../cli/errors.js';
+import { OperationError } from '../shared/errors.js';
 import { bootstrapEntries } from '../raft/index.js';
 import type { Entry, HardState, Member } from '../raft/types.js';
 import { createDataDir, dataDirState, openDataDir, type OpenDataDir } from './datadir.js';

@@ -7,10 +7,10 @@ import type { Message, NodeId } from '../raft/types.js';
 import { encodeBatch } from './codec.js';
 import { frameHeader, openStream } from './peer-stream.js';
 import { sendSnapshot } from './snapshot-stream.js';
-import { delayTo, dropsTrafficTo } from './faults.js';
+import type { Faults } from './faults.js';
 import type { Logger } from './logger.js';
 import type { NodeMetrics } from './metrics.js';
-import { formatDuration } from '../cli/duration.js';
+import { formatDuration } from '../shared/duration.js';
 import { errnoCode } from './errors.js';
 
 export interface TransportOptions {
@@ -30,6 +30,8 @@ export interface TransportOptions {
   onSnapshotFailed?: (to: NodeId) => void;
   /** Where snapshot.bin lives: snapshots are streamed from the file, not sent inside a batch. */
   dataDir: string;
+  /** Test-only: traffic to some peers dropped or delayed (src/node/faults.ts). */
+  faults?: Faults;
 }
 
 const UNREACHABLE_LOG_INTERVAL_MS = 10_000;
@@ -108,7 +110,7 @@ class PeerLink {
   private flush(): void {
     if (this.closed || this.retryTimer !== undefined || this.queue.length === 0) return;
     // A cut link fails like an unreachable peer, so what is queued is lost as in reality.
-    if (dropsTrafficTo(this.addr)) {
+    if (this.options.faults?.dropsTrafficTo(this.addr) === true) {
       this.queue = [];
       this.fail(new Error('traffic dropped by CHRONIK_FAULT_FILE'));
       return;
@@ -135,7 +137,7 @@ class PeerLink {
       sent += body.length;
     }
     stream.socket.uncork();
-    this.options.metrics.peerSentBytes.inc(sent, { peer: String(this.id) });
+    this.options.metrics.peerSentBytes.inc({ peer: String(this.id) }, sent);
     this.ackTimer ??= setTimeout(() => {
       this.ackTimer = undefined;
       this.fail(new Error(`no acknowledgement within ${this.timeoutMs} ms`));
@@ -221,12 +223,12 @@ class PeerLink {
     const started = Date.now();
     const headers = this.senderHeaders;
     logger.info('snapshot send started', { peer: this.id, index: message.snapshot.meta.index });
-    const sending = dropsTrafficTo(this.addr)
+    const sending = this.options.faults?.dropsTrafficTo(this.addr) === true
       ? Promise.reject(new Error('traffic dropped by CHRONIK_FAULT_FILE'))
       : sendSnapshot({ pool: this.pool, dataDir: this.options.dataDir, headers, message });
     sending
       .then((bytes) => {
-        this.options.metrics.peerSentBytes.inc(bytes, { peer: String(this.id) });
+        this.options.metrics.peerSentBytes.inc({ peer: String(this.id) }, bytes);
         logger.info('snapshot sent', { peer: this.id, index: message.snapshot.meta.index, bytes, duration: formatDuration(Date.now() - started) });
         this.markUp();
       })
@@ -320,7 +322,7 @@ export class Transport {
         this.options.logger.debug('message dropped', { peer: id, reason: 'no-address', count: batch.length });
         continue;
       }
-      const delay = delayTo(link.addr);
+      const delay = this.options.faults?.delayTo(link.addr) ?? 0;
       if (delay > 0) setTimeout(() => link.enqueue(batch), delay);
       else link.enqueue(batch);
     }

@@ -2,6 +2,7 @@
 // (idempotent re-adds, same id at another address, last voter) checked before anything is proposed.
 import type { Status as RaftStatus } from '../raft/index.js';
 import type { ConfChange, Membership, SoftState } from '../raft/types.js';
+import type { MembersView, NodeStatus } from '../shared/http-api.js';
 import { ApiError } from './api-error.js';
 import { memberIds } from './membership.js';
 import type { NodeConfig } from './node-config.js';
@@ -17,7 +18,7 @@ export function statusJson(
   snapshotIndex: number,
   walBytes: number,
   startedAt: string,
-): Record<string, unknown> {
+): NodeStatus {
   const id = config.nodeId;
   const member = membership.voters.some((m) => m.id === id) ? 'voter' : membership.learners.some((m) => m.id === id) ? 'learner' : 'none';
   return {
@@ -35,8 +36,8 @@ export function statusJson(
     voters: memberIds(membership.voters),
     learners: memberIds(membership.learners),
     members: [
-      ...membership.voters.map((m) => ({ id: m.id, addr: m.addr, role: 'voter' })),
-      ...membership.learners.map((m) => ({ id: m.id, addr: m.addr, role: 'learner' })),
+      ...membership.voters.map((m) => ({ id: m.id, addr: m.addr, role: 'voter' as const })),
+      ...membership.learners.map((m) => ({ id: m.id, addr: m.addr, role: 'learner' as const })),
     ],
     pendingConfChange: raft.pendingConfChange,
     ...(soft.role === 'leader'
@@ -52,7 +53,7 @@ export function statusJson(
   };
 }
 
-export function membersJson(membership: Membership, leader: number, raft: RaftStatus): Record<string, unknown> {
+export function membersJson(membership: Membership, leader: number, raft: RaftStatus): MembersView {
   return {
     leader,
     term: raft.term,

@@ -7,7 +7,7 @@ import { crc32 } from 'node:zlib';
 import type { Entry, HardState } from '../raft/types.js';
 import { CodecError, Reader, Writer, readEntries, readHardState, writeEntries, writeHardState } from './codec.js';
 import { StorageCorruptError } from './errors.js';
-import { injectStorageFault } from './faults.js';
+import type { Faults } from './faults.js';
 import { fsyncDir } from './fsutil.js';
 
 const HEADER_BYTES = 8;
@@ -205,6 +205,8 @@ export interface WalOptions {
   segmentBytes?: number;
   /** Called after every fsync with its duration, for metrics and the `wal fsync slow` warning. */
   onFsync?: (durationMs: number, entries: number) => void;
+  /** Test-only: WAL writes and fsyncs fail while this says so (src/node/faults.ts). */
+  faults?: Pick<Faults, 'storageFault'>;
 }
 
 /** The open, writable log. Callers must not overlap append() calls (the runtime persists one Ready at a time). */
@@ -303,13 +305,15 @@ export class Wal {
     const handle = this.handle;
     if (handle === undefined) throw new Error('wal is closed');
     let written = 0;
-    injectStorageFault('write');
+    const writeFault = this.options.faults?.storageFault('write');
+    if (writeFault !== undefined) throw writeFault;
     while (written < batch.length) {
       const { bytesWritten } = await handle.write(batch, written, batch.length - written, this.segmentSize + written);
       written += bytesWritten;
     }
     const started = performance.now();
-    injectStorageFault('fsync');
+    const fsyncFault = this.options.faults?.storageFault('fsync');
+    if (fsyncFault !== undefined) throw fsyncFault;
     await handle.datasync();
     this.options.onFsync?.(performance.now() - started, entries.length);
     this.segmentSize += batch.length;

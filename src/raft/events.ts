@@ -1,5 +1,5 @@
-// The state changes the core reports, and their rendering into docs/logging.md's catalogue
-// (message text, level, fields), so the runtime's log lines and the tests agree on one mapping.
+// The state changes the core reports, as typed events. Rendering them into log lines is not the core's
+// job: src/shared/log-catalogue.ts maps each to its catalogue line.
 
 import type { NodeId } from './types.js';
 
@@ -30,74 +30,3 @@ export type RaftEvent = EventBase &
   );
 
 export type RaftEventType = RaftEvent['type'];
-
-export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
-export type FieldValue = string | number | boolean | number[];
-
-export interface LogRecord {
-  level: LogLevel;
-  msg: string;
-  /** node and term first, then the catalogue's fields, in the catalogue's order. */
-  fields: Record<string, FieldValue>;
-}
-
-/** The catalogue line for an event. */
-export function eventMessage(event: RaftEvent): LogRecord {
-  const base = { node: event.node, term: event.term };
-  switch (event.type) {
-    case 'became-follower':
-      return { level: 'info', msg: 'became follower', fields: { ...base, leader: event.leader } };
-    case 'became-pre-candidate':
-      return { level: 'info', msg: 'became pre-candidate', fields: base };
-    case 'became-candidate':
-      return { level: 'info', msg: 'became candidate', fields: base };
-    case 'became-leader':
-      return { level: 'info', msg: 'became leader', fields: base };
-    case 'starting-election':
-      return {
-        level: 'info',
-        msg: 'starting election',
-        fields: {
-          ...base,
-          pre_vote: event.preVote,
-          voters: event.voters,
-          last_index: event.lastIndex,
-          last_term: event.lastTerm,
-        },
-      };
-    case 'cast-vote':
-      return { level: 'info', msg: 'cast vote', fields: { ...base, candidate: event.candidate, pre_vote: event.preVote } };
-    case 'rejected-vote':
-      return {
-        level: 'info',
-        msg: 'rejected vote',
-        fields: { ...base, candidate: event.candidate, pre_vote: event.preVote, reason: event.reason },
-      };
-    case 'leader-changed':
-      return { level: 'info', msg: 'leader changed', fields: { ...base, leader: event.leader, previous: event.previous } };
-    case 'stepped-down':
-      return { level: 'warn', msg: 'stepped down', fields: { ...base, reason: event.reason } };
-    case 'membership-applied':
-      return {
-        level: 'info',
-        msg: 'membership applied',
-        fields: { ...base, index: event.index, change: event.change, voters: event.voters, learners: event.learners },
-      };
-    case 'membership-change-rejected':
-      return {
-        level: 'warn',
-        msg: 'membership change rejected',
-        fields: { ...base, change: event.change, reason: event.reason },
-      };
-    case 'proposal-dropped':
-      return { level: 'warn', msg: 'proposal dropped', fields: { ...base, reason: event.reason } };
-    case 'not-a-voter':
-      return {
-        level: 'warn',
-        msg: 'not a voter; will not campaign',
-        fields: { ...base, voters: event.voters, learners: event.learners },
-      };
-    case 'leadership-transfer-started':
-      return { level: 'info', msg: 'leadership transfer started', fields: { ...base, to: event.to } };
-  }
-}

@@ -23,6 +23,6 @@ export {
   learnerIds,
   voterIds,
 } from './membership.js';
-export { eventMessage, type DropReason, type FieldValue, type LogLevel, type LogRecord, type RaftEvent, type RaftEventType, type StepDownReason } from './events.js';
+export type { DropReason, RaftEvent, RaftEventType, StepDownReason } from './events.js';
 export type { ProgressState } from './progress.js';
 export * from './types.js';

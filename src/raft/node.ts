@@ -1,13 +1,16 @@
-// RaftNode: the deterministic consensus state machine. Inputs are calls (tick, step, propose, ...);
-// outputs accumulate into a Ready that the caller persists, sends and applies, then advance()s.
+// RaftNode: the deterministic consensus state machine's public API over the one state (raft.ts).
+// Inputs are calls (tick, step, propose, ...); outputs accumulate into a Ready that the caller
+// persists, sends and applies, then advance()s.
 
+import { campaign } from './candidate.js';
 import type { ProposeResult, RaftConfig, RequestResult } from './config.js';
 import type { DropReason } from './events.js';
+import { leaderReadIndex, leaderTransfer } from './leader.js';
 import { checkChange, describeChange } from './membership.js';
 import type { ProgressState } from './progress.js';
+import { Raft } from './raft.js';
 import { cloneMembership, type Storage } from './storage.js';
-import { NONE, type ConfChange, type HardState, type Membership, type NodeId, type Ready, type Role, type SoftState } from './types.js';
-import { RaftProtocol } from './protocol.js';
+import { NONE, type ConfChange, type HardState, type Membership, type MessageType, type NodeId, type Ready, type Role, type SoftState } from './types.js';
 
 export interface MemberProgress {
   id: NodeId;
@@ -35,20 +38,19 @@ export interface Status {
   progress?: MemberProgress[];
 }
 
-export class RaftNode extends RaftProtocol {
+export class RaftNode extends Raft {
   constructor(config: RaftConfig, storage: Storage) {
     super(config, storage);
   }
 
   tick(): void {
-    if (this.role === 'leader') this.tickLeader();
-    else this.tickElection();
+    this.tickRole(this);
   }
 
   /** Start an election now (pre-vote first when enabled), if this node is a voter. */
   campaign(): void {
     if (this.role === 'leader') return;
-    this.startElection(false);
+    campaign(this, false);
   }
 
   propose(data: Uint8Array): ProposeResult {
@@ -82,7 +84,7 @@ export class RaftNode extends RaftProtocol {
    */
   readIndex(context: string): RequestResult {
     if (this.role === 'leader') {
-      this.leaderReadIndex({ context, from: this.id, index: 0, acks: new Set() });
+      leaderReadIndex(this, { context, from: this.id, index: 0, acks: new Set() });
       return { ok: true };
     }
     if (this.leader === NONE) return { ok: false, reason: 'no-leader', leader: NONE };
@@ -92,7 +94,7 @@ export class RaftNode extends RaftProtocol {
 
   /** Hand leadership to `transferee`; a follower forwards the request to its leader. */
   transferLeader(transferee: NodeId): RequestResult {
-    if (this.role === 'leader') return this.leaderTransfer(transferee);
+    if (this.role === 'leader') return leaderTransfer(this, transferee);
     if (this.leader === NONE) return { ok: false, reason: 'no-leader', leader: NONE };
     this.send({ type: 'transfer-leader', to: this.leader, transferee });
     return { ok: true };
@@ -127,23 +129,38 @@ export class RaftNode extends RaftProtocol {
       this.proposalsUnsent = false;
       this.broadcastAppend(false);
     }
+    const hard = this.hardState();
+    // Every Ready that changes term or vote is written before the next one is made (mustSync), so the
+    // previous Ready's term and vote are what is on disk.
+    const termOrVoteChanged = hard.term !== this.prevHardState.term || hard.vote !== this.prevHardState.vote;
+    const entries = this.log.unstableEntries();
+    const snapshot = this.log.pendingSnapshot;
     const ready: Ready = {
-      entries: this.log.unstableEntries(),
+      entries,
       committedEntries: this.log.nextCommittedEntries(),
-      messages: this.msgs,
+      messages: [],
+      persistedMessages: [],
       readStates: this.readStates,
+      mustSync: entries.length > 0 || snapshot !== undefined || termOrVoteChanged,
     };
+    // Thesis §10.2.1: a leader of a term already on disk may send before its own write, because it counts
+    // its copy toward the commit quorum only once advance() says it is durable. Anything else a node says
+    // (votes, responses acknowledging entries) vouches for state this Ready makes durable.
+    const leaderOfDurableTerm = this.role === 'leader' && !termOrVoteChanged && snapshot === undefined;
+    for (const message of this.msgs) {
+      const early = leaderOfDurableTerm && SENDABLE_BEFORE_WRITE.has(message.type);
+      (early ? ready.messages : ready.persistedMessages).push(message);
+    }
     const soft: SoftState = { role: this.role, leader: this.leader };
     if (soft.role !== this.prevSoftState.role || soft.leader !== this.prevSoftState.leader) {
       ready.softState = soft;
       this.prevSoftState = soft;
     }
-    const hard = this.hardState();
     if (!sameHardState(hard, this.prevHardState)) {
       ready.hardState = hard;
       this.prevHardState = hard;
     }
-    if (this.log.pendingSnapshot !== undefined) ready.snapshot = this.log.pendingSnapshot;
+    if (snapshot !== undefined) ready.snapshot = snapshot;
     this.msgs = [];
     this.readStates = [];
     this.readyOutstanding = ready;
@@ -164,7 +181,8 @@ export class RaftNode extends RaftProtocol {
       if (ownCopyDurable && this.progress.get(this.id)?.maybeUpdate(lastEntry.index) === true) this.maybeCommit();
     }
     const lastApplied = ready.committedEntries[ready.committedEntries.length - 1];
-    if (lastApplied !== undefined) this.log.appliedTo(lastApplied.index);
+    // A snapshot stepped in while this Ready was being written has already moved applied past it.
+    if (lastApplied !== undefined && lastApplied.index > this.log.applied) this.log.appliedTo(lastApplied.index);
   }
 
   status(): Status {
@@ -215,6 +233,9 @@ export class RaftNode extends RaftProtocol {
     return { ok: false, reason, leader: this.leader };
   }
 }
+
+/** What a leader sends about its own log and term: none of it acknowledges anything of someone else's. */
+const SENDABLE_BEFORE_WRITE: ReadonlySet<MessageType> = new Set<MessageType>(['append', 'heartbeat', 'snapshot', 'timeout-now', 'read-index-response']);
 
 function sameHardState(a: HardState, b: HardState): boolean {
   return a.term === b.term && a.vote === b.vote && a.commit === b.commit;

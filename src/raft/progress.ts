@@ -1,5 +1,5 @@
 // The leader's view of one follower: how far its log matches, what to send next, and how many
-// appends may be in flight; plus the majority arithmetic over voters.
+// appends may be in flight.
 
 import type { NodeId } from './types.js';
 
@@ -126,31 +126,4 @@ export class Progress {
         return true;
     }
   }
-}
-
-/** The largest index that a majority of `voters` has matched. */
-export function quorumMatch(voters: NodeId[], matchOf: (id: NodeId) => number): number {
-  if (voters.length === 0) return 0;
-  const matches = voters.map(matchOf).sort((a, b) => b - a);
-  return matches[Math.floor(voters.length / 2)] ?? 0;
-}
-
-export type VoteOutcome = 'won' | 'lost' | 'pending';
-
-export function voteOutcome(voters: NodeId[], votes: Map<NodeId, boolean>): VoteOutcome {
-  const quorum = Math.floor(voters.length / 2) + 1;
-  let granted = 0;
-  let rejected = 0;
-  for (const id of voters) {
-    const vote = votes.get(id);
-    if (vote === true) granted++;
-    else if (vote === false) rejected++;
-  }
-  if (granted >= quorum) return 'won';
-  if (rejected > voters.length - quorum) return 'lost';
-  return 'pending';
-}
-
-export function hasQuorum(voters: NodeId[], isActive: (id: NodeId) => boolean): boolean {
-  return voters.filter(isActive).length >= Math.floor(voters.length / 2) + 1;
 }

@@ -1,7 +1,7 @@
 // The leader's queue of read-index requests: each waits for a quorum of heartbeat acks carrying its
 // context, which proves the leader was still leader when the read arrived.
 
-import { hasQuorum } from './progress.js';
+import { hasQuorum } from './quorum.js';
 import type { NodeId } from './types.js';
 
 export interface ReadRequest {
@@ -26,26 +26,17 @@ export class ReadIndexQueue {
     return this.queue[this.queue.length - 1]?.context;
   }
 
-  get size(): number {
-    return this.queue.length;
-  }
-
   /**
    * Record that `from` acknowledged a heartbeat carrying `context`. Returns the requests now
    * confirmed (that one and every request queued before it), removing them from the queue.
    */
-  ack(from: NodeId, context: string, voters: NodeId[]): ReadRequest[] {
+  ack(from: NodeId, context: string, voters: readonly NodeId[]): ReadRequest[] {
     const position = this.queue.findIndex((r) => r.context === context);
     const request = this.queue[position];
     if (request === undefined) return [];
     request.acks.add(from);
     if (!hasQuorum(voters, (id) => request.acks.has(id))) return [];
     return this.queue.splice(0, position + 1);
-  }
-
-  /** Confirm everything at once: used when the leader is the only voter. */
-  drain(): ReadRequest[] {
-    return this.queue.splice(0);
   }
 
   clear(): void {

@@ -100,9 +100,10 @@ export interface SoftState {
 }
 
 /**
- * Everything the runtime must do after a batch of inputs, in this order: persist `snapshot`,
- * `entries` and `hardState` (one fsync), then send `messages`, then apply `committedEntries`,
- * then serve `readStates` whose index is applied; finally call advance().
+ * Everything the runtime must do after a batch of inputs, in this order: send `messages` (they may leave
+ * before the write); persist `snapshot`, `entries` and `hardState` (with an fsync when `mustSync`); then
+ * send `persistedMessages`, apply `committedEntries`, serve `readStates` whose index is applied; finally
+ * call advance(). src/node/ready-driver.ts is the one place that does this.
  */
 export interface Ready {
   softState?: SoftState;
@@ -111,6 +112,14 @@ export interface Ready {
   entries: Entry[];
   snapshot?: Snapshot;
   committedEntries: Entry[];
+  /** A leader's appends, heartbeats and snapshots for a term already durable: may leave before the write. */
   messages: Message[];
+  /** Everything else (votes, vote and append responses, anything sent with a new term or vote): only after the write. */
+  persistedMessages: Message[];
   readStates: ReadState[];
+  /**
+   * The write must be fsynced before persistedMessages leave: new entries, a snapshot, or a new term or
+   * vote. A commit-only change need not be (a restarted node relearns its commit index from the leader).
+   */
+  mustSync: boolean;
 }

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { markdownTable, median, percentile } from '../../bench/lib/stats.js';
 import { summarizeProfile } from '../../bench/lib/profile.js';
-import { freePorts } from '../../bench/lib/ports.js';
+import { freePorts } from '../support/ports.js';
 import { cpuMs } from '../../bench/lib/cpu.js';
 
 describe('percentile', () => {
@@ -37,7 +37,7 @@ describe('markdownTable', () => {
 
 describe('freePorts', () => {
   it('hands out distinct ports inside the bench range', async () => {
-    const ports = await freePorts(6);
+    const ports = await freePorts(6, 'bench');
     expect(new Set(ports).size).toBe(6);
     for (const port of ports) expect(port >= 35000 && port <= 39999).toBe(true);
   });

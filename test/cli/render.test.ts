@@ -2,7 +2,7 @@ import chalk from 'chalk';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { EndpointSample } from '../../src/client/admin-client.js';
 import { buildClusterView } from '../../src/client/cluster-status.js';
-import type { NodeStatus } from '../../src/client/types.js';
+import type { NodeStatus } from '../../src/shared/http-api.js';
 import { formatMembers, membershipJson } from '../../src/cli/members-view.js';
 import { paint, renderTable } from '../../src/cli/render.js';
 import { describeEvent, renderStatus, STATUS_COLUMNS, watchEvent } from '../../src/cli/status-view.js';
@@ -26,6 +26,11 @@ function status(id: number, overrides: Partial<NodeStatus> = {}): EndpointSample
     commitIndex: 42,
     appliedIndex: 42,
     lastIndex: 42,
+    snapshotIndex: 0,
+    cluster: 'test',
+    walBytes: 0,
+    startedAt: '2026-12-07T00:00:00.000Z',
+    version: '0.1.0',
     voters: [1, 2],
     learners: [],
     members: [

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { resolveConnection } from '../../src/cli/client-flags.js';
-import { UsageError } from '../../src/cli/errors.js';
+import { UsageError } from '../../src/shared/errors.js';
 import { faultToleranceWarnings } from '../../src/client/membership.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'chronik-flags-'));

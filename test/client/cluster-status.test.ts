@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { EndpointSample } from '../../src/client/admin-client.js';
 import { buildClusterView, LAG_THRESHOLD } from '../../src/client/cluster-status.js';
-import type { NodeStatus } from '../../src/client/types.js';
+import type { NodeStatus } from '../../src/shared/http-api.js';
 
 const addr = (id: number): string => `127.0.0.1:${25100 + id}`;
 
@@ -17,6 +17,11 @@ function node(id: number, overrides: Partial<NodeStatus> = {}): NodeStatus {
     commitIndex: 10,
     appliedIndex: 10,
     lastIndex: 10,
+    snapshotIndex: 0,
+    cluster: 'test',
+    walBytes: 0,
+    startedAt: '2026-12-07T00:00:00.000Z',
+    version: '0.1.0',
     voters,
     learners: [],
     members: voters.map((v) => ({ id: v, addr: addr(v), role: 'voter' as const })),

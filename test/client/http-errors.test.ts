@@ -5,8 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AdminClient } from '../../src/client/admin-client.js';
 import { toCliError } from '../../src/client/errors.js';
 import { ApiError, HttpTransport, UnreachableError } from '../../src/client/http.js';
-import { ChronikError, EXIT_FAILED, EXIT_USAGE } from '../../src/cli/errors.js';
-import { freePort, listenInRange } from './ports.js';
+import { ChronikError, EXIT_FAILED, EXIT_USAGE } from '../../src/shared/errors.js';
+import { freePort, listenInRange } from '../support/ports.js';
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 const routes = new Map<string, Handler>();
@@ -27,7 +27,7 @@ beforeAll(async () => {
     if (handler) handler(req, res);
     else json(404, { error: 'no route', code: 'NOT_FOUND' })(req, res);
   });
-  port = await listenInRange(server);
+  port = await listenInRange(server, 'client');
   endpoint = `127.0.0.1:${port}`;
   routes.set('/bad', json(400, { error: 'key is empty', code: 'BAD_REQUEST' }));
   routes.set('/large', json(413, { error: 'value over 1 MiB', code: 'TOO_LARGE' }));
@@ -104,7 +104,7 @@ describe('HTTP error mapping', () => {
   });
 
   it('names every endpoint tried when none answers', async () => {
-    const closed = [await freePort(), await freePort()].map((p) => `127.0.0.1:${p}`);
+    const closed = [await freePort('client'), await freePort('client')].map((p) => `127.0.0.1:${p}`);
     const client = new AdminClient({ endpoints: closed, timeoutMs: 300 });
     const err = await client.propose('k', 'v').catch((e: unknown) => e);
     await client.close();

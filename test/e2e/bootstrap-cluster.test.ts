@@ -3,7 +3,9 @@
 // without campaigning until it is added, then catches up.
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { agreedLeader, eventually, freePort, http, killAll, removeDir, spawnChronik, status, tempDir, type NodeProcess } from './node-harness.js';
+import { killAll, removeDir, spawnChronik, tempDir, type NodeProcess } from '../support/cluster.js';
+import { freePort } from '../support/ports.js';
+import { agreedLeader, eventually, http, status } from './node-harness.js';
 
 const root = tempDir('cluster');
 
@@ -20,7 +22,7 @@ describe('chronik bootstrap, three nodes', { timeout: 90_000 }, () => {
   const acknowledged = new Map<string, string>();
 
   it('elects exactly one leader', async () => {
-    for (const id of ids) addrs.set(id, `127.0.0.1:${await freePort()}`);
+    for (const id of ids) addrs.set(id, `127.0.0.1:${await freePort('e2e')}`);
     for (const id of ids) {
       const peers = ids.filter((other) => other !== id).map((other) => `${other}@${addrs.get(other)}`).join(',');
       const args = ['bootstrap', '--node-id', String(id), '--listen', addrs.get(id) as string, '--peers', peers, '--data-dir', join(root, `node-${id}`)];
@@ -94,7 +96,7 @@ describe('chronik bootstrap, three nodes', { timeout: 90_000 }, () => {
   });
 
   it('lets a --join node wait without campaigning, then adds it as learner and promotes it', async () => {
-    const addr = `127.0.0.1:${await freePort()}`;
+    const addr = `127.0.0.1:${await freePort('e2e')}`;
     const joiner = spawnChronik(['bootstrap', '--node-id', '4', '--listen', addr, '--join', '--data-dir', join(root, 'node-4')]);
     await joiner.waitForLog(/INFO {2}waiting to be added node=4 .*listen=127\.0\.0\.1:\d+/);
     // Well past an election timeout: it must neither campaign nor disturb the cluster.

@@ -4,7 +4,9 @@ import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, write
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { eventually, freePort, http, killAll, removeDir, spawnChronik, tempDir } from './node-harness.js';
+import { killAll, removeDir, spawnChronik, tempDir } from '../support/cluster.js';
+import { freePort } from '../support/ports.js';
+import { eventually, http } from './node-harness.js';
 
 const root = tempDir('refusals');
 
@@ -30,7 +32,7 @@ describe('chronik bootstrap refuses to start', { timeout: 90_000 }, () => {
   });
 
   it('with exit 1 on a non-loopback --listen without a token', async () => {
-    const port = await freePort();
+    const port = await freePort('e2e');
     const dataDir = join(root, 'insecure');
     const node = spawnChronik(['bootstrap', '--listen', `0.0.0.0:${port}`, '--advertise', `127.0.0.1:${port}`, '--data-dir', dataDir]);
     expect(await node.exit).toBe(1);
@@ -39,7 +41,7 @@ describe('chronik bootstrap refuses to start', { timeout: 90_000 }, () => {
   });
 
   it('with exit 1 when the port is in use, leaving no data dir', async () => {
-    const port = await freePort();
+    const port = await freePort('e2e');
     const blocker = createServer();
     await new Promise<void>((done) => blocker.listen(port, '127.0.0.1', done));
     try {
@@ -60,13 +62,13 @@ describe('chronik bootstrap and its data dir', { timeout: 90_000 }, () => {
   let args: string[] = [];
 
   it('refuses a second process on a held data dir with exit 1', async () => {
-    addr = `127.0.0.1:${await freePort()}`;
+    addr = `127.0.0.1:${await freePort('e2e')}`;
     args = ['bootstrap', '--listen', addr, '--data-dir', dataDir];
     const first = spawnChronik(args);
     await first.waitForLog(/became leader/);
     expect((await http(addr, 'POST', '/v1/propose', { key: 'a', value: '1' })).status).toBe(200);
 
-    const second = spawnChronik(['bootstrap', '--listen', `127.0.0.1:${await freePort()}`, '--data-dir', dataDir]);
+    const second = spawnChronik(['bootstrap', '--listen', `127.0.0.1:${await freePort('e2e')}`, '--data-dir', dataDir]);
     expect(await second.exit).toBe(1);
     expect(second.stderr).toMatch(new RegExp(`Error: data dir .*node-1 is in use by process ${first.proc.pid}`));
     expect((await http(addr, 'GET', '/v1/kv/a')).body.value).toBe('1'); // the first node is untouched

@@ -3,7 +3,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { eventually, freePort, http, killAll, removeDir, spawnChronik, status, tempDir } from './node-harness.js';
+import { killAll, removeDir, spawnChronik, tempDir } from '../support/cluster.js';
+import { freePort } from '../support/ports.js';
+import { eventually, http, status } from './node-harness.js';
 
 const TOKEN = 's3cret-token';
 const root = tempDir('single');
@@ -15,7 +17,7 @@ afterAll(async () => {
 
 describe('chronik bootstrap, single node', { timeout: 90_000 }, () => {
   it('elects itself, commits, guards the API with the token, stops on SIGTERM and resumes', async () => {
-    const addr = `127.0.0.1:${await freePort()}`;
+    const addr = `127.0.0.1:${await freePort('e2e')}`;
     const dataDir = join(root, 'node-1');
     const args = ['bootstrap', '--listen', addr, '--data-dir', dataDir];
     const env = { CHRONIK_TOKEN: TOKEN };
@@ -74,7 +76,7 @@ describe('chronik bootstrap, single node', { timeout: 90_000 }, () => {
     expect(JSON.parse(again.stdout)).toMatchObject({ id: 1, addr, member: 'voter', voters: [1], learners: [] });
 
     // Other --peers on an existing data dir: the disk wins, and the operator is told both sets.
-    const other = `127.0.0.1:${await freePort()}`;
+    const other = `127.0.0.1:${await freePort('e2e')}`;
     const differing = spawnChronik([...args, '--peers', `2@${other}`], env);
     const warning = await differing.waitForLog(/WARN {2}peers differ from persisted membership/);
     expect(warning).toContain(`given=1@${addr},2@${other} persisted=1@${addr}`);
@@ -84,7 +86,7 @@ describe('chronik bootstrap, single node', { timeout: 90_000 }, () => {
   });
 
   it('keeps every acknowledged write across kill -9 and a restart with the same command line', async () => {
-    const addr = `127.0.0.1:${await freePort()}`;
+    const addr = `127.0.0.1:${await freePort('e2e')}`;
     const args = ['bootstrap', '--listen', addr, '--data-dir', join(root, 'crash-node')];
     const node = spawnChronik(args);
     await node.waitForLog(/became leader/);
@@ -116,7 +118,7 @@ describe('chronik bootstrap, single node', { timeout: 90_000 }, () => {
   });
 
   it('writes JSON log lines to --log-file', async () => {
-    const addr = `127.0.0.1:${await freePort()}`;
+    const addr = `127.0.0.1:${await freePort('e2e')}`;
     const logFile = join(root, 'node.log');
     const node = spawnChronik(['bootstrap', '--listen', addr, '--data-dir', join(root, 'json-node'), '--log-format', 'json', '--log-file', logFile]);
     await eventually(async () => ((await http(addr, 'GET', '/health')).status === 200 ? true : undefined));

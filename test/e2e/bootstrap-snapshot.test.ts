@@ -5,7 +5,9 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readDataDir } from '../../src/node/index.js';
-import { agreedLeader, eventually, freePort, http, killAll, removeDir, spawnChronik, status, tempDir, type NodeProcess } from './node-harness.js';
+import { killAll, removeDir, spawnChronik, tempDir, type NodeProcess } from '../support/cluster.js';
+import { freePort } from '../support/ports.js';
+import { agreedLeader, eventually, http, status } from './node-harness.js';
 
 const root = tempDir('snapshot');
 const env = { CHRONIK_SNAPSHOT_ENTRIES: '20', CHRONIK_SNAPSHOT_TRAILING: '10', CHRONIK_WAL_SEGMENT_BYTES: '2048' };
@@ -21,7 +23,7 @@ describe('snapshots', { timeout: 120_000 }, () => {
     const addrs = new Map<number, string>();
     const argsOf = new Map<number, string[]>();
     const nodes = new Map<number, NodeProcess>();
-    for (const id of ids) addrs.set(id, `127.0.0.1:${await freePort()}`);
+    for (const id of ids) addrs.set(id, `127.0.0.1:${await freePort('e2e')}`);
     for (const id of ids) {
       const peers = ids.filter((other) => other !== id).map((other) => `${other}@${addrs.get(other)}`).join(',');
       argsOf.set(id, ['bootstrap', '--node-id', String(id), '--listen', addrs.get(id) as string, '--peers', peers, '--data-dir', join(root, `node-${id}`)]);
@@ -70,7 +72,7 @@ describe('snapshots', { timeout: 120_000 }, () => {
     expect((await http(leaderAddr, 'GET', '/v1/kv/k0?stale=true')).body.value).toBe('v0');
 
     // A --join node added now starts from the snapshot too: the log it would need is gone.
-    const joinAddr = `127.0.0.1:${await freePort()}`;
+    const joinAddr = `127.0.0.1:${await freePort('e2e')}`;
     const joiner = spawnChronik(['bootstrap', '--node-id', '4', '--listen', joinAddr, '--join', '--data-dir', join(root, 'node-4')], env);
     await joiner.waitForLog(/waiting to be added/);
     const added = await http(leaderAddr, 'POST', '/v1/members', { type: 'add-voter', id: 4, addr: joinAddr });

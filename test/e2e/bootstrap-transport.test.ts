@@ -5,7 +5,9 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { agreedLeader, eventually, freePort, http, killAll, removeDir, spawnChronik, status, tempDir, type NodeProcess } from './node-harness.js';
+import { killAll, removeDir, spawnChronik, tempDir, type NodeProcess } from '../support/cluster.js';
+import { freePort } from '../support/ports.js';
+import { agreedLeader, eventually, http, status } from './node-harness.js';
 
 const root = tempDir('transport');
 
@@ -19,7 +21,7 @@ async function startThree(prefix: string): Promise<{ ids: number[]; addrs: Map<n
   const ids = [1, 2, 3];
   const addrs = new Map<number, string>();
   const nodes = new Map<number, NodeProcess>();
-  for (const id of ids) addrs.set(id, `127.0.0.1:${await freePort()}`);
+  for (const id of ids) addrs.set(id, `127.0.0.1:${await freePort('e2e')}`);
   for (const id of ids) {
     const peers = ids.filter((other) => other !== id).map((other) => `${other}@${addrs.get(other)}`).join(',');
     nodes.set(id, spawnChronik(['bootstrap', '--node-id', String(id), '--listen', addrs.get(id) as string, '--peers', peers, '--data-dir', join(root, `${prefix}-${id}`)]));
@@ -84,7 +86,7 @@ describe('peer transport', { timeout: 90_000 }, () => {
   });
 
   it('refuses messages from another cluster and says so in both logs (nodes started from --config)', async () => {
-    const addrs = [`127.0.0.1:${await freePort()}`, `127.0.0.1:${await freePort()}`];
+    const addrs = [`127.0.0.1:${await freePort('e2e')}`, `127.0.0.1:${await freePort('e2e')}`];
     const configFor = (cluster: string): string => {
       const file = join(root, `${cluster}.yaml`);
       writeFileSync(file, [`cluster: ${cluster}`, 'nodes:', `  - { id: 1, addr: ${addrs[0]} }`, `  - { id: 2, addr: ${addrs[1]} }`].join('\n'));
@@ -101,7 +103,7 @@ describe('peer transport', { timeout: 90_000 }, () => {
   });
 
   it('answers 413 to a value over 1 MiB and a body over 2 MiB', async () => {
-    const addr = `127.0.0.1:${await freePort()}`;
+    const addr = `127.0.0.1:${await freePort('e2e')}`;
     const node = spawnChronik(['bootstrap', '--listen', addr, '--data-dir', join(root, 'single')]);
     await node.waitForLog(/became leader/);
     const big = await http(addr, 'POST', '/v1/propose', { key: 'big', value: 'x'.repeat(1024 * 1024 + 1) });

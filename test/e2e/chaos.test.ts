@@ -4,7 +4,7 @@
 // The long version: `npm run chaos -- --seconds 300`.
 import { afterAll, describe, expect, it } from 'vitest';
 import { formatReport, runChaos } from '../faults/chaos.js';
-import { killAll, removeDir, tempDir } from './node-harness.js';
+import { killAll, removeDir, tempDir } from '../support/cluster.js';
 
 const root = tempDir('chaos');
 

@@ -1,14 +1,11 @@
 // Real `chronik bootstrap` processes on loopback for the e2e tests and the CLI benchmark: start,
 // wait until they answer, stop (SIGTERM or kill -9), restart with the same command line.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { freePort } from '../client/ports.js';
+import { bootstrapArgs, spawnChronik, type NodeProcess } from '../support/cluster.js';
+import { freePorts } from '../support/ports.js';
 
-const RUN = fileURLToPath(new URL('../../bin/run.js', import.meta.url));
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 /** Short ticks keep elections near half a second so the suite stays quick on two shared cores. */
 const TIMING = ['--tick', '50ms', '--election-ticks', '10', '--heartbeat-ticks', '2'];
 
@@ -22,8 +19,7 @@ export interface NodeSpec {
 }
 
 export class TestNode {
-  private child?: ChildProcess;
-  private exited?: Promise<number | null>;
+  private process?: NodeProcess;
   readonly logFile: string;
 
   constructor(
@@ -38,29 +34,24 @@ export class TestNode {
   }
 
   get args(): string[] {
-    const peers = (this.spec.peers ?? []).map((p) => `${p.id}@127.0.0.1:${p.port}`).join(',');
-    return [
-      'bootstrap',
-      '--node-id', String(this.spec.id),
-      '--listen', this.endpoint,
-      '--data-dir', this.dataDir,
-      '--log-file', this.logFile,
-      ...TIMING,
-      ...(peers ? ['--peers', peers] : []),
-      ...(this.spec.join ? ['--join'] : []),
-    ];
+    return bootstrapArgs({
+      id: this.spec.id,
+      addr: this.endpoint,
+      dataDir: this.dataDir,
+      peers: (this.spec.peers ?? []).map((p) => ({ id: p.id, addr: `127.0.0.1:${p.port}` })),
+      join: this.spec.join,
+      extra: ['--log-file', this.logFile, ...TIMING],
+    });
   }
 
   get running(): boolean {
-    return this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null;
+    const proc = this.process?.proc;
+    return proc !== undefined && proc.exitCode === null && proc.signalCode === null;
   }
 
   /** Starts the process and waits until its HTTP API answers. */
   async start(): Promise<void> {
-    const stderr = openSync(`${this.logFile}.stderr`, 'a');
-    const child = spawn(process.execPath, [RUN, ...this.args], { cwd: ROOT, env: { ...process.env, NODE_ENV: 'production', CHRONIK_TOKEN: this.spec.token ?? '' }, stdio: ['ignore', 'ignore', stderr] });
-    this.child = child;
-    this.exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+    this.process = spawnChronik(this.args, { NODE_ENV: 'production', CHRONIK_TOKEN: this.spec.token ?? '' });
     const deadline = Date.now() + 20_000;
     while (Date.now() < deadline) {
       if (!this.running) throw new Error(`node ${this.spec.id} exited during start: ${this.tail()}`);
@@ -77,10 +68,11 @@ export class TestNode {
 
   /** SIGTERM (clean stop) or SIGKILL (crash); resolves once the process is gone. */
   async stop(signal: 'SIGTERM' | 'SIGKILL' = 'SIGTERM'): Promise<void> {
-    if (!this.running || !this.child) return;
-    this.child.kill(signal);
-    const timer = setTimeout(() => this.child?.kill('SIGKILL'), 10_000);
-    await this.exited;
+    const node = this.process;
+    if (!this.running || node === undefined) return;
+    node.proc.kill(signal);
+    const timer = setTimeout(() => node.proc.kill('SIGKILL'), 10_000);
+    await node.exit;
     clearTimeout(timer);
   }
 
@@ -92,7 +84,7 @@ export class TestNode {
         return '';
       }
     };
-    return `${read(this.logFile)}${read(`${this.logFile}.stderr`)}`.trimEnd().split('\n').slice(-lines).join('\n');
+    return `${read(this.logFile)}${this.process?.stderr ?? ''}`.trimEnd().split('\n').slice(-lines).join('\n');
   }
 }
 
@@ -101,13 +93,8 @@ export class TestCluster {
   readonly dir = mkdtempSync(join(tmpdir(), 'chronik-e2e-'));
   readonly nodes: TestNode[] = [];
 
-  static async ports(count: number): Promise<number[]> {
-    const ports: number[] = [];
-    while (ports.length < count) {
-      const port = await freePort();
-      if (!ports.includes(port)) ports.push(port);
-    }
-    return ports;
+  static ports(count: number): Promise<number[]> {
+    return freePorts(count, 'client');
   }
 
   node(spec: NodeSpec): TestNode {

@@ -5,8 +5,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeBatch } from '../../src/node/codec.js';
 import { frameHeader, openStream } from '../../src/node/peer-stream.js';
-import { freePort } from '../faults/cluster.js';
-import { http, killAll, removeDir, spawnChronik, status, tempDir } from './node-harness.js';
+import { killAll, removeDir, spawnChronik, tempDir } from '../support/cluster.js';
+import { freePort } from '../support/ports.js';
+import { http, status } from './node-harness.js';
 
 const root = tempDir('bad-requests');
 const token = 'faults-test-token';
@@ -45,7 +46,7 @@ async function snapshot(): Promise<unknown> {
 }
 
 beforeAll(async () => {
-  addr = `127.0.0.1:${await freePort()}`;
+  addr = `127.0.0.1:${await freePort('faults')}`;
   const tokenFile = join(root, 'token');
   writeFileSync(tokenFile, `${token}\n`, { mode: 0o600 });
   const node = spawnChronik(['bootstrap', '--listen', addr, '--data-dir', join(root, 'node-1'), '--token-file', tokenFile]);

@@ -4,7 +4,8 @@
 // elect a second leader nor stall commits.
 import { afterAll, describe, expect, it } from 'vitest';
 import { Cluster } from '../faults/cluster.js';
-import { eventually, http, killAll, removeDir, status, tempDir } from './node-harness.js';
+import { killAll, removeDir, tempDir } from '../support/cluster.js';
+import { eventually, http, status } from './node-harness.js';
 
 const root = tempDir('partition');
 const sleep = (ms: number): Promise<void> => new Promise((done) => setTimeout(done, ms));

@@ -5,8 +5,10 @@
 import { readFileSync, truncateSync, writeFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { Cluster, freePort } from '../faults/cluster.js';
-import { eventually, http, killAll, removeDir, spawnChronik, status, tempDir, type NodeProcess } from './node-harness.js';
+import { Cluster } from '../faults/cluster.js';
+import { freePort } from '../support/ports.js';
+import { killAll, removeDir, spawnChronik, tempDir, type NodeProcess } from '../support/cluster.js';
+import { eventually, http, status } from './node-harness.js';
 
 const root = tempDir('storage');
 
@@ -102,7 +104,7 @@ describe('damaged and foreign data dirs', { timeout: 120_000 }, () => {
   }
 
   it('writes a data dir to damage', async () => {
-    addr = `127.0.0.1:${await freePort()}`;
+    addr = `127.0.0.1:${await freePort('faults')}`;
     const node = start();
     await node.waitForLog(/became leader/);
     for (const key of keys) expect((await propose(addr, key)).status).toBe(200);

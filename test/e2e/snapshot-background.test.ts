@@ -10,7 +10,9 @@ import type { FaultPlan } from '../../src/node/faults.js';
 import { readDataDir } from '../../src/node/index.js';
 import { LOCAL_SNAPSHOT_TEMP } from '../../src/node/snapshotter.js';
 import { applyFaultPlan } from '../faults/cluster.js';
-import { agreedLeader, eventually, freePort, http, killAll, removeDir, spawnChronik, status, tempDir, writeAll, type NodeProcess } from './node-harness.js';
+import { killAll, removeDir, spawnChronik, tempDir, type NodeProcess } from '../support/cluster.js';
+import { freePort } from '../support/ports.js';
+import { agreedLeader, eventually, http, status, writeAll } from './node-harness.js';
 
 const root = tempDir('snapbg');
 
@@ -57,7 +59,7 @@ const keyValue = (key: string): string => `${key}=${key.length}`;
 
 describe('background snapshots', { timeout: 180_000 }, () => {
   it('writes are acknowledged while a 10 MB snapshot is in flight; kill -9 then loses nothing', async () => {
-    const addr = `127.0.0.1:${await freePort()}`;
+    const addr = `127.0.0.1:${await freePort('e2e')}`;
     const node: TestNode = {
       id: 1,
       addr,
@@ -133,7 +135,7 @@ describe('background snapshots', { timeout: 180_000 }, () => {
     const env = { CHRONIK_SNAPSHOT_ENTRIES: '200', CHRONIK_SNAPSHOT_TRAILING: '20', CHRONIK_WAL_SEGMENT_BYTES: String(16 * 1024) };
     const nodes = new Map<number, TestNode>();
     for (const id of ids) {
-      const addr = `127.0.0.1:${await freePort()}`;
+      const addr = `127.0.0.1:${await freePort('e2e')}`;
       const dir = join(root, `cluster-${id}`);
       nodes.set(id, { id, addr, dir, faultFile: join(root, `cluster-${id}-faults.json`), args: [], env });
     }

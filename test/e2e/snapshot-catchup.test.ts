@@ -6,7 +6,9 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readDataDir } from '../../src/node/index.js';
-import { agreedLeader, eventually, freePort, http, killAll, removeDir, spawnChronik, status, tempDir, writeAll, type NodeProcess } from './node-harness.js';
+import { killAll, removeDir, spawnChronik, tempDir, type NodeProcess } from '../support/cluster.js';
+import { freePort } from '../support/ports.js';
+import { agreedLeader, eventually, http, status, writeAll } from './node-harness.js';
 
 const root = tempDir('snapcatch');
 const env = { CHRONIK_SNAPSHOT_ENTRIES: '1000', CHRONIK_SNAPSHOT_TRAILING: '250', CHRONIK_WAL_SEGMENT_BYTES: String(256 * 1024) };
@@ -51,7 +53,7 @@ async function expectValues(id: number, keys: string[], value: (key: string) => 
 
 describe('snapshot catch-up and crashes', { timeout: 240_000 }, () => {
   it('a follower down for 20,000 compacted writes catches up by snapshot; kill -9 mid-install and mid-snapshot loses nothing', async () => {
-    for (const id of ids) addrs.set(id, `127.0.0.1:${await freePort()}`);
+    for (const id of ids) addrs.set(id, `127.0.0.1:${await freePort('e2e')}`);
     for (const id of ids) {
       const peers = ids.filter((other) => other !== id).map((other) => `${other}@${addr(other)}`).join(',');
       argsOf.set(id, ['bootstrap', '--node-id', String(id), '--listen', addr(id), '--peers', peers, '--data-dir', dirOf(id)]);

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Config } from '@oclif/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../client/ports.js';
+import { freePort } from '../support/ports.js';
 import { chronik, inBatches, ROOT, type CliResult } from './cli.js';
 import { TestCluster } from './cluster.js';
 import { eventually, http } from './node-harness.js';
@@ -29,7 +29,7 @@ let closed = '';
 const cases: Case[] = [];
 
 beforeAll(async () => {
-  closed = `127.0.0.1:${await freePort()}`;
+  closed = `127.0.0.1:${await freePort('e2e')}`;
   cases.push(
     { name: 'malformed endpoint', args: ['status', '--endpoints', 'nowhere'], code: 2, error: /^Error: invalid endpoint "nowhere": expected HOST:PORT$/ },
     { name: 'endpoint port out of range', args: ['status', '--endpoints', '127.0.0.1:70000'], code: 2, error: /^Error: invalid endpoint "127\.0\.0\.1:70000": port must be between 1 and 65535$/ },

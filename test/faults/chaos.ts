@@ -1,7 +1,8 @@
 // The chaos run: writers propose unique keys and a reader reads them (linearizable GETs) through the HTTP
 // API of a real 3-node cluster, while voters, the leader most often, are killed with -9 and restarted with
 // the same command line. Afterwards every acknowledged write is read back and the history is checked.
-import { http, killAll, status } from '../e2e/node-harness.js';
+import { killAll } from '../support/cluster.js';
+import { http, status } from '../e2e/node-harness.js';
 import { Cluster } from './cluster.js';
 import { checkLinearizable, History, type Violation } from './history.js';
 

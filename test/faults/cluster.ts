@@ -1,18 +1,12 @@
-// A cluster of real `chronik bootstrap` processes on loopback ports 15000-19999 for the fault tests: kill -9
+// A cluster of real `chronik bootstrap` processes on loopback (the faults port range) for the fault tests: kill -9
 // and restart with the same command line, and per-node fault plans (CHRONIK_FAULT_FILE, src/node/faults.ts).
 import type { ChildProcess } from 'node:child_process';
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FaultPlan } from '../../src/node/faults.js';
-import { agreedLeader, freePortIn, spawnChronik, status, type NodeProcess, type Status } from '../e2e/node-harness.js';
-
-/**
- * A free port in the fault suite's range, 15000-19999: below Linux's ephemeral range (32768-60999), where an
- * outbound connection could take a port between the check here and the node's own bind.
- */
-export function freePort(): Promise<number> {
-  return freePortIn(15000, 19999);
-}
+import { bootstrapArgs, spawnChronik, type NodeProcess } from '../support/cluster.js';
+import { freePorts } from '../support/ports.js';
+import { agreedLeader, status, type Status } from '../e2e/node-harness.js';
 
 export class Cluster {
   readonly addrs = new Map<number, string>();
@@ -31,10 +25,12 @@ export class Cluster {
       root,
       Array.from({ length: size }, (_, i) => i + 1),
     );
-    for (const id of cluster.ids) cluster.addrs.set(id, `127.0.0.1:${await freePort()}`);
-    for (const id of cluster.ids) {
-      const peers = cluster.ids.filter((other) => other !== id).map((other) => `${other}@${cluster.addr(other)}`).join(',');
-      cluster.args.set(id, ['bootstrap', '--node-id', String(id), '--listen', cluster.addr(id), '--peers', peers, '--data-dir', cluster.dataDir(id), ...extra]);
+    const ports = await freePorts(size, 'faults');
+    const members = cluster.ids.map((id, i) => ({ id, addr: `127.0.0.1:${ports[i]}` }));
+    for (const member of members) cluster.addrs.set(member.id, member.addr);
+    for (const { id, addr } of members) {
+      const peers = members.filter((other) => other.id !== id);
+      cluster.args.set(id, bootstrapArgs({ id, addr, peers, dataDir: cluster.dataDir(id), extra }));
       cluster.faultFiles.set(id, join(root, `faults-${id}.json`));
       cluster.restart(id);
     }

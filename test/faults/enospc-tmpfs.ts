@@ -4,8 +4,9 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { http, killAll, spawnChronik, tempDir } from '../e2e/node-harness.js';
-import { freePort } from './cluster.js';
+import { killAll, spawnChronik, tempDir } from '../support/cluster.js';
+import { http } from '../e2e/node-harness.js';
+import { freePort } from '../support/ports.js';
 
 if (process.getuid?.() !== 0) {
   process.stderr.write('Error: this check mounts a tmpfs and must run as root\n');
@@ -17,7 +18,7 @@ mkdirSync(mountPoint);
 execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=3m', 'tmpfs', mountPoint]);
 let failed = false;
 try {
-  const addr = `127.0.0.1:${await freePort()}`;
+  const addr = `127.0.0.1:${await freePort('faults')}`;
   const args = ['bootstrap', '--listen', addr, '--data-dir', join(mountPoint, 'node-1')];
   const node = spawnChronik(args);
   await node.waitForLog(/became leader/);

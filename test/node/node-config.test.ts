@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { OperationError, UsageError } from '../../src/cli/errors.js';
+import { OperationError, UsageError } from '../../src/shared/errors.js';
 import { resolveNodeConfig, type BootstrapFlags } from '../../src/node/node-config.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'chronik-config-'));

@@ -1,5 +1,6 @@
-// A tiny synchronous cluster for unit tests: every node persists, sends and applies its Ready the
-// way the runtime does, and messages are delivered in order unless a test cuts a link.
+// A tiny synchronous cluster for unit tests: every node's Ready goes through the runtime's own driver
+// (src/node/ready-driver.ts) over an in-memory disk, and messages are delivered in order unless a test
+// cuts a link.
 
 import {
   MemoryStorage,
@@ -14,6 +15,7 @@ import {
   type RaftEvent,
   type ReadState,
 } from '../../src/raft/index.js';
+import { ReadyDriver } from '../../src/node/ready-driver.js';
 
 export interface TestNode {
   id: NodeId;
@@ -88,21 +90,14 @@ export class Cluster {
     this.cut.clear();
   }
 
-  /** Handle every node's Ready once, queueing the messages. */
+  /** Handle every node's Readies, queueing the messages. */
   flush(): boolean {
     let any = false;
     for (const node of this.nodes.values()) {
-      while (node.raft.hasReady()) {
-        any = true;
-        const rd = node.raft.ready();
-        if (rd.snapshot) node.storage.applySnapshot(rd.snapshot);
-        node.storage.append(rd.entries);
-        if (rd.hardState) node.storage.setHardState(rd.hardState);
-        for (const m of rd.messages) if (!this.cut.has(`${m.from}->${m.to}`)) this.inbox.push(m);
-        node.applied.push(...rd.committedEntries);
-        node.readStates.push(...rd.readStates);
-        node.raft.advance(rd);
-      }
+      any = node.raft.hasReady() || any;
+      runReadies(node, (messages) => {
+        for (const m of messages) if (!this.cut.has(`${m.from}->${m.to}`)) this.inbox.push(m);
+      });
     }
     return any;
   }
@@ -161,18 +156,25 @@ export function soloNode(id: NodeId, voters: NodeId[], config: Partial<RaftConfi
   return { id, storage, raft, applied: [], readStates: [], events };
 }
 
-/** Handle a hand-driven node's Ready like the runtime and return the messages it sends. */
+/** Handle a hand-driven node's Readies like the runtime and return the messages it sends. */
 export function drain(node: TestNode): Message[] {
   const sent: Message[] = [];
-  while (node.raft.hasReady()) {
-    const rd = node.raft.ready();
-    if (rd.snapshot) node.storage.applySnapshot(rd.snapshot);
-    node.storage.append(rd.entries);
-    if (rd.hardState) node.storage.setHardState(rd.hardState);
-    sent.push(...rd.messages);
-    node.applied.push(...rd.committedEntries);
-    node.readStates.push(...rd.readStates);
-    node.raft.advance(rd);
-  }
+  runReadies(node, (messages) => sent.push(...messages));
   return sent;
+}
+
+/** The runtime's Ready driver over a disk that is durable at once (the node's MemoryStorage). */
+function runReadies(node: TestNode, send: (messages: readonly Message[]) => void): void {
+  const driver = new ReadyDriver({
+    raft: node.raft,
+    storage: node.storage,
+    disk: { write: (_write, done) => done() },
+    network: { send },
+    stateMachine: { apply: (entries) => node.applied.push(...entries), restore: () => undefined },
+    observer: { readStates: (states) => node.readStates.push(...states) },
+    onError: (error) => {
+      throw error;
+    },
+  });
+  driver.process();
 }

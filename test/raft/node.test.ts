@@ -1,7 +1,8 @@
 // Unit tests of RaftNode's public API through a small in-memory cluster.
 
 import { describe, expect, it } from 'vitest';
-import { MemoryStorage, RaftNode, bootstrapEntries, bootstrapHardState, eventMessage } from '../../src/raft/index.js';
+import { MemoryStorage, RaftNode, bootstrapEntries, bootstrapHardState } from '../../src/raft/index.js';
+import { eventRecord } from '../../src/shared/log-catalogue.js';
 import { Cluster, bytes, drain, members, seededRandom } from './harness.js';
 
 describe('elections and replication', () => {
@@ -45,7 +46,7 @@ describe('elections and replication', () => {
     const result = cluster.node(follower).raft.propose(bytes('x'));
     expect(result).toEqual({ ok: false, reason: 'not-leader', leader: leader.id });
     const dropped = cluster.node(follower).events.find((e) => e.type === 'proposal-dropped');
-    expect(dropped && eventMessage(dropped).fields.reason).toBe('not-leader');
+    expect(dropped && eventRecord(dropped).fields.reason).toBe('not-leader');
   });
 
   it('refuses proposals with no-leader before any election', () => {
@@ -71,7 +72,7 @@ describe('elections and replication', () => {
     cluster.tick(25);
     expect(leader.raft.status().role).not.toBe('leader');
     const stepped = leader.events.find((e) => e.type === 'stepped-down');
-    expect(stepped && eventMessage(stepped).fields.reason).toBe('check-quorum');
+    expect(stepped && eventRecord(stepped).fields.reason).toBe('check-quorum');
     expect(leader.raft.hasActiveQuorum()).toBe(false);
   });
 
@@ -104,7 +105,7 @@ describe('bootstrap rule', () => {
     expect(node.raft.status().term).toBe(0);
     const notVoter = node.events.filter((e) => e.type === 'not-a-voter');
     expect(notVoter).toHaveLength(1);
-    expect(eventMessage(notVoter[0]!).msg).toBe('not a voter; will not campaign');
+    expect(eventRecord(notVoter[0]!).msg).toBe('not a voter; will not campaign');
   });
 });
 
@@ -122,7 +123,7 @@ describe('membership changes', () => {
     expect(leader.raft.proposeConfChange({ type: 'promote', id: 4 }).ok).toBe(true);
     cluster.tick(4);
     expect(leader.raft.status().membership.voters.map((m) => m.id)).toEqual([1, 2, 3, 4]);
-    const applied = joiner.events.filter((e) => e.type === 'membership-applied').map((e) => eventMessage(e).fields.change);
+    const applied = joiner.events.filter((e) => e.type === 'membership-applied').map((e) => eventRecord(e).fields.change);
     expect(applied).toContain('promote 4');
   });
 
@@ -176,7 +177,7 @@ describe('membership changes', () => {
     cluster.settle();
     expect(leader.raft.status().role).toBe('follower');
     const stepped = leader.events.find((e) => e.type === 'stepped-down');
-    expect(stepped && eventMessage(stepped).fields.reason).toBe('removed');
+    expect(stepped && eventRecord(stepped).fields.reason).toBe('removed');
     cluster.tick(60);
     const next = cluster.leader();
     expect(next?.id).not.toBe(leader.id);
@@ -238,7 +239,7 @@ describe('reads and transfers', () => {
     cluster.settle();
     expect(cluster.node(target).raft.status().role).toBe('leader');
     const stepped = leader.events.find((e) => e.type === 'stepped-down');
-    expect(stepped && eventMessage(stepped).fields.reason).toBe('transfer');
+    expect(stepped && eventRecord(stepped).fields.reason).toBe('transfer');
     expect(leader.events.some((e) => e.type === 'leadership-transfer-started')).toBe(true);
   });
 
@@ -253,9 +254,9 @@ describe('reads and transfers', () => {
   });
 });
 
-describe('eventMessage', () => {
+describe('eventRecord', () => {
   it('renders catalogue messages with node and term first', () => {
-    const record = eventMessage({
+    const record = eventRecord({
       type: 'starting-election',
       node: 2,
       term: 5,

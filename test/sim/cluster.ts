@@ -1,6 +1,6 @@
-// Simulated nodes over a simulated network: each node handles its Ready like the runtime (persist,
-// send, apply; a leader sends first and persists a moment later), can crash (losing whatever it had not
-// persisted) and restart from its disk.
+// Simulated nodes over a simulated network: each node runs the runtime's own Ready driver
+// (src/node/ready-driver.ts) over a simulated disk whose writes take a moment, so messages arrive and
+// nodes crash (losing whatever was not yet durable) while a write is in flight; a node restarts from its disk.
 
 import {
   CompactedError,
@@ -10,16 +10,19 @@ import {
   bootstrapEntries,
   bootstrapHardState,
   emptyMembership,
-  eventMessage,
   type Entry,
   type Member,
   type Membership,
   type Message,
   type NodeId,
   type RaftEvent,
+  type HardState,
   type ReadState,
   type Ready,
+  type Snapshot,
 } from '../../src/raft/index.js';
+import { ReadyDriver, type ReadyWrite } from '../../src/node/ready-driver.js';
+import { eventRecord } from '../../src/shared/log-catalogue.js';
 import { EventQueue } from './events.js';
 import { InvariantChecker, InvariantViolation } from './invariants.js';
 import type { Prng } from './prng.js';
@@ -61,6 +64,11 @@ interface WaitingRead {
 export class SimNode {
   readonly disk = new MemoryStorage();
   raft: RaftNode | undefined;
+  driver: ReadyDriver | undefined;
+  /** The hard state as of the last synced write: a commit-only change is not synced, and a crash loses it. */
+  syncedHardState: HardState = { term: 0, vote: 0, commit: 0 };
+  /** The newest hard state the driver handed to the disk. */
+  latestHardState: HardState = { term: 0, vote: 0, commit: 0 };
   /** Bumped on every crash, so events scheduled for an earlier life are ignored. */
   life = 0;
   kv = new Map<string, string>();
@@ -92,7 +100,7 @@ export class SimNode {
 type SimEvent =
   | { kind: 'tick'; node: NodeId; life: number }
   | { kind: 'ready'; node: NodeId; life: number }
-  | { kind: 'persisted'; node: NodeId; life: number; ready: Ready; sentEarly: boolean; appliedEarly: number }
+  | { kind: 'written'; node: NodeId; life: number; done: () => void }
   | { kind: 'deliver'; message: Message };
 
 export const addressOf = (id: NodeId): string => `127.0.0.1:${9100 + id}`;
@@ -126,6 +134,8 @@ export class SimCluster {
       const node = this.createNode(id);
       node.disk.append(bootstrapEntries(members));
       node.disk.setHardState(bootstrapHardState(members));
+      node.syncedHardState = bootstrapHardState(members);
+      node.latestHardState = node.syncedHardState;
       this.start(node);
     }
   }
@@ -156,7 +166,7 @@ export class SimCluster {
     node.appliedIndex = snapshot.meta.index;
     node.appliedMembership = snapshot.meta.membership;
     node.reads = [];
-    node.raft = new RaftNode(
+    const raft = new RaftNode(
       {
         id: node.id,
         ...this.tuning,
@@ -165,13 +175,29 @@ export class SimCluster {
       },
       node.disk,
     );
+    node.raft = raft;
+    node.driver = new ReadyDriver({
+      raft,
+      storage: node.disk,
+      disk: { write: (write, done) => this.write(node, write, done) },
+      network: { send: (messages) => messages.forEach((message) => this.send(message)) },
+      stateMachine: { apply: (entries) => entries.forEach((entry) => this.apply(node, entry)), restore: (snapshot) => this.restore(node, snapshot) },
+      observer: {
+        persisted: (ready) => this.persisted(node, ready),
+        readStates: (states) => states.forEach((state) => this.readIndexArrived(node, state)),
+        advanced: () => this.serveReads(node),
+      },
+      onError: (error) => {
+        throw error;
+      },
+    });
     this.log(`n${node.id} start (life ${node.life}) disk last=${node.disk.lastIndex()} snap=${snapshot.meta.index}`);
     this.scheduleReady(node);
   }
 
   private onRaftEvent(event: RaftEvent): void {
     if (this.trace === undefined) return;
-    const record = eventMessage(event);
+    const record = eventRecord(event);
     const fields = Object.entries(record.fields)
       .filter(([key]) => key !== 'node')
       .map(([key, value]) => `${key}=${Array.isArray(value) ? `[${value.join(',')}]` : String(value)}`);
@@ -182,7 +208,12 @@ export class SimCluster {
     const node = this.node(id);
     if (!node.alive) return;
     node.raft = undefined;
+    node.driver = undefined;
+    node.latestHardState = node.syncedHardState;
     node.life++;
+    // What was not synced is gone: the commit index of commit-only writes (never below the snapshot, as the
+    // runtime reads it back on start).
+    node.disk.setHardState({ ...node.syncedHardState, commit: Math.max(node.syncedHardState.commit, node.disk.snapshot().meta.index) });
     node.readyScheduled = false;
     node.reads = [];
     this.stats.crashes++;
@@ -227,9 +258,9 @@ export class SimCluster {
       this.afterInput(node);
     } else if (event.kind === 'ready') {
       node.readyScheduled = false;
-      this.handleReady(node);
+      node.driver?.process();
     } else {
-      this.finishReady(node, event.ready, event.sentEarly, event.appliedEarly);
+      event.done();
     }
   }
 
@@ -267,56 +298,40 @@ export class SimCluster {
     this.queue.push(this.now + this.rng.next() * 0.2, { kind: 'ready', node: node.id, life: node.life });
   }
 
-  private handleReady(node: SimNode): void {
-    const raft = node.raft;
-    if (raft === undefined || !raft.hasReady()) return;
-    const ready = raft.ready();
-    const persisted = node.disk.initialState().hardState;
-    const sendEarly =
-      raft.status().role === 'leader' &&
-      ready.snapshot === undefined &&
-      (ready.hardState === undefined || (ready.hardState.term === persisted.term && ready.hardState.vote === persisted.vote));
-    if (!sendEarly) {
-      this.finishReady(node, ready, false, 0);
+  /** The simulated disk: a write that must be synced becomes durable a moment later, unless the node crashes first. */
+  private write(node: SimNode, write: ReadyWrite, done: () => void): void {
+    if (write.hardState !== undefined) node.latestHardState = write.hardState;
+    if (!write.mustSync) {
+      done();
       return;
     }
-    // Like the runtime: a leader sends before its own write, applies what is already on disk, and the
-    // write completes later; messages arrive, and the node may crash, in between.
-    for (const message of ready.messages) this.send(message);
-    const stableLast = Math.min(node.disk.lastIndex(), (ready.entries[0]?.index ?? Infinity) - 1);
-    const applyNow = ready.committedEntries.filter((entry) => entry.index <= stableLast);
-    for (const entry of applyNow) this.apply(node, entry);
-    const event = { kind: 'persisted', node: node.id, life: node.life, ready, sentEarly: true, appliedEarly: applyNow.length } as const;
-    this.queue.push(this.now + this.rng.next() * 0.2, event);
+    // Like the WAL: a synced write carries the newest hard state, commit index included.
+    const hardState = node.latestHardState;
+    const life = node.life;
+    const synced = (): void => {
+      node.syncedHardState = hardState;
+      done();
+    };
+    this.queue.push(this.now + this.rng.next() * 0.2, { kind: 'written', node: node.id, life, done: synced });
   }
 
-  /** The Ready's write is durable: record it, send (unless sent already), apply, advance. */
-  private finishReady(node: SimNode, ready: Ready, sentEarly: boolean, appliedEarly: number): void {
-    const raft = node.raft;
-    if (raft === undefined) return;
-    if (ready.snapshot !== undefined) {
-      node.disk.applySnapshot(ready.snapshot);
-      node.kv = decodeState(ready.snapshot.data);
-      node.appliedIndex = ready.snapshot.meta.index;
-      node.appliedMembership = ready.snapshot.meta.membership;
-      this.stats.snapshotsInstalled++;
-      this.log(`n${node.id} installed snapshot at ${ready.snapshot.meta.index}`);
-    }
-    node.disk.append(ready.entries);
+  private restore(node: SimNode, snapshot: Snapshot): void {
+    node.kv = decodeState(snapshot.data);
+    node.appliedIndex = snapshot.meta.index;
+    node.appliedMembership = snapshot.meta.membership;
+    this.stats.snapshotsInstalled++;
+    this.log(`n${node.id} installed snapshot at ${snapshot.meta.index}`);
+  }
+
+  /** A write is durable (the driver mirrored it into node.disk): check what it made durable. */
+  private persisted(node: SimNode, ready: Ready): void {
     for (const entry of ready.entries) this.checker.observeLogEntry(node.id, entry, node.disk.term(entry.index - 1));
-    if (ready.hardState !== undefined) node.disk.setHardState(ready.hardState);
     this.checkCommitted(node);
     const leaderTerm = this.pendingLeaderChecks.get(node.id);
     if (leaderTerm !== undefined) {
       this.pendingLeaderChecks.delete(node.id);
       this.checker.checkLeaderCompleteness(node.id, leaderTerm, (index) => diskEntry(node.disk, index));
     }
-    if (!sentEarly) for (const message of ready.messages) this.send(message);
-    for (const entry of ready.committedEntries.slice(appliedEarly)) this.apply(node, entry);
-    for (const state of ready.readStates) this.readIndexArrived(node, state);
-    raft.advance(ready);
-    this.serveReads(node);
-    this.scheduleReady(node);
   }
 
   private checkCommitted(node: SimNode): void {

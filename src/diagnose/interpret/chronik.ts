@@ -1,10 +1,14 @@
-// chronik's own log catalogue (docs/logging.md), text or JSON: fixed lower-case phrases with
-// `node` and `term` on every record, so no guessing is needed.
+// chronik's own log lines, text or JSON, read by the catalogue the node writes them from
+// (src/shared/log-catalogue.ts): fixed lower-case phrases with `node` and `term` on every record.
+import type { LogFieldName, LogPhrase } from '../../shared/log-catalogue.js';
 import { durationMs, field, idList, numberField } from '../fields.js';
 import type { EventProps, LineContext } from './context.js';
 import type { Keyword } from '../keywords.js';
 
-/** The catalogue's phrases this interpreter knows: the switch below only compiles with phrases listed here. */
+/**
+ * The catalogue's phrases this interpreter reacts to, the only lines of a chronik log diagnose reads:
+ * only catalogue phrases compile here, and the switch below only compiles with phrases listed here.
+ */
 const CHRONIK_PHRASES = [
   'node starting',
   'bootstrapped membership',
@@ -24,13 +28,32 @@ const CHRONIK_PHRASES = [
   'proposal dropped',
   'peer unreachable',
   'peer recovered',
+  'cluster mismatch',
+  'message dropped',
   'wal fsync slow',
   'storage corrupt',
   'wal tail truncated',
   'stopping',
-] as const;
+] as const satisfies readonly LogPhrase[];
 type ChronikPhrase = (typeof CHRONIK_PHRASES)[number];
 export const CHRONIK_KEYWORDS: readonly Keyword[] = CHRONIK_PHRASES;
+
+/**
+ * A field of a text line as the node's logger writes it: `key=` then a bare token up to the next space
+ * (member lists like `1@h:p,2@h:p` included, which the generic reader would cut at the comma) or a
+ * JSON string.
+ */
+function textField(text: string, key: string): string | undefined {
+  const match = new RegExp(`(?:^| )${key}=("(?:[^"\\\\]|\\\\.)*"|\\S*)`).exec(text);
+  if (match === null) return undefined;
+  const value = match[1] as string;
+  if (!value.startsWith('"')) return value;
+  try {
+    return JSON.parse(value) as string;
+  } catch {
+    return value.slice(1, -1);
+  }
+}
 
 export function interpretChronik(ctx: LineContext, lastVoters: Map<string, string>): boolean {
   const { json } = ctx.shape;
@@ -38,7 +61,7 @@ export function interpretChronik(ctx: LineContext, lastVoters: Map<string, strin
   const text = ctx.shape.message;
   const equals = text.indexOf('=');
   const phrase = json !== undefined ? String(json.msg ?? '') : (equals < 0 ? text : text.slice(0, text.lastIndexOf(' ', equals))).trim();
-  const get = (key: string): string | undefined => field(text, json, key);
+  const get = (key: LogFieldName): string | undefined => (json !== undefined ? field(text, json, key) : textField(text, key));
   const node = get('node');
   const term = numberField(text, json, 'term');
   const base: EventProps = {};
@@ -129,6 +152,17 @@ export function interpretChronik(ctx: LineContext, lastVoters: Map<string, strin
       return true;
     case 'peer recovered':
       ctx.emit('peer-recovered', { ...base, peer: get('peer') });
+      return true;
+    case 'cluster mismatch': {
+      // Our own cluster, then the refused member of the other one.
+      const expected = get('expected');
+      if (expected !== undefined) ctx.emit('cluster-id', { ...base, clusterId: expected });
+      ctx.emit('cluster-id-mismatch', { ...base, peer: get('peer'), reason: get('cluster') });
+      return true;
+    }
+    case 'message dropped':
+      // Messages the core produced for a peer whose address this node does not know: never sent.
+      ctx.emit('message-produced', { ...base, peer: get('peer'), reason: get('reason') });
       return true;
     case 'wal fsync slow':
       ctx.emit('slow-disk', { ...base, durationMs: durationMs(get('duration')), reason: 'wal fsync' });

@@ -1,9 +1,9 @@
 // The status survey as a library: one sample turned into a cluster view, and the --watch loop.
-import type { AdminClient } from './admin-client.js';
-import type { ClusterView } from './cluster-status.js';
-import { formatDuration } from '../cli/duration.js';
-import { EXIT_FAILED, EXIT_OK, EXIT_UNHEALTHY } from '../cli/errors.js';
-import type { WatchEvent } from '../cli/status-view.js';
+import type { AdminClient } from '../client/admin-client.js';
+import type { ClusterView } from '../client/cluster-status.js';
+import { formatDuration } from '../shared/duration.js';
+import { EXIT_FAILED, EXIT_OK, EXIT_UNHEALTHY } from '../shared/errors.js';
+import type { WatchEvent } from './status-view.js';
 
 export interface WatchOptions {
   intervalMs: number;
@@ -21,7 +21,7 @@ export interface WatchOptions {
  */
 export async function watchStatus(client: AdminClient, options: WatchOptions): Promise<number> {
   const redraw = !options.json && process.stdout.isTTY === true;
-  const { describeEvent, renderStatus, watchEvent } = await import('../cli/status-view.js');
+  const { describeEvent, renderStatus, watchEvent } = await import('./status-view.js');
   const endAt = options.limitMs === undefined ? Number.POSITIVE_INFINITY : Date.now() + options.limitMs;
   let interrupted = false;
   let wake: (() => void) | undefined;

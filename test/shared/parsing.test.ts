@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { isLoopbackHost, parseEndpoints, parseHostPort, parsePeers } from '../../src/cli/address.js';
-import { parseConfig } from '../../src/cli/config.js';
-import { parseDuration } from '../../src/cli/duration.js';
-import { UsageError } from '../../src/cli/errors.js';
+import { isLoopbackHost, parseEndpoints, parseHostPort, parsePeers } from '../../src/shared/address.js';
+import { parseConfig } from '../../src/shared/config.js';
+import { parseDuration } from '../../src/shared/duration.js';
+import { UsageError } from '../../src/shared/errors.js';
 
 describe('parseDuration', () => {
   it.each([

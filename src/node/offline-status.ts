@@ -1,10 +1,10 @@
-// `status --data-dir`: a stopped node's disk state (via the node's offline reader) judged like a live
+// `status --data-dir`: a stopped node's disk state (read by the node's own offline reader) judged like a live
 // one: an empty voter set is the failure chronik exists to catch.
 import { existsSync } from 'node:fs';
-import { OperationError, UsageError } from '../cli/errors.js';
-import { StorageCorruptError } from '../node/errors.js';
-import { readDataDir, type DataDirSummary } from '../node/datadir.js';
-import type { Problem } from './cluster-status.js';
+import { OperationError, UsageError } from '../shared/errors.js';
+import { StorageCorruptError } from './errors.js';
+import { readDataDir, type DataDirSummary } from './datadir.js';
+import type { Problem } from '../shared/problem.js';
 
 export interface OfflineReport {
   healthy: boolean;

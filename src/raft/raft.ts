@@ -1,37 +1,46 @@
-// The consensus state every role shares (term, vote, log, membership, progress) and the
-// transitions between roles; message handling lives in leader.ts and protocol.ts.
+// The one consensus state every role works on (term, vote, log, membership, progress, outputs),
+// the transitions between roles (become* resets it and installs the role's step and tick), and
+// the dispatch of messages by term before a role's step function sees them.
 
 import { resolveConfig, type RaftConfig, type ResolvedConfig } from './config.js';
+import { handleVoteRequest, stepCandidate, tickElection } from './candidate.js';
+import { MembershipLog } from './confchange.js';
 import type { RaftEvent, StepDownReason } from './events.js';
+import { stepFollower } from './follower.js';
+import { broadcastAppend, leaderReadIndex, leaderTransfer, stepLeader, tickLeader } from './leader.js';
 import { RaftLog } from './log.js';
-import { applyChange, describeChange, isEmptyMembership, isMember, isVoter, learnerIds, memberIds, voterIds } from './membership.js';
-import { Progress, hasQuorum, quorumMatch } from './progress.js';
+import { describeChange, isEmptyMembership, isMember, isVoter, learnerIds, memberIds, voterIds } from './membership.js';
 import { ReadIndexQueue, type ReadRequest } from './read-index.js';
-import { cloneMembership, type Storage } from './storage.js';
-import { NONE, type ConfChange, type Entry, type HardState, type Membership, type Message, type NodeId, type ReadState, type Ready, type Role, type SoftState } from './types.js';
+import type { Storage } from './storage.js';
+import { ProgressTracker } from './tracker.js';
+import { NONE, type Entry, type HardState, type Membership, type Message, type NodeId, type ReadState, type Ready, type Role, type SoftState } from './types.js';
 
 export type MessageOf<T extends Message['type']> = Extract<Message, { type: T }>;
 /** A message before the envelope is filled in: `from` is always us, `term` defaults to ours. */
 export type Outgoing = Message extends infer M ? (M extends Message ? Omit<M, 'from' | 'term'> & { term?: number } : never) : never;
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
-/** A conf-change entry in the log after the snapshot, with the membership it produces. */
-interface ConfPoint {
-  index: number;
-  change: ConfChange;
-  membership: Membership;
-}
+/** A role's handling of a message of the current term (vote requests excepted, see step()). */
+export type StepFunction = (r: Raft, m: Message) => void;
+export type TickFunction = (r: Raft) => void;
 
 const EMPTY_DATA = new Uint8Array(0);
 
-export abstract class RaftState {
+/**
+ * The fields are public so the role modules (follower, candidate, leader) can work on them; only
+ * RaftNode, which extends this class with the public API, is exported from the package.
+ */
+export class Raft {
   readonly id: NodeId;
-  protected readonly cfg: ResolvedConfig;
-  protected readonly log: RaftLog;
-  protected term = 0;
-  protected vote: NodeId = NONE;
-  protected leader: NodeId = NONE;
-  protected role: Role = 'follower';
+  readonly cfg: ResolvedConfig;
+  readonly log: RaftLog;
+  term = 0;
+  vote: NodeId = NONE;
+  leader: NodeId = NONE;
+  role: Role = 'follower';
+  /** The role's step and tick, installed by become* together with `role`. */
+  stepRole: StepFunction = stepFollower;
+  tickRole: TickFunction = tickElection;
 
   /**
    * Membership takes effect when its entry is appended, not when it commits (Raft dissertation §4.1):
@@ -43,38 +52,38 @@ export abstract class RaftState {
    * leader must commit its no-op before accepting a change (the fix for the single-server bug
    * published after the dissertation), so a change is never built on an uncommitted one of a dead term.
    */
-  protected membership: Membership;
-  protected baseMembership: Membership;
-  protected baseIndex: number;
-  protected confPoints: ConfPoint[] = [];
-  /** Highest conf-change index already reported as applied (committed). */
-  protected confReportedIndex: number;
+  membership: Membership;
+  readonly confs: MembershipLog;
+  /** Per-member progress and election votes; the progress map is filled only while leading. */
+  readonly progress: ProgressTracker;
 
-  protected progress = new Map<NodeId, Progress>();
-  protected votes = new Map<NodeId, boolean>();
-  protected electionElapsed = 0;
-  protected heartbeatElapsed = 0;
-  protected randomizedElectionTimeout = 0;
-  protected leadTransferee: NodeId = NONE;
-  protected lastQuorumCheckPassed = false;
-  protected notVoterReported = false;
+  electionElapsed = 0;
+  heartbeatElapsed = 0;
+  randomizedElectionTimeout = 0;
+  leadTransferee: NodeId = NONE;
+  lastQuorumCheckPassed = false;
+  notVoterReported = false;
 
-  protected readonly reads = new ReadIndexQueue();
+  readonly reads = new ReadIndexQueue();
   /** Read requests that arrived before this leader committed an entry of its term. */
-  protected readsAwaitingCommit: ReadRequest[] = [];
+  readsAwaitingCommit: ReadRequest[] = [];
   /** Proposals were appended but not yet sent: sending waits for ready() so they go out batched. */
-  protected proposalsUnsent = false;
+  proposalsUnsent = false;
 
-  protected msgs: Message[] = [];
-  protected readStates: ReadState[] = [];
-  protected prevSoftState: SoftState;
-  protected prevHardState: HardState;
-  protected readyOutstanding: Ready | undefined;
+  msgs: Message[] = [];
+  readStates: ReadState[] = [];
+  prevSoftState: SoftState;
+  prevHardState: HardState;
+  readyOutstanding: Ready | undefined;
 
-  constructor(config: RaftConfig, readonly storage: Storage) {
+  constructor(
+    config: RaftConfig,
+    readonly storage: Storage,
+  ) {
     this.cfg = resolveConfig(config);
     this.id = this.cfg.id;
     this.log = new RaftLog(storage);
+    this.progress = new ProgressTracker(this.cfg.maxInflight);
     const { hardState, membership } = storage.initialState();
     if (hardState.commit > this.log.lastIndex()) {
       throw new Error(`persisted commit ${hardState.commit} is past the last index ${this.log.lastIndex()}`);
@@ -83,12 +92,13 @@ export abstract class RaftState {
     if (this.cfg.applied !== undefined) this.log.appliedTo(Math.max(this.cfg.applied, this.log.applied));
     this.term = hardState.term;
     this.vote = hardState.vote;
-    this.baseMembership = cloneMembership(membership);
-    this.baseIndex = storage.snapshot().meta.index;
-    this.membership = this.baseMembership;
-    const first = Math.max(this.baseIndex + 1, storage.firstIndex());
+    const snapshotIndex = storage.snapshot().meta.index;
+    this.confs = new MembershipLog(membership, snapshotIndex);
+    this.membership = this.confs.current;
+    this.progress.setVoters(voterIds(this.membership));
+    const first = Math.max(snapshotIndex + 1, storage.firstIndex());
     this.trackAppended(this.log.slice(first, this.log.lastIndex() + 1) ?? []);
-    this.confReportedIndex = this.log.committed;
+    this.confs.markReported(this.log.committed);
     // The bootstrap rule: a fresh node starts with a membership that contains it, or none (join).
     // Past the bootstrap term the node may legitimately have been removed, so only fresh state is checked.
     if (hardState.term <= 1 && !isEmptyMembership(this.membership) && !isMember(this.membership, this.id)) {
@@ -99,22 +109,79 @@ export abstract class RaftState {
     this.becomeFollower(this.term, NONE);
   }
 
-  protected hardState(): HardState {
+  /** Every message enters here: the term decides whether it is stale, news, or for the role to step. */
+  step(m: Message): void {
+    if (m.to !== this.id) return;
+    // Requests between a follower and its leader are answered by whoever leads, whatever the term.
+    if (m.type === 'read-index' || m.type === 'transfer-leader' || m.type === 'read-index-response') {
+      this.stepRequest(m);
+      return;
+    }
+    if (m.term > this.term) {
+      if ((m.type === 'vote' || m.type === 'pre-vote') && this.inLeaderLease() && !m.transfer) {
+        // We heard from a live leader within the election timeout: this candidate is disruptive.
+        this.emit({ type: 'rejected-vote', candidate: m.from, preVote: m.type === 'pre-vote', reason: 'leader-lease' });
+        return;
+      }
+      const keepTerm = m.type === 'pre-vote' || (m.type === 'pre-vote-response' && !m.reject);
+      if (!keepTerm) {
+        const fromLeader = m.type === 'append' || m.type === 'heartbeat' || m.type === 'snapshot';
+        const reason: StepDownReason = m.from === this.leadTransferee ? 'transfer' : 'higher-term';
+        this.becomeFollower(m.term, fromLeader ? m.from : NONE, reason);
+      }
+    } else if (m.term < this.term) {
+      if ((this.cfg.checkQuorum || this.cfg.preVote) && (m.type === 'append' || m.type === 'heartbeat')) {
+        // A stale leader that is cut off from the new term would otherwise never learn it.
+        this.send({ type: 'append-response', to: m.from, index: 0, reject: false, rejectHint: 0, hintTerm: 0 });
+      } else if (m.type === 'pre-vote') {
+        this.send({ type: 'pre-vote-response', to: m.from, reject: true });
+      }
+      return;
+    }
+
+    if (m.type === 'vote' || m.type === 'pre-vote') {
+      handleVoteRequest(this, m);
+      return;
+    }
+    this.stepRole(this, m);
+  }
+
+  private stepRequest(m: MessageOf<'read-index' | 'transfer-leader' | 'read-index-response'>): void {
+    if (m.type === 'read-index-response') {
+      if (!m.reject) this.readStates.push({ context: m.context, index: m.index });
+      return;
+    }
+    if (this.role !== 'leader') {
+      if (m.type === 'read-index') {
+        this.send({ type: 'read-index-response', to: m.from, context: m.context, index: 0, reject: true });
+      }
+      return;
+    }
+    if (m.type === 'read-index') leaderReadIndex(this, { context: m.context, from: m.from, index: 0, acks: new Set() });
+    else leaderTransfer(this, m.transferee);
+  }
+
+  hardState(): HardState {
     return { term: this.term, vote: this.vote, commit: this.log.committed };
   }
 
-  protected emit(event: DistributiveOmit<RaftEvent, 'node' | 'term'>): void {
+  emit(event: DistributiveOmit<RaftEvent, 'node' | 'term'>): void {
     this.cfg.logger({ ...event, node: this.id, term: this.term } as RaftEvent);
   }
 
-  protected setLeader(leader: NodeId): void {
+  send(m: Outgoing): void {
+    this.msgs.push({ ...m, from: this.id, term: m.term ?? this.term } as Message);
+  }
+
+  setLeader(leader: NodeId): void {
     if (leader === this.leader) return;
     const previous = this.leader;
     this.leader = leader;
     this.emit({ type: 'leader-changed', leader, previous });
   }
 
-  protected reset(term: number): void {
+  /** What every role change resets: timers, votes, progress, a transfer, pending reads. */
+  private reset(term: number): void {
     if (term !== this.term) {
       this.term = term;
       this.vote = NONE;
@@ -122,7 +189,6 @@ export abstract class RaftState {
     this.electionElapsed = 0;
     this.heartbeatElapsed = 0;
     this.randomizedElectionTimeout = this.cfg.electionTicks + Math.floor(this.cfg.random() * this.cfg.electionTicks);
-    this.votes.clear();
     this.progress.clear();
     this.leadTransferee = NONE;
     this.reads.clear();
@@ -130,34 +196,42 @@ export abstract class RaftState {
     this.proposalsUnsent = false;
   }
 
-  protected becomeFollower(term: number, leader: NodeId, stepDownReason?: StepDownReason): void {
+  becomeFollower(term: number, leader: NodeId, stepDownReason?: StepDownReason): void {
     const wasLeader = this.role === 'leader';
     this.reset(term);
     this.role = 'follower';
+    this.stepRole = stepFollower;
+    this.tickRole = tickElection;
     if (wasLeader && stepDownReason !== undefined) this.emit({ type: 'stepped-down', reason: stepDownReason });
     this.setLeader(leader);
     this.emit({ type: 'became-follower', leader });
   }
 
-  protected becomePreCandidate(): void {
+  becomePreCandidate(): void {
     // A pre-candidate keeps its term and vote: nothing changes unless the pre-vote succeeds.
-    this.votes.clear();
+    this.progress.resetVotes();
     this.role = 'pre-candidate';
+    this.stepRole = stepCandidate;
+    this.tickRole = tickElection;
     this.setLeader(NONE);
     this.emit({ type: 'became-pre-candidate' });
   }
 
-  protected becomeCandidate(): void {
+  becomeCandidate(): void {
     this.reset(this.term + 1);
     this.vote = this.id;
     this.role = 'candidate';
+    this.stepRole = stepCandidate;
+    this.tickRole = tickElection;
     this.setLeader(NONE);
     this.emit({ type: 'became-candidate' });
   }
 
-  protected becomeLeader(): void {
+  becomeLeader(): void {
     this.reset(this.term);
     this.role = 'leader';
+    this.stepRole = stepLeader;
+    this.tickRole = tickLeader;
     this.lastQuorumCheckPassed = true;
     for (const id of memberIds(this.membership)) this.addProgress(id);
     this.addProgress(this.id);
@@ -167,27 +241,26 @@ export abstract class RaftState {
     this.appendEntries([{ type: 'normal', term: this.term, index: 0, data: EMPTY_DATA }]);
   }
 
-  protected addProgress(id: NodeId): void {
-    if (this.progress.has(id)) return;
-    const pr = new Progress(id, this.log.lastIndex() + 1, this.cfg.maxInflight);
+  private addProgress(id: NodeId): void {
+    if (this.progress.get(id) !== undefined) return;
+    const pr = this.progress.add(id, this.log.lastIndex() + 1);
     if (id === this.id) {
       // Our own copy counts toward the commit quorum only once durable (see advance()).
       pr.match = this.log.stableLastIndex();
       pr.becomeReplicate();
     }
-    this.progress.set(id, pr);
   }
 
-  protected inLeaderLease(): boolean {
+  inLeaderLease(): boolean {
     return this.cfg.checkQuorum && this.leader !== NONE && this.electionElapsed < this.cfg.electionTicks;
   }
 
-  protected quorumActive(): boolean {
-    return hasQuorum(voterIds(this.membership), (id) => id === this.id || this.progress.get(id)?.recentActive === true);
+  quorumActive(): boolean {
+    return this.progress.quorumActive(this.id);
   }
 
   /** Append entries in this term at the end of the leader's log; returns the last index. */
-  protected appendEntries(entries: Entry[]): number {
+  appendEntries(entries: Entry[]): number {
     let index = this.log.lastIndex();
     const stamped = entries.map((e) => ({ ...e, term: this.term, index: ++index }));
     this.log.append(stamped);
@@ -197,32 +270,35 @@ export abstract class RaftState {
     return index;
   }
 
+  /** Send pending entries to every follower (ready() batches proposals this way). */
+  broadcastAppend(sendIfEmpty: boolean): void {
+    broadcastAppend(this, sendIfEmpty);
+  }
+
   /**
    * Voters campaign; so does a node whose removal is still uncommitted. Otherwise a leader that
    * appended its own removal and then lost its quorum could hold the only copy of the newest log
    * while refusing to campaign, and the remaining voter could never win its vote. Votes are still
    * counted in the newest configuration, so election safety is unchanged.
    */
-  protected canCampaign(): boolean {
+  canCampaign(): boolean {
     if (isVoter(this.membership, this.id)) return true;
     if (!this.hasPendingConfChange()) return false;
-    const previous = this.confPoints[this.confPoints.length - 2]?.membership ?? this.baseMembership;
-    return isVoter(previous, this.id);
+    return isVoter(this.confs.previous, this.id);
   }
 
-  protected hasPendingConfChange(): boolean {
-    const last = this.confPoints[this.confPoints.length - 1];
-    return last !== undefined && last.index > this.log.committed;
+  hasPendingConfChange(): boolean {
+    return this.confs.pending(this.log.committed);
   }
 
-  protected committedInTerm(): boolean {
+  committedInTerm(): boolean {
     return this.log.term(this.log.committed) === this.term;
   }
 
   /** Commit what a majority of voters holds, but only by counting entries of the current term (§5.4.2). */
-  protected maybeCommit(): boolean {
+  maybeCommit(): boolean {
     if (this.role !== 'leader') return false;
-    const index = quorumMatch(voterIds(this.membership), (id) => this.progress.get(id)?.match ?? 0);
+    const index = this.progress.committed();
     if (index <= this.log.committed || this.log.term(index) !== this.term) return false;
     const oldCommit = this.log.committed;
     this.log.commitTo(index);
@@ -230,45 +306,30 @@ export abstract class RaftState {
     return true;
   }
 
-  protected send(m: Outgoing): void {
-    this.msgs.push({ ...m, from: this.id, term: m.term ?? this.term } as Message);
-  }
-
   /** Track conf changes among newly appended entries (which may have replaced a suffix). */
-  protected trackAppended(entries: Entry[]): void {
-    const first = entries[0];
-    if (first === undefined) return;
-    const before = this.confPoints.length;
-    this.confPoints = this.confPoints.filter((p) => p.index < first.index);
-    let changed = this.confPoints.length !== before;
-    for (const entry of entries) {
-      if (entry.type !== 'conf-change' || entry.index <= this.baseIndex) continue;
-      const current = this.confPoints[this.confPoints.length - 1]?.membership ?? this.baseMembership;
-      this.confPoints.push({ index: entry.index, change: entry.change, membership: applyChange(current, entry.change) });
-      changed = true;
-    }
-    if (changed) this.setMembership(this.confPoints[this.confPoints.length - 1]?.membership ?? this.baseMembership);
+  trackAppended(entries: Entry[]): void {
+    if (this.confs.appended(entries)) this.setMembership(this.confs.current);
   }
 
-  protected setMembership(next: Membership): void {
+  setMembership(next: Membership): void {
     this.membership = next;
+    this.progress.setVoters(voterIds(next));
     if (isVoter(next, this.id)) this.notVoterReported = false;
     if (this.role !== 'leader') return;
     const ids = new Set(memberIds(next));
     for (const id of ids) this.addProgress(id);
-    for (const id of this.progress.keys()) if (id !== this.id && !ids.has(id)) this.progress.delete(id);
+    ids.add(this.id);
+    this.progress.retain(ids);
     if (this.leadTransferee !== NONE && !isVoter(next, this.leadTransferee)) this.leadTransferee = NONE;
     // A smaller voter set may already hold a majority for pending entries.
     this.maybeCommit();
   }
 
   /** Report newly committed conf changes, step down if our own removal committed, release reads. */
-  protected afterCommit(oldCommit: number): void {
+  afterCommit(oldCommit: number): void {
     const committed = this.log.committed;
     if (committed <= oldCommit) return;
-    for (const point of this.confPoints) {
-      if (point.index <= this.confReportedIndex || point.index > committed) continue;
-      this.confReportedIndex = point.index;
+    for (const point of this.confs.takeCommitted(committed)) {
       this.emit({
         type: 'membership-applied',
         index: point.index,
@@ -287,10 +348,7 @@ export abstract class RaftState {
     if (this.readsAwaitingCommit.length > 0 && this.committedInTerm()) {
       const waiting = this.readsAwaitingCommit;
       this.readsAwaitingCommit = [];
-      for (const request of waiting) this.leaderReadIndex(request);
+      for (const request of waiting) leaderReadIndex(this, request);
     }
   }
-
-  protected abstract broadcastAppend(sendIfEmpty: boolean): void;
-  protected abstract leaderReadIndex(request: ReadRequest): void;
 }
