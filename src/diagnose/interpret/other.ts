@@ -28,7 +28,7 @@ export const OTHER_ETCD_KEYWORDS: readonly Keyword[] = [
 ];
 export const OTHER_HASHICORP_KEYWORDS: readonly Keyword[] = ['Failed to contact', 'leadership', 'server health', 'ejecting vote', 'for self', 'asking for'];
 export const OTHER_RUST_KEYWORDS: readonly Keyword[] = ['RPC to target', 'Metrics{', ' vote', 'Vote', 'leader missing', 'gRPC connection', 'to store', 'trigger election', 'triggering election', 'send a heartbeat', 'timeout while requesting'];
-export const OTHER_KEYWORDS: readonly Keyword[] = [...OTHER_ETCD_KEYWORDS, ...OTHER_HASHICORP_KEYWORDS, ...OTHER_RUST_KEYWORDS, 'became', 'become', ' Term:', 'leader change', 'is the leader', 'leader is change', 'no longer a leader'];
+export const OTHER_KEYWORDS: readonly Keyword[] = [...OTHER_ETCD_KEYWORDS, ...OTHER_HASHICORP_KEYWORDS, ...OTHER_RUST_KEYWORDS, 'connect to route', 'became', 'become', ' Term:', 'leader change', 'is the leader', 'leader is change', 'no longer a leader'];
 
 const ID = '([0-9a-f]+)';
 /** Logger names and call sites before a message: `raft/raft.go:474: nomad.raft: `, `STREAM: raft: `, `openraft::core: `. */
@@ -118,6 +118,8 @@ const LEADERSHIP = /^server (became leader|lost leadership), performing leader/;
 const SERVER_HEALTH = /error getting server health from "?([^"\s:]+)"?: .*(?:timeout|refused|no route to host|unreachable)/;
 // TiKV's raft client losing a store: `send to 10.0.0.1:20160 fail, the gRPC connection could be broken`.
 const TIKV_SEND_FAIL = /send to (\S+) fail, the gRPC connection could be broken|resolve store address failed|(?:connect|connection) to store (\d+) failed/;
+// NATS (Streaming's transport): `Error trying to connect to route (attempt 3200): dial tcp 10.0.0.28:6222: i/o timeout`.
+const ROUTE_RETRY = /Error trying to connect to route \(attempt (\d+)\): dial tcp ([\w.:[\]-]+?):? /;
 const OPENRAFT_RPC = /error sending (\w+) RPC to target/;
 const READ_INDEX_TIMEOUT = /timed out waiting for read index response|etcdserver: request timed out/;
 
@@ -233,8 +235,14 @@ export function interpretOther(ctx: LineContext): boolean {
     return true;
   }
   if ((m = OPENRAFT_RPC.exec(message))) {
-    const target = ctx.shape.json?.target;
-    ctx.emit('peer-unreachable', { peer: target === undefined ? undefined : String(target), reason: `error sending ${m[1]} RPC` });
+    // The error names the node (its URL in openraft's examples) and how long requests to it have failed (`age: 64.6s`).
+    const error = String(ctx.shape.json?.error ?? message);
+    const peer = /url: \\?"([^"\\]+)/.exec(error)?.[1] ?? /target=(\S+)/.exec(message)?.[1];
+    ctx.emit('peer-unreachable', { peer, durationMs: durationMs(/age: ([\d.]+m?s)/.exec(error)?.[1]), reason: `error sending ${m[1]} RPC` });
+    return true;
+  }
+  if ((m = ROUTE_RETRY.exec(message))) {
+    ctx.emit('peer-unreachable', { peer: m[2], reason: `route connect attempt ${m[1]}` });
     return true;
   }
   if ((m = CONTACT.exec(message))) {
