@@ -1,6 +1,6 @@
 // Renders status reports: the table and verdict of `chronik status`, and the sample and event lines
 // of `status --watch`.
-import type { ClusterView, NodeHealth } from '../client/cluster-status.js';
+import type { ClusterView, MemberId, NodeHealth } from '../client/cluster-status.js';
 import type { OfflineReport } from '../node/offline-status.js';
 import { paint, renderTable, type Tone } from './render.js';
 
@@ -13,6 +13,7 @@ const HEALTH_TONE: Record<NodeHealth, Tone> = {
   'not a member': 'warn',
   'no leader': 'bad',
   'no voters': 'bad',
+  'other cluster': 'bad',
   unreachable: 'bad',
 };
 
@@ -50,14 +51,15 @@ export function renderVerdict(view: ClusterView): string {
 }
 
 export function renderStatus(view: ClusterView): string {
-  return `${renderStatusTable(view)}\n\n${renderVerdict(view)}`;
+  const id = view.report.clusterId !== undefined ? `\ncluster ID ${view.report.clusterId}` : '';
+  return `${renderStatusTable(view)}${id}\n\n${renderVerdict(view)}`;
 }
 
 export interface WatchEvent {
   event: 'leader-changed' | 'term-changed';
   time: string;
-  leader: number | null;
-  previousLeader: number | null;
+  leader: MemberId | null;
+  previousLeader: MemberId | null;
   term: number;
   previousTerm: number;
 }
@@ -79,7 +81,7 @@ export function watchEvent(previous: ClusterView | undefined, current: ClusterVi
 }
 
 export function describeEvent(event: WatchEvent): string {
-  const name = (id: number | null): string => (id === null ? 'none' : String(id));
+  const name = (id: MemberId | null): string => (id === null ? 'none' : String(id));
   return event.event === 'leader-changed'
     ? `${event.time} leader ${name(event.previousLeader)} -> ${name(event.leader)} (term ${event.previousTerm} -> ${event.term})`
     : `${event.time} term ${event.previousTerm} -> ${event.term}, leader still ${name(event.leader)}`;
@@ -93,6 +95,7 @@ export function renderOfflineStatus(report: OfflineReport): string {
   const rows = [
     ['data dir', report.dataDir],
     ['node', `${report.id}${report.cluster ? ` (cluster ${report.cluster})` : ''}`],
+    ['cluster ID', report.clusterId ?? 'none yet (a joining node adopts its leader\'s)'],
     ['term', `${report.term}${report.vote === null ? '' : `, voted for ${report.vote}`}`],
     ['commit', String(report.commitIndex)],
     ['applied', String(report.appliedIndex)],

@@ -2,7 +2,9 @@
 // finds and talks to the leader, and retries leader loss with bounded backoff inside one deadline.
 import { formatDuration } from '../shared/duration.js';
 import { OperationError } from '../shared/errors.js';
+import type { ClientTls } from '../shared/client-tls.js';
 import { ApiError, HttpTransport, UnreachableError } from './http.js';
+import type { StatusSample } from './sample.js';
 import {
   API_PATHS,
   type ApiErrorCode,
@@ -22,15 +24,16 @@ export interface ClientOptions {
   /** Where the endpoints came from (--endpoints, --config, CHRONIK_ENDPOINTS, default), for hints. */
   endpointSource?: string;
   token?: string;
+  /** Every endpoint, given or discovered, is reached with this scheme (a cluster is all TLS or none). */
+  scheme?: 'http' | 'https';
+  tls?: ClientTls;
   /** The whole operation's budget: every retry and wait fits inside it. */
   timeoutMs: number;
 }
 
-/** What one endpoint said when asked for its status. */
-export interface EndpointSample {
-  endpoint: string;
+/** What one endpoint said when asked for its status (a chronik StatusSample). */
+export interface EndpointSample extends StatusSample {
   status?: NodeStatus;
-  error?: string;
 }
 
 /** One round of asking every known endpoint for its status. */
@@ -50,14 +53,20 @@ const CLIENT_GRACE_MS = 1000;
 
 export class AdminClient {
   private currentDeadline: number;
-  private readonly transport = new HttpTransport();
+  private readonly transport: HttpTransport;
   private readonly knownEndpoints: string[];
   private leaderEndpoint?: string;
   private lastSurvey?: Survey;
+  /**
+   * The cluster the given endpoints belong to (the ID most of them report), pinned at the first answer:
+   * members of another cluster found on the way are reported but never followed or led by.
+   */
+  private clusterId?: string;
 
   constructor(private readonly options: ClientOptions) {
     this.currentDeadline = Date.now() + options.timeoutMs;
     this.knownEndpoints = [...options.endpoints];
+    this.transport = new HttpTransport(options.scheme ?? 'http', options.tls);
   }
 
   get deadline(): number {
@@ -102,13 +111,15 @@ export class AdminClient {
       samples.push(...(await Promise.all(fresh.map((endpoint) => this.sample(endpoint, timeoutMs)))));
     };
     await askAll(this.knownEndpoints);
-    let members = membersOf(samples);
-    const answeredIds = new Set(samples.flatMap((s) => (s.status ? [s.status.id] : [])));
+    this.clusterId ??= mostCommon(samples.flatMap((s) => (s.status?.clusterId ? [s.status.clusterId] : [])));
+    const ours = (): EndpointSample[] => samples.filter((s) => this.clusterId === undefined || !s.status?.clusterId || s.status.clusterId === this.clusterId);
+    let members = membersOf(ours());
+    const answeredIds = new Set(ours().flatMap((s) => (s.status ? [s.status.id] : [])));
     await askAll([...members].filter(([id]) => !answeredIds.has(id)).map(([, addr]) => addr));
-    members = membersOf(samples);
+    members = membersOf(ours());
     for (const addr of members.values()) if (!this.knownEndpoints.includes(addr)) this.knownEndpoints.push(addr);
 
-    const leaderSample = samples
+    const leaderSample = ours()
       .filter((s) => s.status?.role === 'leader')
       .sort((a, b) => (b.status?.term ?? 0) - (a.status?.term ?? 0))[0];
     const survey: Survey = { samples, leader: leaderSample?.status, leaderEndpoint: leaderSample?.endpoint };
@@ -263,6 +274,15 @@ export function unreachableError(failures: UnreachableError[], endpointSource?: 
 /** The membership as seen by the node with the freshest view: the leader at the highest term, else the highest term. */
 export function freshestView(statuses: NodeStatus[]): NodeStatus | undefined {
   return [...statuses].sort((a, b) => b.term - a.term || Number(b.role === 'leader') - Number(a.role === 'leader'))[0];
+}
+
+/** The most frequent value; on a tie, the first seen. */
+function mostCommon(values: string[]): string | undefined {
+  const counts = new Map<string, number>();
+  for (const value of values) counts.set(value, (counts.get(value) ?? 0) + 1);
+  let best: string | undefined;
+  for (const [value, count] of counts) if (best === undefined || count > (counts.get(best) ?? 0)) best = value;
+  return best;
 }
 
 function membersOf(samples: EndpointSample[]): Map<number, string> {

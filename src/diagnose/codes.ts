@@ -52,7 +52,7 @@ export const CODES = {
     severity: 'critical',
     title: 'elections keep happening but no leader emerges',
     remediation:
-      'A majority of voters must be up and able to reach each other: check which members are down or partitioned (chronik status), restore them, and check firewalls between peer ports. See docs/runbooks/NO_LEADER.md.',
+      'A majority of voters must be up and able to reach each other: check which members are down or partitioned (chronik status), restore them, and check firewalls between peer ports. If a majority is gone for good, plan the recovery from the survivors\' data dirs with chronik recover plan (chronik or etcd). See docs/runbooks/NO_LEADER.md.',
   },
   DROPPED_PROPOSALS: {
     severity: 'critical',
@@ -64,7 +64,7 @@ export const CODES = {
     severity: 'critical',
     title: 'a leader lost contact with a majority of voters',
     remediation:
-      'Find the voters the leader could not reach (PEER_UNREACHABLE findings, chronik status) and restore connectivity or the members; do not add members while quorum is lost. See docs/runbooks/QUORUM_LOST.md.',
+      'Find the voters the leader could not reach (PEER_UNREACHABLE findings, chronik status) and restore connectivity or the members; do not add members while quorum is lost. If a majority is gone for good, chronik recover plan on the survivors\' data dirs names the member to keep and the commands per host. See docs/runbooks/QUORUM_LOST.md.',
   },
   SPLIT_BRAIN: {
     severity: 'critical',
@@ -148,6 +148,12 @@ export const CODES = {
     severity: 'info',
     title: 'a few proposals were dropped during a short election',
     remediation: 'Normal during a leader change; clients should retry. See docs/runbooks/PROPOSALS_DROPPED_BRIEFLY.md.',
+  },
+  COMMITTED_ENTRY_CONFLICT: {
+    severity: 'critical',
+    title: 'a node refused a leader that asked it to overwrite a committed entry (two histories met)',
+    remediation:
+      'Decide which history holds the acknowledged writes; set the other node\'s data dir aside and add it back empty (--join, add-voter). See docs/runbooks/COMMITTED_ENTRY_CONFLICT.md.',
   },
   DATA_DIR_CORRUPT: {
     severity: 'critical',

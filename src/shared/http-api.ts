@@ -17,6 +17,10 @@ export const API_PATHS = {
 export const API_ERROR_STATUS = {
   BAD_REQUEST: 400,
   UNAUTHORIZED: 401,
+  /** /raft/ from a connection without a peer certificate (mutual TLS). */
+  FORBIDDEN: 403,
+  /** Plain HTTP sent to a node that serves HTTPS (src/node/tls-listener.ts). */
+  TLS_REQUIRED: 400,
   NOT_FOUND: 404,
   CHANGE_IN_PROGRESS: 409,
   REJECTED: 409,
@@ -24,6 +28,8 @@ export const API_ERROR_STATUS = {
   INTERNAL: 500,
   NO_LEADER: 503,
   UNAVAILABLE: 503,
+  /** A peer request (stream, snapshot chunk, forwarded write) from another cluster ID: nothing was stepped. */
+  CLUSTER_ID_MISMATCH: 409,
   TIMEOUT: 504,
 } as const;
 
@@ -63,6 +69,8 @@ export interface NodeStatus {
   id: number;
   addr: string;
   cluster: string;
+  /** The data dir's cluster ID; null while a joining node has not adopted its leader's. */
+  clusterId: string | null;
   role: NodeRole;
   member: MemberKind;
   term: number;
@@ -78,9 +86,20 @@ export interface NodeStatus {
   pendingConfChange: boolean;
   /** On the leader only: one row per other member. */
   progress?: FollowerProgress[];
+  /** Set once a leader asked this node to overwrite a committed entry; that peer's messages are refused since. */
+  divergence: Divergence | null;
   walBytes: number;
   startedAt: string;
   version: string;
+}
+
+/** A leader asked this node to overwrite a committed entry (src/raft/log.ts committedConflict). */
+export interface Divergence {
+  peer: number;
+  index: number;
+  localTerm: number;
+  leaderTerm: number;
+  at: string;
 }
 
 /** GET /v1/members. */

@@ -19,6 +19,8 @@ function node(id: number, overrides: Partial<NodeStatus> = {}): NodeStatus {
     lastIndex: 10,
     snapshotIndex: 0,
     cluster: 'test',
+    clusterId: null,
+    divergence: null,
     walBytes: 0,
     startedAt: '2026-12-07T00:00:00.000Z',
     version: '0.1.0',
@@ -44,7 +46,7 @@ describe('buildClusterView', () => {
 
   it('has exactly the keys of SPEC.md in each reachable node row', () => {
     const view = buildClusterView([up(node(2, { role: 'leader' }))]);
-    expect(Object.keys(view.report)).toEqual(['healthy', 'leader', 'term', 'voters', 'learners', 'problems', 'nodes']);
+    expect(Object.keys(view.report)).toEqual(['kind', 'healthy', 'leader', 'term', 'voters', 'learners', 'problems', 'nodes']);
     expect(Object.keys(view.report.nodes.find((n) => n.id === 2) ?? {})).toEqual([
       'id', 'endpoint', 'reachable', 'role', 'member', 'term', 'leader', 'commitIndex', 'appliedIndex', 'lastIndex', 'voters', 'learners',
     ]);
@@ -70,7 +72,7 @@ describe('buildClusterView', () => {
     expect(view.report.healthy).toBe(false);
     expect(view.report.leader).toBeNull();
     expect(view.verdictLine).toBe('NO LEADER: 1/3 voters reachable, quorum needs 2');
-    expect(view.report.problems.map((p) => p.code)).toEqual(['NO_LEADER', 'VOTER_UNREACHABLE', 'VOTER_UNREACHABLE']);
+    expect(view.report.problems.map((p) => p.code)).toEqual(['NO_LEADER', 'QUORUM_LOST', 'VOTER_UNREACHABLE', 'VOTER_UNREACHABLE']);
     expect(view.health).toEqual(['no leader', 'unreachable', 'unreachable']);
   });
 

@@ -2,7 +2,7 @@
 // --join + add-voter, roll back an add that cannot finish, remove and re-add a voter, then lose the
 // original node and still read every key.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ClusterReport } from '../../src/client/cluster-status.js';
+import type { ClusterReport, MemberId } from '../../src/client/cluster-status.js';
 import { chronik, startChronik } from './cli.js';
 import { TestCluster, type TestNode } from './cluster.js';
 
@@ -92,7 +92,7 @@ describe('membership changes through the CLI', () => {
   it('refuses a second add-voter while a learner waits, and removes a learner left by a killed add-voter', async () => {
     const first = startChronik(['add-voter', `4@127.0.0.1:${closedPort}`, '--endpoints', all(), '--timeout', '2m']);
     const deadline = Date.now() + 60_000;
-    let learners: number[] = [];
+    let learners: MemberId[] = [];
     while (!learners.includes(4) && Date.now() < deadline) {
       learners = (JSON.parse((await chronik(['status', '--endpoints', all(), '--json'])).stdout) as ClusterReport).learners;
     }

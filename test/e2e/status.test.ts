@@ -144,7 +144,7 @@ describe('a three-node cluster through the CLI', () => {
     expect(report.problems[0]?.code).toBe('NO_LEADER');
     const table = await chronik(['status', '--endpoints', endpoints]);
     expect(table.code).toBe(3);
-    expect(table.stdout.trimEnd().split('\n').at(-3)).toBe('NO LEADER: 1/3 voters reachable, quorum needs 2');
+    expect(table.stdout.trimEnd().split('\n').at(-4)).toBe('NO LEADER: 1/3 voters reachable, quorum needs 2');
 
     const propose = await chronik(['propose', 'k', 'v', '--endpoints', endpoints, '--timeout', '1500ms']);
     expect(propose.code).toBe(1);
