@@ -49,15 +49,17 @@ export default class Bootstrap extends BaseCommand {
     const { flags } = await this.parse(Bootstrap);
     // The node runtime is loaded here, not at the top: oclif imports every command to list them.
     const [{ resolveNodeConfig }, { startNode }] = await Promise.all([import('../node/node-config.js'), import('../node/runtime.js')]);
+    // Listened for before the node starts: a lone voter leads at once, and a supervisor's SIGTERM that
+    // arrives while the node is still starting must stop it cleanly, not kill it mid-start.
+    const signal = new Promise<NodeJS.Signals>((resolve) => {
+      process.once('SIGINT', () => resolve('SIGINT'));
+      process.once('SIGTERM', () => resolve('SIGTERM'));
+    });
     const node = await startNode(resolveNodeConfig(flags));
     // A supervisor or script can wait for this line to know the node serves, and read where and as whom.
     // Written now, as one line, not returned: the command returns only when the node stops.
     if (this.jsonEnabled()) process.stdout.write(`${JSON.stringify(node.status())}\n`);
-    const signal = await new Promise<NodeJS.Signals>((resolve) => {
-      process.once('SIGINT', () => resolve('SIGINT'));
-      process.once('SIGTERM', () => resolve('SIGTERM'));
-    });
-    await node.stop(signal);
+    await node.stop(await signal);
     // Idle keep-alive sockets of forwarded requests must not hold the process after a clean stop.
     setTimeout(() => process.exit(process.exitCode ?? 0), 1000).unref();
   }
