@@ -3,8 +3,6 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
-const SOURCE_DIRS = ['commands', 'cli', 'client', 'node', 'diagnose', 'shared', 'raft'];
-
 /**
  * What each directory of src/ may import from the others (itself always). docs/architecture.md's table
  * is this one; change both together. Packages are allowed unless `packages` says otherwise.
@@ -25,7 +23,7 @@ function forbiddenSources(layer) {
   const rule = LAYERS[layer];
   if (rule.packages === 'none') return [{ regex: '^(?!\\./)', why: `src/${layer} imports nothing but its own files: no packages, no node: modules, nothing else in src/` }];
   const patterns = [];
-  for (const dir of SOURCE_DIRS) {
+  for (const dir of Object.keys(LAYERS)) {
     if (dir === layer || rule.imports.includes(dir)) continue;
     if (dir === 'node' && rule.nodeModules) {
       patterns.push({ regex: `^(\\.\\./)+node/(?!(${rule.nodeModules.join('|')})\\.js$)`, why: `src/${layer} may use only ${rule.nodeModules.map((m) => `node/${m}`).join(' and ')} of src/node` });

@@ -1,6 +1,6 @@
 // One node's answer in the shape the shared status verdict reads, whatever product gave it: chronik's
 // /v1/status fits it as is; each adapter in src/client/attach/ turns its product's answers into it.
-import type { MemberKind, NodeRole } from '../shared/http-api.js';
+import type { MemberKind, NodeRole, NodeStatus } from '../shared/http-api.js';
 
 export const PRODUCT_KINDS = ['chronik', 'etcd', 'consul', 'nomad', 'vault', 'rqlite'] as const;
 export type ProductKind = (typeof PRODUCT_KINDS)[number];
@@ -22,7 +22,9 @@ export interface SampleStatus {
   voters: readonly MemberId[];
   learners: readonly MemberId[];
   members: readonly { id: MemberId; addr: string; name?: string }[];
-  clusterId?: string;
+  clusterId?: string | null;
+  /** chronik only: the node refuses a leader that asked it to overwrite a committed entry. */
+  divergence?: NodeStatus['divergence'];
 }
 
 /** What one endpoint said when asked for its status. */

@@ -3,9 +3,10 @@
 // anything is decoded or built for it when its node's voters are the ones that node's last such line
 // named. It reads the raw bytes where the line finder found the keyword, with plain byte loops: on a
 // 100-byte line they cost less than Buffer.indexOf or a decoded string's search.
+import type { LogPhrase } from '../shared/log-catalogue.js';
 import type { LineVeto } from './keywords.js';
 
-const MEMBERSHIP_APPLIED_TEXT = 'membership applied';
+const MEMBERSHIP_APPLIED_TEXT: LogPhrase = 'membership applied';
 const MEMBERSHIP_APPLIED = Buffer.from(MEMBERSHIP_APPLIED_TEXT, 'latin1');
 const NODE_KEY = { text: Buffer.from(' node=', 'latin1'), json: Buffer.from('"node":', 'latin1') };
 const VOTERS_KEY = { text: Buffer.from(' voters=', 'latin1'), json: Buffer.from('"voters":', 'latin1') };

@@ -18,8 +18,8 @@ import {
   type Ready,
   type Snapshot,
 } from '../../src/raft/index.js';
-import { ReadyDriver } from '../../src/node/ready-driver.js';
 import { eventRecord } from '../../src/shared/log-catalogue.js';
+import { ReadyDriver } from '../../src/node/ready-driver.js';
 import type { Directive } from '../support/datadriven.js';
 import { members } from './harness.js';
 

@@ -1,6 +1,6 @@
 // The layer rules of eslint.config.js: each bites on an import that goes the wrong way (static or
 // dynamic), lets the allowed ones through, and docs/architecture.md's table says the same thing.
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { ESLint } from 'eslint';
 import { describe, expect, it } from 'vitest';
@@ -29,7 +29,7 @@ describe('layer rules', () => {
     ['src/diagnose/interpret/x.ts', "export const f = () => import('../../cli/render.js');\n", /src\/diagnose must not import src\/cli/],
     ['src/shared/x.ts', "export { Logger } from '../node/logger.js';\n", /src\/shared must not import src\/node/],
     ['src/raft/x.ts', "import type { Problem } from '../shared/problem.js';\nexport type P = Problem;\n", /src\/raft imports nothing/],
-    ['src/raft/x.ts', "import { readFileSync } from 'node:fs';\nexport const f = readFileSync;\n", /src\/raft imports nothing/],
+    ['src/raft/x.ts', "import { readdirSync, readFileSync } from 'node:fs';\nexport const f = readFileSync;\n", /src\/raft imports nothing/],
     ['src/cli/x.ts', "export const f = () => import('../commands/status.js');\n", /src\/cli must not import src\/commands/],
   ])('%s refuses: %s', async (file, code, expected) => {
     const messages = await layerMessages(file, code);
@@ -44,6 +44,11 @@ describe('layer rules', () => {
     ['src/commands/x.ts', "import { startNode } from '../node/runtime.js';\nexport const f = startNode;\n"],
   ])('%s allows: %s', async (file, code) => {
     expect(await layerMessages(file, code)).toEqual([]);
+  });
+
+  it('has a rule for every directory of src/', () => {
+    const dirs = readdirSync(`${ROOT}/src`, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name);
+    expect(dirs.sort()).toEqual(Object.keys(layers).sort());
   });
 
   it("docs/architecture.md's table lists what the linter enforces", () => {

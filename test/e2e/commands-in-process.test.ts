@@ -4,8 +4,8 @@
 import { fileURLToPath } from 'node:url';
 import { runCommand } from '@oclif/test';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TestCluster, type TestNode } from '../e2e/cluster.js';
-import { eventually, http } from '../e2e/node-harness.js';
+import { TestCluster, type TestNode } from './cluster.js';
+import { eventually, http } from './node-harness.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 process.env.NO_COLOR = '1';
