@@ -21,8 +21,8 @@ export function parseFlags<T extends NonNullable<ParseArgsConfig['options']>>(op
 export function parseSystems(text: string | undefined, altRoot: string | undefined): SystemName[] {
   const systems = (text ?? (altRoot === undefined ? 'etcd,chronik' : 'etcd,chronik,chronik-alt')).split(',').map((part) => part.trim());
   for (const system of systems) {
-    if (system !== 'etcd' && system !== 'chronik' && system !== 'chronik-alt') {
-      throw new UsageError(`unknown system "${system}" in --systems`, 'use etcd, chronik, chronik-alt (with --alt-root)');
+    if (system !== 'etcd' && system !== 'chronik' && system !== 'chronik-alt' && system !== 'chronik-tls') {
+      throw new UsageError(`unknown system "${system}" in --systems`, 'use etcd, chronik, chronik-tls (all members TLS), chronik-alt (with --alt-root)');
     }
     if (system === 'chronik-alt' && altRoot === undefined) throw new UsageError('chronik-alt needs --alt-root DIR');
   }
@@ -33,6 +33,7 @@ export function parseSystems(text: string | undefined, altRoot: string | undefin
 /** A cluster of the named system; chronik-alt runs the build in altRoot. */
 export function clusterFor(system: SystemName, altRoot: string | undefined, chronikOptions: ChronikOptions = {}): BenchCluster {
   if (system === 'etcd') return new EtcdCluster();
+  if (system === 'chronik-tls') return new ChronikCluster(3, { ...chronikOptions, tls: true });
   return new ChronikCluster(3, system === 'chronik-alt' ? { ...chronikOptions, altRoot } : chronikOptions);
 }
 

@@ -1,12 +1,13 @@
 // A 3-node chronik cluster on loopback, started with `chronik bootstrap` from this checkout's
 // build (bin/run.js over dist/), tick 100 ms x 10 election ticks, written to with POST /v1/propose.
 import { join } from 'node:path';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { makeCerts, type TestCerts } from '../../test/e2e/tls-certs.js';
 import { fileURLToPath } from 'node:url';
 import { bootstrapArgs } from '../../test/support/cluster.js';
 import { freePorts } from '../../test/support/ports.js';
 import { makeTempDir, MemberProcesses } from './processes.js';
-import { requestJson, type BenchCluster, type MemberView } from './cluster.js';
+import { registerOriginTls, requestJson, type BenchCluster, type MemberView } from './cluster.js';
 
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -22,10 +23,14 @@ export interface ChronikOptions {
   nodeFlags?: string[];
   /** A built chronik checkout other than this one; the cluster is then reported as chronik-alt. */
   altRoot?: string;
+  /** Every member serves HTTPS with client certificates and mutual TLS between members (chronik-tls). */
+  tls?: boolean;
 }
 
 export class ChronikCluster implements BenchCluster {
-  readonly system: 'chronik' | 'chronik-alt';
+  readonly system: 'chronik' | 'chronik-alt' | 'chronik-tls';
+  /** Certificates made with docs/node.md's openssl commands when options.tls is set. */
+  private certs: TestCerts | undefined;
   private readonly root: string;
   readonly fsyncMetric = 'chronik_wal_fsync_duration_seconds';
   readonly dir = makeTempDir('chronik');
@@ -41,7 +46,7 @@ export class ChronikCluster implements BenchCluster {
     readonly size = 3,
     private readonly options: ChronikOptions = {},
   ) {
-    this.system = options.altRoot === undefined ? 'chronik' : 'chronik-alt';
+    this.system = options.tls === true ? 'chronik-tls' : options.altRoot === undefined ? 'chronik' : 'chronik-alt';
     this.root = options.altRoot ?? REPO_ROOT;
   }
 
@@ -50,6 +55,12 @@ export class ChronikCluster implements BenchCluster {
       throw new Error(`${join(this.root, 'dist', 'commands')} is missing: run \`npm run build\` there first (the bench:* scripts do)`);
     }
     this.ports = await freePorts(this.size, 'bench');
+    if (this.options.tls === true) {
+      const certs = makeCerts(this.size);
+      this.certs = certs;
+      const tls = { ca: readFileSync(certs.path('ca.pem')), cert: readFileSync(certs.path('operator.pem')), key: readFileSync(certs.path('operator-key.pem')) };
+      for (let member = 0; member < this.size; member++) registerOriginTls(this.clientOrigin(member), tls);
+    }
     for (let member = 0; member < this.size; member++) this.members.launch(member);
   }
 
@@ -58,7 +69,8 @@ export class ChronikCluster implements BenchCluster {
   }
 
   private args(member: number): string[] {
-    const peers = this.ports.map((_, i) => ({ id: i + 1, addr: this.address(i) })).filter((p) => p.id !== member + 1);
+    const scheme = this.certs !== undefined ? 'https://' : '';
+    const peers = this.ports.map((_, i) => ({ id: i + 1, addr: `${scheme}${this.address(i)}` })).filter((p) => p.id !== member + 1);
     return [
       ...(this.options.nodeFlags ?? []),
       join(this.root, 'bin', 'run.js'),
@@ -67,13 +79,21 @@ export class ChronikCluster implements BenchCluster {
         addr: this.address(member),
         peers,
         dataDir: join(this.dir, `node-${member + 1}`),
-        extra: ['--tick', '100ms', '--election-ticks', '10'],
+        extra: ['--tick', '100ms', '--election-ticks', '10', ...this.tlsFlags(member)],
       }),
     ];
   }
 
+  private tlsFlags(member: number): string[] {
+    const certs = this.certs;
+    if (certs === undefined) return [];
+    const ca = certs.path('ca.pem');
+    const pair = `node${member + 1}`;
+    return ['--cert-file', certs.path(`${pair}.pem`), '--key-file', certs.path(`${pair}-key.pem`), '--client-ca-file', ca, '--peer-ca-file', ca];
+  }
+
   clientOrigin(member: number): string {
-    return `http://${this.address(member)}`;
+    return `${this.options.tls === true ? 'https' : 'http'}://${this.address(member)}`;
   }
 
   putRequest(key: string, value: string): { path: string; body: string } {
@@ -107,7 +127,8 @@ export class ChronikCluster implements BenchCluster {
     this.members.launch(member);
   }
 
-  stop(): Promise<void> {
-    return this.members.stop();
+  async stop(): Promise<void> {
+    await this.members.stop();
+    if (this.certs !== undefined) rmSync(this.certs.dir, { recursive: true, force: true });
   }
 }

@@ -1,10 +1,11 @@
 // What a benchmark needs from a 3-member cluster of either system, and the leader-agreement wait
 // both benchmarks use, so etcd and chronik are started, polled and judged by the same code.
+import type { ConnectionOptions } from 'node:tls';
 import { Pool } from 'undici';
 import { sleep } from './processes.js';
 
 /** chronik-alt is chronik built from another checkout (--alt-root), to measure a change side by side. */
-export type SystemName = 'etcd' | 'chronik' | 'chronik-alt';
+export type SystemName = 'etcd' | 'chronik' | 'chronik-alt' | 'chronik-tls';
 
 /** One member's answer to a status poll; `leader` is a member index (0-based), null when unknown. */
 export interface MemberView {
@@ -36,13 +37,26 @@ export interface BenchCluster {
   readonly dir: string;
 }
 
+/** TLS options (CA, client pair) for https origins, registered by the cluster that serves them. */
+const originTls = new Map<string, ConnectionOptions>();
+
+export function registerOriginTls(origin: string, tls: ConnectionOptions): void {
+  originTls.set(origin, tls);
+}
+
+/** What an undici Pool to `origin` needs to connect (its TLS options, if it is https). */
+export function connectOptions(origin: string): { connect?: ConnectionOptions } {
+  const tls = originTls.get(origin);
+  return tls === undefined ? {} : { connect: tls };
+}
+
 /** One keep-alive pool per origin for status polls, shared across a run. */
 const pollPools = new Map<string, Pool>();
 
 export function pollPool(origin: string): Pool {
   let pool = pollPools.get(origin);
   if (!pool) {
-    pool = new Pool(origin, { connections: 2, keepAliveTimeout: 10_000 });
+    pool = new Pool(origin, { connections: 2, keepAliveTimeout: 10_000, ...connectOptions(origin) });
     pollPools.set(origin, pool);
   }
   return pool;

@@ -2,6 +2,7 @@
 // pool, each sending its next write as soon as the previous one is answered.
 import { Pool } from 'undici';
 import { percentile } from './stats.js';
+import { connectOptions } from './cluster.js';
 
 export interface LoadOptions {
   origin: string;
@@ -39,6 +40,7 @@ export async function runClosedLoop(options: LoadOptions): Promise<LoadRun> {
     connections: options.concurrency,
     pipelining: 1,
     keepAliveTimeout: 60_000,
+    ...connectOptions(options.origin),
   });
   const startedAt = performance.now();
   const windowStart = startedAt + options.warmupMs;

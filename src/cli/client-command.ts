@@ -18,7 +18,14 @@ export abstract class ClientCommand extends BaseCommand {
     ]);
     const timeoutMs = resolveTimeout(flags.timeout);
     const connection = resolveConnection(flags);
-    const client = new AdminClient({ endpoints: connection.endpoints, endpointSource: connection.source, token: connection.token, timeoutMs });
+    const client = new AdminClient({
+      endpoints: connection.endpoints,
+      endpointSource: connection.source,
+      token: connection.token,
+      timeoutMs,
+      scheme: connection.scheme,
+      ...(connection.tls !== undefined ? { tls: connection.tls } : {}),
+    });
     try {
       return await run(client, connection, timeoutMs);
     } catch (err) {

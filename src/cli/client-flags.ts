@@ -7,8 +7,10 @@ import { DEFAULT_ENDPOINT } from './connection-flags.js';
 import { loadConfig, type ClusterConfig } from '../shared/config.js';
 import { parseDuration } from '../shared/duration.js';
 import { UsageError } from '../shared/errors.js';
+import { resolveClientTls, type ClientTls, type ClientTlsFlags } from '../shared/client-tls.js';
+import { schemeOf, type Scheme } from '../shared/url-scheme.js';
 
-export interface ConnectionFlagValues {
+export interface ConnectionFlagValues extends ClientTlsFlags {
   endpoints?: string;
   config?: string;
   'token-file'?: string;
@@ -20,21 +22,28 @@ export interface Connection {
   source: '--endpoints' | '--config' | 'CHRONIK_ENDPOINTS' | 'default';
   token?: string;
   tokenFile?: string;
+  /** https when the endpoints say so (all of them: url-scheme.ts); members found from them use it too. */
+  scheme: Scheme;
+  tls?: ClientTls;
 }
 
 export function resolveConnection(flags: ConnectionFlagValues, env: NodeJS.ProcessEnv = process.env): Connection {
   const config: ClusterConfig | undefined = flags.config === undefined ? undefined : loadConfig(flags.config);
   let endpoints: string[];
   let source: Connection['source'];
+  let scheme: Scheme | undefined;
   if (flags.endpoints !== undefined) {
+    scheme = schemeOf(flags.endpoints, '--endpoints');
     endpoints = parseEndpoints(flags.endpoints);
     source = '--endpoints';
   } else if (config !== undefined) {
     if (config.nodes.length === 0) throw new UsageError(`${flags.config}: no nodes listed`, 'add nodes: [{ id, addr }] or pass --endpoints');
     endpoints = config.nodes.map((n) => n.addr);
+    scheme = config.scheme;
     source = '--config';
   } else if (env.CHRONIK_ENDPOINTS !== undefined && env.CHRONIK_ENDPOINTS.trim() !== '') {
     // An env list arrives as one string: split it here (oclif would not).
+    scheme = schemeOf(env.CHRONIK_ENDPOINTS, 'CHRONIK_ENDPOINTS');
     endpoints = parseEndpoints(env.CHRONIK_ENDPOINTS.replace(/\s+/g, ','));
     source = 'CHRONIK_ENDPOINTS';
   } else {
@@ -43,7 +52,8 @@ export function resolveConnection(flags: ConnectionFlagValues, env: NodeJS.Proce
   }
   const tokenFile = flags['token-file'] ?? (env.CHRONIK_TOKEN ? undefined : config?.tokenFile);
   const token = tokenFile !== undefined ? readToken(tokenFile) : env.CHRONIK_TOKEN || undefined;
-  return { endpoints, source, token, tokenFile };
+  const tls = resolveClientTls(flags, config, env);
+  return { endpoints, source, token, tokenFile, scheme: scheme ?? 'http', ...(tls !== undefined ? { tls } : {}) };
 }
 
 function readToken(path: string): string {

@@ -7,10 +7,13 @@ export const DEFAULT_ENDPOINT = '127.0.0.1:9192';
 export const connectionFlags = {
   endpoints: Flags.string({
     description: `Nodes to contact, comma-separated; one reachable member is enough. Default: --config's nodes, else CHRONIK_ENDPOINTS, else ${DEFAULT_ENDPOINT}.`,
-    helpValue: 'HOST:PORT[,HOST:PORT...]',
+    helpValue: '[https://]HOST:PORT[,...]',
   }),
   config: Flags.string({ description: 'Cluster YAML file; its nodes are the endpoints and its tokenFile the token.', helpValue: 'FILE' }),
   'token-file': Flags.string({ description: 'File holding the cluster token (else env CHRONIK_TOKEN). Never printed.', helpValue: 'FILE' }),
+  cacert: Flags.string({ description: 'Trust https:// endpoints whose certificate chains to this CA (else env CHRONIK_CACERT, the config\'s tls.caFile, the system\'s CAs).', helpValue: 'FILE' }),
+  cert: Flags.string({ description: 'Client certificate for nodes that require one (else env CHRONIK_CERT, tls.certFile).', helpValue: 'FILE' }),
+  key: Flags.string({ description: 'Key of --cert (else env CHRONIK_KEY, tls.keyFile).', helpValue: 'FILE' }),
 };
 
 /** --timeout with a per-command default; the value is a duration with a unit. */

@@ -2,9 +2,9 @@
 // finds and talks to the leader, and retries leader loss with bounded backoff inside one deadline.
 import { formatDuration } from '../shared/duration.js';
 import { OperationError } from '../shared/errors.js';
+import type { ClientTls } from '../shared/client-tls.js';
 import { ApiError, HttpTransport, UnreachableError } from './http.js';
 import type { StatusSample } from './sample.js';
-import { mostCommon } from './cluster-status.js';
 import {
   API_PATHS,
   type ApiErrorCode,
@@ -24,6 +24,9 @@ export interface ClientOptions {
   /** Where the endpoints came from (--endpoints, --config, CHRONIK_ENDPOINTS, default), for hints. */
   endpointSource?: string;
   token?: string;
+  /** Every endpoint, given or discovered, is reached with this scheme (a cluster is all TLS or none). */
+  scheme?: 'http' | 'https';
+  tls?: ClientTls;
   /** The whole operation's budget: every retry and wait fits inside it. */
   timeoutMs: number;
 }
@@ -50,7 +53,7 @@ const CLIENT_GRACE_MS = 1000;
 
 export class AdminClient {
   private currentDeadline: number;
-  private readonly transport = new HttpTransport();
+  private readonly transport: HttpTransport;
   private readonly knownEndpoints: string[];
   private leaderEndpoint?: string;
   private lastSurvey?: Survey;
@@ -63,6 +66,7 @@ export class AdminClient {
   constructor(private readonly options: ClientOptions) {
     this.currentDeadline = Date.now() + options.timeoutMs;
     this.knownEndpoints = [...options.endpoints];
+    this.transport = new HttpTransport(options.scheme ?? 'http', options.tls);
   }
 
   get deadline(): number {
@@ -270,6 +274,15 @@ export function unreachableError(failures: UnreachableError[], endpointSource?: 
 /** The membership as seen by the node with the freshest view: the leader at the highest term, else the highest term. */
 export function freshestView(statuses: NodeStatus[]): NodeStatus | undefined {
   return [...statuses].sort((a, b) => b.term - a.term || Number(b.role === 'leader') - Number(a.role === 'leader'))[0];
+}
+
+/** The most frequent value; on a tie, the first seen. */
+function mostCommon(values: string[]): string | undefined {
+  const counts = new Map<string, number>();
+  for (const value of values) counts.set(value, (counts.get(value) ?? 0) + 1);
+  let best: string | undefined;
+  for (const [value, count] of counts) if (best === undefined || count > (counts.get(best) ?? 0)) best = value;
+  return best;
 }
 
 function membersOf(samples: EndpointSample[]): Map<number, string> {

@@ -2,8 +2,8 @@
 // acknowledges it, and a problem list. Pure, so every verdict can be tested from plain data. The same
 // verdict serves chronik and every attached product (src/client/attach/): each turns its answers into
 // SampleStatus rows first.
-import { leaderConflicts } from './cross-checks.js';
-import { compareIds, isLeaderId, type MemberId, type ProductKind, type SampleStatus, type StatusSample } from './sample.js';
+import { crossCheck, mainCluster } from './cross-checks.js';
+import { clusterIdOf, compareIds, isLeaderId, type MemberId, type ProductKind, type StatusSample, type SampleStatus } from './sample.js';
 import type { Problem } from '../shared/problem.js';
 import type { MemberKind, NodeRole } from '../shared/http-api.js';
 
@@ -29,7 +29,7 @@ export interface NodeReport {
   lastIndex?: number;
   voters?: MemberId[];
   learners?: MemberId[];
-  clusterId?: string | null;
+  clusterId?: string;
   error?: string;
 }
 
@@ -37,7 +37,6 @@ export type VerdictKind = 'healthy' | 'degraded' | 'no-leader' | 'no-quorum' | '
 
 export interface ClusterReport {
   kind: ProductKind;
-  /** The cluster ID most answering nodes share (the cluster this report describes), when any node names one. */
   clusterId?: string;
   healthy: boolean;
   leader: MemberId | null;
@@ -62,12 +61,10 @@ export interface ClusterView {
 const STRICT_CODES = ['VOTER_UNREACHABLE', 'VOTER_LAGGING', 'CLUSTER_ID_MISMATCH', 'COMMITTED_ENTRY_CONFLICT'];
 
 export function buildClusterView(samples: StatusSample[], options: { strict?: boolean; kind?: ProductKind } = {}): ClusterView {
-  const statuses = samples.flatMap((s) => (s.status ? [s.status] : []));
-  // Endpoints may reach members of two clusters: the report describes the one most of them belong to.
-  const mainId = mostCommon(statuses.flatMap((s) => (s.clusterId ? [s.clusterId] : [])));
-  const ours = statuses.filter((s) => mainId === undefined || !s.clusterId || s.clusterId === mainId);
-  const leaderStatus = [...ours].filter((s) => s.role === 'leader').sort((a, b) => b.term - a.term)[0];
-  const view = leaderStatus ?? [...ours].sort((a, b) => b.term - a.term)[0];
+  // Nodes of another cluster answer too when an endpoint list is wrong: they must not pick the leader.
+  const statuses = mainCluster(samples);
+  const leaderStatus = [...statuses].filter((s) => s.role === 'leader').sort((a, b) => b.term - a.term)[0];
+  const view = leaderStatus ?? [...statuses].sort((a, b) => b.term - a.term)[0];
   const voters = [...(view?.voters ?? [])].sort(compareIds);
   const learners = [...(view?.learners ?? [])].sort(compareIds);
   const term = Math.max(0, ...statuses.map((s) => s.term));
@@ -79,7 +76,7 @@ export function buildClusterView(samples: StatusSample[], options: { strict?: bo
   const nodes: NodeReport[] = [];
   const seenEndpoints = new Set<string>();
   const byId = new Map<MemberId, StatusSample>();
-  for (const sample of samples) if (sample.status && ours.includes(sample.status) && !byId.has(sample.status.id)) byId.set(sample.status.id, sample);
+  for (const sample of samples) if (sample.status && statuses.includes(sample.status) && !byId.has(sample.status.id)) byId.set(sample.status.id, sample);
   const memberIds = [...voters, ...learners].sort(compareIds);
   for (const id of memberIds) {
     const sample = byId.get(id) ?? samples.find((s) => !s.status && s.endpoint === addrOf.get(id));
@@ -89,22 +86,23 @@ export function buildClusterView(samples: StatusSample[], options: { strict?: bo
     nodes.push(sample?.status ? reachableRow(sample.endpoint, sample.status) : unreachableRow(id, nameOf.get(id), endpoint, voters.includes(id) ? 'voter' : 'learner', sample?.error ?? 'not asked'));
   }
   for (const sample of samples) {
-    if (seenEndpoints.has(sample.endpoint) || (sample.status && ours.includes(sample.status) && memberIds.includes(sample.status.id))) continue;
-    if (sample.status && ours.includes(sample.status) && nodes.some((n) => n.id === sample.status?.id)) continue;
+    const ours = sample.status !== undefined && statuses.includes(sample.status);
+    if (seenEndpoints.has(sample.endpoint) || (ours && memberIds.includes(sample.status?.id ?? ''))) continue;
+    if (ours && nodes.some((n) => n.id === sample.status?.id)) continue;
     seenEndpoints.add(sample.endpoint);
     nodes.push(sample.status ? reachableRow(sample.endpoint, sample.status) : unreachableRow(null, undefined, sample.endpoint, undefined, sample.error ?? 'no answer'));
   }
 
   const leaderId = leaderStatus?.id ?? null;
+  const clusterId = leaderStatus !== undefined || view !== undefined ? clusterIdOf((leaderStatus ?? view) as SampleStatus) : undefined;
+  const foreign = (node: NodeReport): boolean => node.clusterId !== undefined && clusterId !== undefined && node.clusterId !== clusterId;
   const quorum = Math.floor(voters.length / 2) + 1;
   const reachableVoters = voters.filter((id) => byId.has(id));
-  const clusterId = mainId ?? null;
-  // A node of another cluster, or one that refuses the leader's log, does not acknowledge that leader.
-  const foreign = (s: { clusterId?: string | null }): boolean => clusterId !== null && s.clusterId !== undefined && s.clusterId !== null && s.clusterId !== clusterId;
   const acknowledging = leaderStatus
     ? voters.filter((id) => {
         const s = byId.get(id)?.status;
-        return s !== undefined && !foreign(s) && !s.divergence && s.term === leaderStatus.term && (s.id === leaderStatus.id || s.leader === leaderStatus.id);
+        // A node that refuses the leader's log (COMMITTED_ENTRY_CONFLICT) does not acknowledge it.
+        return s !== undefined && !s.divergence && s.term === leaderStatus.term && (s.id === leaderStatus.id || s.leader === leaderStatus.id);
       })
     : [];
 
@@ -136,26 +134,19 @@ export function buildClusterView(samples: StatusSample[], options: { strict?: bo
       problems.push({ code: 'NOT_A_MEMBER', message: `node ${node.id} at ${node.endpoint} answers but is not a member; ${next}` });
     }
   });
-  for (const { status: s, endpoint } of samples) {
-    if (s === undefined) continue;
-    if (foreign(s)) {
-      const check = (options.kind ?? 'chronik') === 'chronik' ? 'check its --data-dir and --peers' : 'check its initial cluster and token, or the endpoint list';
-      problems.push({ code: 'CLUSTER_ID_MISMATCH', message: `node ${s.id}${s.name ? ` (${s.name})` : ''} at ${endpoint} is in cluster ${s.clusterId}, not ${clusterId}: it belongs to another cluster (${check})` });
-      continue;
-    }
-    if (s.divergence) {
-      const d = s.divergence;
-      problems.push({
-        code: 'COMMITTED_ENTRY_CONFLICT',
-        message: `node ${s.id} refuses node ${d.peer}: it was asked to overwrite committed index ${d.index} (term ${d.localTerm} there, ${d.leaderTerm} from ${d.peer}) at ${d.at}; see docs/runbooks/COMMITTED_ENTRY_CONFLICT.md`,
-      });
-    }
-  }
   const disagreeing = nodes.filter((n) => n.reachable && n.member === 'voter' && n.id !== null && memberIds.includes(n.id) && n.voters && n.voters.length > 0 && !sameSet(n.voters, voters));
   if (disagreeing.length > 0) {
     problems.push({ code: 'VOTER_MISMATCH', message: `node${disagreeing.length > 1 ? 's' : ''} ${disagreeing.map((n) => n.id).join(', ')} see${disagreeing.length > 1 ? '' : 's'} voters [${disagreeing[0]?.voters?.join(',')}], the leader's view is [${voters.join(',')}]` });
   }
-  problems.push(...leaderConflicts(ours));
+  problems.push(...crossCheck(samples, statuses));
+  for (const s of statuses) {
+    const d = s.divergence;
+    if (!d) continue;
+    problems.push({
+      code: 'COMMITTED_ENTRY_CONFLICT',
+      message: `node ${s.id} refuses node ${d.peer}: it was asked to overwrite committed index ${d.index} (term ${d.localTerm} there, ${d.leaderTerm} from ${d.peer}) at ${d.at}; see docs/runbooks/COMMITTED_ENTRY_CONFLICT.md`,
+    });
+  }
 
   let verdict: VerdictKind;
   let verdictLine: string;
@@ -198,7 +189,7 @@ export function buildClusterView(samples: StatusSample[], options: { strict?: bo
   if (strictFailure && verdict === 'degraded') verdictLine = `UNHEALTHY (--strict): ${verdictLine.slice('degraded: '.length)}`;
 
   return {
-    report: { kind: options.kind ?? 'chronik', ...(clusterId !== null ? { clusterId } : {}), healthy, leader: leaderId, term: leaderStatus?.term ?? term, voters, learners, problems, nodes },
+    report: { kind: options.kind ?? 'chronik', ...(clusterId === undefined ? {} : { clusterId }), healthy, leader: leaderId, term: leaderStatus?.term ?? term, voters, learners, problems, nodes },
     verdict,
     verdictLine,
     lag,
@@ -221,7 +212,7 @@ function reachableRow(endpoint: string, s: SampleStatus): NodeReport {
     ...(s.lastIndex === undefined ? {} : { lastIndex: s.lastIndex }),
     voters: [...s.voters].sort(compareIds),
     learners: [...s.learners].sort(compareIds),
-    ...(s.clusterId ? { clusterId: s.clusterId } : {}),
+    ...(clusterIdOf(s) === undefined ? {} : { clusterId: clusterIdOf(s) }),
   };
 }
 
@@ -237,15 +228,6 @@ function healthOf(node: NodeReport, lag: number | null, leader: SampleStatus | u
   if (node.term !== leader.term || (node.id !== leader.id && node.leader !== leader.id)) return 'stale';
   if (lag !== null && lag > LAG_THRESHOLD) return 'lagging';
   return 'ok';
-}
-
-/** The most frequent value; on a tie, the first seen. */
-export function mostCommon(values: string[]): string | undefined {
-  const counts = new Map<string, number>();
-  for (const value of values) counts.set(value, (counts.get(value) ?? 0) + 1);
-  let best: string | undefined;
-  for (const [value, count] of counts) if (best === undefined || count > (counts.get(best) ?? 0)) best = value;
-  return best;
 }
 
 function sameSet(a: MemberId[], b: MemberId[]): boolean {

@@ -3,6 +3,9 @@
 // node:http rather than undici: every operator command is a fresh process, and loading undici plus
 // compiling its WebAssembly parser cost more than the whole rest of `chronik status` (docs/benchmarks.md).
 import { Agent, request } from 'node:http';
+import type { Agent as HttpsAgent } from 'node:https';
+import { createRequire } from 'node:module';
+import type { ClientTls } from '../shared/client-tls.js';
 import { isApiErrorCode, type ApiErrorBody, type ApiErrorCode } from '../shared/http-api.js';
 
 /**
@@ -48,14 +51,30 @@ const MAX_REDIRECTS = 3;
 
 export class HttpTransport {
   // Keep-alive across the many small polls of status --watch and add-voter.
-  private readonly agent = new Agent({ keepAlive: true, maxSockets: 4 });
+  private readonly agent: Agent | HttpsAgent;
+  private readonly request: typeof request;
+
+  /** With https, node:https is loaded here (only then): plain-HTTP commands do not pay for TLS. */
+  constructor(
+    private readonly scheme: 'http' | 'https' = 'http',
+    tls?: ClientTls,
+  ) {
+    if (scheme === 'https') {
+      const https = createRequire(import.meta.url)('node:https') as typeof import('node:https');
+      this.agent = new https.Agent({ keepAlive: true, maxSockets: 4, ...tls });
+      this.request = https.request as typeof request;
+    } else {
+      this.agent = new Agent({ keepAlive: true, maxSockets: 4 });
+      this.request = request;
+    }
+  }
 
   async requestJson<T>(endpoint: string, path: string, options: RequestOptions): Promise<T> {
     let target = endpoint;
     for (let hop = 0; ; hop++) {
       const response = await this.exchange(target, path, options);
       if ((response.status === 307 || response.status === 308) && response.location && hop < MAX_REDIRECTS) {
-        const next = endpointOfLocation(response.location);
+        const next = endpointOfLocation(response.location, this.scheme);
         if (next) {
           target = next.endpoint;
           path = next.path;
@@ -85,9 +104,15 @@ export class HttpTransport {
       headers['content-length'] = Buffer.byteLength(body);
     }
     const { hostname, port } = new URL(`http://${endpoint}`);
+    const request = this.request;
     const timeoutMs = Math.max(1, options.timeoutMs);
     return new Promise((resolve, reject) => {
-      const fail = (err: unknown): void => reject(new UnreachableError(endpoint, describeNetworkError(err, timeoutMs)));
+      const fail = (err: unknown): void => {
+        const reason = describeNetworkError(err, timeoutMs);
+        // Under TLS 1.3 a node that refuses our client certificate often just resets the connection.
+        const tlsHint = this.scheme === 'https' && reason === 'connection reset' ? ' during TLS: the node may have refused our client certificate (check --cert and --key)' : '';
+        reject(new UnreachableError(endpoint, `${reason}${tlsHint}`));
+      };
       const req = request(
         { host: hostname.replace(/^\[|\]$/g, ''), port, path, method: options.method ?? 'GET', headers, agent: this.agent, signal: AbortSignal.timeout(timeoutMs) },
         (res) => {
@@ -125,10 +150,10 @@ function apiErrorOf(endpoint: string, status: number, json: unknown): ApiError {
   return new ApiError(endpoint, status, `HTTP_${status}`, `${endpoint} answered HTTP ${status} without chronik's error body; is it a chronik node?`);
 }
 
-function endpointOfLocation(location: string): { endpoint: string; path: string } | undefined {
+function endpointOfLocation(location: string, scheme: 'http' | 'https'): { endpoint: string; path: string } | undefined {
   try {
     const url = new URL(location);
-    if (url.protocol !== 'http:') return undefined;
+    if (url.protocol !== `${scheme}:`) return undefined;
     return { endpoint: url.host, path: `${url.pathname}${url.search}` };
   } catch {
     return undefined;
@@ -142,6 +167,8 @@ export function describeNetworkError(err: unknown, timeoutMs: number): string {
   if (error.name === 'TimeoutError' || error.name === 'AbortError' || code === 'UND_ERR_ABORTED') {
     return `no answer within ${timeoutMs}ms`;
   }
+  const tls = describeTlsError(code, error.message ?? '');
+  if (tls !== undefined) return tls;
   switch (code) {
     case 'ECONNREFUSED':
       return 'connection refused';
@@ -160,5 +187,31 @@ export function describeNetworkError(err: unknown, timeoutMs: number): string {
       return `no answer within ${timeoutMs}ms`;
     default:
       return code ?? error.message ?? 'unknown network error';
+  }
+}
+
+/** Certificate and handshake failures, in words that say which side and which flag to look at. */
+function describeTlsError(code: string | undefined, message: string): string | undefined {
+  switch (code) {
+    case 'CERT_HAS_EXPIRED':
+      return 'TLS: the node\'s certificate has expired';
+    case 'UNABLE_TO_VERIFY_LEAF_SIGNATURE':
+    case 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY':
+    case 'SELF_SIGNED_CERT_IN_CHAIN':
+    case 'DEPTH_ZERO_SELF_SIGNED_CERT':
+    case 'CERT_SIGNATURE_FAILURE':
+      return `TLS: the node's certificate is not trusted (${code}); pass --cacert with the cluster's CA`;
+    case 'ERR_TLS_CERT_ALTNAME_INVALID':
+      return 'TLS: the node\'s certificate does not name this address (its subjectAltName)';
+    case 'EPROTO':
+    case 'ERR_SSL_WRONG_VERSION_NUMBER':
+      return /wrong version number|packet length too long/i.test(message) || code === 'ERR_SSL_WRONG_VERSION_NUMBER'
+        ? 'TLS handshake failed: the node does not serve HTTPS (use a plain HOST:PORT endpoint)'
+        : `TLS handshake failed: ${message}`;
+    default:
+      if (code?.startsWith('ERR_SSL_TLSV1') === true || code?.startsWith('ERR_SSL_TLSV13') === true || code === 'ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE') {
+        return `TLS: the node refused our client certificate (${code}); check --cert and --key`;
+      }
+      return undefined;
   }
 }

@@ -1,6 +1,6 @@
 // One node's answer in the shape the shared status verdict reads, whatever product gave it: chronik's
 // /v1/status fits it as is; each adapter in src/client/attach/ turns its product's answers into it.
-import type { MemberKind, NodeRole, NodeStatus } from '../shared/http-api.js';
+import type { MemberKind, NodeRole } from '../shared/http-api.js';
 
 export const PRODUCT_KINDS = ['chronik', 'etcd', 'consul', 'nomad', 'vault', 'rqlite'] as const;
 export type ProductKind = (typeof PRODUCT_KINDS)[number];
@@ -22,9 +22,15 @@ export interface SampleStatus {
   voters: readonly MemberId[];
   learners: readonly MemberId[];
   members: readonly { id: MemberId; addr: string; name?: string }[];
+  /** null (chronik) or absent while unknown: a joining node before its leader's first message. */
   clusterId?: string | null;
-  /** chronik only: the node refuses a leader that asked it to overwrite a committed entry. */
-  divergence?: NodeStatus['divergence'];
+  /** chronik: a leader asked this node to overwrite a committed entry (docs/runbooks/COMMITTED_ENTRY_CONFLICT.md). */
+  divergence?: { peer: MemberId; index: number; localTerm: number; leaderTerm: number; at: string } | null;
+}
+
+/** The cluster ID a node names, if any (chronik says null, other products leave it out). */
+export function clusterIdOf(s: SampleStatus): string | undefined {
+  return s.clusterId ?? undefined;
 }
 
 /** What one endpoint said when asked for its status. */

@@ -1,6 +1,8 @@
 // `chronik add-voter ID@HOST:PORT`: learner -> caught up -> voter, rolled back if it cannot finish.
 import { Args } from '@oclif/core';
 import { parsePeer } from '../shared/address.js';
+import { UsageError } from '../shared/errors.js';
+import { schemeOf, withoutSchemes } from '../shared/url-scheme.js';
 import { ClientCommand } from '../cli/client-command.js';
 import { connectionFlags, timeoutFlag } from '../cli/connection-flags.js';
 import { formatMembers, membershipJson, type MembershipJson } from '../cli/members-view.js';
@@ -25,7 +27,7 @@ A node that is already a voter at the same address is left alone (exit 0); the s
   ];
 
   static override args = {
-    member: Args.string({ ignoreStdin: true, description: 'The new voter as ID@HOST:PORT (the address it listens on).', required: true }),
+    member: Args.string({ ignoreStdin: true, description: 'The new voter as ID@[https://]HOST:PORT (the address it listens on).', required: true }),
   };
 
   static override flags = {
@@ -35,16 +37,23 @@ A node that is already a voter at the same address is left alone (exit 0); the s
 
   async run(): Promise<MembershipJson> {
     const { args, flags } = await this.parse(AddVoter);
-    const target = parsePeer(args.member);
+    // A scheme on the new member must match the cluster's (the endpoints'): a cluster is all TLS or none.
+    const memberScheme = schemeOf(args.member, 'the new member');
+    const target = parsePeer(withoutSchemes(args.member));
     const progress = new ProgressLine(!this.jsonEnabled() && process.stderr.isTTY === true);
     const { addVoter } = await import('../client/membership.js');
     return this.withClient(flags, async (client, connection, timeoutMs) => {
+      if (memberScheme !== undefined && memberScheme !== connection.scheme) {
+        throw new UsageError(`${args.member} says ${memberScheme}:// but the endpoints are ${connection.scheme}://`, 'a cluster is either all TLS or all plain HTTP');
+      }
       const startCommand = [
         'chronik bootstrap',
         `--node-id ${target.id}`,
         `--listen ${target.addr}`,
         '--join',
         ...(connection.tokenFile ? [`--token-file ${connection.tokenFile}`] : []),
+        // A TLS cluster's new member needs its own certificate (docs/node.md, A TLS cluster from scratch).
+        ...(connection.scheme === 'https' ? [`--cert-file node${target.id}.pem --key-file node${target.id}-key.pem --peer-ca-file ca.pem`] : []),
       ].join(' ');
       const result = await addVoter(client, target, timeoutMs, {
         progress: (text) => (text === '' ? progress.clear() : progress.update(text)),

@@ -14,6 +14,7 @@ export default class Bootstrap extends BaseCommand {
     '<%= config.bin %> bootstrap --node-id 1 --listen 10.0.0.1:9192 --peers 2@10.0.0.2:9192,3@10.0.0.3:9192 --token-file /etc/chronik/token',
     '<%= config.bin %> bootstrap --config cluster.yaml --node-id 2',
     '<%= config.bin %> bootstrap --node-id 4 --listen 127.0.0.1:9195 --join',
+    '<%= config.bin %> bootstrap --node-id 1 --peers 2@https://10.0.0.2:9192 --cert-file node1.pem --key-file node1-key.pem --peer-ca-file ca.pem --token-file /etc/chronik/token',
   ];
 
   static override flags = {
@@ -35,6 +36,13 @@ export default class Bootstrap extends BaseCommand {
         'Part of the cluster ID this bootstrap makes (the same on every member): keeps apart clusters with the same name and members. Never logged.',
     }),
     insecure: Flags.boolean({ description: 'Allow a non-loopback --listen without a token.', default: false }),
+    'cert-file': Flags.string({ description: 'Serve HTTPS with this certificate (PEM); re-read when it changes.', helpValue: 'FILE' }),
+    'key-file': Flags.string({ description: 'The private key of --cert-file (PEM).', helpValue: 'FILE' }),
+    'client-ca-file': Flags.string({ description: 'Require client certificates that chain to this CA (operators; members may use the peer CA).', helpValue: 'FILE' }),
+    'peer-ca-file': Flags.string({ description: 'Member traffic is mutual TLS: peers must present, and serve, certificates from this CA.', helpValue: 'FILE' }),
+    'peer-cert-file': Flags.string({ description: 'Certificate this node presents to peers. [default: --cert-file]', helpValue: 'FILE' }),
+    'peer-key-file': Flags.string({ description: 'Key of --peer-cert-file. [default: --key-file]', helpValue: 'FILE' }),
+    'peer-allowed-cn': Flags.string({ description: 'Refuse a peer whose certificate does not name this in its CN or SAN.', helpValue: 'NAME' }),
   };
 
   async run(): Promise<void> {

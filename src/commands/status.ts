@@ -8,14 +8,17 @@ import type { ClusterReport, ClusterView } from '../client/cluster-status.js';
 import { PRODUCT_KINDS, type ProductKind } from '../client/sample.js';
 import type { EtcdOfflineReport } from '../client/attach/etcd-datadir.js';
 import type { OfflineReport } from '../node/offline-status.js';
+import type { WaitCondition } from '../cli/status-wait.js';
 
 const DEFAULT_TIMEOUT = '3s';
+const DEFAULT_WAIT = '30s';
 
 export default class Status extends ClientCommand {
   static override summary = 'Show whether the cluster has a leader and a quorum, and whether every member keeps up.';
 
   static override description = `Asks every endpoint (and every member they name) for its view and prints one row per member and a one-line verdict.
-Exit 0 when a leader is acknowledged by a quorum of voters, 3 when not (with --strict also when any voter is unreachable or lagging), 1 when no endpoint answers.`;
+Exit 0 when a leader is acknowledged by a quorum of voters, 3 when not (with --strict also when any voter is unreachable or lagging), 1 when no endpoint answers.
+--wait healthy|leader samples until the cluster is healthy (as exit 0 means, --strict included) or a node leads at the newest term, then prints that status and exits 0; at --timeout (default ${DEFAULT_WAIT}) it prints the last status and exits 1.`;
 
   static override examples = [
     '<%= config.bin %> status',
@@ -23,6 +26,7 @@ Exit 0 when a leader is acknowledged by a quorum of voters, 3 when not (with --s
     '<%= config.bin %> status --config cluster.yaml --strict',
     '<%= config.bin %> status --watch --interval 2s',
     '<%= config.bin %> status --watch --timeout 1m --json > samples.jsonl',
+    '<%= config.bin %> status --wait healthy --strict --timeout 2m',
     {
       description: 'An etcd cluster through its v3 JSON gateway (recognised without --kind too).',
       command: '<%= config.bin %> status --kind etcd --endpoints 10.0.0.1:2379,https://10.0.0.2:2379',
@@ -40,12 +44,16 @@ Exit 0 when a leader is acknowledged by a quorum of voters, 3 when not (with --s
   static override flags = {
     ...connectionFlags,
     timeout: Flags.string({
-      description: `How long to wait for each node's answer (default ${DEFAULT_TIMEOUT}); with --watch, how long to keep watching (default: until interrupted).`,
+      description: `How long to wait for each node's answer (default ${DEFAULT_TIMEOUT}); with --watch, how long to keep watching (default: until interrupted); with --wait, how long to wait (default ${DEFAULT_WAIT}).`,
       helpValue: 'DURATION',
     }),
     strict: Flags.boolean({ description: 'Also exit 3 when any voter is unreachable or lagging.', default: false }),
     watch: Flags.boolean({ description: 'Keep sampling: redraw on a TTY, else print one JSON line per sample and an event line on each leader or term change.', default: false }),
-    interval: Flags.string({ description: 'Time between samples with --watch.', default: '1s', helpValue: 'DURATION' }),
+    interval: Flags.string({ description: 'Time between samples with --watch (default 1s) or --wait (default 250ms).', helpValue: 'DURATION' }),
+    wait: Flags.string({
+      description: 'Sample until the cluster is healthy (exit 0 of status, --strict applies) or has a leader; exit 1 at --timeout, printing the last status.',
+      options: ['healthy', 'leader'],
+    }),
     kind: Flags.string({
       description: 'The product at the endpoints; default: recognised from their answers. etcd: v3 JSON gateway, TLS files from ETCDCTL_CACERT/ETCDCTL_CERT/ETCDCTL_KEY.',
       options: [...PRODUCT_KINDS],
@@ -61,6 +69,9 @@ Exit 0 when a leader is acknowledged by a quorum of voters, 3 when not (with --s
   async run(): Promise<ClusterReport | OfflineReport | EtcdOfflineReport | undefined> {
     const { flags } = await this.parse(Status);
     const json = this.jsonEnabled();
+    // Checked here rather than with oclif's `exclusive`, whose message does not fit on one line.
+    const clash = flags.wait === undefined ? undefined : flags.watch ? '--watch' : flags['data-dir'] !== undefined ? '--data-dir' : undefined;
+    if (clash) throw new UsageError(`--wait cannot be combined with ${clash}`);
     if (flags['data-dir'] !== undefined && (await import('../client/attach/etcd-datadir.js')).isEtcdDataDir(flags['data-dir'])) {
       const [{ etcdOfflineStatus }, { renderEtcdOffline }] = await Promise.all([import('../client/attach/etcd-datadir.js'), import('../cli/etcd-offline-view.js')]);
       const report = etcdOfflineStatus(flags['data-dir']);
@@ -76,16 +87,23 @@ Exit 0 when a leader is acknowledged by a quorum of voters, 3 when not (with --s
       this.setExitCode(report.healthy ? EXIT_OK : EXIT_UNHEALTHY);
       return report;
     }
-    const interval = parseDuration(flags.interval, '--interval');
-    const timeout = flags.timeout ?? DEFAULT_TIMEOUT;
+    const interval = parseDuration(flags.interval ?? (flags.wait ? '250ms' : '1s'), '--interval');
+    const timeout = flags.timeout ?? (flags.wait ? DEFAULT_WAIT : DEFAULT_TIMEOUT);
     const kind = flags.kind as ProductKind | undefined;
     if (kind !== undefined && kind !== 'chronik') {
-      if (flags.watch) throw new UsageError(`--watch is not available with --kind ${kind} yet`, 'run status in a loop, or watch a chronik cluster');
+      if (flags.watch || flags.wait) throw new UsageError(`${flags.watch ? '--watch' : '--wait'} is not available with --kind ${kind} yet`, 'run status in a loop, or watch a chronik cluster');
       const { resolveConnection } = await import('../cli/client-flags.js');
       const view = await this.attached(flags, kind, resolveConnection(flags), parseDuration(timeout));
       return view ? this.shown(view, json) : undefined;
     }
     return this.withClient({ ...flags, timeout }, async (client, connection, timeoutMs) => {
+      if (flags.wait) {
+        const { runStatusWait } = await import('../cli/status-wait.js');
+        const until = flags.wait as WaitCondition;
+        const waited = await runStatusWait(client, { until, limitMs: timeoutMs, intervalMs: interval, sampleBudgetMs: parseDuration(DEFAULT_TIMEOUT), strict: flags.strict, json });
+        this.setExitCode(waited.exitCode);
+        return waited.report;
+      }
       const { sampleOnce, watchStatus } = await import('../cli/status-watch.js');
       if (flags.watch) {
         const exitCode = await watchStatus(client, {

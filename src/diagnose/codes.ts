@@ -6,7 +6,28 @@ export interface CodeInfo {
   severity: Severity;
   title: string;
   remediation: string;
+  /**
+   * The SPEC.md table code this more specific one refines: a finding with this code is always reported
+   * with a finding of the table code too (runbook scripts key on the table's codes). A finding may name
+   * another table code when what it saw says so (NOT_PROMOTABLE next to a non-empty configuration).
+   */
+  refines?: TableCode;
 }
+
+/** SPEC.md's table of codes, the ones operators' scripts key on. */
+export type TableCode =
+  | 'EMPTY_VOTERS'
+  | 'PEERS_NOT_VOTERS'
+  | 'STUCK_AT_TERM_0'
+  | 'NO_LEADER'
+  | 'DROPPED_PROPOSALS'
+  | 'QUORUM_LOST'
+  | 'SPLIT_BRAIN'
+  | 'VOTER_MISMATCH'
+  | 'ELECTION_STORM'
+  | 'MESSAGES_NOT_SENT'
+  | 'CLUSTER_ID_MISMATCH'
+  | 'PEER_UNREACHABLE';
 
 export const CODES = {
   EMPTY_VOTERS: {
@@ -86,6 +107,8 @@ export const CODES = {
     title: 'a node is not a voter in its own configuration and can never campaign',
     remediation:
       'Add the node as a voter from a working leader, or bootstrap it with a configuration that contains it. See docs/runbooks/NOT_PROMOTABLE.md.',
+    // Its voter set, as far as it knows, holds nobody it can count on; VOTER_MISMATCH when it names others.
+    refines: 'EMPTY_VOTERS',
   },
   STATE_RESET: {
     severity: 'critical',
@@ -110,12 +133,16 @@ export const CODES = {
     title: 'a node outside the configuration keeps contacting the cluster',
     remediation:
       'Stop the removed member and wipe its data dir; it must not be restarted with its old state. See docs/runbooks/REMOVED_MEMBER_DISRUPTING.md.',
+    // The removed node still counts itself among the voters; the others do not.
+    refines: 'VOTER_MISMATCH',
   },
   NODE_ISOLATED: {
     severity: 'warning',
     title: 'a node campaigns repeatedly while the rest of the cluster has a leader',
     remediation:
       'The node cannot reach the leader: check the network path from it to the others. The cluster itself is serving. See docs/runbooks/NODE_ISOLATED.md.',
+    // The peer it cannot reach is the leader.
+    refines: 'PEER_UNREACHABLE',
   },
   PROPOSALS_DROPPED_BRIEFLY: {
     severity: 'info',
@@ -130,3 +157,8 @@ export const CODES = {
 } satisfies Record<string, CodeInfo>;
 
 export type Code = keyof typeof CODES;
+
+/** The table code a code refines, if it is a more specific one. */
+export function refinedTableCode(code: Code): TableCode | undefined {
+  return (CODES[code] as CodeInfo).refines;
+}

@@ -43,7 +43,10 @@ export function inspectDataDir(dir: string, analyzer: Analyzer): { file: FileRep
       finding('NOT_PROMOTABLE', 'warning', [node], `node ${node}'s data dir has no membership yet: a --join node still waiting to be added (chronik add-voter ${node}@HOST:PORT)`, evidence, CODES.NOT_PROMOTABLE.remediation),
     );
   } else if (!voters.includes(node) && !learners.includes(node)) {
-    findings.push(finding('NOT_PROMOTABLE', 'critical', [node], `node ${node} is not in its own persisted configuration (voters ${render(summary.voters)}): it will never campaign`, evidence, CODES.NOT_PROMOTABLE.remediation));
+    findings.push({
+      ...finding('NOT_PROMOTABLE', 'critical', [node], `node ${node} is not in its own persisted configuration (voters ${render(summary.voters)}): it will never campaign`, evidence, CODES.NOT_PROMOTABLE.remediation),
+      refines: 'VOTER_MISMATCH',
+    });
   }
   return { file: { path: dir, dialect: 'chronik-data-dir', node, lines: 0 }, findings };
 }

@@ -1,18 +1,21 @@
-// Recognises a file's dialect from its first lines (after wrappers are peeled), and routes each
-// interesting line of that dialect to the interpreters that understand it.
+// Recognises a file's dialect from its first lines (after the envelope layer, lineshape.ts, peeled
+// their wrappers), and routes each interesting line to the template layer (interpret/): its own
+// library's templates first, then every other library's.
 import type { Dialect } from './model.js';
-import { ANSI, shapeLine, unwrapEnvelope } from './lineshape.js';
+import { shapeLine } from './lineshape.js';
 import type { LineContext } from './interpret/context.js';
 import type { Keyword } from './keywords.js';
 import { CHRONIK_KEYWORDS, interpretChronik } from './interpret/chronik.js';
-import { ETCD_GROUP_KEYWORDS, ETCD_IDENTITY_KEYWORDS, ETCD_KEYWORDS, interpretEtcd } from './interpret/etcd.js';
+import { ETCD_GROUP_KEYWORDS, ETCD_IDENTITY_KEYWORDS, ETCD_KEYWORDS, interpretEtcd, interpretEtcdServer } from './interpret/etcd.js';
 import { GENERIC_KEYWORDS, GENERIC_STOP_KEYWORDS, interpretGeneric } from './interpret/generic.js';
 import { HASHICORP_IDENTITY_KEYWORDS, HASHICORP_KEYWORDS, interpretHashicorp, type HashicorpState } from './interpret/hashicorp.js';
+import { interpretOther, OTHER_ETCD_KEYWORDS, OTHER_HASHICORP_KEYWORDS, OTHER_KEYWORDS, OTHER_RUST_KEYWORDS } from './interpret/other.js';
 import { interpretRaftCore, RAFT_CORE_KEYWORDS, RAFT_RS_KEYWORDS } from './interpret/raft-core.js';
 
 const CHRONIK_TEXT = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z (?:DEBUG|INFO |WARN |ERROR) [a-z][a-z ;'-]*(?: [\w.]+=|$)/;
 const CAPNSLOG = /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{6} [DINWEC] \| |^raft\d{4}\/\d\d\/\d\d \d\d:\d\d:\d\d (?:INFO|WARN|DEBUG|ERROR): /;
 const TIKV = /^\[\d{4}\/\d\d\/\d\d \d\d:\d\d:\d\d\.\d{3} [+-]\d\d:\d\d\] \[[A-Z]+\] \[/;
+const GO_CALLER = /^\[[^\]]+\] \[[A-Z]+\] \[[\w./-]+\.go:\d+\]/;
 const HCLOG = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}(?:Z|[+-]\d{4}) \[(?:TRACE|DEBUG|INFO|WARN|ERROR)\]\s/;
 const HASHICORP_LEGACY = /^\s*\d{4}\/\d\d\/\d\d \d\d:\d\d:\d\d \[(?:INFO|WARN|ERR|ERROR|DEBUG|TRACE)\] /;
 const SLOG_TERM = /^\s?[A-Z][a-z]{2} \d\d \d\d:\d\d:\d\d\.\d{3} (?:TRCE|DEBG|INFO|WARN|ERRO|CRIT) /;
@@ -20,12 +23,10 @@ const SLOG_TERM = /^\s?[A-Z][a-z]{2} \d\d \d\d:\d\d:\d\d\.\d{3} (?:TRCE|DEBG|INF
 const TIKV_LEGACY = /^\d{4}\/\d\d\/\d\d \d\d:\d\d:\d\d\.\d{3} (?:(?:INFO|WARN|ERROR|DEBUG) \S+:\d+: |\S+:\d+: \[(?:INFO|WARN|ERROR|DEBUG)\] )/;
 const TRACING = /^\s*\[?(?:\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d)\s+)?(?:TRACE|DEBUG|INFO|WARN|ERROR)\s+\S/;
 
-/** Classifies one (wrapper-free) line; undefined when it says nothing about the dialect. */
+/** Classifies one line by its product's own layout, whatever envelopes wrap it; undefined when it says nothing about the dialect. */
 export function lineDialect(raw: string): Dialect | undefined {
-  const wrapped = unwrapEnvelope(raw);
-  if (wrapped) return lineDialect(wrapped.line);
   const shape = shapeLine(raw);
-  if (shape.json) {
+  if (shape.json && !shape.logfmt) {
     const j = shape.json;
     if ('@message' in j) return 'hashicorp-json';
     if ('caller' in j && 'msg' in j) return 'etcd-zap';
@@ -36,26 +37,18 @@ export function lineDialect(raw: string): Dialect | undefined {
     if ('raft_id' in j) return 'raft-rs';
     return undefined;
   }
-  const line = stripWrappers(raw);
+  const line = shape.layout;
+  if (line === undefined) return undefined;
   if (CHRONIK_TEXT.test(line)) return 'chronik-text';
   if (CAPNSLOG.test(line)) return 'etcd-capnslog';
-  if (TIKV.test(line)) return 'tikv';
+  // PD writes TiKV's layout from Go (its callers are .go files) and embeds etcd: etcd's family reads it.
+  if (TIKV.test(line)) return GO_CALLER.test(line) ? 'etcd-zap' : 'tikv';
   if (TIKV_LEGACY.test(line)) return 'tikv';
   if (HCLOG.test(line)) return 'hashicorp-hclog';
   if (HASHICORP_LEGACY.test(line)) return 'hashicorp-legacy';
   if (SLOG_TERM.test(line)) return 'raft-rs';
   if (TRACING.test(line)) return /raft_id[:=]/.test(line) && !/::/.test(line) ? 'raft-rs' : 'rust-tracing';
   return undefined;
-}
-
-function stripWrappers(raw: string): string {
-  let line = raw.indexOf('\x1b') >= 0 ? raw.replace(ANSI, '') : raw;
-  line = line.replace(/^(?:[A-Za-z0-9][\w.-]*\s+\|\s|\[pod\/[^\]]*\] )/, '').trimStart();
-  line = line.replace(/^(?:[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d|\d{4}-\d\d-\d\dT[\d:.]+(?:Z|[+-]\d\d:?\d\d)?) [\w.-]+ [\w.@/-]+(?:\[\d+\])?: /, '');
-  // docker --timestamps prefix before the program's own timestamp
-  return line.replace(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6,9}Z (?=\S)/, (prefix, offset, whole: string) =>
-    /^\d{4}[-/]|^\[|^raft\d/.test(whole.slice(prefix.length)) ? '' : prefix,
-  );
 }
 
 /** The most common dialect among the sample lines. */
@@ -111,30 +104,60 @@ export function dialectFamily(dialect: Dialect): DialectFamily {
   }
 }
 
-/** Runs the interpreters a dialect needs on one shaped line. */
-export function interpretLine(dialect: Dialect, ctx: LineContext, state: DialectState): void {
-  switch (dialectFamily(dialect)) {
+/**
+ * Runs the templates of the dialect's own library on one shaped line, then, if none matched, every
+ * other library's (products embed libraries: PD embeds etcd, Vault hashicorp/raft, SwarmKit etcd-io/raft
+ * under logrus), so a Raft message is recognised by its body whatever envelope carries it. Returns
+ * whether the line looked like Raft (a term, a vote, a leader, a peer) and matched no template.
+ */
+export function interpretLine(dialect: Dialect, ctx: LineContext, state: DialectState): boolean {
+  let family = dialectFamily(dialect);
+  if (family === 'default') {
+    // A file we could not classify up front: classify this line on its own.
+    const own = lineDialect(ctx.raw);
+    if (own !== undefined) family = dialectFamily(own);
+  }
+  switch (family) {
     case 'chronik':
-      if (!interpretChronik(ctx, state.lastVoters)) interpretGeneric(ctx);
-      return;
+      // chronik's lines come from its own catalogue: nothing else is looked for in them.
+      if (interpretChronik(ctx, state.lastVoters)) ctx.recognise();
+      else interpretGeneric(ctx);
+      return false;
     case 'etcd':
       interpretEtcd(ctx);
-      return;
+      break;
     case 'hashicorp':
       interpretHashicorp(ctx, state.hashicorp);
       interpretGenericStops(ctx);
-      return;
+      break;
     case 'raft-rs':
       if (!interpretRaftCore(ctx, false)) interpretGeneric(ctx);
-      return;
-    default: {
-      // A file we could not classify up front: classify this line on its own.
-      const own = lineDialect(ctx.raw);
-      if (own && own !== 'unknown') interpretLine(own, ctx, state);
-      else if (!interpretRaftCore(ctx, /^[0-9a-f]{16} /.test(ctx.shape.message))) interpretGeneric(ctx);
-    }
+      break;
+    default:
+      break;
   }
+  if (!ctx.matched()) interpretOtherLibraries(family, ctx, state);
+  return !ctx.matched() && RAFT_LOOKING.test(ctx.shape.message);
 }
+
+/** Every library's templates but the family's own, on a line its own did not match. */
+function interpretOtherLibraries(family: DialectFamily, ctx: LineContext, state: DialectState): void {
+  if (family !== 'etcd') {
+    // etcd-io/raft prints hex ids; raft-rs names its node in fields (raft_id, region_id).
+    if (family !== 'raft-rs') interpretRaftCore(ctx, !RAFT_RS_IDENTITY.test(ctx.shape.message));
+    if (!ctx.matched()) interpretEtcdServer(ctx);
+  }
+  if (!ctx.matched() && family !== 'hashicorp') interpretHashicorp(ctx, state.hashicorp);
+  if (!ctx.matched()) interpretOther(ctx);
+  if (!ctx.matched() && family !== 'raft-rs') interpretGeneric(ctx);
+}
+
+const RAFT_RS_IDENTITY = /raft_id|region_id|\[region \d+\]/;
+/** What a line about Raft says: a term, a vote, a leader, a peer, a candidate, an election, a quorum. */
+const RAFT_LOOKING = /\b(?:term|votes?|voted|leader|leadership|peers?|candidate|election|quorum)\b/i;
+/** The keywords of RAFT_LOOKING, so the prefilter also brings the lines no template matches. */
+// (words, not parts of names: `[peer_storage.rs:1712]` or `"leader-id"` are no reason to read a line).
+export const RAFT_LOOKING_KEYWORDS: readonly Keyword[] = [' term', 'Term', ' vote', 'Vote', ' leader', 'Leader', ' peer', 'Peer', 'andidate', 'lection', 'quorum', 'Quorum'];
 
 export interface DialectKeywords {
   /** A line holding none of these makes no interpreter of the dialect react. */
@@ -146,15 +169,19 @@ export interface DialectKeywords {
 }
 
 // One object per family, so the keyword filters (and the anchors each thread picks for them) are
-// shared by the family's files too. A file of no known dialect may hold any of them.
+// shared by the family's files too. A family's files may hold other libraries' lines (a product
+// embedding another library): the Raft-looking words bring those lines to every library's templates
+// (and count them when none matches), while each family lists only its own templates' keywords, as
+// the line finder slows down with every keyword. A file of no known dialect may hold anything.
+const IDENTITY: readonly Keyword[] = [...ETCD_IDENTITY_KEYWORDS, ...HASHICORP_IDENTITY_KEYWORDS];
 const FAMILY_KEYWORDS: Record<DialectFamily, DialectKeywords> = {
   chronik: { lines: [...CHRONIK_KEYWORDS, ...GENERIC_KEYWORDS], identity: [], group: [] },
-  etcd: { lines: [...ETCD_KEYWORDS, ...RAFT_CORE_KEYWORDS], identity: ETCD_IDENTITY_KEYWORDS, group: ETCD_GROUP_KEYWORDS },
-  hashicorp: { lines: [...HASHICORP_KEYWORDS, ...GENERIC_STOP_KEYWORDS], identity: HASHICORP_IDENTITY_KEYWORDS, group: [] },
-  'raft-rs': { lines: [...RAFT_CORE_KEYWORDS, ...RAFT_RS_KEYWORDS, ...GENERIC_KEYWORDS], identity: [], group: [] },
+  etcd: { lines: [...ETCD_KEYWORDS, ...RAFT_CORE_KEYWORDS, ...GENERIC_STOP_KEYWORDS, ...OTHER_ETCD_KEYWORDS, ...RAFT_LOOKING_KEYWORDS], identity: ETCD_IDENTITY_KEYWORDS, group: ETCD_GROUP_KEYWORDS },
+  hashicorp: { lines: [...HASHICORP_KEYWORDS, ...GENERIC_STOP_KEYWORDS, ...OTHER_HASHICORP_KEYWORDS, ...RAFT_LOOKING_KEYWORDS], identity: HASHICORP_IDENTITY_KEYWORDS, group: [] },
+  'raft-rs': { lines: [...RAFT_CORE_KEYWORDS, ...RAFT_RS_KEYWORDS, ...GENERIC_KEYWORDS, ...OTHER_RUST_KEYWORDS, ...RAFT_LOOKING_KEYWORDS], identity: [], group: [] },
   default: {
-    lines: [...CHRONIK_KEYWORDS, ...ETCD_KEYWORDS, ...HASHICORP_KEYWORDS, ...RAFT_CORE_KEYWORDS, ...RAFT_RS_KEYWORDS, ...GENERIC_KEYWORDS],
-    identity: [...ETCD_IDENTITY_KEYWORDS, ...HASHICORP_IDENTITY_KEYWORDS],
+    lines: [...CHRONIK_KEYWORDS, ...ETCD_KEYWORDS, ...HASHICORP_KEYWORDS, ...RAFT_CORE_KEYWORDS, ...RAFT_RS_KEYWORDS, ...OTHER_KEYWORDS, ...GENERIC_KEYWORDS, ...RAFT_LOOKING_KEYWORDS],
+    identity: IDENTITY,
     group: ETCD_GROUP_KEYWORDS,
   },
 };

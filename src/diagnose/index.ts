@@ -1,9 +1,10 @@
 // diagnose's entry point: reads every source into one Analyzer, in the order given (files scanned on
 // worker threads are replayed in that order), then runs the detectors.
 import { Analyzer } from './analyzer.js';
-import { detect, displayName } from './detectors.js';
+import { displayName } from './detectors/kit.js';
+import { withTableCodes } from './detectors/refine.js';
 import { expandPaths, type Source } from './inputs.js';
-import { isoOrNull, SEVERITY_RANK, type DiagnoseReport, type FileReport, type Finding, type NodeTimeline } from './model.js';
+import { isoOrNull, UNRECOGNISED_EXAMPLES, type DiagnoseReport, type FileReport, type Finding, type NodeTimeline, type Unrecognised } from './model.js';
 import { parallelScanAvailable, replay, scanFilesInWorkers, scanSource, type FileSource, type ScanOutcome } from './parallel.js';
 import { stopStartedWorker } from './worker-start.js';
 import { UsageError } from '../shared/errors.js';
@@ -26,6 +27,12 @@ export async function diagnose(paths: string[], options: DiagnoseOptions = {}): 
   const analyzer = new Analyzer({ since: options.since, until: options.until });
   const files: FileReport[] = [];
   const extra: Finding[] = [];
+  const unrecognised: Unrecognised = { count: 0, examples: [] };
+  const addUnrecognised = (more: Unrecognised | undefined): void => {
+    if (!more) return;
+    unrecognised.count += more.count;
+    for (const example of more.examples) if (unrecognised.examples.length < UNRECOGNISED_EXAMPLES) unrecognised.examples.push(example);
+  };
   const fileSources = sources.filter((s): s is FileSource => s.kind === 'file');
   const pool = options.prefilter !== false && parallelScanAvailable(fileSources.length) ? scanFilesInWorkers(fileSources) : undefined;
   if (!pool) void stopStartedWorker();
@@ -42,14 +49,17 @@ export async function diagnose(paths: string[], options: DiagnoseOptions = {}): 
       }
       const outcome = scanned.get(source);
       if (outcome) {
-        const { file, calls, error } = await outcome;
+        const { file, calls, error, unrecognised: unread } = await outcome;
         if (error !== undefined || !file || !calls) throw new UsageError(`cannot read ${source.path}: ${error ?? 'no result'}`);
         replay(calls, analyzer);
         files.push(file);
+        addUnrecognised(unread);
         continue;
       }
       try {
-        files.push(await scanSource(source, analyzer, { prefilter: options.prefilter }));
+        const scanned = await scanSource(source, analyzer, { prefilter: options.prefilter });
+        files.push(scanned.file);
+        addUnrecognised(scanned.unrecognised);
       } catch (err) {
         throw new UsageError(`cannot read ${source.path}: ${(err as Error).message}`);
       }
@@ -57,8 +67,8 @@ export async function diagnose(paths: string[], options: DiagnoseOptions = {}): 
   } finally {
     await pool?.close();
   }
-  const findings = [...extra, ...detect(analyzer)].sort((a, b) => SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity]);
-  return { files, nodes: timelines(analyzer), findings };
+  const findings = withTableCodes([...extra, ...analyzer.findings()]);
+  return { files, nodes: timelines(analyzer), findings, unrecognised };
 }
 
 function timelines(analyzer: Analyzer): NodeTimeline[] {

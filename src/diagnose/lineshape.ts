@@ -1,6 +1,8 @@
-// Peels the wrappers real log lines come in (ANSI colour, docker-compose and journald/syslog prefixes,
-// container runtimes' and journald's JSON envelopes) and finds the time, level and message every
-// dialect parser starts from.
+// The envelope layer: peels the wrappers real log lines come in, stacked in any order (ANSI colour, a
+// pager's `$`, container runtimes' and journald's JSON records, CRI, compose/kubectl/docker log-driver
+// prefixes, syslog/journald short format, a UI's own prefix) and the product's own layout (zap JSON and
+// console, hclog, logrus logfmt and terminal, klog, Go's std log, capnslog, TiKV, tracing, slog), and
+// finds the time, level, node hint, fields and message body the template layer (interpret/) reads.
 
 export interface LineShape {
   time?: number;
@@ -11,17 +13,36 @@ export interface LineShape {
   json?: Record<string, unknown>;
   /** A host or service name from a docker-compose or syslog prefix. */
   source?: string;
+  /** The line from where the product's own layout starts (outer envelopes peeled): dialects are told by it. */
+  layout?: string;
+  /** The fields came from logfmt text (logrus), not from a JSON record. */
+  logfmt?: true;
 }
 
 // eslint-disable-next-line no-control-regex -- ANSI colour codes start with ESC
 export const ANSI = /\x1b\[[0-9;]*[A-Za-z]/g;
 // `docker compose logs` (`etcd-1  | `) and `kubectl logs --prefix` (`[pod/etcd-0/etcd] `).
-const COMPOSE_PREFIX = /^(?:([A-Za-z0-9][\w.-]*)\s+\|\s|\[pod\/([^/\]]+)\/[^\]]*\] )/;
-const SYSLOG_PREFIX = /^([A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d(?:\.\d+)?|\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)?) ([\w.-]+) ([\w.@/-]+)(?:\[\d+\])?: /;
+const COMPOSE_PREFIX = /^(?:([A-Za-z0-9][\w.@-]*)\s+\|\s|\[pod\/([^/\]]+)\/[^\]]*\] )/;
+const SYSLOG_PREFIX = /^([A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d(?:\.\d+)?|\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)?) ([\w.-]+) ([\w.@/|:-]+?)(?:\[\d+\])?: /;
 // Kubernetes' CRI log files (/var/log/pods, /var/log/containers): `<RFC 3339 time> <stdout|stderr> <P|F> <line>`.
 const CRI_PREFIX = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d)) (?:stdout|stderr) [PF] /;
 // docker's json-file driver (/var/lib/docker/containers/<id>/<id>-json.log): `{"log":"<line>\n","stream":...,"time":...}`.
 const DOCKER_JSON = '{"log":"';
+const CSV_ROW = /^"(?:[^"]|"")*"(?:,"(?:[^"]|"")*")+$/;
+const CSV_FIELD = /"((?:[^"]|"")*)"/g;
+
+/**
+ * A log exported as CSV (a cloud console's or Kibana's download): `"<pod or host>","<line>"` or
+ * `"<time>","<host>","<line>"`, quotes doubled. The line is the longest field; a first field that is a
+ * bare name names the node.
+ */
+function csvRow(raw: string): { line: string; source?: string } | undefined {
+  if (!CSV_ROW.test(raw)) return undefined;
+  const fields = [...raw.matchAll(CSV_FIELD)].map((m) => m[1]!.replace(/""/g, '"'));
+  const line = fields.reduce((a, b) => (b.length > a.length ? b : a));
+  const name = fields.find((f) => f !== line && /^[\w.@:/-]{1,253}$/.test(f) && !/^\d/.test(f));
+  return { line, source: name };
+}
 // `journalctl -o json`: one record per line, __CURSOR first.
 const JOURNAL_JSON = '{"__CURSOR":';
 // zap's console encoder (etcd 3.6 `--log-format=console`, other Go servers): time, level, [logger,] caller,
@@ -129,7 +150,8 @@ function parseJsonTime(value: unknown): number | undefined {
   return Number.isNaN(ms) ? undefined : ms;
 }
 
-const LEVEL_WORD = /^\s*\[?(TRACE|TRCE|DEBUG|DEBG|INFO|NOTICE|WARN|WARNING|ERROR|ERRO|ERR|CRIT|FATAL|PANIC|[DINWECF])\]?(?:\s*\||:)?\s+/i;
+// NATS's `[INF]`/`[WRN]`/`[DBG]` too.
+const LEVEL_WORD = /^\s*\[?(TRACE|TRCE|TRC|DEBUG|DEBG|DBG|INFO|INF|NOTICE|WARN|WARNING|WRN|ERROR|ERRO|ERR|CRIT|FATAL|FTL|PANIC|[DINWECF])\]?(?:\s*\||:)?\s+/i;
 
 /**
  * The line an envelope holds, with the time (and host) it was stamped with: a CRI log line's payload,
@@ -143,6 +165,7 @@ export function unwrapEnvelope(raw: string): { line: string; time?: number; sour
     const cri = CRI_PREFIX.exec(raw);
     return cri ? { line: raw.slice(cri[0].length), time: parseLeadingTime(cri[1]!)?.time } : undefined;
   }
+  if (first === 34 /* " */) return csvRow(raw.trimEnd());
   if (raw.startsWith(DOCKER_JSON)) {
     const record = tryJson(raw.trimEnd());
     if (typeof record?.log !== 'string') return undefined;
@@ -161,7 +184,11 @@ export function unwrapEnvelope(raw: string): { line: string; time?: number; sour
   return undefined;
 }
 
-/** Strips wrappers and splits off time and level. Cheap enough to run on every prefiltered line. */
+/**
+ * Peels a line's envelopes, outermost first and in any nesting (a CRI or docker record holding a compose
+ * prefix holding syslog holding the product's own layout), and splits off the time, level, node hint
+ * and fields: the message body that is left is what the template layer (interpret/) reads.
+ */
 export function shapeLine(raw: string): LineShape {
   const wrapped = unwrapEnvelope(raw);
   if (wrapped) {
@@ -172,19 +199,75 @@ export function shapeLine(raw: string): LineShape {
   }
   let line = raw.indexOf('\x1b') >= 0 ? raw.replace(ANSI, '') : raw;
   if (line.endsWith('\r')) line = line.slice(0, -1);
+  // `cat -A`/`cat -e` (and editors showing line ends) mark each end with `$`.
+  if (line.endsWith('$') && !line.endsWith('\\$')) line = line.slice(0, -1).trimEnd();
+  const shape = peelPrefixes(line);
+  if (shape.time === undefined && shape.level === undefined && shape.json === undefined) {
+    // A UI's or tool's own prefix before the product's line: read from where a known layout starts.
+    const inner = EMBEDDED_START.exec(shape.message);
+    if (inner && inner.index > 0) {
+      const innerShape = peelPrefixes(shape.message.slice(inner.index + inner[1]!.length));
+      if (innerShape.time !== undefined || innerShape.json !== undefined) {
+        innerShape.source ??= shape.source;
+        return innerShape;
+      }
+    }
+  }
+  return shape;
+}
+
+// Where a product's own line may start after a prefix nobody standardised: a date, a JSON record,
+// logfmt's time=, a bracketed TiKV/env_logger time, a klog header.
+const EMBEDDED_START = /([\s|\]>:;,])(?:\{"|\[?\d{4}[-/]\d\d[-/]\d\d[T ]\d\d:\d\d:\d\d|time="|[IWEF]\d{4} \d\d:\d\d:\d\d\.\d{6} )/;
+
+/** The prefixes before the product's own layout (compose, kubectl, syslog, docker log-driver), then the layout itself. */
+function peelPrefixes(text: string): LineShape {
+  let line = text;
   let source: string | undefined;
   let time: number | undefined;
-  const compose = COMPOSE_PREFIX.exec(line);
-  if (compose) {
-    source = compose[1] ?? compose[2];
-    line = line.slice(compose[0].length);
+  for (let peeled = true; peeled; ) {
+    peeled = false;
+    // A Markdown quote (`> `) or a syslog priority (`<30>`, RFC 5424's `<14>1 `) before the line.
+    const marker = MARKER.exec(line);
+    if (marker) {
+      line = line.slice(marker[0].length);
+      peeled = true;
+    }
+    // `grep -r`/`grep -n` over several logs: `pd-2.log:` or `logs/etcd-1.log:123:` names the node by its file.
+    const grep = GREP_PREFIX.exec(line);
+    if (grep) {
+      source = grep[1];
+      line = line.slice(grep[0].length);
+      peeled = true;
+    }
+    const compose = COMPOSE_PREFIX.exec(line);
+    if (compose) {
+      source = compose[1] ?? compose[2];
+      line = line.slice(compose[0].length);
+      peeled = true;
+    }
+    const syslog = SYSLOG_PREFIX.exec(line);
+    if (syslog && !LEVEL_NAME.test(syslog[2]!) && !LEVEL_NAME.test(syslog[3]!)) {
+      time = parseLeadingTime(syslog[1]!)?.time;
+      // docker's syslog/journald log-driver tag `image|name|id` names the container; else the host.
+      source = DRIVER_TAG.exec(syslog[3]!)?.[1] ?? syslog[2];
+      line = line.slice(syslog[0].length);
+      peeled = true;
+    }
+    const driver = DRIVER_PREFIX.exec(line);
+    if (driver) {
+      source = driver[1];
+      line = line.slice(driver[0].length);
+      peeled = true;
+    }
   }
-  const syslog = SYSLOG_PREFIX.exec(line);
-  if (syslog && !LEVEL_NAME.test(syslog[2]!)) {
-    time = parseLeadingTime(syslog[1]!)?.time;
-    source = syslog[2];
-    line = line.slice(syslog[0].length);
-  }
+  return peelLayout(line, time, source);
+}
+
+/** The product's own layout: klog, zap console, JSON records, logfmt (logrus), leading times and a level. */
+function peelLayout(text: string, outerTime: number | undefined, source: string | undefined): LineShape {
+  let line = text;
+  let time = outerTime;
   const tab = line.indexOf('\t');
   if (tab > 0 && tab < 40) {
     const zap = ZAP_CONSOLE.exec(line.trimEnd());
@@ -196,21 +279,99 @@ export function shapeLine(raw: string): LineShape {
     const json = tryJson(line.slice(brace));
     if (json) return shapeJson(json, time, source);
   }
+  // JSON records pasted run together (`...}{"level":...`) or cut by a terminal's wrapping: the fields of
+  // the record the line starts or ends with, read one by one.
+  const joined = line.lastIndexOf('}{"');
+  if (joined >= 0 || (brace >= 0 && brace < 40)) {
+    const partial = looseJson(line.slice(joined >= 0 ? joined + 1 : brace));
+    if (partial) return shapeJson(partial, time, source);
+  }
   line = line.trimStart();
-  // docker --timestamps or journald short-iso put a second timestamp before the program's own.
+  const klog = KLOG.exec(line);
+  if (klog) {
+    const year = klog[2] !== undefined ? 2000 + Number(klog[2]) : new Date().getUTCFullYear();
+    time = Date.UTC(year, +klog[3]! - 1, +klog[4]!, +klog[5]!, +klog[6]!, +klog[7]!) + fractionMs(klog[8]);
+    return { time, level: normaliseLevel(klog[1]!), message: line.slice(klog[0].length), source, layout: line };
+  }
+  // docker --timestamps or journald short-iso put a second timestamp before the program's own, which
+  // starts the product's layout.
+  let layout = line;
   let parsed = parseLeadingTime(line);
   while (parsed) {
     time = parsed.time;
+    layout = line;
     line = line.slice(parsed.length).trimStart();
     parsed = parseLeadingTime(line);
   }
+  // Go's log with Ltime but no Ldate (goraft's `[raft]07:40:46.544269 `): the time of day alone orders nothing across days.
+  if (time === undefined) {
+    const clock = TIME_OF_DAY.exec(line);
+    if (clock) line = line.slice(clock[0].length);
+  }
+  if (line.startsWith('time=') || line.startsWith('level=')) {
+    const logfmt = parseLogfmt(line);
+    if (logfmt) return shapeLogfmt(logfmt, time, source, layout);
+  }
   let level: string | undefined;
-  const lv = LEVEL_WORD.exec(line);
+  const located = GO_FILE_LEVEL.exec(line);
+  if (located) {
+    // PD 2.x/3.x: `log.go:88: [info] etcdserver: [message]`, etcd's capnslog line inside it at times.
+    level = normaliseLevel(located[1]!);
+    line = line.slice(located[0].length).replace(BRACKETED_BODY, '$1$2');
+  }
+  const tty = LOGRUS_TTY.exec(line);
+  // logrus's terminal layout counts seconds since start unless it prints the full time.
+  if (tty) time ??= parseLeadingTime(tty[2]!)?.time;
+  const lv = tty ?? LEVEL_WORD.exec(line);
   if (lv) {
-    level = normaliseLevel(lv[1]!);
+    level = located ? level : normaliseLevel(lv[1]!);
     line = line.slice(lv[0].length);
   }
-  return { time, level, message: line, source };
+  return { time, level, message: line, source, layout };
+}
+
+// glog/klog (Kubernetes components): `I0718 09:22:53.123456    1 file.go:42] message`; CockroachDB's
+// glog of 2016 adds the year and drops the thread and bracket: `I160413 05:12:15.658024 raft/raft.go:469  message`.
+const KLOG = /^([IWEF])(\d\d)?(\d\d)(\d\d) (\d\d):(\d\d):(\d\d)(?:\.(\d+))?\s+(?:\d+ )?[\w./-]+:\d+\]?\s+/;
+// logrus's terminal layout: `INFO[0001] message   key=value`.
+const LOGRUS_TTY = /^(DEBU|INFO|WARN|ERRO|FATA|PANI)\[([^\]]*)\] /;
+const GREP_PREFIX = /^(?:[\w./-]*\/)?([\w.-]+?)\.log(?:\.\d+)?:(?:\d+[:-])?/;
+const MARKER = /^(?:> ?|<\d{1,3}>(?:1 )?)/;
+const TIME_OF_DAY = /^(?:\[\w+\] ?)?\d\d:\d\d:\d\d(?:\.\d+)? /;
+const GO_FILE_LEVEL = /^[\w./-]+\.go:\d+: \[(debug|info|warning|warn|error|fatal)\] /i;
+const BRACKETED_BODY = /^((?:[IWEDNC] \| )?(?:[\w.-]+: )?)\[(.*)\]$/;
+// docker's log-driver tag without a syslog header: `image|name|id[pid]: `.
+const DRIVER_PREFIX = /^[^\s|]+\|([^\s|]+)\|[0-9a-f]{12,64}(?:\[\d+\])?: /;
+const DRIVER_TAG = /^[^\s|]+\|([^\s|]+)\|/;
+const LOGFMT_PAIR = /([\w.-]+)=("(?:[^"\\]|\\.)*"|[^\s"]*)/g;
+
+/** logfmt's `key=value key="quoted value"` pairs (logrus, Docker, SwarmKit); undefined without a msg and a level. */
+function parseLogfmt(line: string): Record<string, string> | undefined {
+  const fields: Record<string, string> = {};
+  for (const m of line.matchAll(LOGFMT_PAIR)) {
+    const value = m[2]!;
+    fields[m[1]!] = value.startsWith('"') ? value.slice(1, -1).replace(/\\(["\\])/g, '$1').replace(/\\n/g, ' ') : value;
+  }
+  return fields.msg !== undefined && fields.level !== undefined ? fields : undefined;
+}
+
+function shapeLogfmt(fields: Record<string, string>, outerTime: number | undefined, source: string | undefined, layout: string): LineShape {
+  // The message may itself be a library's line with its own level (hclog through a std logger).
+  const inner = peelLayout(fields.msg!, undefined, undefined);
+  const time = fields.time !== undefined ? (parseLeadingTime(fields.time)?.time ?? outerTime) : outerTime;
+  return { time: inner.time ?? time, level: inner.level ?? normaliseLevel(fields.level!), message: inner.message, json: fields, logfmt: true, source, layout };
+}
+
+const JSON_PAIR = /"([\w.@-]+)":(?:"((?:[^"\\]|\\.)*)"|(-?\d+(?:\.\d+)?|true|false|null))/g;
+
+/** The complete `"key":value` pairs of a cut JSON record; undefined without a message among them. */
+function looseJson(text: string): Record<string, unknown> | undefined {
+  const record: Record<string, unknown> = {};
+  for (const m of text.matchAll(JSON_PAIR)) {
+    const raw = m[2];
+    record[m[1]!] = raw !== undefined ? raw.replace(/\\(["\\/])/g, '$1') : m[3] === 'true' ? true : m[3] === 'false' ? false : m[3] === 'null' ? null : Number(m[3]);
+  }
+  return 'msg' in record || '@message' in record || 'message' in record ? record : undefined;
 }
 
 function tryJson(text: string): Record<string, unknown> | undefined {
@@ -244,15 +405,20 @@ export function normaliseLevel(level: string): string {
   const upper = level.toUpperCase();
   switch (upper) {
     case 'D':
+    case 'DBG':
+    case 'DEBU':
+    case 'TRC':
     case 'DEBG':
     case 'TRCE':
     case 'TRACE':
       return 'DEBUG';
     case 'I':
+    case 'INF':
     case 'N':
     case 'NOTICE':
       return 'INFO';
     case 'W':
+    case 'WRN':
     case 'WARNING':
       return 'WARN';
     case 'E':
@@ -262,6 +428,9 @@ export function normaliseLevel(level: string): string {
     case 'C':
     case 'CRIT':
     case 'F':
+    case 'FTL':
+    case 'FATA':
+    case 'PANI':
     case 'FATAL':
     case 'PANIC':
       return 'FATAL';

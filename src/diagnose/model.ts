@@ -33,6 +33,7 @@ export type EventKind =
   | 'became-candidate'
   | 'became-pre-candidate'
   | 'became-follower'
+  /** reason 'restart': the node's previous election timed out without a leader (hashicorp "restarting election"). */
   | 'election-started'
   | 'vote-cast'
   | 'vote-rejected'
@@ -57,7 +58,11 @@ export type EventKind =
   | 'log-out-of-range'
   | 'removed-member'
   | 'term-seen'
-  | 'settings';
+  | 'settings'
+  /** The node asked `peer` for its (pre-)vote at `term`; `logTerm` and `lastIndex` describe its log. */
+  | 'vote-requested'
+  /** Outgoing Raft messages thrown away before they were sent (a full sending buffer). */
+  | 'message-dropped';
 
 /** One fact a line states, in terms independent of the product that logged it. */
 export interface RaftEvent {
@@ -76,6 +81,8 @@ export interface RaftEvent {
   electionTimeoutMs?: number;
   clusterId?: string;
   lastIndex?: number;
+  /** The term of the last entry in the node's log, where the line states it. */
+  logTerm?: number;
   evidence: Evidence;
 }
 
@@ -89,6 +96,8 @@ export interface Finding {
   lastSeen: string | null;
   evidence: Evidence[];
   remediation: string;
+  /** Set on a code more specific than SPEC.md's table: the table code it refines, also reported as a finding of its own. */
+  refines?: string;
 }
 
 export interface FileReport {
@@ -113,10 +122,20 @@ export interface NodeTimeline {
   restarts: number;
 }
 
+/** Lines that looked like Raft (a term, a vote, a leader, a peer) but matched no known template. */
+export interface Unrecognised {
+  count: number;
+  /** The first few of them. */
+  examples: Evidence[];
+}
+
+export const UNRECOGNISED_EXAMPLES = 5;
+
 export interface DiagnoseReport {
   files: FileReport[];
   nodes: NodeTimeline[];
   findings: Finding[];
+  unrecognised: Unrecognised;
 }
 
 export function isoOrNull(time: number | undefined): string | null {

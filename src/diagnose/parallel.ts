@@ -6,7 +6,7 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { openSource, type Source } from './inputs.js';
-import type { FileReport, RaftEvent } from './model.js';
+import type { FileReport, RaftEvent, Unrecognised } from './model.js';
 import { SourceScanner, type EventSink, type ScanOptions } from './scan.js';
 import { scanWorkersAvailable, takeStartedWorker, WORKER_URL } from './worker-start.js';
 
@@ -23,6 +23,7 @@ export interface ScanJobs {
 export interface ScanOutcome {
   index: number;
   file?: FileReport;
+  unrecognised?: Unrecognised;
   calls?: SinkCall[];
   error?: string;
 }
@@ -47,18 +48,24 @@ class Recorder implements EventSink {
   }
 }
 
+export interface ScanResult {
+  file: FileReport;
+  unrecognised: Unrecognised;
+}
+
 /** Scans a file or stdin into the sink: plain files with blocking reads, gzip, UTF-16 and stdin as streams. */
-export async function scanSource(source: Exclude<Source, { kind: 'data-dir' }>, sink: EventSink, options: ScanOptions = {}): Promise<FileReport> {
+export async function scanSource(source: Exclude<Source, { kind: 'data-dir' }>, sink: EventSink, options: ScanOptions = {}): Promise<ScanResult> {
   const scanner = new SourceScanner(source.path, sink, options);
-  return source.kind === 'file' && !source.gzip && !source.utf16 ? scanner.scanFile(source.path) : scanner.scan(openSource(source));
+  const file = source.kind === 'file' && !source.gzip && !source.utf16 ? scanner.scanFile(source.path) : await scanner.scan(openSource(source));
+  return { file, unrecognised: scanner.unrecognised };
 }
 
 /** Scans one file into a recording; a read error is part of the outcome, reported when its turn comes. */
 export async function scanRecorded(index: number, source: FileSource): Promise<ScanOutcome> {
   const recorder = new Recorder();
   try {
-    const file = await scanSource(source, recorder);
-    return { index, file, calls: recorder.calls };
+    const { file, unrecognised } = await scanSource(source, recorder);
+    return { index, file, unrecognised, calls: recorder.calls };
   } catch (err) {
     return { index, error: (err as Error).message };
   }

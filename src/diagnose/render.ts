@@ -34,6 +34,12 @@ export function renderHuman(report: DiagnoseReport, minSeverity: Severity): stri
     ]);
     out.push(...table(['NODE', 'TERMS', 'LED TERMS', 'ELECTIONS', 'LEADERS SEEN', 'VOTERS', 'RESTARTS', 'SEEN'], rows), '');
   }
+  if (report.unrecognised.count > 0) {
+    // Where the tool was blind: silence about these lines is not health.
+    out.push(chalk.bold(`Not understood: ${report.unrecognised.count} line(s) looked like Raft (a term, a vote, a leader, a peer) but matched no known template`));
+    for (const e of report.unrecognised.examples) out.push(chalk.dim(`  ${e.file}:${e.line}: ${e.text.length > 200 ? `${e.text.slice(0, 200)}...` : e.text}`));
+    out.push('');
+  }
   out.push(chalk.bold('Files'));
   out.push(...table(['PATH', 'DIALECT', 'NODE', 'LINES'], report.files.map((f) => [f.path, f.dialect, f.node ?? '(several)', String(f.lines)])), '');
   const unhealthy = report.findings.some((f) => SEVERITY_RANK[f.severity] >= SEVERITY_RANK.warning);

@@ -11,7 +11,7 @@ import { MembershipVeto } from './membership-veto.js';
 import { acquireLineFinder, INPUT_CAPACITY, releaseLineFinder, type LineFinder } from './linefind.js';
 import type { EventProps, LineContext } from './interpret/context.js';
 import { shapeLine, type LineShape } from './lineshape.js';
-import type { Dialect, EventKind, Evidence, FileReport, RaftEvent } from './model.js';
+import { UNRECOGNISED_EXAMPLES, type Dialect, type EventKind, type Evidence, type FileReport, type RaftEvent, type Unrecognised } from './model.js';
 
 /** The keyword filters of each dialect's keyword lists, by which optional lists they include. */
 const filtersOf = new WeakMap<DialectKeywords, KeywordFilter[]>();
@@ -65,6 +65,7 @@ class StreamContext implements LineContext {
   raw = '';
   private lineNo = 0;
   private evidence: Evidence | undefined;
+  private hit = false;
 
   constructor(
     private readonly file: string,
@@ -76,23 +77,40 @@ class StreamContext implements LineContext {
     this.raw = raw;
     this.lineNo = lineNo;
     this.evidence = undefined;
+    this.hit = false;
+  }
+
+  recognise(): void {
+    this.hit = true;
+  }
+
+  matched(): boolean {
+    return this.hit;
+  }
+
+  /** The line as evidence (made once per line, shared by its events). */
+  lineEvidence(): Evidence {
+    return (this.evidence ??= { file: this.file, line: this.lineNo, text: this.raw.length > EVIDENCE_TEXT_MAX ? `${this.raw.slice(0, EVIDENCE_TEXT_MAX)}...` : this.raw.trimEnd() });
   }
 
   emit(kind: EventKind, props?: EventProps): void {
-    this.evidence ??= { file: this.file, line: this.lineNo, text: this.raw.length > EVIDENCE_TEXT_MAX ? `${this.raw.slice(0, EVIDENCE_TEXT_MAX)}...` : this.raw.trimEnd() };
-    const event: RaftEvent = props === undefined ? { kind, group: '', evidence: this.evidence } : Object.assign({ kind, group: '', evidence: this.evidence }, props);
+    this.hit = true;
+    const evidence = this.lineEvidence();
+    const event: RaftEvent = props === undefined ? { kind, group: '', evidence } : Object.assign({ kind, group: '', evidence }, props);
     event.kind = kind;
-    event.evidence = this.evidence;
+    event.evidence = evidence;
     if (props?.group === undefined) event.group = this.hooks.group();
     if (event.time === undefined && this.shape.time !== undefined) event.time = this.shape.time;
     this.hooks.emit(event);
   }
 
   identify(node: string): void {
+    this.hit = true;
     this.hooks.identify(node);
   }
 
   setGroup(group: string): void {
+    this.hit = true;
     this.hooks.setGroup(group);
   }
 }
@@ -151,6 +169,8 @@ export class SourceScanner {
   /** The last whole lines of the last chunk scanned. */
   private readonly tail = Buffer.allocUnsafe(TAIL_BYTES);
   private tailLength = 0;
+  /** Lines that looked like Raft but no template matched. */
+  readonly unrecognised: Unrecognised = { count: 0, examples: [] };
 
   constructor(
     private readonly displayPath: string,
@@ -352,7 +372,10 @@ export class SourceScanner {
     const stream = this.stream(shape.source);
     if (shape.time !== undefined) this.touch(stream, shape.time);
     stream.context.begin(shape, raw, lineNo);
-    interpretLine(this.dialect, stream.context, stream.dialectState);
+    if (interpretLine(this.dialect, stream.context, stream.dialectState)) {
+      this.unrecognised.count++;
+      if (this.unrecognised.examples.length < UNRECOGNISED_EXAMPLES) this.unrecognised.examples.push(stream.context.lineEvidence());
+    }
   }
 
   /** Routes one event of a stream: on to the analyzer, or held until the stream's node is known. */

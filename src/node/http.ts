@@ -2,8 +2,11 @@
 // /raft/ peer endpoints of docs/http-api.md (the message stream is an upgraded connection, peer-stream.ts). Writes that a follower receives go to the leader.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { Server as NetServer } from 'node:net';
+import type { TLSSocket } from 'node:tls';
 import type { Socket } from 'node:net';
-import { request } from 'undici';
+import { request, type Dispatcher } from 'undici';
 import { parseHostPort } from '../shared/address.js';
 import { parseDuration } from '../shared/duration.js';
 import type { ConfChange } from '../raft/types.js';
@@ -27,6 +30,8 @@ import {
   type TransferResult,
 } from '../shared/http-api.js';
 import { errnoCode } from './errors.js';
+import type { NodeTls } from './tls.js';
+import { tlsFront } from './tls-listener.js';
 
 const MAX_API_BODY = 2 * 1024 * 1024;
 const DEFAULT_TIMEOUT_MS = 5000;
@@ -63,6 +68,8 @@ export interface NodeApi {
 
 export interface HttpServerOptions {
   token?: string;
+  /** Serve HTTPS (and, with a peer CA, require member certificates on /raft/). */
+  tls?: NodeTls;
   api: NodeApi;
   onError: (err: Error) => void;
   /** Test-only: forwarded writes to some addresses fail as if refused (src/node/faults.ts). */
@@ -190,20 +197,38 @@ function parseChange(body: Record<string, unknown>): MembershipChange {
 
 export class HttpServer {
   readonly server: Server;
+  /** What listens: the server itself, or with TLS the front that refuses plain HTTP (tls-listener.ts). */
+  private readonly listener: NetServer;
   private readonly tokenDigest: Buffer | undefined;
+  /** How this node reaches its peers (forwarded writes): like it is reached, with its peer pair under TLS. */
+  private readonly scheme: 'http' | 'https';
+  private readonly peerDispatcher: Dispatcher | undefined;
   private stopping = false;
   /** Upgraded peer streams: the server no longer tracks them, so close() must. */
   private readonly streams = new Set<Socket>();
 
   constructor(private readonly options: HttpServerOptions) {
     this.tokenDigest = options.token !== undefined ? digest(options.token) : undefined;
-    this.server = createServer({ keepAliveTimeout: 60_000 }, (req, res) => {
+    const handler = (req: IncomingMessage, res: ServerResponse): void => {
       this.handle(req, res).catch((err: unknown) => {
         if (!res.headersSent) sendJson(res, 500, new ApiError('INTERNAL', 'internal error').toJSON());
         else res.destroy();
         options.onError(err as Error);
       });
-    });
+    };
+    const tls = options.tls;
+    this.scheme = tls !== undefined ? 'https' : 'http';
+    this.peerDispatcher = tls?.dispatcher();
+    if (tls !== undefined) {
+      const server = createHttpsServer({ ...tls.serverOptions(), keepAliveTimeout: 60_000 }, handler);
+      tls.onReload(() => server.setSecureContext(tls.serverOptions()));
+      // https.Server is an http.Server with a TLS layer under it; nothing here uses the difference.
+      this.server = server as unknown as Server;
+      this.listener = tlsFront(server);
+    } else {
+      this.server = createServer({ keepAliveTimeout: 60_000 }, handler);
+      this.listener = this.server;
+    }
     this.server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => this.upgrade(req, socket, head));
   }
 
@@ -217,6 +242,11 @@ export class HttpServer {
     }
     if (this.tokenDigest !== undefined && !tokenMatches(req.headers.authorization, this.tokenDigest)) {
       refuseStream(socket, 401, new ApiError('UNAUTHORIZED', 'unauthorized').toJSON());
+      return;
+    }
+    const notPeer = this.notPeer(req);
+    if (notPeer !== undefined) {
+      refuseStream(socket, 403, { error: notPeer, code: 'FORBIDDEN' });
       return;
     }
     const api = this.options.api;
@@ -238,9 +268,9 @@ export class HttpServer {
   listen(host: string, port: number): Promise<void> {
     return new Promise((resolve, reject) => {
       const onError = (err: Error): void => reject(err);
-      this.server.once('error', onError);
-      this.server.listen({ host, port }, () => {
-        this.server.off('error', onError);
+      this.listener.once('error', onError);
+      this.listener.listen({ host, port }, () => {
+        this.listener.off('error', onError);
         resolve();
       });
     });
@@ -250,10 +280,13 @@ export class HttpServer {
   async close(): Promise<void> {
     this.stopping = true;
     await new Promise<void>((resolve) => {
-      this.server.close(() => resolve());
+      this.listener.close(() => resolve());
+      if (this.listener !== this.server) this.server.close();
       this.server.closeAllConnections();
       for (const socket of this.streams) socket.destroy();
     });
+    await this.peerDispatcher?.destroy().catch(() => undefined);
+    this.options.tls?.close();
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -267,6 +300,10 @@ export class HttpServer {
     const api = this.options.api;
     try {
       if (this.stopping) throw new ApiError('UNAVAILABLE', 'the node is stopping');
+      if (path.startsWith('/raft/')) {
+        const notPeer = this.notPeer(req);
+        if (notPeer !== undefined) throw new ApiError('FORBIDDEN', notPeer);
+      }
       if (path === '/raft/snapshot' && req.method === 'POST') {
         const headers = chunkHeaders(req, url);
         const body = await readBody(req, SNAPSHOT_CHUNK_BYTES);
@@ -291,6 +328,12 @@ export class HttpServer {
       req.resume();
       sendJson(res, err.status, api.decorate(err).toJSON());
     }
+  }
+
+  /** Why this connection may not carry member traffic (mutual TLS, tls.ts), or undefined. */
+  private notPeer(req: IncomingMessage): string | undefined {
+    const tls = this.options.tls;
+    return tls === undefined ? undefined : tls.peerRefusal(req.socket as TLSSocket);
   }
 
   private async handleApi(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
@@ -341,8 +384,9 @@ export class HttpServer {
     let answer: Awaited<ReturnType<typeof request>>;
     try {
       if (this.options.faults?.dropsTrafficTo(leaderAddr) === true) throw Object.assign(new Error('traffic dropped by CHRONIK_FAULT_FILE'), { code: 'ECONNREFUSED' });
-      answer = await request(`http://${leaderAddr}${path}?timeout=${timeoutMs}ms`, {
+      answer = await request(`${this.scheme}://${leaderAddr}${path}?timeout=${timeoutMs}ms`, {
         method: 'POST',
+        ...(this.peerDispatcher !== undefined ? { dispatcher: this.peerDispatcher } : {}),
         headers: {
           'content-type': 'application/json',
           [FORWARDED_HEADER]: '1',

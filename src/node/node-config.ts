@@ -7,6 +7,8 @@ import { parseDuration } from '../shared/duration.js';
 import { OperationError, UsageError } from '../shared/errors.js';
 import { faultsFromEnv, type Faults } from './faults.js';
 import type { LogFormat } from './logger.js';
+import { NodeTls, type NodeTlsFiles } from './tls.js';
+import { checkNodeScheme } from '../shared/url-scheme.js';
 
 export const DEFAULT_LISTEN = '127.0.0.1:9192';
 export const DEFAULT_CLUSTER = 'chronik';
@@ -27,6 +29,8 @@ export interface NodeConfig {
   logFormat: LogFormat;
   logFile?: string;
   token?: string;
+  /** HTTPS and member mutual TLS (tls.ts); files already read and checked. */
+  tls?: NodeTls;
   /** Makes this bootstrap's cluster ID unique even when another cluster has the same name and members. */
   clusterToken?: string;
   /** Applied entries between snapshots (env CHRONIK_SNAPSHOT_ENTRIES, default 100000, like etcd's snapshot-count). */
@@ -71,6 +75,42 @@ export interface BootstrapFlags {
   'token-file'?: string;
   'cluster-token'?: string;
   insecure: boolean;
+  'cert-file'?: string;
+  'key-file'?: string;
+  'client-ca-file'?: string;
+  'peer-ca-file'?: string;
+  'peer-cert-file'?: string;
+  'peer-key-file'?: string;
+  'peer-allowed-cn'?: string;
+}
+
+/** The TLS files from flags, else the config's memberTls block; undefined when the node serves plain HTTP. */
+function tlsFiles(flags: BootstrapFlags, cluster: ClusterConfig | undefined): NodeTlsFiles | undefined {
+  const yaml = cluster?.memberTls ?? {};
+  const pick = (flag: keyof BootstrapFlags, key: keyof typeof yaml): string | undefined => (flags[flag] as string | undefined) ?? yaml[key];
+  const certFile = pick('cert-file', 'certFile');
+  const keyFile = pick('key-file', 'keyFile');
+  const rest = {
+    clientCaFile: pick('client-ca-file', 'clientCaFile'),
+    peerCaFile: pick('peer-ca-file', 'peerCaFile'),
+    peerCertFile: pick('peer-cert-file', 'peerCertFile'),
+    peerKeyFile: pick('peer-key-file', 'peerKeyFile'),
+    peerAllowedCn: pick('peer-allowed-cn', 'peerAllowedCn'),
+  };
+  if (certFile === undefined || keyFile === undefined) {
+    if (certFile !== undefined || keyFile !== undefined) throw new UsageError('--cert-file and --key-file go together');
+    const stray = Object.entries(rest).find(([, value]) => value !== undefined);
+    if (stray !== undefined) {
+      const flag = `--${stray[0].replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+      throw new UsageError(`${flag} needs --cert-file and --key-file`, 'a node must serve TLS to use any TLS option');
+    }
+    return undefined;
+  }
+  if ((rest.peerCertFile === undefined) !== (rest.peerKeyFile === undefined)) throw new UsageError('--peer-cert-file and --peer-key-file go together');
+  if (rest.peerAllowedCn !== undefined && rest.peerCaFile === undefined) throw new UsageError('--peer-allowed-cn needs --peer-ca-file');
+  const files: NodeTlsFiles = { certFile, keyFile };
+  for (const [key, value] of Object.entries(rest)) if (value !== undefined) files[key as keyof typeof rest] = value;
+  return files;
 }
 
 function readToken(file: string): string {
@@ -101,13 +141,16 @@ export function resolveNodeConfig(flags: BootstrapFlags, env: NodeJS.ProcessEnv 
     throw new UsageError('--join and --peers cannot be combined', 'a joining node starts without membership; a leader adds it with add-voter');
   }
 
-  const listen = parseHostPort(flags.listen ?? self?.addr ?? DEFAULT_LISTEN, '--listen');
-  const advertise = parseHostPort(flags.advertise ?? self?.addr ?? listen, '--advertise');
+  const files = tlsFiles(flags, cluster);
+  const secure = files !== undefined;
+  if (cluster?.scheme !== undefined) checkNodeScheme(`${cluster.scheme}://`, secure, `${flags.config} nodes`);
+  const listen = parseHostPort(checkNodeScheme(flags.listen, secure, '--listen') ?? self?.addr ?? DEFAULT_LISTEN, '--listen');
+  const advertise = parseHostPort(checkNodeScheme(flags.advertise, secure, '--advertise') ?? self?.addr ?? listen, '--advertise');
   if (isWildcard(advertise)) throw new UsageError(`--listen ${listen} is a wildcard address`, 'give --advertise HOST:PORT that peers can reach');
 
   let peers: Peer[] = [];
   if (!flags.join) {
-    peers = flags.peers !== undefined ? parsePeers(flags.peers, nodeId, advertise) : (cluster?.nodes ?? []).filter((node) => node.id !== nodeId);
+    peers = flags.peers !== undefined ? parsePeers(checkNodeScheme(flags.peers, secure, '--peers'), nodeId, advertise) : (cluster?.nodes ?? []).filter((node) => node.id !== nodeId);
   }
 
   const tickMs = flags.tick !== undefined ? parseDuration(flags.tick, '--tick') : (cluster?.tickMs ?? 100);
@@ -146,6 +189,7 @@ export function resolveNodeConfig(flags: BootstrapFlags, env: NodeJS.ProcessEnv 
     logFormat: flags['log-format'],
     ...(flags['log-file'] !== undefined ? { logFile: flags['log-file'] } : {}),
     ...(token !== undefined ? { token } : {}),
+    ...(files !== undefined ? { tls: new NodeTls(files) } : {}),
     ...(clusterToken !== undefined ? { clusterToken } : {}),
     snapshotEntries: envInteger(env, 'CHRONIK_SNAPSHOT_ENTRIES', 100_000),
     snapshotWalBytes: envInteger(env, 'CHRONIK_SNAPSHOT_WAL_BYTES', 64 * 1024 * 1024),

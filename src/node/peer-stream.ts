@@ -2,6 +2,8 @@
 // port), carrying length-prefixed message batches one way and a periodic "ok" line back, so a write costs a
 // frame on an open socket instead of a request and an answer.
 import { request, STATUS_CODES } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import type { ConnectionOptions } from 'node:tls';
 import type { Socket } from 'node:net';
 import { splitHostPort } from './host-port.js';
 import type { ApiErrorBody } from '../shared/http-api.js';
@@ -132,9 +134,16 @@ export function refuseStream(socket: Socket, status: number, body: ApiErrorBody)
  * Opens a stream to `addr`: resolves with the upgraded socket (and any bytes that came with the answer), or
  * rejects with `HTTP <status>: <reason>` when the peer refuses, or when nothing answers within timeoutMs.
  */
-export function openStream(addr: string, headers: Record<string, string>, timeoutMs: number): Promise<{ socket: Socket; head: Buffer }> {
+export function openStream(
+  addr: string,
+  headers: Record<string, string>,
+  timeoutMs: number,
+  tls?: ConnectionOptions,
+): Promise<{ socket: Socket; head: Buffer }> {
   return new Promise((resolve, reject) => {
-    const req = request({
+    // With TLS options the stream is an HTTPS upgrade: the peer's certificate is checked before any header goes out.
+    const req = (tls !== undefined ? httpsRequest : request)({
+      ...tls,
       ...splitHostPort(addr),
       method: 'GET',
       path: STREAM_PATH,

@@ -120,6 +120,7 @@ class NodeRuntime implements RunningNode {
     });
     this.http = new HttpServer({
       ...(config.token !== undefined ? { token: config.token } : {}),
+      ...(config.tls !== undefined ? { tls: config.tls } : {}),
       api: this.service,
       ...(config.faults !== undefined ? { faults: config.faults } : {}),
       onError: (err) => this.logger.error('request failed', { error: err.message }),
@@ -136,6 +137,7 @@ class NodeRuntime implements RunningNode {
       const reason = code === 'EADDRINUSE' ? 'port in use' : code === 'EADDRNOTAVAIL' ? 'address not available on this host' : (err as Error).message;
       throw new OperationError(`cannot listen on ${config.listen}: ${reason}`, code === 'EADDRINUSE' ? 'another process holds the port; stop it or choose another --listen' : undefined);
     }
+    config.tls?.watch(logger);
     const heartbeatMs = config.tickMs * config.heartbeatTicks;
     const { dataDir, fresh } = await openStorage(config, logger, {
       segmentBytes: config.walSegmentBytes,
@@ -165,6 +167,7 @@ class NodeRuntime implements RunningNode {
       selfAddr: config.advertise,
       clusterId: () => identity.id ?? '',
       ...(config.token !== undefined ? { token: config.token } : {}),
+      ...(config.tls !== undefined ? { tls: config.tls } : {}),
       logger,
       metrics: this.metrics,
       requestTimeoutMs: Math.max(heartbeatMs * 3, 2000),

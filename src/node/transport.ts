@@ -12,6 +12,7 @@ import type { Logger } from './logger.js';
 import type { NodeMetrics } from './metrics.js';
 import { formatDuration } from '../shared/duration.js';
 import { errnoCode } from './errors.js';
+import type { NodeTls } from './tls.js';
 import { CLUSTER_ID_HEADER } from './peer-stream.js';
 
 export interface TransportOptions {
@@ -20,6 +21,8 @@ export interface TransportOptions {
   /** This node's cluster ID, read at every send: a joining node has none ('') until it adopts its leader's. */
   clusterId: () => string;
   token?: string;
+  /** Peers are reached over HTTPS presenting the peer pair (a TLS node's peers serve TLS too). */
+  tls?: NodeTls;
   logger: Logger;
   metrics: NodeMetrics;
   /** Messages queued per peer before the oldest are dropped. */
@@ -84,8 +87,9 @@ class PeerLink {
       'x-chronik-from-addr': options.selfAddr,
       ...(options.token !== undefined ? { authorization: `Bearer ${options.token}` } : {}),
     };
-    this.pool = new Pool(`http://${addr}`, {
+    this.pool = new Pool(`${options.tls !== undefined ? 'https' : 'http'}://${addr}`, {
       connections: 1,
+      ...(options.tls !== undefined ? { connect: options.tls.connect() } : {}),
       keepAliveTimeout: 30_000,
       connectTimeout: Math.min(this.timeoutMs, 1000),
       headersTimeout: this.timeoutMs,
@@ -154,7 +158,7 @@ class PeerLink {
   private connect(): void {
     if (this.connecting) return;
     this.connecting = true;
-    openStream(this.addr, this.senderHeaders(), this.timeoutMs)
+    openStream(this.addr, this.senderHeaders(), this.timeoutMs, this.options.tls?.peerConnectOptions())
       .then(({ socket, head }) => {
         this.connecting = false;
         if (this.closed) {

@@ -4,6 +4,7 @@ import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node as YamlNo
 import { parseHostPort } from './address.js';
 import { parseDuration } from './duration.js';
 import { UsageError } from './errors.js';
+import { schemeOf, withoutSchemes, type Scheme } from './url-scheme.js';
 
 export interface ClusterConfig {
   cluster?: string;
@@ -13,10 +14,18 @@ export interface ClusterConfig {
   tokenFile?: string;
   clusterToken?: string;
   nodes: { id: number; addr: string }[];
+  /** 'https' when the nodes' addresses are written https:// (all of them, or none: url-scheme.ts). */
+  scheme?: Scheme;
+  /** Operator TLS, etcdctl's names (`tls: {caFile, certFile, keyFile}`). */
+  tls?: Partial<Record<(typeof TLS_KEYS)[number], string>>;
+  /** A node's TLS, the bootstrap flags in camel case (`memberTls: {certFile, keyFile, peerCaFile, ...}`). */
+  memberTls?: Partial<Record<(typeof MEMBER_TLS_KEYS)[number], string>>;
 }
 
-const TOP_KEYS = ['cluster', 'clusterToken', 'tick', 'electionTicks', 'heartbeatTicks', 'tokenFile', 'nodes'] as const;
+const TOP_KEYS = ['cluster', 'clusterToken', 'tick', 'electionTicks', 'heartbeatTicks', 'tokenFile', 'tls', 'memberTls', 'nodes'] as const;
 const NODE_KEYS = ['id', 'addr'] as const;
+const TLS_KEYS = ['caFile', 'certFile', 'keyFile'] as const;
+const MEMBER_TLS_KEYS = ['certFile', 'keyFile', 'clientCaFile', 'peerCaFile', 'peerCertFile', 'peerKeyFile', 'peerAllowedCn'] as const;
 
 export function loadConfig(path: string): ClusterConfig {
   let text: string;
@@ -78,10 +87,20 @@ export function parseConfig(text: string, path = 'config'): ClusterConfig {
       case 'tokenFile':
         config.tokenFile = scalar();
         break;
-      case 'nodes':
+      case 'tls':
+        config.tls = parseStringMap(key, value, TLS_KEYS, fail);
+        break;
+      case 'memberTls':
+        config.memberTls = parseStringMap(key, value, MEMBER_TLS_KEYS, fail);
+        break;
+      case 'nodes': {
         if (!isSeq(value)) fail(value ?? pair.key, 'nodes: expected a list of { id, addr }');
+        const addrs = (value as unknown as { items: YamlNode[] }).items.flatMap((item) => (isMap(item) && isScalar(item.get('addr', true)) ? [String(item.get('addr'))] : []));
+        const scheme = guard(() => schemeOf(addrs.join(','), 'the list'));
+        if (scheme !== undefined) config.scheme = scheme;
         config.nodes = parseNodes(value as YamlNode, fail);
         break;
+      }
       default:
         fail(pair.key, `unknown key "${key}" (known keys: ${TOP_KEYS.join(', ')})`);
     }
@@ -105,7 +124,7 @@ function parseNodes(seq: YamlNode, fail: (node: YamlNode | null | undefined, mes
         entry.id = id;
       } else if (key === 'addr') {
         try {
-          entry.addr = parseHostPort(raw as string);
+          entry.addr = parseHostPort(withoutSchemes(raw as string));
         } catch (err) {
           fail(pair.value, `nodes.addr: ${(err as Error).message}`);
         }
@@ -119,4 +138,22 @@ function parseNodes(seq: YamlNode, fail: (node: YamlNode | null | undefined, mes
     nodes.push(entry as { id: number; addr: string });
   }
   return nodes;
+}
+
+/** A mapping of file paths (or names) under one of `known` keys each. */
+function parseStringMap<K extends string>(
+  name: string,
+  value: YamlNode | null,
+  known: readonly K[],
+  fail: (node: YamlNode | null | undefined, message: string) => never,
+): Partial<Record<K, string>> {
+  if (!isMap(value)) return fail(value, `${name}: expected a mapping with keys ${known.join(', ')}`);
+  const out: Partial<Record<K, string>> = {};
+  for (const pair of value.items as Pair<YamlNode, YamlNode>[]) {
+    const key = isScalar(pair.key) ? String(pair.key.value) : '';
+    if (!(known as readonly string[]).includes(key)) fail(pair.key, `unknown key "${name}.${key}" (known keys: ${known.join(', ')})`);
+    if (!isScalar(pair.value) || pair.value.value === null || String(pair.value.value) === '') fail(pair.value ?? pair.key, `${name}.${key}: expected a value`);
+    out[key as K] = String((pair.value as { value: unknown }).value);
+  }
+  return out;
 }

@@ -17,6 +17,10 @@ export const API_PATHS = {
 export const API_ERROR_STATUS = {
   BAD_REQUEST: 400,
   UNAUTHORIZED: 401,
+  /** /raft/ from a connection without a peer certificate (mutual TLS). */
+  FORBIDDEN: 403,
+  /** Plain HTTP sent to a node that serves HTTPS (src/node/tls-listener.ts). */
+  TLS_REQUIRED: 400,
   NOT_FOUND: 404,
   CHANGE_IN_PROGRESS: 409,
   REJECTED: 409,

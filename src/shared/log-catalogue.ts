@@ -64,6 +64,8 @@ export const LOG_CATALOGUE = {
   'snapshot send failed': { level: 'warn', fields: { peer: 'number', index: 'number', error: 'string' } },
   'snapshot received': { level: 'info', fields: { peer: 'number', index: 'number', bytes: 'number' } },
   'snapshot installed': { level: 'info', fields: { index: 'number', snapshot_term: 'number', bytes: 'number' } },
+  'tls certificates reloaded': { level: 'info', fields: { file: 'string' } },
+  'tls reload failed, keeping the previous certificates': { level: 'warn', fields: { file: 'string', error: 'string' } },
   stopping: { level: 'info', fields: { signal: 'string' } },
 } as const satisfies Record<string, CatalogueEntry>;
 

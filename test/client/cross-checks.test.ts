@@ -42,7 +42,7 @@ describe('the checks across answers', () => {
     expect(view.report.clusterId).toBe('cdf818194e3a8c32');
     expect(view.report.healthy).toBe(true);
     expect(view.report.problems.map((p) => p.code)).toEqual(['CLUSTER_ID_MISMATCH']);
-    expect(view.report.problems[0]?.message).toBe('node ffff (other) at 127.0.0.1:25399 is in cluster 1234, not cdf818194e3a8c32: it belongs to another cluster (check its initial cluster and token, or the endpoint list)');
+    expect(view.report.problems[0]?.message).toMatch(/^node ffff \(other\) at 127\.0\.0\.1:25399 belongs to cluster 1234, the other members to cluster cdf818194e3a8c32/);
     expect(view.health.at(-1)).toBe('other cluster');
   });
 

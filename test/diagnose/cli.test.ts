@@ -32,7 +32,8 @@ describe('chronik diagnose (CLI)', () => {
     const { status, stdout } = chronik(['diagnose', seedFile, '--json']);
     expect(status).toBe(3);
     const report = JSON.parse(stdout);
-    expect(Object.keys(report)).toEqual(['files', 'nodes', 'findings']);
+    expect(Object.keys(report)).toEqual(['files', 'nodes', 'findings', 'unrecognised']);
+    expect(report.unrecognised).toEqual({ count: 0, examples: [] });
     expect(report.files).toEqual([{ path: seedFile, dialect: 'rust-tracing', node: 'chronik-server', lines: 4 }]);
     const codes = report.findings.map((f: { code: string }) => f.code);
     for (const code of SEED_CODES) expect(codes).toContain(code);

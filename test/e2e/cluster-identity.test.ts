@@ -67,7 +67,7 @@ describe('cluster identity', { timeout: 120_000 }, () => {
     expect(view.clusterId).toBe(metaOf(dir(2)).clusterId);
     expect(view.leader).toBe(leader);
     expect(view.problems.filter((p) => p.code === 'CLUSTER_ID_MISMATCH')).toHaveLength(1);
-    expect(view.problems.find((p) => p.code === 'CLUSTER_ID_MISMATCH')?.message).toMatch(new RegExp(`node 1 at ${addr(1)} is in cluster ${metaOf(dir(1)).clusterId}`));
+    expect(view.problems.find((p) => p.code === 'CLUSTER_ID_MISMATCH')?.message).toMatch(new RegExp(`node 1 at ${addr(1)} belongs to cluster ${metaOf(dir(1)).clusterId}, the other members to cluster ${metaOf(dir(2)).clusterId}`));
     expect((await chronik(['status', '--endpoints', `${addr(1)},${addr(2)},${addr(3)}`, '--strict'])).code).toBe(3);
     await stop(alone);
     await stop(two);

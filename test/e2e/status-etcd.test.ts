@@ -67,7 +67,7 @@ describe('status against a real etcd cluster', () => {
     expect(withStray).toMatchObject({ kind: 'etcd', clusterId: report.clusterId, leader: report.leader, voters: report.voters });
     expect(code).toBe(0);
     const mismatch = withStray.problems.find((p) => p.code === 'CLUSTER_ID_MISMATCH');
-    expect(mismatch?.message).toMatch(new RegExp(`^node [0-9a-f]+ \\(other1\\) at ${stray!.endpoint} is in cluster [0-9a-f]+, not ${report.clusterId}: it belongs to another cluster`));
+    expect(mismatch?.message).toMatch(new RegExp(`^node [0-9a-f]+ \\(other1\\) at ${stray!.endpoint} belongs to cluster [0-9a-f]+, the other members to cluster ${report.clusterId}`));
     expect(withStray.nodes.find((n) => n.endpoint === stray!.endpoint)).toMatchObject({ name: 'other1', reachable: true, role: 'leader' });
   }, 60_000);
 

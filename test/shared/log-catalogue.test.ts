@@ -82,6 +82,8 @@ const SAMPLES: Samples = {
   'snapshot send failed': { fields: { peer: 2, index: 10000, error: ERROR }, reads: [] },
   'snapshot received': { fields: { peer: 1, index: 10000, bytes: 52311 }, reads: [] },
   'snapshot installed': { fields: { index: 10000, snapshot_term: 5, bytes: 52311 }, reads: [] },
+  'tls certificates reloaded': { fields: { file: '/etc/chronik/node1.pem' }, reads: [] },
+  'tls reload failed, keeping the previous certificates': { fields: { file: '/etc/chronik/node1-key.pem', error: 'cannot read --key-file /etc/chronik/node1-key.pem: ENOENT' }, reads: [] },
   stopping: { fields: { signal: 'SIGTERM' }, reads: [{ kind: 'node-stop', ...node }] },
 };
 

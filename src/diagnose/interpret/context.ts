@@ -15,6 +15,10 @@ export interface LineContext {
   identify(node: string): void;
   /** The stream's Raft group (etcd cluster id), learned from a line that names it. */
   setGroup(group: string): void;
+  /** Says a template matched the line though it states nothing the detectors use. */
+  recognise(): void;
+  /** Whether a template matched this line yet (an event, an identity, a group, or recognise()). */
+  matched(): boolean;
 }
 
 export type Interpreter = (ctx: LineContext) => void;

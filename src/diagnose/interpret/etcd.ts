@@ -42,14 +42,21 @@ export function interpretEtcd(ctx: LineContext): void {
   if (cluster !== undefined && json !== undefined && self !== undefined) ctx.setGroup(cluster);
 
   if (interpretRaftCore(ctx, true)) return;
+  interpretEtcdServer(ctx);
+}
 
+/** etcd's server and rafthttp lines (not its Raft core's): also looked for in files of other products. */
+export function interpretEtcdServer(ctx: LineContext): void {
+  const { message, json } = ctx.shape;
+  const self = field(message, json, 'local-member-id');
+  const cluster = field(message, json, 'cluster-id');
   let m: RegExpExecArray | null;
   if (message.includes('starting an etcd server') || /etcd Version: /.test(message)) {
     const timeout = durationMs(field(message, json, 'election-timeout'));
     ctx.emit('node-start', timeout !== undefined ? { electionTimeoutMs: timeout } : {});
     return;
   }
-  if ((m = /^(?:embed: )?election = (\d+)ms/.exec(message))) {
+  if ((m = /^(?:\w+: )?election = (\d+)ms/.exec(message))) {
     ctx.emit('settings', { electionTimeoutMs: Number(m[1]) });
     return;
   }
@@ -80,7 +87,11 @@ export function interpretEtcd(ctx: LineContext): void {
     return;
   }
   if (/prober detected unhealthy status|health check for peer [0-9a-f]+ could not connect|failed to dial [0-9a-f]+ on stream|failed to dial remote peer/.test(message)) {
-    if (/failed to find local node|removed/.test(message)) return;
+    // The peer no longer knows this member: removal, not reachability.
+    if (/failed to find local node|removed/.test(message)) {
+      ctx.recognise();
+      return;
+    }
     ctx.emit('peer-unreachable', { peer: peerOf(message, json), reason: 'cannot connect' });
     return;
   }

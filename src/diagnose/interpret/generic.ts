@@ -34,7 +34,7 @@ export function interpretGeneric(ctx: LineContext): void {
     return;
   }
   if (NO_CLUSTER_LEADER.test(message)) {
-    ctx.emit('dropped-proposal', { reason: 'no-leader' });
+    ctx.emit('leader-wait-timeout', { reason: 'no cluster leader' });
     return;
   }
   if (STOP.test(message) && !/stepping down|stepped down/.test(message)) {

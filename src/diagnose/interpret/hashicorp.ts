@@ -1,6 +1,6 @@
 // hashicorp/raft as Consul, Nomad and Vault log it through hclog (text or JSON), and the pre-hclog
 // `[INFO] raft: ...` wording of Consul <= 1.6 / Nomad <= 0.9. Nodes are named by their Raft address.
-import { field, hashicorpServers } from '../fields.js';
+import { durationMs, field, hashicorpServers } from '../fields.js';
 import type { LineContext } from './context.js';
 import type { Keyword } from '../keywords.js';
 
@@ -21,6 +21,9 @@ export const HASHICORP_KEYWORDS: readonly Keyword[] = [
   'stable configuration',
   'ailed to contact',
   'ailed to make',
+  'ailed to pipeline',
+  'ailed to start pipeline',
+  'ailed to send snapshot',
   'ppendEntries to',
   'eartbeat to',
   'ipelining replication',
@@ -35,6 +38,7 @@ export const HASHICORP_IDENTITY_KEYWORDS: readonly Keyword[] = ['Node at '];
 const NODE_AT = /Node at ([^\s\]"]+) \[(Follower|Candidate|Leader)\]/;
 const LEGACY_CANDIDATE_TERM = /entering Candidate state in term (\d+)/;
 const LEGACY_LEADER = /entering Follower state \(Leader: "([^"]*)"\)/;
+const LEGACY_TARGET = /(?:RPC|AppendEntries|heartbeat) to ([\w.-]+:\d+)/i;
 const VOTER_TARGET = /\{(?:Voter|Nonvoter) (\S+) ([^\s}]+)\}/;
 
 export interface HashicorpState {
@@ -45,7 +49,7 @@ export interface HashicorpState {
 export function interpretHashicorp(ctx: LineContext, state: HashicorpState): void {
   const { json } = ctx.shape;
   // hclog text puts the logger name first ("agent.server.raft: "); legacy lines use "raft: ".
-  const message = ctx.shape.message.replace(/^(?:\S+\.go:\d+: )?(?:[\w.-]+: )?/, '');
+  const message = ctx.shape.message.replace(/^(?:\S+\.go:\d+: )*(?:[\w.-]+: )*/, '');
   const fieldOf = (key: string): string | undefined => field(message, json, key);
   // Text lines carry `follower="Node at ADDR [Follower]"` inline; JSON lines in the follower/node/leader keys.
   const nodeAt = NODE_AT.exec(message) ?? NODE_AT.exec(String(json?.follower ?? json?.node ?? json?.leader ?? ''));
@@ -86,22 +90,27 @@ export function interpretHashicorp(ctx: LineContext, state: HashicorpState): voi
     return;
   }
   if (/heartbeat timeout (?:from "[^"]*" )?reached, starting election|election timeout reached, restarting election|pre-vote successful, starting election/i.test(message)) {
-    ctx.emit('election-started');
+    // "Restarting": the election before this one timed out without a leader.
+    ctx.emit('election-started', /restarting election/i.test(message) ? { reason: 'restart' } : {});
     return;
   }
   if (/no known peers, aborting election|not part of stable configuration, aborting election|not part of a stable configuration or a non-voter|EnableSingleNode disabled, and no known peers/i.test(message)) {
-    ctx.emit('not-promotable', { reason: /no known peers/i.test(message) ? 'no known peers' : 'not in the stable configuration' });
+    const noPeers = /no known peers/i.test(message);
+    // No known peers: the node's configuration holds no server at all, itself included.
+    if (noPeers) ctx.emit('config', { voters: [], reason: 'no known peers' });
+    ctx.emit('not-promotable', { reason: noPeers ? 'no known peers' : 'not in the stable configuration' });
     return;
   }
   if (/failed to contact quorum of nodes, stepping down/i.test(message)) {
     ctx.emit('quorum-lost', { reason: 'failed to contact quorum' });
     return;
   }
-  if (/^failed to contact\b/i.test(message)) {
-    ctx.emit('peer-unreachable', { peer: fieldOf('server-id'), reason: 'failed to contact' });
+  if ((m = /^failed to contact(?: (\S+) in (\S+))?/i.exec(message))) {
+    // The leader says how long the peer has not answered (`time=`, or `in 353h48m35s` before hclog).
+    ctx.emit('peer-unreachable', { peer: fieldOf('server-id') ?? m[1], durationMs: durationMs(fieldOf('time') ?? m[2]), reason: 'failed to contact' });
     return;
   }
-  if ((m = /failed to make requestVote RPC|failed to appendEntries to|failed to heartbeat to/i.exec(message))) {
+  if ((m = /failed to make requestVote RPC|failed to appendEntries to|failed to heartbeat to|failed to pipeline appendEntries|failed to start pipeline replication to|failed to send snapshot to/i.exec(message))) {
     ctx.emit('peer-unreachable', { peer: peerAddress(message, json), reason: m[0].toLowerCase() });
     return;
   }
@@ -114,8 +123,9 @@ export function interpretHashicorp(ctx: LineContext, state: HashicorpState): voi
     ctx.emit('removed-member', { peer: fieldOf('from') });
     return;
   }
-  if (/rejecting (?:pre-)?vote request/i.test(message)) {
-    ctx.emit('vote-rejected', { peer: fieldOf('from') ?? fieldOf('candidate') });
+  if ((m = /rejecting (?:pre-)?vote request(?: from (\S+?):? since)?/i.exec(message))) {
+    // Legacy lines name the candidate inline: `Rejecting vote request from 10.0.0.7:8300 since our last index is greater`.
+    ctx.emit('vote-rejected', { peer: fieldOf('from') ?? fieldOf('candidate') ?? m[1] });
     return;
   }
   if ((m = /^New leader elected(?:: (\S+))?/.exec(message))) {
@@ -129,7 +139,8 @@ export function interpretHashicorp(ctx: LineContext, state: HashicorpState): voi
     ctx.emit('config', { voters: m[1]!.split(',').filter((p) => p !== ''), reason: 'bootstrap' });
     return;
   }
-  if (/No cluster leader/.test(message)) ctx.emit('dropped-proposal', { reason: 'no-leader' });
+  // The product's own request failed for want of a leader: what it reports is the missing leader.
+  if (/No cluster leader/.test(message)) ctx.emit('leader-wait-timeout', { reason: 'no cluster leader' });
 }
 
 /** Voter addresses of a `servers` value: `%+v` text, or JSON objects when hclog writes JSON. */
@@ -150,5 +161,5 @@ function peerAddress(message: string, json: Record<string, unknown> | undefined)
     if (value !== null && typeof value === 'object' && 'Address' in value) return String((value as { Address: unknown }).Address);
   }
   const text = field(message, json, 'target') ?? field(message, json, 'peer') ?? message;
-  return VOTER_TARGET.exec(text)?.[2] ?? (/^[\w.-]+:\d+$/.test(text) ? text : VOTER_TARGET.exec(message)?.[2]);
+  return VOTER_TARGET.exec(text)?.[2] ?? (/^[\w.-]+:\d+$/.test(text) ? text : (VOTER_TARGET.exec(message)?.[2] ?? LEGACY_TARGET.exec(message)?.[1]));
 }

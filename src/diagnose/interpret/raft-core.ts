@@ -26,19 +26,21 @@ export const RAFT_CORE_KEYWORDS: readonly Keyword[] = [
 export const RAFT_RS_KEYWORDS: readonly Keyword[] = ['term', 'connection abort'];
 
 const ID = '([0-9a-f]+|\\d+)';
-const BECAME = new RegExp(`(?:^|[\\s\\]:"])(?:${ID} )?became (leader|candidate|pre-candidate|follower) at term (\\d+)`);
+const BECAME = new RegExp(`(?:^|[\\s\\[\\]:"])(?:${ID} )?became (leader|candidate|pre-candidate|follower) at term (\\d+)`);
 const ELECTION = new RegExp(`(?:${ID} is )?starting a new election(?: at term (\\d+))?`);
 const NO_LEADER_DROP = new RegExp(`(?:${ID} )?no leader at term (\\d+); dropping (proposal|read index msg|index reading msg)`);
 const STEP_DOWN = new RegExp(`(?:${ID} )?stepped down to follower since quorum is not active`);
 const UNPROMOTABLE = new RegExp(`(?:${ID} is unpromotable and can not campaign|received MsgTimeoutNow from \\S+ but is not promotable)`);
 const SWITCHED = new RegExp(`(?:${ID} )?switched to configuration`);
 const NEW_RAFT = /newRaft(?: ([0-9a-f]+) \[peers: \[([^\]]*)\], term: (\d+), commit: \d+, applied: \d+, lastindex: (\d+))?/;
-const NODE_LEADER = /raft\.node: ([0-9a-f]+) (?:elected leader ([0-9a-f]+)|changed leader from [0-9a-f]+ to ([0-9a-f]+)|lost leader ([0-9a-f]+)) at term (\d+)/;
+const NODE_LEADER = /raft(?:\.node)?: (?:([0-9a-f]+) )?(?:elected leader ([0-9a-f]+)|changed leader from [0-9a-f]+ to ([0-9a-f]+)|lost leader ([0-9a-f]+)) at term (\d+)/;
 const HIGHER_TERM = /(?:([0-9a-f]+) \[term: (\d+)\] )?received a (?:(\w+) )?message with higher term from ([0-9a-f]+)(?: \[term: (\d+)\])?/;
-const CAST = /(?:([0-9a-f]+) )?\[logterm: \d+, index: \d+, vote: [0-9a-f]+\] cast (?:(MsgVote|MsgPreVote) for|vote for) ([0-9a-f]+) \[logterm: \d+, index: \d+\] at term (\d+)/;
+const CAST = /(?:([0-9a-f]+) )?\[logterm: \d+, index: \d+, vote: [0-9a-f]+\] (?:cast (?:(MsgVote|MsgPreVote) for|vote for)|voted for) ([0-9a-f]+) \[logterm: \d+, index: \d+\] at term (\d+)/;
 const REJECT = /(?:([0-9a-f]+) )?\[logterm: \d+, index: \d+, vote: [0-9a-f]+\] rejected (?:(MsgVote|MsgPreVote) from|vote from) ([0-9a-f]+) \[logterm: \d+, index: \d+\] at term (\d+)/;
-const VOTE_RESP = /([0-9a-f]+) received (?:MsgVoteResp|MsgPreVoteResp)(?: rejection)? from ([0-9a-f]+) at term (\d+)/;
+const VOTE_RESP = /([0-9a-f]+) received (?:MsgVoteResp|MsgPreVoteResp|MsgRequestVoteResponse|MsgRequestPreVoteResponse)(?: rejection)? from ([0-9a-f]+) at term (\d+)/;
 const SENDING = /Sending from (\d+) to (\d+)/;
+/** etcd: `ID [logterm: L, index: I] sent MsgVote request to P at term T`; raft-rs names no id and logs the term as a key. */
+const VOTE_REQUEST = /(?:([0-9a-f]+) )?\[logterm: (\d+), index: (\d+)\] sent (\w+) request to ([0-9a-f]+)(?: at term (\d+))?/;
 const SEND_FAILED = /failed to send message to (\w+) because it is unreachable/;
 const OUT_OF_RANGE = /(?:tocommit\((\d+)\) is out of range \[lastIndex\((\d+)\)\]|to_commit (\d+) is out of range \[last_index (\d+)\])/;
 const TICK_MISSED = /A tick missed to fire/;
@@ -105,6 +107,7 @@ export function interpretRaftCore(ctx: LineContext, hexIds: boolean): boolean {
   if ((m = SWITCHED.exec(message))) {
     const voters = hexIds ? etcdVoters(message) : (raftRsVoters(withFields(message, json)) ?? etcdVoters(message));
     if (voters !== undefined) ctx.emit('config', { ...base(m[1]), voters });
+    else ctx.recognise();
     return true;
   }
   if ((m = NEW_RAFT.exec(message))) {
@@ -142,8 +145,15 @@ export function interpretRaftCore(ctx: LineContext, hexIds: boolean): boolean {
     ctx.emit('message-received', { ...base(m[1]), peer: normaliseId(from), term, reason: m[3] ?? field(message, json, 'msg type') });
     return true;
   }
+  if ((m = VOTE_REQUEST.exec(message))) {
+    const term = m[6] !== undefined ? Number(m[6]) : termKv();
+    ctx.emit('vote-requested', { ...base(m[1]), peer: normaliseId(m[5]), term, logTerm: Number(m[2]), lastIndex: Number(m[3]), reason: m[4] });
+    return true;
+  }
   if ((m = VOTE_RESP.exec(message))) {
+    // A candidate's own vote for itself is only recognised.
     if (m[1] !== m[2]) ctx.emit('message-received', { ...base(m[1]), peer: normaliseId(m[2]), term: Number(m[3]) });
+    else ctx.recognise();
     return true;
   }
   if (message.includes('received votes response')) {

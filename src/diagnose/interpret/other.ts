@@ -1,0 +1,256 @@
+// The template layer's lines no other interpreter maps: further etcd-io/raft and rafthttp templates
+// (older wordings included), hashicorp/raft v0.x/v1.0 wordings, and what products embedding a library
+// say in their own words about the same facts (SwarmKit, Docker, NATS Streaming, Kubernetes' etcd
+// client). A line that states a known but uneventful fact (a vote request sent, a tally) is only
+// recognised, so it is not counted as unrecognised; one that states the node's term says that term.
+import { durationMs, etcdId, field } from '../fields.js';
+import type { LineContext } from './context.js';
+import type { Keyword } from '../keywords.js';
+
+// Every line a pattern below that reports an event contains one of these (the KNOWN lines need none:
+// a line no keyword brings is neither interpreted nor counted as unrecognised), grouped by the family
+// whose files hold such lines, so each family's keyword filter stays small (the line finder slows
+// down with every keyword).
+export const OTHER_ETCD_KEYWORDS: readonly Keyword[] = [
+  ' [term',
+  'forgetting leader',
+  'TCP streaming connection',
+  'not have a leader',
+  'no leader',
+  'timed out',
+  'on pipeline',
+  'peerURL',
+  'version of member',
+  'is unhealthy',
+  'on stream',
+  'sending buffer is full',
+  'deactivated',
+  'peer URL',
+  'ending message',
+];
+export const OTHER_HASHICORP_KEYWORDS: readonly Keyword[] = ['Failed to contact', 'leadership', 'server health', 'ejecting vote', 'for self', 'asking for'];
+export const OTHER_RUST_KEYWORDS: readonly Keyword[] = ['RPC to target', 'Metrics{', ' vote', 'Vote', 'leader missing', 'gRPC connection', 'to store'];
+export const OTHER_KEYWORDS: readonly Keyword[] = [...OTHER_ETCD_KEYWORDS, ...OTHER_HASHICORP_KEYWORDS, ...OTHER_RUST_KEYWORDS, 'became', 'become', ' Term:', 'leader change', 'is the leader', 'leader is change', 'no longer a leader'];
+
+const ID = '([0-9a-f]+)';
+/** Logger names and call sites before a message: `raft/raft.go:474: nomad.raft: `, `STREAM: raft: `. */
+const LOGGER_NAMES = /^(?:[\w./-]+(?::\d+)?: )+/;
+// Lines whose first id is the node and that state its term.
+const TERM_LINES: RegExp[] = [
+  // %x [logterm: %d, index: %d] sent %s request to %x at term %d (and the pre-2016 `sent vote request`)
+  new RegExp(`${ID} \\[logterm: \\d+, index: \\d+\\] sent (?:\\w+ request|vote request) to [0-9a-f]+ at term (\\d+)`),
+  // %x [term: %d] ignored a %s message with lower term from %x [term: %d]
+  new RegExp(`${ID} \\[term: (\\d+)\\] ignored (?:a \\w+ message|entry appends from a \\w+ message) with lower term`),
+  new RegExp(`${ID} cannot campaign at term (\\d+) since there are still pending configuration changes`),
+  new RegExp(`${ID} not forwarding to leader [0-9a-f]+ at term (\\d+); dropping proposal`),
+  new RegExp(`${ID} no leader at term (\\d+); dropping leader transfer msg`),
+  new RegExp(`${ID} \\[term (\\d+)\\] (?:received MsgTimeoutNow from [0-9a-f]+ and starts an election|starts to transfer leadership|abort previous transferring leadership|transfer leadership to [0-9a-f]+ is in progress)`),
+  // pre-2016 etcd-raft vote tallies: `%x received vote from %x at term %d`
+  new RegExp(`${ID} received vote(?: rejection)? from [0-9a-f]+ at term (\\d+)`),
+];
+// Known lines that state no fact the detectors use.
+const KNOWN: RegExp[] = [
+  /has received \d+ (?:\w+ )?votes and \d+ vote rejections/,
+  /ignored (?:\w+|vote) from [0-9a-f]+ \[logterm: \d+, index: \d+\](?: at term \d+)?: lease is not expired/,
+  /sends? MsgTimeoutNow to|sent MsgTimeoutNow to|found conflict at index \d+|ignoring conf change|initiating automatic transition out of joint configuration|would exceed uncommitted entry size limit/,
+  /starts to restore snapshot|restored snapshot|\[commit: \d+\] ignored snapshot|fast-forwarded commit to snapshot/,
+  /clock difference against peer/,
+  /broadcasting vote request|received a message with higher term|ignored a message with lower term/,
+  // hashicorp/raft
+  /^(?:votes needed|vote granted|calculated votes needed|duplicate requestvote|election won|lost leadership because received a requestvote|pre-vote campaign failed)/i,
+  /^(?:added peer|removed peer)[, ]+(?:\S+, )?(?:starting|stopping) replication|^appendentries to .* rejected, sending older logs|^peer has newer term, stopping replication/i,
+  /entering (?:follower|candidate|leader) state|updated peer set/i,
+  /^(?:cluster leadership (?:acquired|lost)|(?:consul|nomad|vault): cluster leadership)/i,
+  /finished leader (?:promotion|stepdown) actions|leadership lost while committing log/,
+  // etcd's transport and start-up lines about peers
+  /(?:started|stopped|closed the TCP) streaming (?:connection )?with peer|^(?:started|added|removed|stopping|stopped) (?:remote )?peer|listening for peers on|serving peer traffic|advertise peer URLs/,
+  /initial election tick advance|transferring leadership|finished leader transfer|received MsgTimeoutNow|published .* to cluster/,
+  /aborting pipeline replication|has newer term, stopping replication|^votes: needed|^vote granted|appendEntries rejected, sending older logs|node is not the leader|become the leader/i,
+  /Engine::handle_vote_req|received \d+ votes and \d+ rejections/,
+  /votes: needed|^needed=|pre-vote (?:received|granted)|reset election timeout|create peer with id|found peers\.json file|deleted peers\.json file/,
+  /^(?:memberlist|serf|agent\.leader): |started as single-node|now serving peer|resigns pd leadership|re-campaign a pd leader|stopped HTTP pipelining|initiali[sz]?ed peer connection/,
+  /^peer\.vote(?:\.recv)?: /,
+  /^new leader elected, stepping down|^removed ourself, |peer sees incorrect leader|expected heartbeat, got|previous log term mis-match|installSnapshot request with older term|^updating peer|target does not support pre-vote/i,
+  /current cluster leader:|peers:\S+|Name: \S+, State: \w+, Term: \d+/,
+  /starting snapshot up to|snapshot network transfer progress|compacting logs|installed remote snapshot/i,
+];
+// hashicorp/raft's debug lines of a candidacy: `voting for self: term=8872 id=...`, `asking for vote: term=..`.
+const HASHICORP_CANDIDACY = /^(?:voting for self|pre-voting for self|asking for (?:pre-)?vote)\b/;
+// goraft (SeaweedFS): `[master2:9335 Term:0] server.loop.run  follower`.
+const GORAFT_TERM = /\[([\w.-]+:\d+) Term:(\d+)\]/;
+// A product naming the leader it follows, or the loss of one: SeaweedFS (`leader change event: A => B`,
+// `[X]  - is the leader.`), swan (`Now leader is change to X`), SwarmKit (`node no longer a leader`), Vault.
+const LEADER_CHANGE = /leader change event: *(\S*) => *(\S*)|\[(\S+)\] +- is the leader\.|Now leader is change to (\S+)/;
+const LEADER_LOST = /node no longer a leader|^leadership lost, stopping active operation/;
+// TiKV 2.x/3.x: a region without a leader for longer than its abnormal threshold.
+const TIKV_LEADER_MISSING = /leader missing longer than abnormal_leader_missing_duration (\S+)/;
+const HIGHER_VOTE_REJECTED = /^rejecting vote (?:request )?from (\S+?):? since (?:our last (?:term|index) is greater|we have a leader)/i;
+const CONTACT = /^failed to contact (\S+) in (\S+)/i;
+const FORGET = new RegExp(`${ID} forgetting leader ${ID} at term (\\d+)`);
+const STREAM_LOST = /lost (?:the )?TCP streaming connection with (?:remote )?peer(?: ([0-9a-f]+))?/;
+const STREAM_UP = /established (?:a )?TCP streaming connection with (?:remote )?peer(?: ([0-9a-f]+))?/;
+const NO_LEADER_ERROR = /etcdserver: no leader|The swarm does not have a leader|raft: no elected cluster leader|no cluster leader/i;
+const SEND_TO_PEER = /(?:error sending message to peer|failed to send message to (?:peer|member)|failed to send message)\b/i;
+// etcd's rafthttp and cluster probes (2.x to 3.5 wordings) failing to reach a member.
+const RAFTHTTP_UNREACHABLE = [
+  /failed to write ([0-9a-f]+) on pipeline/,
+  /failed to reach the peerURL\([^)]*\) of member ([0-9a-f]+)/,
+  /cannot get the version of member ([0-9a-f]+)/,
+  /the connection to peer ([0-9a-f]+) is unhealthy/,
+  /failed to (?:read|heartbeat) ([0-9a-f]+) on stream/,
+];
+// The same in zap's words, the member in a field.
+const RAFTHTTP_UNREACHABLE_ZAP = /^(?:peer deactivated again|failed to reach the peer URL)$/;
+// dragonboat: `[f:1,l:1807,t:14,c:1807,a:1807] [00000:00003] t14 became leader` (shard:replica, then the term).
+const DRAGONBOAT_ROLE = /\[(\d+):(\d+)\] t(\d+) (?:became|become) (leader|candidate|pre-candidate|follower)/;
+const DRAGONBOAT_VOTE = /\[(\d+):(\d+)\] t(\d+) cast vote from n0*(\d+)/;
+// openraft: votes are written T<term>-N<node>; its metrics name the role and term.
+const OPENRAFT_VOTE_REJECTED = /vote T(\d+)-N(\d+)\S* is rejected by local vote: T(\d+)-N\d+|reject vote-request: by/;
+const OPENRAFT_METRICS = /Metrics\{id:(?:NID\[)?(\d+)\]?, (\w+), term:(\d+)/;
+// rafthttp throwing messages away: `dropped MsgAppResp to X since pipeline's sending buffer is full`,
+// `dropped internal raft message to X since ...`, zap's `dropped internal Raft message since sending buffer is full`.
+const SEND_BUFFER_FULL = /dropped (\w+|internal raft message)(?: to ([0-9a-f]+))? since (?:\w+'s )?sending buffer is full/i;
+// A product's own words for gaining or losing leadership (NATS Streaming).
+const LEADERSHIP = /^server (became leader|lost leadership), performing leader/;
+// openraft: `error sending InstallSnapshot RPC to target` (the target is a field).
+// Consul's autopilot probing a server.
+const SERVER_HEALTH = /error getting server health from "?([^"\s:]+)"?: .*(?:timeout|refused|no route to host|unreachable)/;
+// TiKV's raft client losing a store: `send to 10.0.0.1:20160 fail, the gRPC connection could be broken`.
+const TIKV_SEND_FAIL = /send to (\S+) fail, the gRPC connection could be broken|resolve store address failed|(?:connect|connection) to store (\d+) failed/;
+const OPENRAFT_RPC = /error sending (\w+) RPC to target/;
+const READ_INDEX_TIMEOUT = /timed out waiting for read index response|etcdserver: request timed out/;
+
+/** Whether a template here matched (an event was reported or the line was only recognised). */
+export function interpretOther(ctx: LineContext): boolean {
+  const message = ctx.shape.message.replace(LOGGER_NAMES, '');
+  let m: RegExpExecArray | null;
+  for (const pattern of TERM_LINES) {
+    if ((m = pattern.exec(message))) {
+      ctx.emit('term-seen', { node: etcdId(m[1]!), term: Number(m[2]) });
+      return true;
+    }
+  }
+  if (HASHICORP_CANDIDACY.test(message)) {
+    const term = Number(field(message, ctx.shape.json, 'term'));
+    if (Number.isFinite(term)) ctx.emit('term-seen', { term });
+    else ctx.recognise();
+    return true;
+  }
+  if ((m = LEADER_CHANGE.exec(message))) {
+    const leader = m[2] ?? m[3] ?? m[4];
+    if (leader === undefined || leader === '') ctx.emit('leader-lost', { peer: m[1] === '' ? undefined : m[1] });
+    else ctx.emit('leader-known', { peer: leader });
+    return true;
+  }
+  if (LEADER_LOST.test(message)) {
+    ctx.emit('leader-lost', { reason: 'leadership lost' });
+    return true;
+  }
+  if ((m = TIKV_LEADER_MISSING.exec(message))) {
+    ctx.emit('leader-wait-timeout', { durationMs: durationMs(m[1]), reason: 'region leader missing' });
+    return true;
+  }
+  if ((m = GORAFT_TERM.exec(message))) {
+    const node = m[1]!;
+    const term = Number(m[2]);
+    const state = /server\.loop\.run\s+(leader|candidate|follower)/.exec(message)?.[1];
+    const vote = /votes for (\S+) at term (\d+)/.exec(message);
+    if (state !== undefined) ctx.emit(state === 'leader' ? 'became-leader' : state === 'candidate' ? 'became-candidate' : 'became-follower', { node, term });
+    else if (vote) ctx.emit('vote-cast', { node, peer: vote[1], term: Number(vote[2]) });
+    else ctx.emit('term-seen', { node, term });
+    return true;
+  }
+  if ((m = FORGET.exec(message))) {
+    ctx.emit('leader-lost', { node: etcdId(m[1]!), peer: etcdId(m[2]!), term: Number(m[3]) });
+    return true;
+  }
+  if ((m = STREAM_LOST.exec(message))) {
+    ctx.emit('peer-unreachable', { peer: peerOf(m[1], ctx), reason: 'lost the TCP streaming connection' });
+    return true;
+  }
+  if ((m = STREAM_UP.exec(message))) {
+    ctx.emit('peer-recovered', { peer: peerOf(m[1], ctx) });
+    return true;
+  }
+  for (const pattern of RAFTHTTP_UNREACHABLE) {
+    if ((m = pattern.exec(message))) {
+      ctx.emit('peer-unreachable', { peer: etcdId(m[1]!), reason: 'cannot reach member' });
+      return true;
+    }
+  }
+  if (RAFTHTTP_UNREACHABLE_ZAP.test(message)) {
+    ctx.emit('peer-unreachable', { peer: peerOf(undefined, ctx), reason: 'cannot reach member' });
+    return true;
+  }
+  if ((m = DRAGONBOAT_ROLE.exec(message))) {
+    const kind = m[4] === 'leader' ? 'became-leader' : m[4] === 'candidate' ? 'became-candidate' : m[4] === 'pre-candidate' ? 'became-pre-candidate' : 'became-follower';
+    ctx.emit(kind, { node: String(Number(m[2])), group: `shard-${Number(m[1])}`, term: Number(m[3]) });
+    return true;
+  }
+  if ((m = DRAGONBOAT_VOTE.exec(message))) {
+    ctx.emit('vote-cast', { node: String(Number(m[2])), group: `shard-${Number(m[1])}`, peer: m[4], term: Number(m[3]) });
+    return true;
+  }
+  if ((m = OPENRAFT_VOTE_REJECTED.exec(message))) {
+    ctx.emit('vote-rejected', m[1] === undefined ? {} : { peer: m[2], term: Number(m[3]) });
+    return true;
+  }
+  if ((m = OPENRAFT_METRICS.exec(message))) {
+    ctx.emit('term-seen', { term: Number(m[3]) });
+    return true;
+  }
+  if ((m = SEND_BUFFER_FULL.exec(message))) {
+    ctx.emit('message-dropped', { peer: peerOf(m[2], ctx), reason: /^internal/i.test(m[1]!) ? String(ctx.shape.json?.['message-type'] ?? 'raft message') : m[1] });
+    return true;
+  }
+  if ((m = LEADERSHIP.exec(message))) {
+    if (m[1] === 'became leader') ctx.emit('became-leader');
+    else ctx.emit('leader-lost', { reason: 'lost leadership' });
+    return true;
+  }
+  if ((m = SERVER_HEALTH.exec(message))) {
+    ctx.emit('peer-unreachable', { peer: m[1], reason: 'server health probe failed' });
+    return true;
+  }
+  if ((m = TIKV_SEND_FAIL.exec(message))) {
+    const store = field(message, ctx.shape.json, 'store_id') ?? m[2];
+    ctx.emit('peer-unreachable', { peer: m[1] ?? (store !== undefined ? `store ${store}` : undefined), reason: 'TiKV raft client cannot reach a store' });
+    return true;
+  }
+  if ((m = OPENRAFT_RPC.exec(message))) {
+    const target = ctx.shape.json?.target;
+    ctx.emit('peer-unreachable', { peer: target === undefined ? undefined : String(target), reason: `error sending ${m[1]} RPC` });
+    return true;
+  }
+  if ((m = CONTACT.exec(message))) {
+    ctx.emit('peer-unreachable', { peer: m[1], durationMs: durationMs(m[2]), reason: 'failed to contact' });
+    return true;
+  }
+  if ((m = HIGHER_VOTE_REJECTED.exec(message))) {
+    ctx.emit('vote-rejected', { peer: m[1]!.replace(/^\{(?:Voter|Nonvoter) \S+ |\}$/g, '') });
+    return true;
+  }
+  if (NO_LEADER_ERROR.test(message)) {
+    ctx.emit('dropped-proposal', { reason: 'no-leader' });
+    return true;
+  }
+  if (SEND_TO_PEER.test(message) && /peer|member|raft/i.test(ctx.raw)) {
+    const peer = field(message, ctx.shape.json, 'peer_id') ?? field(message, ctx.shape.json, 'peer') ?? /(?:peer|member|to)[ =:]+"?([\w.:-]+)/i.exec(message.replace(SEND_TO_PEER, ''))?.[1];
+    ctx.emit('peer-unreachable', { peer, reason: 'failed to send message' });
+    return true;
+  }
+  if (READ_INDEX_TIMEOUT.test(message)) {
+    ctx.emit('leader-wait-timeout', { reason: 'request timed out' });
+    return true;
+  }
+  if (KNOWN.some((pattern) => pattern.test(message) || pattern.test(ctx.shape.message))) {
+    ctx.recognise();
+    return true;
+  }
+  return false;
+}
+
+function peerOf(id: string | undefined, ctx: LineContext): string | undefined {
+  const named = id ?? ctx.shape.json?.['remote-peer-id'] ?? ctx.shape.json?.['peer-id'];
+  return typeof named === 'string' ? etcdId(named) : undefined;
+}

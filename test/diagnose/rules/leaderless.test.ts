@@ -1,0 +1,45 @@
+// NO_LEADER from a failed election and the product saying it has no leader, events in.
+import { describe, expect, it } from 'vitest';
+import { alarms, analyze, codes, find, node } from './feed.js';
+
+describe('a failed election and no leader, said outright', () => {
+  it('one restarted election on one node and "No cluster leader" on another, untimed', () => {
+    const a = node('server-0', 'hashicorp');
+    const b = node('server-1', 'hashicorp');
+    const findings = analyze([a(undefined, 'election-started', { reason: 'restart' }), b(undefined, 'leader-wait-timeout', { reason: 'no cluster leader' })]);
+    expect(codes(findings)).toEqual(['NO_LEADER']);
+    expect(find(findings, 'NO_LEADER')).toMatchObject({ nodes: ['server-0', 'server-1'], evidence: [{ file: 'server-0.log' }, { file: 'server-1.log' }] });
+  });
+
+  it('a voter asked again and again by one candidate while the product has no leader', () => {
+    const v = node('control-01', 'hashicorp');
+    const ask = (s: number) => v(s, 'vote-rejected', { peer: '10.0.0.7:8300' });
+    expect(codes(analyze([ask(0), v(0, 'leader-wait-timeout'), ask(0), ask(3)]))).toEqual(['NO_LEADER']);
+    // One request (twice in the same second) is one election.
+    expect(codes(analyze([ask(0), v(0, 'leader-wait-timeout'), ask(0)]))).toEqual([]);
+  });
+
+  it('a second attempt with no leader between, and a dropped proposal', () => {
+    const n = node('1', 'etcd');
+    expect(codes(analyze([n(0, 'election-started', { term: 4 }), n(0, 'dropped-proposal', { term: 5 }), n(2, 'election-started', { term: 5 })]))).toEqual(['DROPPED_PROPOSALS', 'NO_LEADER']);
+  });
+
+  it('a split vote in a healthy re-election, answered by a leader, stays quiet', () => {
+    const n = node('1', 'etcd');
+    const events = [n(0, 'election-started', { term: 4 }), n(0, 'dropped-proposal', { term: 5 }), n(2, 'election-started', { term: 5 }), n(2, 'became-leader', { term: 6 })];
+    expect(alarms(analyze(events))).toEqual([]);
+  });
+
+  it("Raft's own 'lost leader' says there is no leader: votes at rising terms for one candidate after it", () => {
+    const n = node('30fd', 'etcd');
+    const events = [n(44, 'leader-lost', { peer: '77e9', term: 3 }), n(44, 'vote-cast', { peer: '2a1a', term: 3 }), n(48, 'vote-cast', { peer: '2a1a', term: 4 })];
+    expect(codes(analyze(events))).toEqual(['NO_LEADER']);
+    expect(alarms(analyze([...events, n(49, 'leader-known', { peer: '2a1a', term: 4 })]))).toEqual([]);
+  });
+
+  it('either signal alone is not enough', () => {
+    const n = node('1', 'hashicorp');
+    expect(codes(analyze([n(undefined, 'election-started', { reason: 'restart' })]))).toEqual([]);
+    expect(alarms(analyze([n(0, 'became-leader', { term: 2 }), n(1, 'leader-wait-timeout')]))).toEqual([]);
+  });
+});
