@@ -7,6 +7,7 @@ import { EXIT_OK, EXIT_UNHEALTHY, UsageError } from '../shared/errors.js';
 import type { ClusterReport, ClusterView } from '../client/cluster-status.js';
 import { PRODUCT_KINDS, type ProductKind } from '../client/sample.js';
 import type { EtcdOfflineReport } from '../client/attach/etcd-datadir.js';
+import type { ClientTls } from '../shared/client-tls.js';
 import type { OfflineReport } from '../node/offline-status.js';
 import type { WaitCondition } from '../cli/status-wait.js';
 
@@ -129,10 +130,10 @@ Exit 0 when a leader is acknowledged by a quorum of voters, 3 when not (with --s
     });
   }
 
-  private async attached(flags: { endpoints?: string; strict: boolean }, kind: ProductKind | undefined, connection: { endpoints: string[]; source: string }, timeoutMs: number): Promise<ClusterView | undefined> {
+  private async attached(flags: { endpoints?: string; strict: boolean }, kind: ProductKind | undefined, connection: { endpoints: string[]; source: string; tls?: ClientTls }, timeoutMs: number): Promise<ClusterView | undefined> {
     const { attachedStatus, parseProductEndpoints } = await import('../client/attach/index.js');
     const endpoints = flags.endpoints !== undefined ? parseProductEndpoints(flags.endpoints) : connection.source === 'default' ? [] : connection.endpoints;
-    return attachedStatus({ kind, endpoints, endpointSource: connection.source, timeoutMs, strict: flags.strict });
+    return attachedStatus({ kind, endpoints, endpointSource: connection.source, timeoutMs, strict: flags.strict, ...(connection.tls ? { tlsMaterial: connection.tls } : {}) });
   }
 
   /** Renders the view unless --json, sets the exit code, and returns the report for oclif's --json. */
