@@ -149,6 +149,12 @@ export const CODES = {
     title: 'a few proposals were dropped during a short election',
     remediation: 'Normal during a leader change; clients should retry. See docs/runbooks/PROPOSALS_DROPPED_BRIEFLY.md.',
   },
+  COMMITTED_ENTRY_CONFLICT: {
+    severity: 'critical',
+    title: 'a node refused a leader that asked it to overwrite a committed entry (two histories met)',
+    remediation:
+      'Decide which history holds the acknowledged writes; set the other node\'s data dir aside and add it back empty (--join, add-voter). See docs/runbooks/COMMITTED_ENTRY_CONFLICT.md.',
+  },
   DATA_DIR_CORRUPT: {
     severity: 'critical',
     title: 'a chronik data dir cannot be read (corrupt or foreign)',

@@ -156,8 +156,8 @@ const RAFT_RS_IDENTITY = /raft_id|region_id|\[region \d+\]/;
 /** What a line about Raft says: a term, a vote, a leader, a peer, a candidate, an election, a quorum. */
 const RAFT_LOOKING = /\b(?:term|votes?|voted|leader|leadership|peers?|candidate|election|quorum)\b/i;
 /** The keywords of RAFT_LOOKING, so the prefilter also brings the lines no template matches. */
-// (words, not parts of names: `[peer_storage.rs:1712]` or `"leader-id"` are no reason to read a line).
-export const RAFT_LOOKING_KEYWORDS: readonly Keyword[] = [' term', 'Term', ' vote', 'Vote', ' leader', 'Leader', ' peer', 'Peer', 'andidate', 'lection', 'quorum', 'Quorum'];
+// (words, not parts of names: `[peer_storage.rs:1712]` is no reason to read a line).
+export const RAFT_LOOKING_KEYWORDS: readonly Keyword[] = [' term', ' vote', 'Vote', 'eader', ' peer', 'andidate', 'lection'];
 
 export interface DialectKeywords {
   /** A line holding none of these makes no interpreter of the dialect react. */

@@ -49,9 +49,13 @@ function compile(keywords: readonly Keyword[]): Compiled {
   const seen = new Map<string, number>();
   const words: string[] = [];
   const also: string[][] = [];
+  // A keyword holding a whole single-word keyword finds no line that one does not: it is dropped, as
+  // every keyword costs the line finder (families share Raft-looking words like ' term' with templates).
+  const single = keywords.filter((k): k is string => typeof k === 'string');
   for (const keyword of keywords) {
     const [first, ...rest] = typeof keyword === 'string' ? [keyword] : keyword;
     if (first.length < MIN_KEYWORD) throw new RangeError(`keyword "${first}" is shorter than ${MIN_KEYWORD} characters`);
+    if (single.some((other) => other !== first && first.includes(other))) continue;
     const known = seen.get(first);
     if (known !== undefined && also[known]!.length === 0) continue;
     if (known !== undefined && rest.length === 0) also[known] = [];

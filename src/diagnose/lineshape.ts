@@ -228,13 +228,14 @@ function peelPrefixes(text: string): LineShape {
   for (let peeled = true; peeled; ) {
     peeled = false;
     // A Markdown quote (`> `) or a syslog priority (`<30>`, RFC 5424's `<14>1 `) before the line.
-    const marker = MARKER.exec(line);
+    const c = line.charCodeAt(0);
+    const marker = c === 62 /* > */ || c === 60 /* < */ ? MARKER.exec(line) : null;
     if (marker) {
       line = line.slice(marker[0].length);
       peeled = true;
     }
     // `grep -r`/`grep -n` over several logs: `pd-2.log:` or `logs/etcd-1.log:123:` names the node by its file.
-    const grep = GREP_PREFIX.exec(line);
+    const grep = line.includes('.log') ? GREP_PREFIX.exec(line) : null;
     if (grep) {
       source = grep[1];
       line = line.slice(grep[0].length);
@@ -254,7 +255,7 @@ function peelPrefixes(text: string): LineShape {
       line = line.slice(syslog[0].length);
       peeled = true;
     }
-    const driver = DRIVER_PREFIX.exec(line);
+    const driver = line.includes('|') ? DRIVER_PREFIX.exec(line) : null;
     if (driver) {
       source = driver[1];
       line = line.slice(driver[0].length);
@@ -287,7 +288,7 @@ function peelLayout(text: string, outerTime: number | undefined, source: string 
     if (partial) return shapeJson(partial, time, source);
   }
   line = line.trimStart();
-  const klog = KLOG.exec(line);
+  const klog = isDigit(line, 1) ? KLOG.exec(line) : null;
   if (klog) {
     const year = klog[2] !== undefined ? 2000 + Number(klog[2]) : new Date().getUTCFullYear();
     time = Date.UTC(year, +klog[3]! - 1, +klog[4]!, +klog[5]!, +klog[6]!, +klog[7]!) + fractionMs(klog[8]);
@@ -313,13 +314,13 @@ function peelLayout(text: string, outerTime: number | undefined, source: string 
     if (logfmt) return shapeLogfmt(logfmt, time, source, layout);
   }
   let level: string | undefined;
-  const located = GO_FILE_LEVEL.exec(line);
+  const located = line.includes('.go:') ? GO_FILE_LEVEL.exec(line) : null;
   if (located) {
     // PD 2.x/3.x: `log.go:88: [info] etcdserver: [message]`, etcd's capnslog line inside it at times.
     level = normaliseLevel(located[1]!);
     line = line.slice(located[0].length).replace(BRACKETED_BODY, '$1$2');
   }
-  const tty = LOGRUS_TTY.exec(line);
+  const tty = line.charCodeAt(4) === 91 /* [ */ ? LOGRUS_TTY.exec(line) : null;
   // logrus's terminal layout counts seconds since start unless it prints the full time.
   if (tty) time ??= parseLeadingTime(tty[2]!)?.time;
   const lv = tty ?? LEVEL_WORD.exec(line);

@@ -267,6 +267,9 @@ class NodeRuntime implements RunningNode {
       identity,
     });
 
+    // A lone voter has nobody to wait for: it elects itself now rather than after an election timeout
+    // (etcd fast-forwards a single member's ticks the same way), so `chronik bootstrap` serves at once.
+    if (membership.voters.length === 1 && membership.voters[0]?.id === config.nodeId) raft.campaign();
     this.tickTimer = this.environment.setInterval(() => this.onTick(), config.tickMs);
     driver.process();
   }

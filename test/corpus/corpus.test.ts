@@ -19,7 +19,6 @@ const KNOWN_FAILURES: readonly string[] = [
   'etcd-etcd-io-etcd-9668-2',
   'k8s-etcd-io-etcd-16436',
   'nats-streaming-nats-io-nats-streaming-server-1240',
-  'openraft-app-databendlabs-openraft-808',
   'swarmkit-moby-swarmkit-2196',
   'vault-hashicorp-vault-helm-40',
 ];

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { StaticFaults, type FaultPlan } from '../../src/node/faults.js';
-import { resolveNodeConfig, type NodeConfig } from '../../src/node/node-config.js';
+import { resolveNodeConfig, type BootstrapFlags, type NodeConfig } from '../../src/node/node-config.js';
 import { startNode, type RunningNode } from '../../src/node/runtime.js';
 import { freePort } from '../support/ports.js';
 
@@ -28,10 +28,12 @@ async function singleNodeConfig(): Promise<NodeConfig> {
   const dir = mkdtempSync(join(tmpdir(), 'chronik-runtime-'));
   dirs.push(dir);
   const port = await freePort('e2e');
-  return resolveNodeConfig(
-    { listen: `127.0.0.1:${port}`, join: false, 'data-dir': join(dir, 'data'), 'log-format': 'json', 'log-file': join(dir, 'node.log'), tick: '20ms', insecure: false },
-    {},
-  );
+  return resolveNodeConfig(flagsOf({ listen: `127.0.0.1:${port}`, dataDir: join(dir, 'data'), logFile: join(dir, 'node.log') }), {});
+}
+
+/** The bootstrap flags of a node listening and keeping its data and log where `where` says. */
+function flagsOf(where: { listen: string; dataDir: string; logFile?: string }): BootstrapFlags {
+  return { listen: where.listen, join: false, 'data-dir': where.dataDir, 'log-format': 'json', 'log-file': where.logFile ?? `${where.dataDir}.log`, tick: '20ms', insecure: false };
 }
 
 async function api(config: NodeConfig, path: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
@@ -51,7 +53,28 @@ async function untilLeader(config: NodeConfig): Promise<void> {
   throw new Error('the node never became healthy');
 }
 
+/** A clock that never ticks: whatever the node does, it does without an election timeout elapsing. */
+const noTicks = { setInterval: () => setTimeout(() => undefined, 0), clearInterval: (timer: NodeJS.Timeout) => clearTimeout(timer) };
+
 describe('the node runtime, in process', () => {
+  it('a lone voter elects itself at start, without waiting out an election timeout', async () => {
+    const config = await singleNodeConfig();
+    const node = await startNode(config, noTicks);
+    running.push(node);
+    await untilLeader(config);
+    expect(node.status()).toMatchObject({ role: 'leader', leader: 1 });
+    expect((await api(config, '/v1/propose', { key: 'k', value: 'v' })).status).toBe(200);
+  });
+
+  it('a member of a larger voter set waits for its election timeout as before', async () => {
+    const config = await singleNodeConfig();
+    const peer = await freePort('e2e');
+    const node = await startNode(resolveNodeConfig({ ...flagsOf(config), peers: `2@127.0.0.1:${peer}` }, {}), noTicks);
+    running.push(node);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(node.status()).toMatchObject({ role: 'follower', leader: 0, term: 1 });
+  });
+
   it('elects itself, commits a write, and has it after a stop and a restart on the same data dir', async () => {
     const config = await singleNodeConfig();
     const node = await startNode(config);

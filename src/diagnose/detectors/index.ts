@@ -5,6 +5,7 @@ import { CODES } from '../codes.js';
 import { isoOrNull, SEVERITY_RANK, type Evidence, type Finding } from '../model.js';
 import type { NodeState, Timeline } from '../timeline.js';
 import { clusterIdMismatch } from './cluster-id-mismatch.js';
+import { committedEntryConflict } from './committed-entry-conflict.js';
 import { droppedProposals } from './dropped-proposals.js';
 import { electionStorm } from './election-storm.js';
 import { emptyVoters } from './empty-voters.js';
@@ -39,6 +40,7 @@ export const DETECTORS: readonly DetectorEntry[] = [
   quorumLost,
   peerUnreachable,
   clusterIdMismatch,
+  committedEntryConflict,
   removedMember,
   messagesNotSent,
   slowDisk,

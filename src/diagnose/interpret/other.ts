@@ -11,30 +11,28 @@ import type { Keyword } from '../keywords.js';
 // a line no keyword brings is neither interpreted nor counted as unrecognised), grouped by the family
 // whose files hold such lines, so each family's keyword filter stays small (the line finder slows
 // down with every keyword).
+// (Lines that also hold a Raft-looking word, dialect.ts's RAFT_LOOKING_KEYWORDS, need no keyword of their
+// own: `lost the TCP streaming connection with peer`, `the connection to peer X is unhealthy`.)
 export const OTHER_ETCD_KEYWORDS: readonly Keyword[] = [
   ' [term',
   'forgetting leader',
-  'TCP streaming connection',
   'not have a leader',
   'no leader',
   'timed out',
   'on pipeline',
-  'peerURL',
   'version of member',
-  'is unhealthy',
   'on stream',
   'sending buffer is full',
   'deactivated',
-  'peer URL',
   'ending message',
 ];
 export const OTHER_HASHICORP_KEYWORDS: readonly Keyword[] = ['Failed to contact', 'leadership', 'server health', 'ejecting vote', 'for self', 'asking for'];
-export const OTHER_RUST_KEYWORDS: readonly Keyword[] = ['RPC to target', 'Metrics{', ' vote', 'Vote', 'leader missing', 'gRPC connection', 'to store'];
-export const OTHER_KEYWORDS: readonly Keyword[] = [...OTHER_ETCD_KEYWORDS, ...OTHER_HASHICORP_KEYWORDS, ...OTHER_RUST_KEYWORDS, 'became', 'become', ' Term:', 'leader change', 'is the leader', 'leader is change', 'no longer a leader'];
+export const OTHER_RUST_KEYWORDS: readonly Keyword[] = ['RPC to target', 'Metrics{', ' vote', 'Vote', 'leader missing', 'gRPC connection', 'to store', 'trigger election', 'triggering election', 'send a heartbeat', 'timeout while requesting'];
+export const OTHER_KEYWORDS: readonly Keyword[] = [...OTHER_ETCD_KEYWORDS, ...OTHER_HASHICORP_KEYWORDS, ...OTHER_RUST_KEYWORDS, 'connect to route', 'became', 'become', ' Term:', 'leader change', 'is the leader', 'leader is change', 'no longer a leader'];
 
 const ID = '([0-9a-f]+)';
-/** Logger names and call sites before a message: `raft/raft.go:474: nomad.raft: `, `STREAM: raft: `. */
-const LOGGER_NAMES = /^(?:[\w./-]+(?::\d+)?: )+/;
+/** Logger names and call sites before a message: `raft/raft.go:474: nomad.raft: `, `STREAM: raft: `, `openraft::core: `. */
+const LOGGER_NAMES = /^(?:[\w./-]+(?:::\w+)*(?::\d+)?: )+/;
 // Lines whose first id is the node and that state its term.
 const TERM_LINES: RegExp[] = [
   // %x [logterm: %d, index: %d] sent %s request to %x at term %d (and the pre-2016 `sent vote request`)
@@ -66,7 +64,7 @@ const KNOWN: RegExp[] = [
   /(?:started|stopped|closed the TCP) streaming (?:connection )?with peer|^(?:started|added|removed|stopping|stopped) (?:remote )?peer|listening for peers on|serving peer traffic|advertise peer URLs/,
   /initial election tick advance|transferring leadership|finished leader transfer|received MsgTimeoutNow|published .* to cluster/,
   /aborting pipeline replication|has newer term, stopping replication|^votes: needed|^vote granted|appendEntries rejected, sending older logs|node is not the leader|become the leader/i,
-  /Engine::handle_vote_req|received \d+ votes and \d+ rejections/,
+  /Engine::handle_vote_req|received \d+ votes and \d+ rejections|a quorum granted my vote|a quorum would grant the vote|handle vote request|vote is changing from|received RaftMsg::Request(?:Pre)?Vote|trigger pre-vote|skip election, already a leader|leader lease has not yet expired|higher vote seen/,
   /votes: needed|^needed=|pre-vote (?:received|granted)|reset election timeout|create peer with id|found peers\.json file|deleted peers\.json file/,
   /^(?:memberlist|serf|agent\.leader): |started as single-node|now serving peer|resigns pd leadership|re-campaign a pd leader|stopped HTTP pipelining|initiali[sz]?ed peer connection/,
   /^peer\.vote(?:\.recv)?: /,
@@ -106,6 +104,9 @@ const DRAGONBOAT_ROLE = /\[(\d+):(\d+)\] t(\d+) (?:became|become) (leader|candid
 const DRAGONBOAT_VOTE = /\[(\d+):(\d+)\] t(\d+) cast vote from n0*(\d+)/;
 // openraft: votes are written T<term>-N<node>; its metrics name the role and term.
 const OPENRAFT_VOTE_REJECTED = /vote T(\d+)-N(\d+)\S* is rejected by local vote: T(\d+)-N\d+|reject vote-request: by/;
+const OPENRAFT_ROLE = /^id=(\d+) (becomes leader|steps down from leader)/;
+const OPENRAFT_ELECTION = /^(?:election timeout expired, triggering election|trigger election)$/;
+const OPENRAFT_HEARTBEAT = /failed to send a heartbeat|timeout while requesting/;
 const OPENRAFT_METRICS = /Metrics\{id:(?:NID\[)?(\d+)\]?, (\w+), term:(\d+)/;
 // rafthttp throwing messages away: `dropped MsgAppResp to X since pipeline's sending buffer is full`,
 // `dropped internal raft message to X since ...`, zap's `dropped internal Raft message since sending buffer is full`.
@@ -117,6 +118,8 @@ const LEADERSHIP = /^server (became leader|lost leadership), performing leader/;
 const SERVER_HEALTH = /error getting server health from "?([^"\s:]+)"?: .*(?:timeout|refused|no route to host|unreachable)/;
 // TiKV's raft client losing a store: `send to 10.0.0.1:20160 fail, the gRPC connection could be broken`.
 const TIKV_SEND_FAIL = /send to (\S+) fail, the gRPC connection could be broken|resolve store address failed|(?:connect|connection) to store (\d+) failed/;
+// NATS (Streaming's transport): `Error trying to connect to route (attempt 3200): dial tcp 10.0.0.28:6222: i/o timeout`.
+const ROUTE_RETRY = /Error trying to connect to route \(attempt (\d+)\): dial tcp ([\w.:[\]-]+?):? /;
 const OPENRAFT_RPC = /error sending (\w+) RPC to target/;
 const READ_INDEX_TIMEOUT = /timed out waiting for read index response|etcdserver: request timed out/;
 
@@ -195,6 +198,20 @@ export function interpretOther(ctx: LineContext): boolean {
     ctx.emit('vote-rejected', m[1] === undefined ? {} : { peer: m[2], term: Number(m[3]) });
     return true;
   }
+  if ((m = OPENRAFT_ROLE.exec(message))) {
+    if (m[2] === 'becomes leader') ctx.emit('became-leader', { node: m[1] });
+    else ctx.emit('leader-lost', { node: m[1], reason: 'stepped down' });
+    return true;
+  }
+  if (OPENRAFT_ELECTION.test(message)) {
+    ctx.emit('election-started');
+    return true;
+  }
+  if (OPENRAFT_HEARTBEAT.test(message)) {
+    const target = ctx.shape.json?.target ?? /target=(\S+)/.exec(message)?.[1];
+    ctx.emit('peer-unreachable', { peer: target === undefined ? undefined : String(target), reason: 'openraft RPC failed' });
+    return true;
+  }
   if ((m = OPENRAFT_METRICS.exec(message))) {
     ctx.emit('term-seen', { term: Number(m[3]) });
     return true;
@@ -218,8 +235,14 @@ export function interpretOther(ctx: LineContext): boolean {
     return true;
   }
   if ((m = OPENRAFT_RPC.exec(message))) {
-    const target = ctx.shape.json?.target;
-    ctx.emit('peer-unreachable', { peer: target === undefined ? undefined : String(target), reason: `error sending ${m[1]} RPC` });
+    // The error names the node (its URL in openraft's examples) and how long requests to it have failed (`age: 64.6s`).
+    const error = String(ctx.shape.json?.error ?? message);
+    const peer = /url: \\?"([^"\\]+)/.exec(error)?.[1] ?? /target=(\S+)/.exec(message)?.[1];
+    ctx.emit('peer-unreachable', { peer, durationMs: durationMs(/age: ([\d.]+m?s)/.exec(error)?.[1]), reason: `error sending ${m[1]} RPC` });
+    return true;
+  }
+  if ((m = ROUTE_RETRY.exec(message))) {
+    ctx.emit('peer-unreachable', { peer: m[2], reason: `route connect attempt ${m[1]}` });
     return true;
   }
   if ((m = CONTACT.exec(message))) {

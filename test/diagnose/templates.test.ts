@@ -1,0 +1,63 @@
+// The template layer: each library's (and embedding product's) message maps to one event of the model,
+// whichever file it sits in. Lines are written as the libraries' format strings render them.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { RaftEvent } from '../../src/diagnose/model.js';
+import { SourceScanner } from '../../src/diagnose/scan.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'chronik-templates-'));
+
+function eventsOf(line: string): { events: RaftEvent[]; unrecognised: number } {
+  const file = join(dir, 'one.log');
+  writeFileSync(file, `${line}\n`);
+  const events: RaftEvent[] = [];
+  const scanner = new SourceScanner(file, { handle: (e) => events.push(e), endOfStream: () => {} });
+  scanner.scanFile(file);
+  return { events, unrecognised: scanner.unrecognised.count };
+}
+
+const CASES: [string, string, Partial<RaftEvent>][] = [
+  ['etcd 2.x rafthttp pipeline', 'Oct 05 04:21:46 core-01 etcd2[666]: failed to write 420c9b9a89d8b23d on pipeline (dial tcp 192.168.33.13:2380: no route to host)', { kind: 'peer-unreachable', peer: '420c9b9a89d8b23d' }],
+  ['etcd 2.x unhealthy connection', 'Oct 05 04:21:48 core-01 etcd2[666]: the connection to peer 420c9b9a89d8b23d is unhealthy', { kind: 'peer-unreachable', peer: '420c9b9a89d8b23d' }],
+  ['etcd send buffer full', '2015-09-08 20:21:39.674454 W | rafthttp: dropped MsgAppResp to d7d17ac45e97d2d2 since pipeline\'s sending buffer is full', { kind: 'message-dropped', peer: 'd7d17ac45e97d2d2' }],
+  ['etcd pre-2016 vote', 'raft2016/04/05 10:09:44 INFO: 30fd4a114dca23df [logterm: 2, index: 4, vote: 0] voted for 2a1a85c1d8f4b39b [logterm: 2, index: 4] at term 3', { kind: 'vote-cast', node: '30fd4a114dca23df', term: 3 }],
+  ['etcd forgetting the leader', '8e9e05c52164694d forgetting leader 2 at term 7', { kind: 'leader-lost', node: '8e9e05c52164694d', term: 7 }],
+  ['hashicorp legacy contact with its duration', '    2016/09/27 10:01:36 [DEBUG] raft: Failed to contact 10.8.3.187:4647 in 353h48m35.959420564s', { kind: 'peer-unreachable', peer: '10.8.3.187:4647' }],
+  ['hashicorp legacy RequestVote peer', '    2016/05/02 01:00:13 [ERR] raft: Failed to make RequestVote RPC to 10.185.78.24:8300: dial tcp 10.185.78.24:8300: i/o timeout', { kind: 'peer-unreachable', peer: '10.185.78.24:8300' }],
+  ['hashicorp debug candidacy term', '2022-10-06T06:10:36.613Z [DEBUG] raft: voting for self: term=8872 id=master-0:9333', { kind: 'term-seen', term: 8872 }],
+  ['hashicorp no known peers is an empty configuration', '    2015/12/11 21:09:17 [WARN] raft: EnableSingleNode disabled, and no known peers. Aborting election.', { kind: 'config', voters: [] }],
+  ['Consul: no cluster leader', '    2016/06/22 16:23:33 [ERR] agent: failed to sync remote state: No cluster leader', { kind: 'leader-wait-timeout' }],
+  ['NATS Streaming leadership', '[1] 2018/07/18 09:29:20.330066 [INF] STREAM: server became leader, performing leader promotion actions', { kind: 'became-leader' }],
+  ['SwarmKit under logrus', 'time="2018-08-13T12:28:58.272Z" level=debug msg="failed to send message MsgHeartbeat" error="rpc error: code = 14" peer_id=4c3ad8d93b5c51db', { kind: 'peer-unreachable', peer: '4c3ad8d93b5c51db' }],
+  ['dragonboat role', '2023-02-14 17:17:54.441201 I | raft: [f:1,l:1808,t:15,c:1807,a:1807] [00000:00002] t15 became leader', { kind: 'became-leader', node: '2', term: 15 }],
+  ['goraft (SeaweedFS) state', 'master2_1  | [raft]07:40:46.543780 [master2:9335 Term:0] server.loop.run  candidate', { kind: 'became-candidate', node: 'master2:9335', term: 0 }],
+  ['openraft role', '2023-04-26T23:24:47.491325Z  INFO openraft::engine: id=3 becomes leader', { kind: 'became-leader', node: '3' }],
+  ['openraft election', '2023-04-26T23:24:47.491325Z  INFO openraft::core::raft_core: election timeout expired, triggering election', { kind: 'election-started' }],
+  ['openraft replication failing, with how long', '{"timestamp":"2023-04-26T23:24:47.491362708Z","level":"WARN","message":"error sending InstallSnapshot RPC to target","error":"NetworkError: since a successful raft request was made to OperatorNode { url: \\"http://node2:8080/\\" }: Some(RaftRpcFailure { age: 64.5s })","target":"openraft::replication"}', { kind: 'peer-unreachable', peer: 'http://node2:8080/', durationMs: 64500 }],
+  ['NATS route retries', '[1] 2022/02/09 04:32:02.162984 [ERR] Error trying to connect to route (attempt 3200): dial tcp 10.0.0.28:6222: i/o timeout', { kind: 'peer-unreachable', peer: '10.0.0.28:6222' }],
+  ['TiKV store lost', '[2020/05/01 10:00:00.000 +08:00] [WARN] [raft_client.rs:199] ["send to 10.0.0.7:20160 fail, the gRPC connection could be broken"]', { kind: 'peer-unreachable', peer: '10.0.0.7:20160' }],
+  ['TiKV 2.x region without a leader', '2018/08/03 17:44:28.277 WARN store.rs:2816: [region 102] 103 leader missing longer than abnormal_leader_missing_duration 600s', { kind: 'leader-wait-timeout', durationMs: 600_000 }],
+];
+
+describe('library templates, in any file', () => {
+  for (const [name, line, want] of CASES) {
+    it(name, () => {
+      const { events, unrecognised } = eventsOf(line);
+      expect(events.map((e) => ({ ...e, evidence: undefined, group: undefined, time: undefined }))).toContainEqual(expect.objectContaining(want));
+      expect(unrecognised).toBe(0);
+    });
+  }
+
+  it('routine lines of the libraries are recognised, not counted as not understood', () => {
+    for (const line of [
+      '2019-06-18 13:38:17.687444 I | rafthttp: started streaming with peer d5b232caf33e0eae (writer)',
+      '2021-05-13T19:39:22.359Z [DEBUG] raft/raft.go:268: nomad.raft: votes: needed=2',
+      '2016/05/02 00:59:56 [INFO] raft: aborting pipeline replication to peer 10.185.80.227:8300',
+      '2021-01-10 11:50:36.394047 I | raft: 6e5dda50b9141776 received MsgVoteResp from 6e5dda50b9141776 at term 3',
+    ]) {
+      expect(eventsOf(line).unrecognised, line).toBe(0);
+    }
+  });
+});
