@@ -11,15 +11,15 @@ export interface WatchOptions {
   limitMs?: number;
   /** The longest one sample may wait for answers. */
   sampleBudgetMs: number;
-  strict: boolean;
   json: boolean;
 }
 
 /**
  * Samples the cluster every interval until SIGINT or the limit: redraws on a TTY, else prints one JSON
  * line per sample and an event line on each leader or term change. Returns the last sample's exit code.
+ * `sample` takes one survey within a budget: chronik's (sampleOnce) or an attached product's.
  */
-export async function watchStatus(client: AdminClient, options: WatchOptions): Promise<number> {
+export async function watchStatus(sample: (budgetMs: number) => Promise<ClusterView>, options: WatchOptions): Promise<number> {
   const redraw = !options.json && process.stdout.isTTY === true;
   const { describeEvent, renderStatus, watchEvent } = await import('./status-view.js');
   const endAt = options.limitMs === undefined ? Number.POSITIVE_INFINITY : Date.now() + options.limitMs;
@@ -40,7 +40,7 @@ export async function watchStatus(client: AdminClient, options: WatchOptions): P
       let view: ClusterView | undefined;
       let failure: string | undefined;
       try {
-        view = await sampleOnce(client, Math.min(options.sampleBudgetMs, Math.max(1, endAt - started)), options.strict);
+        view = await sample(Math.min(options.sampleBudgetMs, Math.max(1, endAt - started)));
         lastExit = view.report.healthy ? EXIT_OK : EXIT_UNHEALTHY;
       } catch (err) {
         failure = (err as Error).message;

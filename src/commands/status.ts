@@ -7,6 +7,7 @@ import { EXIT_OK, EXIT_UNHEALTHY, UsageError } from '../shared/errors.js';
 import type { ClusterReport, ClusterView } from '../client/cluster-status.js';
 import { PRODUCT_KINDS, type ProductKind } from '../client/sample.js';
 import type { EtcdOfflineReport } from '../client/attach/etcd-datadir.js';
+import type { ClientTls } from '../shared/client-tls.js';
 import type { OfflineReport } from '../node/offline-status.js';
 import type { WaitCondition } from '../cli/status-wait.js';
 
@@ -91,9 +92,21 @@ Exit 0 when a leader is acknowledged by a quorum of voters, 3 when not (with --s
     const timeout = flags.timeout ?? (flags.wait ? DEFAULT_WAIT : DEFAULT_TIMEOUT);
     const kind = flags.kind as ProductKind | undefined;
     if (kind !== undefined && kind !== 'chronik') {
-      if (flags.watch || flags.wait) throw new UsageError(`${flags.watch ? '--watch' : '--wait'} is not available with --kind ${kind} yet`, 'run status in a loop, or watch a chronik cluster');
+      if (flags.wait) throw new UsageError(`--wait is not available with --kind ${kind} yet`, 'run status in a loop, or wait on a chronik cluster');
       const { resolveConnection } = await import('../cli/client-flags.js');
-      const view = await this.attached(flags, kind, resolveConnection(flags), parseDuration(timeout));
+      const connection = resolveConnection(flags);
+      if (flags.watch) {
+        const { watchStatus } = await import('../cli/status-watch.js');
+        const sample = async (budgetMs: number): Promise<ClusterView> => {
+          const view = await this.attached(flags, kind, connection, budgetMs);
+          if (!view) throw new Error(`no ${kind} answer`);
+          return view;
+        };
+        const options = { intervalMs: interval, sampleBudgetMs: parseDuration(DEFAULT_TIMEOUT), json };
+        this.setExitCode(await watchStatus(sample, flags.timeout === undefined ? options : { ...options, limitMs: parseDuration(flags.timeout) }));
+        return undefined;
+      }
+      const view = await this.attached(flags, kind, connection, parseDuration(timeout));
       return view ? this.shown(view, json) : undefined;
     }
     return this.withClient({ ...flags, timeout }, async (client, connection, timeoutMs) => {
@@ -106,11 +119,10 @@ Exit 0 when a leader is acknowledged by a quorum of voters, 3 when not (with --s
       }
       const { sampleOnce, watchStatus } = await import('../cli/status-watch.js');
       if (flags.watch) {
-        const exitCode = await watchStatus(client, {
+        const exitCode = await watchStatus((budgetMs) => sampleOnce(client, budgetMs, flags.strict), {
           intervalMs: interval,
           limitMs: flags.timeout === undefined ? undefined : timeoutMs,
           sampleBudgetMs: parseDuration(DEFAULT_TIMEOUT),
-          strict: flags.strict,
           json,
         });
         this.setExitCode(exitCode);
@@ -129,10 +141,10 @@ Exit 0 when a leader is acknowledged by a quorum of voters, 3 when not (with --s
     });
   }
 
-  private async attached(flags: { endpoints?: string; strict: boolean }, kind: ProductKind | undefined, connection: { endpoints: string[]; source: string }, timeoutMs: number): Promise<ClusterView | undefined> {
+  private async attached(flags: { endpoints?: string; strict: boolean }, kind: ProductKind | undefined, connection: { endpoints: string[]; source: string; tls?: ClientTls }, timeoutMs: number): Promise<ClusterView | undefined> {
     const { attachedStatus, parseProductEndpoints } = await import('../client/attach/index.js');
     const endpoints = flags.endpoints !== undefined ? parseProductEndpoints(flags.endpoints) : connection.source === 'default' ? [] : connection.endpoints;
-    return attachedStatus({ kind, endpoints, endpointSource: connection.source, timeoutMs, strict: flags.strict });
+    return attachedStatus({ kind, endpoints, endpointSource: connection.source, timeoutMs, strict: flags.strict, ...(connection.tls ? { tlsMaterial: connection.tls } : {}) });
   }
 
   /** Renders the view unless --json, sets the exit code, and returns the report for oclif's --json. */

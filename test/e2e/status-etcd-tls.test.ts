@@ -61,6 +61,12 @@ describe('status against etcd over TLS with client certificates', () => {
     expect(report.nodes).toMatchObject([{ name: 'tls1', endpoint, reachable: true, role: 'leader' }]);
   }, 30_000);
 
+  it("takes the certificates from chronik's own --cacert, --cert and --key as well", async () => {
+    const result = await chronik(['status', '--kind', 'etcd', '--endpoints', endpoint, '--cacert', file('ca.crt'), '--cert', file('client.crt'), '--key', file('client.key'), '--json']);
+    expect(result.code, result.stderr).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({ kind: 'etcd', healthy: true });
+  }, 30_000);
+
   it('fails with exit 1 naming the endpoint when the client certificate is missing', async () => {
     const result = await chronik(['status', '--kind', 'etcd', '--endpoints', endpoint], { env: { ETCDCTL_CACERT: file('ca.crt') } });
     expect(result.code).toBe(1);

@@ -57,6 +57,13 @@ describe('status against a real etcd cluster', () => {
     expect(lines[0]).toMatch(/^ID\s+ENDPOINT\s+ROLE\s+MEMBER\s+TERM\s+LEADER\s+COMMIT\s+APPLIED\s+LAG\s+HEALTH$/);
     expect(lines.filter((l) => /^[0-9a-f]{6,}\s/.test(l))).toHaveLength(3);
     expect(lines.at(-1)).toBe(`healthy: leader ${report.leader} at term ${report.term}, 3/3 voters reachable`);
+
+    // --watch samples the etcd cluster the same way: one JSON line per sample until --timeout.
+    const watched = await chronik(['status', '--kind', 'etcd', '--endpoints', endpoints, '--watch', '--interval', '300ms', '--timeout', '1500ms']);
+    expect(watched.code, watched.stderr).toBe(0);
+    const samples = watched.stdout.trimEnd().split('\n').map((l) => JSON.parse(l) as ClusterReport & { time: string });
+    expect(samples.length).toBeGreaterThanOrEqual(2);
+    expect(samples.every((s) => s.kind === 'etcd' && s.healthy && s.leader === report.leader)).toBe(true);
   }, 60_000);
 
   it('reports a member of another cluster in the endpoint list without letting it pick the leader', async () => {

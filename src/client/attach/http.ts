@@ -5,6 +5,7 @@
 import { Agent as HttpAgent, request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { readFileSync } from 'node:fs';
+import type { ClientTls } from '../../shared/client-tls.js';
 import { UsageError } from '../../shared/errors.js';
 import { describeNetworkError, UnreachableError } from '../http.js';
 
@@ -25,9 +26,11 @@ export class ProductHttp {
   private readonly plain = new HttpAgent({ keepAlive: true, maxSockets: 4 });
   private readonly secure: HttpsAgent;
 
+  /** `material` (chronik's own --cacert/--cert/--key, already read) wins over the product's files. */
   constructor(
     private readonly headers: Record<string, string> = {},
     tls: TlsFiles = {},
+    material: ClientTls = {},
   ) {
     const read = (file: string | undefined, what: string): Buffer | undefined => {
       if (file === undefined) return undefined;
@@ -37,7 +40,13 @@ export class ProductHttp {
         throw new UsageError(`cannot read ${what} ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
       }
     };
-    this.secure = new HttpsAgent({ keepAlive: true, maxSockets: 4, ca: read(tls.cacert, 'CA certificate'), cert: read(tls.cert, 'client certificate'), key: read(tls.key, 'client key') });
+    this.secure = new HttpsAgent({
+      keepAlive: true,
+      maxSockets: 4,
+      ca: material.ca ?? read(tls.cacert, 'CA certificate'),
+      cert: material.cert ?? read(tls.cert, 'client certificate'),
+      key: material.key ?? read(tls.key, 'client key'),
+    });
   }
 
   /** One exchange; throws UnreachableError only when nothing answered. */

@@ -12,6 +12,7 @@ import { etcdAdapter } from './etcd.js';
 import { consulAdapter, nomadAdapter, vaultAdapter } from './hashicorp.js';
 import { rqliteAdapter } from './rqlite.js';
 import { ProductHttp, type TlsFiles } from './http.js';
+import type { ClientTls } from '../../shared/client-tls.js';
 
 export const ADAPTERS: readonly ProductAdapter[] = [etcdAdapter, consulAdapter, nomadAdapter, vaultAdapter, rqliteAdapter];
 
@@ -25,6 +26,8 @@ export interface AttachOptions {
   strict: boolean;
   env?: NodeJS.ProcessEnv;
   tls?: TlsFiles;
+  /** chronik's own --cacert/--cert/--key (or CHRONIK_CACERT/..., the config's tls), read already. */
+  tlsMaterial?: ClientTls;
 }
 
 /**
@@ -35,10 +38,11 @@ export async function attachedStatus(options: AttachOptions): Promise<ClusterVie
   const env = options.env ?? process.env;
   const deadline = Date.now() + options.timeoutMs;
   let adapter = options.kind === undefined ? undefined : ADAPTERS.find((a) => a.kind === options.kind);
-  if (options.kind === undefined) adapter = await recognise(options.endpoints, env, options.tls ?? {}, deadline);
+  const material = options.tlsMaterial ?? {};
+  if (options.kind === undefined) adapter = await recognise(options.endpoints, env, options.tls ?? {}, material, deadline);
   if (adapter === undefined) return undefined;
   const endpoints = options.endpoints.length > 0 ? options.endpoints : [adapter.defaultEndpoint];
-  const http = new ProductHttp(tokenHeaders(adapter, env), { ...tlsFromEnv(adapter, env), ...definedOnly(options.tls ?? {}) });
+  const http = new ProductHttp(tokenHeaders(adapter, env), { ...tlsFromEnv(adapter, env), ...definedOnly(options.tls ?? {}) }, material);
   try {
     const samples = await adapter.survey(endpoints, { http, deadline });
     if (!samples.some((s) => s.status)) {
@@ -57,8 +61,8 @@ export async function attachedStatus(options: AttachOptions): Promise<ClusterVie
  * The first product whose probe an endpoint answers; chronik's own nodes are recognised as none. Each
  * product is asked with its own token and TLS files, so an https endpoint is recognised too.
  */
-async function recognise(endpoints: readonly string[], env: NodeJS.ProcessEnv, tls: TlsFiles, deadline: number): Promise<ProductAdapter | undefined> {
-  const clients = ADAPTERS.map((adapter) => new ProductHttp(tokenHeaders(adapter, env), { ...tlsFromEnv(adapter, env), ...definedOnly(tls) }));
+async function recognise(endpoints: readonly string[], env: NodeJS.ProcessEnv, tls: TlsFiles, material: ClientTls, deadline: number): Promise<ProductAdapter | undefined> {
+  const clients = ADAPTERS.map((adapter) => new ProductHttp(tokenHeaders(adapter, env), { ...tlsFromEnv(adapter, env), ...definedOnly(tls) }, material));
   const attempts = endpoints.flatMap((endpoint) =>
     ADAPTERS.map(async (adapter, i) => {
       const answer = await (clients[i] as ProductHttp).request(endpoint, adapter.probe.path, { method: adapter.probe.method, timeoutMs: Math.max(1, deadline - Date.now()) });
