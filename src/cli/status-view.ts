@@ -50,7 +50,8 @@ export function renderVerdict(view: ClusterView): string {
 }
 
 export function renderStatus(view: ClusterView): string {
-  return `${renderStatusTable(view)}\n\n${renderVerdict(view)}`;
+  const id = view.report.clusterId !== undefined ? `\ncluster ID ${view.report.clusterId}` : '';
+  return `${renderStatusTable(view)}${id}\n\n${renderVerdict(view)}`;
 }
 
 export interface WatchEvent {
@@ -93,6 +94,7 @@ export function renderOfflineStatus(report: OfflineReport): string {
   const rows = [
     ['data dir', report.dataDir],
     ['node', `${report.id}${report.cluster ? ` (cluster ${report.cluster})` : ''}`],
+    ['cluster ID', report.clusterId ?? 'none yet (a joining node adopts its leader\'s)'],
     ['term', `${report.term}${report.vote === null ? '' : `, voted for ${report.vote}`}`],
     ['commit', String(report.commitIndex)],
     ['applied', String(report.appliedIndex)],

@@ -3,6 +3,7 @@
 import { formatDuration } from '../shared/duration.js';
 import { OperationError } from '../shared/errors.js';
 import { ApiError, HttpTransport, UnreachableError } from './http.js';
+import { mostCommon } from './cluster-status.js';
 import {
   API_PATHS,
   type ApiErrorCode,
@@ -54,6 +55,11 @@ export class AdminClient {
   private readonly knownEndpoints: string[];
   private leaderEndpoint?: string;
   private lastSurvey?: Survey;
+  /**
+   * The cluster the given endpoints belong to (the ID most of them report), pinned at the first answer:
+   * members of another cluster found on the way are reported but never followed or led by.
+   */
+  private clusterId?: string;
 
   constructor(private readonly options: ClientOptions) {
     this.currentDeadline = Date.now() + options.timeoutMs;
@@ -102,13 +108,15 @@ export class AdminClient {
       samples.push(...(await Promise.all(fresh.map((endpoint) => this.sample(endpoint, timeoutMs)))));
     };
     await askAll(this.knownEndpoints);
-    let members = membersOf(samples);
-    const answeredIds = new Set(samples.flatMap((s) => (s.status ? [s.status.id] : [])));
+    this.clusterId ??= mostCommon(samples.flatMap((s) => (s.status?.clusterId ? [s.status.clusterId] : [])));
+    const ours = (): EndpointSample[] => samples.filter((s) => this.clusterId === undefined || !s.status?.clusterId || s.status.clusterId === this.clusterId);
+    let members = membersOf(ours());
+    const answeredIds = new Set(ours().flatMap((s) => (s.status ? [s.status.id] : [])));
     await askAll([...members].filter(([id]) => !answeredIds.has(id)).map(([, addr]) => addr));
-    members = membersOf(samples);
+    members = membersOf(ours());
     for (const addr of members.values()) if (!this.knownEndpoints.includes(addr)) this.knownEndpoints.push(addr);
 
-    const leaderSample = samples
+    const leaderSample = ours()
       .filter((s) => s.status?.role === 'leader')
       .sort((a, b) => (b.status?.term ?? 0) - (a.status?.term ?? 0))[0];
     const survey: Survey = { samples, leader: leaderSample?.status, leaderEndpoint: leaderSample?.endpoint };

@@ -22,6 +22,7 @@ export interface NodeReport {
   lastIndex?: number;
   voters?: number[];
   learners?: number[];
+  clusterId?: string | null;
   error?: string;
 }
 
@@ -29,6 +30,8 @@ export type VerdictKind = 'healthy' | 'degraded' | 'no-leader' | 'no-quorum' | '
 
 export interface ClusterReport {
   healthy: boolean;
+  /** The cluster ID most answering nodes share (the cluster this report describes), when any node names one. */
+  clusterId?: string;
   leader: number | null;
   term: number;
   voters: number[];
@@ -47,10 +50,16 @@ export interface ClusterView {
   health: NodeHealth[];
 }
 
+/** Problems that fail `status --strict` although a quorum acknowledges the leader. */
+const STRICT_CODES = ['VOTER_UNREACHABLE', 'VOTER_LAGGING', 'CLUSTER_ID_MISMATCH', 'COMMITTED_ENTRY_CONFLICT'];
+
 export function buildClusterView(samples: EndpointSample[], options: { strict?: boolean } = {}): ClusterView {
   const statuses = samples.flatMap((s) => (s.status ? [s.status] : []));
-  const leaderStatus = [...statuses].filter((s) => s.role === 'leader').sort((a, b) => b.term - a.term)[0];
-  const view = leaderStatus ?? [...statuses].sort((a, b) => b.term - a.term)[0];
+  // Endpoints may reach members of two clusters: the report describes the one most of them belong to.
+  const mainId = mostCommon(statuses.flatMap((s) => (s.clusterId ? [s.clusterId] : [])));
+  const ours = statuses.filter((s) => mainId === undefined || !s.clusterId || s.clusterId === mainId);
+  const leaderStatus = [...ours].filter((s) => s.role === 'leader').sort((a, b) => b.term - a.term)[0];
+  const view = leaderStatus ?? [...ours].sort((a, b) => b.term - a.term)[0];
   const voters = [...(view?.voters ?? [])].sort((a, b) => a - b);
   const learners = [...(view?.learners ?? [])].sort((a, b) => a - b);
   const term = Math.max(0, ...statuses.map((s) => s.term));
@@ -61,7 +70,7 @@ export function buildClusterView(samples: EndpointSample[], options: { strict?: 
   const nodes: NodeReport[] = [];
   const seenEndpoints = new Set<string>();
   const byId = new Map<number, EndpointSample>();
-  for (const sample of samples) if (sample.status && !byId.has(sample.status.id)) byId.set(sample.status.id, sample);
+  for (const sample of samples) if (sample.status && ours.includes(sample.status) && !byId.has(sample.status.id)) byId.set(sample.status.id, sample);
   const memberIds = [...voters, ...learners].sort((a, b) => a - b);
   for (const id of memberIds) {
     const sample = byId.get(id) ?? samples.find((s) => !s.status && s.endpoint === addrOf.get(id));
@@ -72,7 +81,7 @@ export function buildClusterView(samples: EndpointSample[], options: { strict?: 
   }
   for (const sample of samples) {
     if (seenEndpoints.has(sample.endpoint) || (sample.status && memberIds.includes(sample.status.id))) continue;
-    if (sample.status && nodes.some((n) => n.id === sample.status?.id)) continue;
+    if (sample.status && ours.includes(sample.status) && nodes.some((n) => n.id === sample.status?.id)) continue;
     seenEndpoints.add(sample.endpoint);
     nodes.push(sample.status ? reachableRow(sample.endpoint, sample.status) : unreachableRow(null, sample.endpoint, undefined, sample.error ?? 'no answer'));
   }
@@ -80,10 +89,13 @@ export function buildClusterView(samples: EndpointSample[], options: { strict?: 
   const leaderId = leaderStatus?.id ?? null;
   const quorum = Math.floor(voters.length / 2) + 1;
   const reachableVoters = voters.filter((id) => byId.has(id));
+  const clusterId = mainId ?? null;
+  // A node of another cluster, or one that refuses the leader's log, does not acknowledge that leader.
+  const foreign = (s: NodeStatus): boolean => clusterId !== null && s.clusterId !== undefined && s.clusterId !== null && s.clusterId !== clusterId;
   const acknowledging = leaderStatus
     ? voters.filter((id) => {
         const s = byId.get(id)?.status;
-        return s !== undefined && s.term === leaderStatus.term && (s.id === leaderStatus.id || s.leader === leaderStatus.id);
+        return s !== undefined && !foreign(s) && !s.divergence && s.term === leaderStatus.term && (s.id === leaderStatus.id || s.leader === leaderStatus.id);
       })
     : [];
 
@@ -115,6 +127,20 @@ export function buildClusterView(samples: EndpointSample[], options: { strict?: 
       problems.push({ code: 'NOT_A_MEMBER', message: `node ${node.id} at ${node.endpoint} answers but is not a member; ${next}` });
     }
   });
+  for (const { status: s, endpoint } of samples) {
+    if (s === undefined) continue;
+    if (foreign(s)) {
+      problems.push({ code: 'CLUSTER_ID_MISMATCH', message: `node ${s.id} at ${endpoint} is in cluster ${s.clusterId}, not ${clusterId}: it belongs to another cluster (check its --data-dir and --peers)` });
+      continue;
+    }
+    if (s.divergence) {
+      const d = s.divergence;
+      problems.push({
+        code: 'COMMITTED_ENTRY_CONFLICT',
+        message: `node ${s.id} refuses node ${d.peer}: it was asked to overwrite committed index ${d.index} (term ${d.localTerm} there, ${d.leaderTerm} from ${d.peer}) at ${d.at}; see docs/runbooks/COMMITTED_ENTRY_CONFLICT.md`,
+      });
+    }
+  }
   const disagreeing = nodes.filter((n) => n.reachable && n.member === 'voter' && n.id !== null && memberIds.includes(n.id) && n.voters && n.voters.length > 0 && !sameSet(n.voters, voters));
   if (disagreeing.length > 0) {
     problems.push({ code: 'VOTER_MISMATCH', message: `node${disagreeing.length > 1 ? 's' : ''} ${disagreeing.map((n) => n.id).join(', ')} see${disagreeing.length > 1 ? '' : 's'} voters [${disagreeing[0]?.voters?.join(',')}], the leader's view is [${voters.join(',')}]` });
@@ -150,12 +176,12 @@ export function buildClusterView(samples: EndpointSample[], options: { strict?: 
     verdictLine = `${verdict}: leader ${leaderStatus.id} at term ${leaderStatus.term}, ${reachableText}`;
     if (troubled) verdictLine += `; ${problems.map((p) => p.code).join(', ')}`;
   }
-  const strictFailure = options.strict === true && problems.some((p) => p.code === 'VOTER_UNREACHABLE' || p.code === 'VOTER_LAGGING');
+  const strictFailure = options.strict === true && problems.some((p) => STRICT_CODES.includes(p.code));
   const healthy = (verdict === 'healthy' || verdict === 'degraded') && !strictFailure;
   if (strictFailure && verdict === 'degraded') verdictLine = `UNHEALTHY (--strict): ${verdictLine.slice('degraded: '.length)}`;
 
   return {
-    report: { healthy, leader: leaderId, term: leaderStatus?.term ?? term, voters, learners, problems, nodes },
+    report: { healthy, ...(clusterId !== null ? { clusterId } : {}), leader: leaderId, term: leaderStatus?.term ?? term, voters, learners, problems, nodes },
     verdict,
     verdictLine,
     lag,
@@ -177,6 +203,7 @@ function reachableRow(endpoint: string, s: NodeStatus): NodeReport {
     lastIndex: s.lastIndex,
     voters: [...s.voters].sort((a, b) => a - b),
     learners: [...s.learners].sort((a, b) => a - b),
+    ...(s.clusterId ? { clusterId: s.clusterId } : {}),
   };
 }
 
@@ -192,6 +219,15 @@ function healthOf(node: NodeReport, lag: number | null, leader: NodeStatus | und
   if (node.term !== leader.term || (node.id !== leader.id && node.leader !== leader.id)) return 'stale';
   if (lag !== null && lag > LAG_THRESHOLD) return 'lagging';
   return 'ok';
+}
+
+/** The most frequent value; on a tie, the first seen. */
+export function mostCommon(values: string[]): string | undefined {
+  const counts = new Map<string, number>();
+  for (const value of values) counts.set(value, (counts.get(value) ?? 0) + 1);
+  let best: string | undefined;
+  for (const [value, count] of counts) if (best === undefined || count > (counts.get(best) ?? 0)) best = value;
+  return best;
 }
 
 function sameSet(a: number[], b: number[]): boolean {

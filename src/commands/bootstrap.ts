@@ -30,6 +30,10 @@ export default class Bootstrap extends BaseCommand {
     'log-format': Flags.string({ description: 'Log line format.', options: ['text', 'json'], default: 'text' }),
     'log-file': Flags.string({ description: 'Append logs to this file instead of stderr.' }),
     'token-file': Flags.string({ description: 'File holding the bearer token (else env CHRONIK_TOKEN).' }),
+    'cluster-token': Flags.string({
+      description:
+        'Part of the cluster ID this bootstrap makes (the same on every member): keeps apart clusters with the same name and members. Never logged.',
+    }),
     insecure: Flags.boolean({ description: 'Allow a non-loopback --listen without a token.', default: false }),
   };
 

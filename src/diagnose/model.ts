@@ -48,6 +48,8 @@ export type EventKind =
   | 'not-promotable'
   | 'cluster-id'
   | 'cluster-id-mismatch'
+  /** chronik refused a leader's append that would overwrite a committed entry (lastIndex: the index). */
+  | 'committed-entry-conflict'
   | 'message-produced'
   | 'message-received'
   | 'slow-disk'

@@ -329,19 +329,23 @@ export function readMessage(r: Reader): Message {
   }
 }
 
-/** A transport batch: who sends it (id and address, so a joining node learns where to answer) and messages. */
+/**
+ * A transport batch: who sends it (id and address, so a joining node learns where to answer), the sender's
+ * cluster ID (checked before anything is stepped; '' from a joining node that has none yet) and messages.
+ */
 export interface MessageBatch {
   from: number;
   fromAddr: string;
-  cluster: string;
+  clusterId: string;
   messages: Message[];
 }
 
-const BATCH_VERSION = 1;
+/** Version 2 carries the cluster ID where version 1 carried the cluster name. */
+const BATCH_VERSION = 2;
 
 export function encodeBatch(batch: MessageBatch): Uint8Array {
   const w = new Writer(512);
-  w.u8(BATCH_VERSION).uint(batch.from).string(batch.fromAddr).string(batch.cluster).uint(batch.messages.length);
+  w.u8(BATCH_VERSION).uint(batch.from).string(batch.fromAddr).string(batch.clusterId).uint(batch.messages.length);
   for (const message of batch.messages) writeMessage(w, message);
   return w.finish();
 }
@@ -352,10 +356,10 @@ export function decodeBatch(bytes: Uint8Array): MessageBatch {
   if (version !== BATCH_VERSION) throw new CodecError(`unsupported batch version ${version}`);
   const from = r.uint();
   const fromAddr = r.string();
-  const cluster = r.string();
+  const clusterId = r.string();
   const count = r.uint();
   const messages: Message[] = [];
   for (let i = 0; i < count; i++) messages.push(readMessage(r));
   if (!r.done) throw new CodecError('trailing bytes after batch');
-  return { from, fromAddr, cluster, messages };
+  return { from, fromAddr, clusterId, messages };
 }

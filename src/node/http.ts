@@ -8,7 +8,7 @@ import { parseHostPort } from '../shared/address.js';
 import { parseDuration } from '../shared/duration.js';
 import type { ConfChange } from '../raft/types.js';
 import { SNAPSHOT_CHUNK_BYTES, type ChunkHeaders } from './snapshot-stream.js';
-import { STREAM_PATH, STREAM_PROTOCOL, refuseStream, serveStream } from './peer-stream.js';
+import { CLUSTER_ID_HEADER, STREAM_PATH, STREAM_PROTOCOL, refuseStream, serveStream } from './peer-stream.js';
 import { ApiError } from './api-error.js';
 import type { Faults } from './faults.js';
 import { MAX_KEY_BYTES, MAX_VALUE_BYTES } from './kv.js';
@@ -42,7 +42,11 @@ export interface NodeApi {
   /** The Prometheus text of this node's registry (METRICS_CONTENT_TYPE). */
   metricsText(): Promise<string>;
   /** Accepts a message stream from a peer of this cluster; throws (ApiError or Error) to refuse it. */
-  admitStream(from: number, fromAddr: string, cluster: string): void;
+  admitStream(from: number, fromAddr: string, clusterId: string): void;
+  /** Checks the cluster ID a forwarded write carries; throws ApiError CLUSTER_ID_MISMATCH to refuse it. */
+  admitForwarded(clusterId: string): void;
+  /** This node's cluster ID ('' while a joining node has none), sent with the writes it forwards. */
+  clusterId(): string;
   /** Decodes and steps a batch from a peer; throws on an undecodable body or another cluster's batch. */
   receiveMessages(body: Uint8Array): void;
   /** One chunk of a streamed snapshot (snapshot-stream.ts); answers the offset the sender continues at. */
@@ -84,17 +88,18 @@ function sendJson(res: ServerResponse, status: number, body: Answer): void {
   res.end(text);
 }
 
-/** The sender and position of a snapshot chunk, from its headers and query; anything missing is a bad request. */
-/** The sending peer, as the x-chronik-from* and x-chronik-cluster headers of a stream or snapshot chunk name it. */
-function senderOf(req: IncomingMessage): { from: number; fromAddr: string; cluster: string } {
+/** The sending peer, as the x-chronik-from* and x-chronik-cluster-id headers of a stream or snapshot chunk name it. */
+function senderOf(req: IncomingMessage): { from: number; fromAddr: string; clusterId: string } {
   const header = (name: string): string | undefined => {
     const value = req.headers[name];
     return typeof value === 'string' ? value : undefined;
   };
   const from = Number(header('x-chronik-from') ?? '');
   if (!Number.isSafeInteger(from) || from < 1) throw new ApiError('BAD_REQUEST', 'missing or invalid x-chronik-from');
-  return { from, fromAddr: header('x-chronik-from-addr') ?? '', cluster: header('x-chronik-cluster') ?? '' };
+  return { from, fromAddr: header('x-chronik-from-addr') ?? '', clusterId: header(CLUSTER_ID_HEADER) ?? '' };
 }
+
+/** The sender and position of a snapshot chunk, from its headers and query; anything missing is a bad request. */
 
 function chunkHeaders(req: IncomingMessage, url: URL): ChunkHeaders {
   const number = (text: string | null, name: string): number => {
@@ -217,8 +222,8 @@ export class HttpServer {
     const api = this.options.api;
     try {
       if (this.stopping) throw new ApiError('UNAVAILABLE', 'the node is stopping');
-      const { from, fromAddr, cluster } = senderOf(req);
-      api.admitStream(from, fromAddr, cluster);
+      const { from, fromAddr, clusterId } = senderOf(req);
+      api.admitStream(from, fromAddr, clusterId);
     } catch (err) {
       const error = err instanceof ApiError ? api.decorate(err) : new ApiError('BAD_REQUEST', (err as Error).message);
       refuseStream(socket, error.status, error.toJSON());
@@ -321,8 +326,10 @@ export class HttpServer {
     const deadline = Date.now() + timeoutMs;
     const raw = await readBody(req, MAX_API_BODY);
     const body = parseJson(raw);
+    const forwarded = req.headers[FORWARDED_HEADER] !== undefined;
+    if (forwarded) api.admitForwarded(String(req.headers[CLUSTER_ID_HEADER] ?? ''));
     const route = await api.routeToLeader(timeoutMs);
-    if (route === 'self' || req.headers[FORWARDED_HEADER] !== undefined) {
+    if (route === 'self' || forwarded) {
       // A forwarded request that reaches a non-leader (leadership moved meanwhile) is not bounced again.
       return sendJson(res, 200, await write(body, Math.max(1, deadline - Date.now())));
     }
@@ -339,6 +346,7 @@ export class HttpServer {
         headers: {
           'content-type': 'application/json',
           [FORWARDED_HEADER]: '1',
+          [CLUSTER_ID_HEADER]: this.options.api.clusterId(),
           ...(this.options.token !== undefined ? { authorization: `Bearer ${this.options.token}` } : {}),
         },
         body,

@@ -12,6 +12,8 @@ export interface NodeMetrics {
   walFsync: Histogram;
   peerSentBytes: Counter<'peer'>;
   peerReceivedBytes: Counter<'peer'>;
+  /** Peer requests refused before the core: reason cluster-id (another cluster) or diverged (asked to overwrite a committed entry). */
+  peerRefused: Counter<'reason'>;
 }
 
 export interface NodeGauges {
@@ -54,5 +56,6 @@ export function createNodeMetrics(gauges: NodeGauges): NodeMetrics {
   const walFsync = new Histogram({ name: 'chronik_wal_fsync_duration_seconds', help: 'WAL fsync latency', buckets: WAL_FSYNC_BUCKETS, registers: [registry] });
   const peerSentBytes = perPeer('chronik_peer_sent_bytes_total', 'Bytes of Raft messages sent per peer');
   const peerReceivedBytes = perPeer('chronik_peer_received_bytes_total', 'Bytes of Raft messages received per peer');
-  return { registry, leaderChanges, proposalsCommitted, proposalsFailed, walFsync, peerSentBytes, peerReceivedBytes };
+  const peerRefused = new Counter({ name: 'chronik_peer_refused_total', help: 'Peer requests refused unstepped, by reason (cluster-id, diverged)', labelNames: ['reason'] as const, registers: [registry] });
+  return { registry, leaderChanges, proposalsCommitted, proposalsFailed, walFsync, peerSentBytes, peerReceivedBytes, peerRefused };
 }

@@ -27,6 +27,8 @@ export interface NodeConfig {
   logFormat: LogFormat;
   logFile?: string;
   token?: string;
+  /** Makes this bootstrap's cluster ID unique even when another cluster has the same name and members. */
+  clusterToken?: string;
   /** Applied entries between snapshots (env CHRONIK_SNAPSHOT_ENTRIES, default 100000, like etcd's snapshot-count). */
   snapshotEntries: number;
   /** A WAL this large triggers a snapshot before the entry count does (env CHRONIK_SNAPSHOT_WAL_BYTES, default 64 MiB). */
@@ -67,6 +69,7 @@ export interface BootstrapFlags {
   'log-format': string;
   'log-file'?: string;
   'token-file'?: string;
+  'cluster-token'?: string;
   insecure: boolean;
 }
 
@@ -126,6 +129,9 @@ export function resolveNodeConfig(flags: BootstrapFlags, env: NodeJS.ProcessEnv 
     );
   }
 
+  const clusterToken = flags['cluster-token'] ?? cluster?.clusterToken;
+  if (clusterToken !== undefined && clusterToken.trim() === '') throw new UsageError('--cluster-token is empty', 'omit it, or give the same non-empty token to every member');
+
   return {
     nodeId,
     listen,
@@ -140,6 +146,7 @@ export function resolveNodeConfig(flags: BootstrapFlags, env: NodeJS.ProcessEnv 
     logFormat: flags['log-format'],
     ...(flags['log-file'] !== undefined ? { logFile: flags['log-file'] } : {}),
     ...(token !== undefined ? { token } : {}),
+    ...(clusterToken !== undefined ? { clusterToken } : {}),
     snapshotEntries: envInteger(env, 'CHRONIK_SNAPSHOT_ENTRIES', 100_000),
     snapshotWalBytes: envInteger(env, 'CHRONIK_SNAPSHOT_WAL_BYTES', 64 * 1024 * 1024),
     snapshotTrailing: envInteger(env, 'CHRONIK_SNAPSHOT_TRAILING', 5000, 0),

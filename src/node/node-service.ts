@@ -17,6 +17,8 @@ import type { NodeConfig } from './node-config.js';
 import type { ChunkHeaders } from './snapshot-stream.js';
 import { ProposalWaiters, ReadWaiters } from './waiters.js';
 import { changeOutcome, membersJson, statusJson } from './views.js';
+import { ClusterIdMismatchError, type ClusterIdentity } from './cluster-id.js';
+import type { Divergence } from '../shared/http-api.js';
 
 /** Wall-clock time and one-shot timers; tests may hand in their own. */
 export interface Clock {
@@ -65,6 +67,8 @@ export interface NodeCore {
   walBytes: () => number;
   /** The membership the node starts with (newest in its log). */
   membership: Membership;
+  /** The cluster ID every peer request is checked against (src/node/cluster-id.ts). */
+  identity: ClusterIdentity;
 }
 
 export class NodeService implements NodeApi {
@@ -75,8 +79,10 @@ export class NodeService implements NodeApi {
   private membershipNow: Membership = { voters: [], learners: [] };
   private soft: SoftState = { role: 'follower', leader: 0 };
   private stopped = false;
-  /** When `cluster mismatch` was last logged per sender (at most once per 10 s each). */
-  private readonly clusterMismatchLogged = new Map<NodeId, number>();
+  /** Peers whose appends would overwrite a committed entry here: none of their messages is stepped again. */
+  private readonly divergedPeers = new Set<NodeId>();
+  /** The first such conflict, for /v1/status and /health. */
+  private divergence: Divergence | undefined;
   /** Called whenever the leader or role changes, to wake requests waiting for a leader. */
   private leaderWatchers: (() => void)[] = [];
 
@@ -111,6 +117,12 @@ export class NodeService implements NodeApi {
   }
 
   // ---- what the driver and the tick loop tell the service ----
+
+  /** The core refused an append that would overwrite a committed entry: that peer is not heard again. */
+  committedEntryConflict(peer: NodeId, index: number, localTerm: number, leaderTerm: number): void {
+    this.divergedPeers.add(peer);
+    this.divergence ??= { peer, index, localTerm, leaderTerm, at: new Date(this.parts.clock.now()).toISOString() };
+  }
 
   /** The core's membership changed (a conf change appended or applied, a snapshot installed). */
   refreshMembership(): void {
@@ -205,7 +217,7 @@ export class NodeService implements NodeApi {
 
   status(): NodeStatus {
     const core = this.requireCore();
-    return statusJson(this.config, core.raft.status(), this.soft, this.membershipNow, core.machine.applied(), core.snapshotIndex(), core.walBytes(), this.parts.startedAt);
+    return statusJson(this.config, core.identity.id, this.divergence, core.raft.status(), this.soft, this.membershipNow, core.machine.applied(), core.snapshotIndex(), core.walBytes(), this.parts.startedAt);
   }
 
   members(): MembersView {
@@ -216,6 +228,10 @@ export class NodeService implements NodeApi {
     const raft = this.core?.raft;
     if (raft === undefined || this.stopped) return { ok: false, reason: 'stopping' };
     if (!isMember(this.membershipNow, this.config.nodeId)) return { ok: false, reason: 'not a member yet' };
+    const d = this.divergence;
+    if (d !== undefined) {
+      return { ok: false, reason: `node ${d.peer} asked to overwrite committed index ${d.index} (term ${d.localTerm} here, ${d.leaderTerm} there): its messages are refused` };
+    }
     if (this.soft.leader === 0) return { ok: false, reason: 'no leader' };
     if (!raft.hasActiveQuorum()) return { ok: false, reason: this.soft.role === 'leader' ? 'leader lost its quorum' : 'leader not heard from recently' };
     return { ok: true, leader: this.soft.leader, term: raft.status().term };
@@ -225,43 +241,68 @@ export class NodeService implements NodeApi {
     return this.parts.metrics.registry.metrics();
   }
 
-  /** Refuses traffic from another cluster (logged once per 10 s per sender); learns a non-member sender's address. */
-  private admitPeer(from: NodeId, fromAddr: string, cluster: string): void {
-    if (cluster !== this.config.cluster) {
-      const now = this.parts.clock.now();
-      if (now - (this.clusterMismatchLogged.get(from) ?? 0) >= 10_000) {
-        this.clusterMismatchLogged.set(from, now);
-        this.parts.logger.warn('cluster mismatch', { peer: from, addr: fromAddr, cluster, expected: this.config.cluster });
-      }
-      throw new Error(`message from cluster "${cluster}", this node is in cluster "${this.config.cluster}"`);
+  /** Refuses traffic from another cluster (src/node/cluster-id.ts); learns a non-member sender's address. */
+  private admitPeer(from: NodeId, fromAddr: string, clusterId: string): void {
+    try {
+      this.requireCore().identity.admit(from, fromAddr, clusterId);
+    } catch (err) {
+      throw err instanceof ClusterIdMismatchError ? new ApiError('CLUSTER_ID_MISMATCH', err.message) : err;
     }
+    this.learnSender(from, fromAddr);
+  }
+
+  private learnSender(from: NodeId, fromAddr: string): void {
     // A joining node knows nobody yet: it answers the leader at the address the leader sent.
     if (!isMember(this.membershipNow, from)) this.core?.peers.setAddress(from, fromAddr);
+  }
+
+  /** This node's cluster ID ('' while a joining node has none), sent with the writes it forwards. */
+  clusterId(): string {
+    return this.core?.identity.id ?? '';
+  }
+
+  admitForwarded(clusterId: string): void {
+    const own = this.core?.identity.id;
+    if (own !== undefined && clusterId !== own) {
+      this.parts.metrics.peerRefused.inc({ reason: 'cluster-id' });
+      throw new ApiError('CLUSTER_ID_MISMATCH', `forwarded write from cluster ${clusterId || '(none)'} refused: this node is in cluster ${own}`);
+    }
   }
 
   receiveSnapshotChunk(headers: ChunkHeaders, body: Uint8Array): { status: 200 | 409; offset: number; done: boolean } {
     const core = this.requireCore();
     try {
-      this.admitPeer(headers.from, headers.fromAddr, headers.cluster);
+      // Chunks come only from a leader, so a joining node may adopt the ID they carry.
+      if (!core.identity.admitBatch(headers.from, headers.fromAddr, headers.clusterId, true)) throw new Error('no cluster ID');
+      this.learnSender(headers.from, headers.fromAddr);
       this.parts.metrics.peerReceivedBytes.inc({ peer: String(headers.from) }, body.length);
       return core.snapshots.receive(headers, body, this.config.nodeId);
     } catch (err) {
       if (err instanceof ApiError) throw err;
+      if (err instanceof ClusterIdMismatchError) throw new ApiError('CLUSTER_ID_MISMATCH', err.message);
       throw new ApiError('BAD_REQUEST', `snapshot chunk refused: ${(err as Error).message}`);
     }
   }
 
-  admitStream(from: NodeId, fromAddr: string, cluster: string): void {
+  admitStream(from: NodeId, fromAddr: string, clusterId: string): void {
     this.requireCore();
-    this.admitPeer(from, fromAddr, cluster);
+    this.admitPeer(from, fromAddr, clusterId);
   }
 
   receiveMessages(body: Uint8Array): void {
     const batch = decodeBatch(body);
-    this.admitPeer(batch.from, batch.fromAddr, batch.cluster);
-    this.parts.metrics.peerReceivedBytes.inc({ peer: String(batch.from) }, body.length);
     const core = this.requireCore();
-    for (const message of batch.messages) core.raft.step(message);
+    const fromLeader = batch.messages.some((m) => m.type === 'append' || m.type === 'heartbeat' || m.type === 'snapshot');
+    if (!core.identity.admitBatch(batch.from, batch.fromAddr, batch.clusterId, fromLeader)) return;
+    this.learnSender(batch.from, batch.fromAddr);
+    this.parts.metrics.peerReceivedBytes.inc({ peer: String(batch.from) }, body.length);
+    for (const message of batch.messages) {
+      if (this.divergedPeers.has(batch.from)) {
+        this.parts.metrics.peerRefused.inc({ reason: 'diverged' });
+        break;
+      }
+      core.raft.step(message);
+    }
     core.process();
   }
 

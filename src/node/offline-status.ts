@@ -11,6 +11,7 @@ export interface OfflineReport {
   dataDir: string;
   id: number;
   cluster: string;
+  clusterId: string | null;
   term: number;
   vote: number | null;
   commitIndex: number;
@@ -67,6 +68,7 @@ export function judgeDataDir(summary: DataDirSummary): OfflineReport {
     dataDir: summary.dir,
     id: summary.nodeId,
     cluster: summary.cluster,
+    clusterId: summary.clusterId,
     term: summary.term,
     vote: summary.vote > 0 ? summary.vote : null,
     commitIndex: summary.commit,

@@ -8,6 +8,8 @@ import type { ApiErrorBody } from '../shared/http-api.js';
 
 export const STREAM_PATH = '/raft/stream';
 export const STREAM_PROTOCOL = 'chronik-raft/1';
+/** The sender's cluster ID on every peer request: stream upgrades, snapshot chunks, forwarded writes. */
+export const CLUSTER_ID_HEADER = 'x-chronik-cluster-id';
 /** Largest frame a receiver accepts; the sender's batches stay far below it. */
 export const MAX_FRAME_BYTES = 256 * 1024 * 1024;
 /** A receiver acknowledges what it processed at most this often; the sender's liveness check rests on it. */

@@ -23,6 +23,7 @@ import { Snapshotter } from './snapshotter.js';
 import { openStorage } from './startup.js';
 import { Transport } from './transport.js';
 import { WalDisk } from './wal-disk.js';
+import { nodeClusterIdentity } from './cluster-id.js';
 
 export interface RunningNode {
   /** This node's view, the document GET /v1/status answers. */
@@ -145,6 +146,7 @@ class NodeRuntime implements RunningNode {
       },
     });
     this.dataDir = dataDir;
+    const identity = nodeClusterIdentity(dataDir.meta.clusterId, (id) => dataDir.saveClusterId(id), logger, this.metrics);
     this.snapshotter = new Snapshotter(config.dataDir, config, logger, () => this.running?.driver.process());
     this.snapshotReceiver = new SnapshotReceiver(config.dataDir, (message) => {
       logger.info('snapshot received', { peer: message.from, index: message.snapshot.meta.index, bytes: message.snapshot.data.length });
@@ -161,7 +163,7 @@ class NodeRuntime implements RunningNode {
     const transport = new Transport({
       selfId: config.nodeId,
       selfAddr: config.advertise,
-      cluster: config.cluster,
+      clusterId: () => identity.id ?? '',
       ...(config.token !== undefined ? { token: config.token } : {}),
       logger,
       metrics: this.metrics,
@@ -194,8 +196,6 @@ class NodeRuntime implements RunningNode {
     });
     if (fresh && !config.join) {
       logger.info('bootstrapped membership', { voters: memberIds(membership.voters), members: memberList(membership.voters) });
-    } else if (!fresh) {
-      this.checkPeers(membership.voters);
     }
     if (!isMember(membership, config.nodeId)) logger.info('waiting to be added', { listen: config.listen });
 
@@ -261,22 +261,15 @@ class NodeRuntime implements RunningNode {
       snapshotIndex: () => storage.snapshot().meta.index,
       walBytes: () => dataDir.wal.bytes,
       membership,
+      identity,
     });
 
     this.tickTimer = this.environment.setInterval(() => this.onTick(), config.tickMs);
     driver.process();
   }
 
-  /** Restart with other --peers than the persisted membership: the disk wins, the operator is told. */
-  private checkPeers(persisted: { id: number; addr: string }[]): void {
-    if (this.config.join || this.config.peers.length === 0) return;
-    const given = [{ id: this.config.nodeId, addr: this.config.advertise }, ...this.config.peers].sort((a, b) => a.id - b.id);
-    if (memberList(given) !== memberList(persisted)) {
-      this.logger.warn('peers differ from persisted membership', { given: memberList(given), persisted: memberList(persisted) });
-    }
-  }
-
   private logEvent(event: RaftEvent): void {
+    if (event.type === 'committed-entry-conflict') this.service.committedEntryConflict(event.peer, event.index, event.localTerm, event.leaderTerm);
     this.logger.record(eventRecord(event));
   }
 

@@ -25,7 +25,7 @@ type SnapshotMessage = Extract<Message, { type: 'snapshot' }>;
 export interface ChunkHeaders {
   from: number;
   fromAddr: string;
-  cluster: string;
+  clusterId: string;
   term: number;
   index: number;
   snapshotTerm: number;

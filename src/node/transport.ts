@@ -12,11 +12,13 @@ import type { Logger } from './logger.js';
 import type { NodeMetrics } from './metrics.js';
 import { formatDuration } from '../shared/duration.js';
 import { errnoCode } from './errors.js';
+import { CLUSTER_ID_HEADER } from './peer-stream.js';
 
 export interface TransportOptions {
   selfId: NodeId;
   selfAddr: string;
-  cluster: string;
+  /** This node's cluster ID, read at every send: a joining node has none ('') until it adopts its leader's. */
+  clusterId: () => string;
   token?: string;
   logger: Logger;
   metrics: NodeMetrics;
@@ -67,8 +69,8 @@ class PeerLink {
   private closed = false;
   private sendingSnapshot = false;
   private readonly timeoutMs: number;
-  /** Who is sending (checked by the peer before it accepts a stream or a snapshot chunk), and the token. */
-  private readonly senderHeaders: Record<string, string>;
+  /** Who is sending and the token; the cluster ID is added per request (senderHeaders()). */
+  private readonly staticHeaders: Record<string, string>;
   readonly pool: Pool;
 
   constructor(
@@ -77,10 +79,9 @@ class PeerLink {
     private readonly options: TransportOptions,
   ) {
     this.timeoutMs = options.requestTimeoutMs ?? 2000;
-    this.senderHeaders = {
+    this.staticHeaders = {
       'x-chronik-from': String(options.selfId),
       'x-chronik-from-addr': options.selfAddr,
-      'x-chronik-cluster': options.cluster,
       ...(options.token !== undefined ? { authorization: `Bearer ${options.token}` } : {}),
     };
     this.pool = new Pool(`http://${addr}`, {
@@ -90,6 +91,11 @@ class PeerLink {
       headersTimeout: this.timeoutMs,
       bodyTimeout: this.timeoutMs,
     });
+  }
+
+  /** What the peer checks before it accepts a stream or a snapshot chunk. */
+  private senderHeaders(): Record<string, string> {
+    return { ...this.staticHeaders, [CLUSTER_ID_HEADER]: this.options.clusterId() };
   }
 
   get reachable(): boolean {
@@ -121,7 +127,8 @@ class PeerLink {
       return;
     }
     if (stream.blocked) return;
-    const { selfId, selfAddr, cluster } = this.options;
+    const { selfId, selfAddr } = this.options;
+    const clusterId = this.options.clusterId();
     stream.socket.cork();
     let sent = 0;
     while (this.queue.length > 0 && !stream.blocked) {
@@ -131,7 +138,7 @@ class PeerLink {
         bytes += payloadBytes(this.queue[count] as Message);
         count += 1;
       }
-      const body = encodeBatch({ from: selfId, fromAddr: selfAddr, cluster, messages: this.queue.splice(0, count) });
+      const body = encodeBatch({ from: selfId, fromAddr: selfAddr, clusterId, messages: this.queue.splice(0, count) });
       stream.socket.write(frameHeader(body.length));
       stream.blocked = !stream.socket.write(body);
       sent += body.length;
@@ -147,7 +154,7 @@ class PeerLink {
   private connect(): void {
     if (this.connecting) return;
     this.connecting = true;
-    openStream(this.addr, this.senderHeaders, this.timeoutMs)
+    openStream(this.addr, this.senderHeaders(), this.timeoutMs)
       .then(({ socket, head }) => {
         this.connecting = false;
         if (this.closed) {
@@ -221,7 +228,7 @@ class PeerLink {
     this.sendingSnapshot = true;
     const { logger } = this.options;
     const started = Date.now();
-    const headers = this.senderHeaders;
+    const headers = this.senderHeaders();
     logger.info('snapshot send started', { peer: this.id, index: message.snapshot.meta.index });
     const sending = this.options.faults?.dropsTrafficTo(this.addr) === true
       ? Promise.reject(new Error('traffic dropped by CHRONIK_FAULT_FILE'))

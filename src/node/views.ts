@@ -9,8 +9,19 @@ import type { NodeConfig } from './node-config.js';
 
 const VERSION = '0.1.0';
 
+/** A leader asked this node to overwrite a committed entry (src/raft/log.ts committedConflict). */
+export interface Divergence {
+  peer: number;
+  index: number;
+  localTerm: number;
+  leaderTerm: number;
+  at: string;
+}
+
 export function statusJson(
   config: NodeConfig,
+  clusterId: string | undefined,
+  divergence: Divergence | undefined,
   raft: RaftStatus,
   soft: SoftState,
   membership: Membership,
@@ -25,6 +36,7 @@ export function statusJson(
     id,
     addr: config.advertise,
     cluster: config.cluster,
+    clusterId: clusterId ?? null,
     role: soft.role,
     member,
     term: raft.term,
@@ -47,6 +59,7 @@ export function statusJson(
             .map((p) => ({ id: p.id, match: p.match, next: p.next, state: p.state, recentActive: p.recentActive })),
         }
       : {}),
+    divergence: divergence ?? null,
     walBytes,
     startedAt,
     version: VERSION,

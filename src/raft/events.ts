@@ -27,6 +27,7 @@ export type RaftEvent = EventBase &
     | { type: 'proposal-dropped'; reason: DropReason }
     | { type: 'not-a-voter'; voters: NodeId[]; learners: NodeId[] }
     | { type: 'leadership-transfer-started'; to: NodeId }
+    | { type: 'committed-entry-conflict'; peer: NodeId; index: number; localTerm: number; leaderTerm: number }
   );
 
 export type RaftEventType = RaftEvent['type'];

@@ -30,6 +30,12 @@ function respondAppend(r: Raft, to: NodeId, index: number): void {
 }
 
 function handleAppend(r: Raft, m: MessageOf<'append'>): void {
+  const conflict = r.log.committedConflict(m.prevIndex, m.prevTerm, m.entries);
+  if (conflict !== undefined) {
+    // Neither accept nor answer: an answer would let that leader count this node toward a commit.
+    r.emit({ type: 'committed-entry-conflict', peer: m.from, index: conflict.index, localTerm: conflict.localTerm, leaderTerm: conflict.term });
+    return;
+  }
   if (m.prevIndex < r.log.committed) {
     respondAppend(r, m.from, r.log.committed);
     return;

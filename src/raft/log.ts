@@ -101,6 +101,21 @@ export class RaftLog {
   }
 
   /**
+   * The first (index, term) a leader's append asserts at or below our commit index that our log contradicts:
+   * obeying it would overwrite a committed entry, which Raft never does (Log Matching, §5.3), so a leader that
+   * asks for it belongs to another history (another cluster, a restored old copy). Undefined when nothing
+   * conflicts, or when the entry here is compacted away and cannot be compared.
+   */
+  committedConflict(prevIndex: number, prevTerm: number, entries: readonly Entry[]): { index: number; term: number; localTerm: number } | undefined {
+    for (const claim of [{ index: prevIndex, term: prevTerm }, ...entries]) {
+      if (claim.index === 0 || claim.index > this.committed) continue;
+      const local = this.term(claim.index);
+      if (local !== undefined && local !== claim.term) return { index: claim.index, term: claim.term, localTerm: local };
+    }
+    return undefined;
+  }
+
+  /**
    * For fast back-off: the largest index at or below `index` whose term is at or below `term`,
    * with its term. Everything above it cannot match a log whose entry at `index` has `term`.
    */

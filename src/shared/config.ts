@@ -11,10 +11,11 @@ export interface ClusterConfig {
   electionTicks?: number;
   heartbeatTicks?: number;
   tokenFile?: string;
+  clusterToken?: string;
   nodes: { id: number; addr: string }[];
 }
 
-const TOP_KEYS = ['cluster', 'tick', 'electionTicks', 'heartbeatTicks', 'tokenFile', 'nodes'] as const;
+const TOP_KEYS = ['cluster', 'clusterToken', 'tick', 'electionTicks', 'heartbeatTicks', 'tokenFile', 'nodes'] as const;
 const NODE_KEYS = ['id', 'addr'] as const;
 
 export function loadConfig(path: string): ClusterConfig {
@@ -61,6 +62,9 @@ export function parseConfig(text: string, path = 'config'): ClusterConfig {
     switch (key as (typeof TOP_KEYS)[number]) {
       case 'cluster':
         config.cluster = scalar();
+        break;
+      case 'clusterToken':
+        config.clusterToken = scalar();
         break;
       case 'tick':
         config.tickMs = guard(() => parseDuration(scalar(), 'tick'));

@@ -24,6 +24,8 @@ export const API_ERROR_STATUS = {
   INTERNAL: 500,
   NO_LEADER: 503,
   UNAVAILABLE: 503,
+  /** A peer request (stream, snapshot chunk, forwarded write) from another cluster ID: nothing was stepped. */
+  CLUSTER_ID_MISMATCH: 409,
   TIMEOUT: 504,
 } as const;
 
@@ -63,6 +65,8 @@ export interface NodeStatus {
   id: number;
   addr: string;
   cluster: string;
+  /** The data dir's cluster ID; null while a joining node has not adopted its leader's. */
+  clusterId: string | null;
   role: NodeRole;
   member: MemberKind;
   term: number;
@@ -78,9 +82,20 @@ export interface NodeStatus {
   pendingConfChange: boolean;
   /** On the leader only: one row per other member. */
   progress?: FollowerProgress[];
+  /** Set once a leader asked this node to overwrite a committed entry; that peer's messages are refused since. */
+  divergence: Divergence | null;
   walBytes: number;
   startedAt: string;
   version: string;
+}
+
+/** A leader asked this node to overwrite a committed entry (src/raft/log.ts committedConflict). */
+export interface Divergence {
+  peer: number;
+  index: number;
+  localTerm: number;
+  leaderTerm: number;
+  at: string;
 }
 
 /** GET /v1/members. */

@@ -45,7 +45,9 @@ export const LOG_CATALOGUE = {
   'leadership transfer started': { level: 'info', fields: { to: 'number' } },
   'peer unreachable': { level: 'warn', fields: { peer: 'number', addr: 'string', error: 'string' } },
   'peer recovered': { level: 'info', fields: { peer: 'number', addr: 'string', down_for: 'string' } },
-  'cluster mismatch': { level: 'warn', fields: { peer: 'number', addr: 'string', cluster: 'string', expected: 'string' } },
+  'cluster ID mismatch': { level: 'error', fields: { peer: 'number', addr: 'string', cluster_id: 'string', expected: 'string' } },
+  'adopted cluster ID': { level: 'info', fields: { cluster_id: 'string', leader: 'number' } },
+  'committed entry conflict': { level: 'error', fields: { peer: 'number', index: 'number', local_term: 'number', leader_term: 'number' } },
   'message dropped': { level: 'debug', fields: { peer: 'number', reason: 'string', count: 'number' } },
   'wal fsync slow': { level: 'warn', fields: { duration: 'number', entries: 'number' } },
   'wal tail truncated': { level: 'warn', fields: { file: 'string', offset: 'number', bytes: 'number' } },
@@ -121,5 +123,7 @@ export function eventRecord(event: RaftEvent): LogRecord {
       return logRecord('not a voter; will not campaign', { voters: event.voters, learners: event.learners }, base);
     case 'leadership-transfer-started':
       return logRecord('leadership transfer started', { to: event.to }, base);
+    case 'committed-entry-conflict':
+      return logRecord('committed entry conflict', { peer: event.peer, index: event.index, local_term: event.localTerm, leader_term: event.leaderTerm }, base);
   }
 }

@@ -28,6 +28,8 @@ function status(id: number, overrides: Partial<NodeStatus> = {}): EndpointSample
     lastIndex: 42,
     snapshotIndex: 0,
     cluster: 'test',
+    clusterId: null,
+    divergence: null,
     walBytes: 0,
     startedAt: '2026-12-07T00:00:00.000Z',
     version: '0.1.0',

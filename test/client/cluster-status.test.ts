@@ -19,6 +19,8 @@ function node(id: number, overrides: Partial<NodeStatus> = {}): NodeStatus {
     lastIndex: 10,
     snapshotIndex: 0,
     cluster: 'test',
+    clusterId: null,
+    divergence: null,
     walBytes: 0,
     startedAt: '2026-12-07T00:00:00.000Z',
     version: '0.1.0',

@@ -3,7 +3,7 @@
 // without campaigning until it is added, then catches up.
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { killAll, removeDir, spawnChronik, tempDir, type NodeProcess } from '../support/cluster.js';
+import { bootstrapArgs, killAll, removeDir, spawnChronik, tempDir, type NodeProcess } from '../support/cluster.js';
 import { freePort } from '../support/ports.js';
 import { agreedLeader, eventually, http, status } from './node-harness.js';
 
@@ -24,8 +24,8 @@ describe('chronik bootstrap, three nodes', { timeout: 90_000 }, () => {
   it('elects exactly one leader', async () => {
     for (const id of ids) addrs.set(id, `127.0.0.1:${await freePort('e2e')}`);
     for (const id of ids) {
-      const peers = ids.filter((other) => other !== id).map((other) => `${other}@${addrs.get(other)}`).join(',');
-      const args = ['bootstrap', '--node-id', String(id), '--listen', addrs.get(id) as string, '--peers', peers, '--data-dir', join(root, `node-${id}`)];
+      const peers = ids.filter((other) => other !== id).map((other) => ({ id: other, addr: addrs.get(other) as string }));
+      const args = bootstrapArgs({ id, addr: addrs.get(id) as string, peers, dataDir: join(root, `node-${id}`) });
       argsOf.set(id, args);
       nodes.set(id, spawnChronik(args));
     }

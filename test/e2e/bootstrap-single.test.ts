@@ -75,14 +75,18 @@ describe('chronik bootstrap, single node', { timeout: 90_000 }, () => {
     expect(again.stdout.trim().split('\n')).toHaveLength(1);
     expect(JSON.parse(again.stdout)).toMatchObject({ id: 1, addr, member: 'voter', voters: [1], learners: [] });
 
-    // Other --peers on an existing data dir: the disk wins, and the operator is told both sets.
+    // Other voter ids on an existing data dir name another cluster: refused, and nothing on disk changes.
     const other = `127.0.0.1:${await freePort('e2e')}`;
-    const differing = spawnChronik([...args, '--peers', `2@${other}`], env);
-    const warning = await differing.waitForLog(/WARN {2}peers differ from persisted membership/);
-    expect(warning).toContain(`given=1@${addr},2@${other} persisted=1@${addr}`);
-    await differing.waitForLog(/became leader/);
-    differing.proc.kill('SIGTERM');
-    expect(await differing.exit).toBe(0);
+    const foreign = spawnChronik([...args, '--peers', `2@${other}`], env);
+    expect(await foreign.exit).toBe(1);
+    expect(foreign.stderr).toMatch(/Error: data dir .* belongs to another cluster: its voters are \[1\], but --peers names voters \[1,2\]/);
+    expect(foreign.stderr).toMatch(/fresh --data-dir/);
+
+    // The same node at another address is a host that moved, not another cluster: it resumes.
+    const moved = spawnChronik(['bootstrap', '--listen', `127.0.0.1:${await freePort('e2e')}`, '--data-dir', dataDir], env);
+    await moved.waitForLog(/became leader/);
+    moved.proc.kill('SIGTERM');
+    expect(await moved.exit).toBe(0);
   });
 
   it('keeps every acknowledged write across kill -9 and a restart with the same command line', async () => {

@@ -5,7 +5,7 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readDataDir } from '../../src/node/index.js';
-import { killAll, removeDir, spawnChronik, tempDir, type NodeProcess } from '../support/cluster.js';
+import { bootstrapArgs, killAll, removeDir, spawnChronik, tempDir, type NodeProcess } from '../support/cluster.js';
 import { freePort } from '../support/ports.js';
 import { agreedLeader, eventually, http, status } from './node-harness.js';
 
@@ -25,8 +25,8 @@ describe('snapshots', { timeout: 120_000 }, () => {
     const nodes = new Map<number, NodeProcess>();
     for (const id of ids) addrs.set(id, `127.0.0.1:${await freePort('e2e')}`);
     for (const id of ids) {
-      const peers = ids.filter((other) => other !== id).map((other) => `${other}@${addrs.get(other)}`).join(',');
-      argsOf.set(id, ['bootstrap', '--node-id', String(id), '--listen', addrs.get(id) as string, '--peers', peers, '--data-dir', join(root, `node-${id}`)]);
+      const peers = ids.filter((other) => other !== id).map((other) => ({ id: other, addr: addrs.get(other) as string }));
+      argsOf.set(id, bootstrapArgs({ id, addr: addrs.get(id) as string, peers, dataDir: join(root, `node-${id}`) }));
       nodes.set(id, spawnChronik(argsOf.get(id) as string[], env));
     }
     const { leader } = await agreedLeader([...addrs.values()]);

@@ -5,7 +5,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { killAll, removeDir, spawnChronik, tempDir, type NodeProcess } from '../support/cluster.js';
+import { bootstrapArgs, killAll, removeDir, spawnChronik, tempDir, type NodeProcess } from '../support/cluster.js';
 import { freePort } from '../support/ports.js';
 import { agreedLeader, eventually, http, status } from './node-harness.js';
 
@@ -23,8 +23,8 @@ async function startThree(prefix: string): Promise<{ ids: number[]; addrs: Map<n
   const nodes = new Map<number, NodeProcess>();
   for (const id of ids) addrs.set(id, `127.0.0.1:${await freePort('e2e')}`);
   for (const id of ids) {
-    const peers = ids.filter((other) => other !== id).map((other) => `${other}@${addrs.get(other)}`).join(',');
-    nodes.set(id, spawnChronik(['bootstrap', '--node-id', String(id), '--listen', addrs.get(id) as string, '--peers', peers, '--data-dir', join(root, `${prefix}-${id}`)]));
+    const peers = ids.filter((other) => other !== id).map((other) => ({ id: other, addr: addrs.get(other) as string }));
+    nodes.set(id, spawnChronik(bootstrapArgs({ id, addr: addrs.get(id) as string, peers, dataDir: join(root, `${prefix}-${id}`) })));
   }
   return { ids, addrs, nodes };
 }
@@ -94,9 +94,9 @@ describe('peer transport', { timeout: 90_000 }, () => {
     };
     const one = spawnChronik(['bootstrap', '--config', configFor('alpha'), '--node-id', '1', '--data-dir', join(root, 'alpha-1')]);
     const two = spawnChronik(['bootstrap', '--config', configFor('beta'), '--node-id', '2', '--data-dir', join(root, 'beta-2')]);
-    const refused = await one.waitForLog(/WARN {2}cluster mismatch node=1 /);
-    expect(refused).toContain(`peer=2 addr=${addrs[1]} cluster=beta expected=alpha`);
-    await two.waitForLog(/WARN {2}peer unreachable node=2 .*peer=1 .*error="HTTP 400: .*cluster/);
+    const refused = await one.waitForLog(/ERROR cluster ID mismatch node=1 /);
+    expect(refused).toMatch(new RegExp(`peer=2 addr=${addrs[1]} cluster_id=[0-9a-f]{16} expected=[0-9a-f]{16}`));
+    await two.waitForLog(/WARN {2}peer unreachable node=2 .*peer=1 .*error="HTTP 409: cluster ID mismatch/);
     expect(one.stderr).toMatch(/node starting node=1 .*listen=127\.0\.0\.1:\d+ .*voters=\[1,2\]/);
     expect((await http(addrs[0] as string, 'GET', '/health')).status).toBe(503);
     expect(one.stderr + two.stderr).not.toMatch(/became leader/);

@@ -133,13 +133,16 @@ describe('bad clients and peers', { timeout: 60_000 }, () => {
 
   it('refuses peer streams without the token, the headers or the cluster, and ends one on a bad frame', async () => {
     const before = await snapshot();
-    const peer = { 'x-chronik-from': '2', 'x-chronik-from-addr': '127.0.0.1:40997', 'x-chronik-cluster': 'chronik' };
+    const own = (await http(addr, 'GET', '/v1/status', undefined, token)).body.clusterId as string;
+    expect(own).toMatch(/^[0-9a-f]{16}$/);
+    const peer = { 'x-chronik-from': '2', 'x-chronik-from-addr': '127.0.0.1:40997', 'x-chronik-cluster-id': own };
     const refusals: [Record<string, string>, RegExp][] = [
       [peer, /unauthorized/],
       [{ ...peer, authorization: 'Bearer wrong-token' }, /unauthorized/],
       [{ authorization: `Bearer ${token}` }, /^HTTP 400: .*x-chronik-from/],
       [{ ...peer, 'x-chronik-from': 'two', authorization: `Bearer ${token}` }, /^HTTP 400: /],
-      [{ ...peer, 'x-chronik-cluster': 'another-cluster', authorization: `Bearer ${token}` }, /^HTTP 400: .*another-cluster/],
+      [{ ...peer, 'x-chronik-cluster-id': 'ffffffffffffffff', authorization: `Bearer ${token}` }, /^HTTP 409: cluster ID mismatch: .*ffffffffffffffff/],
+      [{ ...peer, 'x-chronik-cluster-id': '', authorization: `Bearer ${token}` }, /^HTTP 409: cluster ID mismatch: node 2 is in cluster \(none\)/],
     ];
     for (const [headers, reason] of refusals) {
       await expect(openStream(addr, headers, 5000), JSON.stringify(headers)).rejects.toThrow(reason);
@@ -164,13 +167,13 @@ describe('bad clients and peers', { timeout: 60_000 }, () => {
       return text;
     };
     const frame = (body: Uint8Array): Buffer => Buffer.concat([frameHeader(body.length), body]);
-    const empty = encodeBatch({ from: 2, fromAddr: '127.0.0.1:40997', cluster: 'chronik', messages: [] });
+    const empty = encodeBatch({ from: 2, fromAddr: '127.0.0.1:40997', clusterId: own, messages: [] });
     expect(await answerTo(frame(empty))).toBe('ok\n');
     const bad: [string, Uint8Array, RegExp][] = [
       ['garbage', frame(new Uint8Array([0xff, 0xfe, 0x00, 0x13, 0x37, 0x42])), /^error .*version/],
       ['empty frame', frame(new Uint8Array(0)), /^error /],
       ['truncated batch', frame(empty.subarray(0, 5)), /^error /],
-      ['another cluster', frame(encodeBatch({ from: 2, fromAddr: '127.0.0.1:40997', cluster: 'another-cluster', messages: [] })), /^error .*another-cluster/],
+      ['another cluster', frame(encodeBatch({ from: 2, fromAddr: '127.0.0.1:40997', clusterId: 'ffffffffffffffff', messages: [] })), /^error cluster ID mismatch.*ffffffffffffffff/],
       ['oversized length', Buffer.from([0xff, 0xff, 0xff, 0xff, 0, 0]), /^error .*limit/],
     ];
     for (const [what, bytes, reason] of bad) expect(await answerTo(bytes), what).toMatch(reason);

@@ -20,7 +20,7 @@ import { eventually, http } from './node-harness.js';
 const fields = <T>(keys: Record<keyof Required<T>, true>): string[] => Object.keys(keys).sort();
 
 const STATUS = fields<NodeStatus>({
-  id: true, addr: true, cluster: true, role: true, member: true, term: true, leader: true, commitIndex: true, appliedIndex: true, lastIndex: true,
+  id: true, addr: true, cluster: true, clusterId: true, divergence: true, role: true, member: true, term: true, leader: true, commitIndex: true, appliedIndex: true, lastIndex: true,
   snapshotIndex: true, voters: true, learners: true, members: true, pendingConfChange: true, progress: true, walBytes: true, startedAt: true, version: true,
 });
 const MEMBERS = fields<MembersView>({ leader: true, term: true, voters: true, learners: true, pendingConfChange: true });

@@ -6,7 +6,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readDataDir } from '../../src/node/index.js';
-import { killAll, removeDir, spawnChronik, tempDir, type NodeProcess } from '../support/cluster.js';
+import { bootstrapArgs, killAll, removeDir, spawnChronik, tempDir, type NodeProcess } from '../support/cluster.js';
 import { freePort } from '../support/ports.js';
 import { agreedLeader, eventually, http, status, writeAll } from './node-harness.js';
 
@@ -55,8 +55,8 @@ describe('snapshot catch-up and crashes', { timeout: 240_000 }, () => {
   it('a follower down for 20,000 compacted writes catches up by snapshot; kill -9 mid-install and mid-snapshot loses nothing', async () => {
     for (const id of ids) addrs.set(id, `127.0.0.1:${await freePort('e2e')}`);
     for (const id of ids) {
-      const peers = ids.filter((other) => other !== id).map((other) => `${other}@${addr(other)}`).join(',');
-      argsOf.set(id, ['bootstrap', '--node-id', String(id), '--listen', addr(id), '--peers', peers, '--data-dir', dirOf(id)]);
+      const peers = ids.filter((other) => other !== id).map((other) => ({ id: other, addr: addr(other) }));
+      argsOf.set(id, bootstrapArgs({ id, addr: addr(id), peers, dataDir: dirOf(id) }));
       start(id);
     }
     const { leader } = await agreedLeader([...addrs.values()]);

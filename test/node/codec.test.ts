@@ -47,12 +47,12 @@ describe('codec', () => {
       { ...envelope, type: 'read-index-response', context: 'ctx', index: 12, reject: false },
       { ...envelope, type: 'transfer-leader', transferee: 3 },
     ];
-    const batch = { from: 1, fromAddr: '127.0.0.1:9192', cluster: 'c', messages };
+    const batch = { from: 1, fromAddr: '127.0.0.1:9192', clusterId: '0123456789abcdef', messages };
     expect(decodeBatch(encodeBatch(batch))).toEqual(batch);
   });
 
   it('rejects truncated input instead of inventing data', () => {
-    const bytes = encodeBatch({ from: 1, fromAddr: 'a:1', cluster: 'c', messages: [{ from: 1, to: 2, term: 1, type: 'heartbeat', commit: 1 }] });
+    const bytes = encodeBatch({ from: 1, fromAddr: 'a:1', clusterId: '', messages: [{ from: 1, to: 2, term: 1, type: 'heartbeat', commit: 1 }] });
     expect(() => decodeBatch(bytes.subarray(0, bytes.length - 2))).toThrow(CodecError);
   });
 

@@ -24,7 +24,7 @@ function gauges(overrides: Partial<NodeGauges> = {}): NodeGauges {
 describe('node metrics', () => {
   it('exposes every documented metric with its documented type', async () => {
     const documented = documentedMetrics();
-    expect(documented.size).toBe(15);
+    expect(documented.size).toBe(16);
     const text = await createNodeMetrics(gauges()).registry.metrics();
     for (const [name, type] of documented) expect(text, name).toContain(`# TYPE ${name} ${type}\n`);
     const own = [...text.matchAll(/^# TYPE (chronik_\w+) /gm)].map((m) => m[1]);

@@ -12,10 +12,13 @@ import { KvStateMachine } from '../../src/node/kv-machine.js';
 import { Logger } from '../../src/node/logger.js';
 import { createNodeMetrics } from '../../src/node/metrics.js';
 import type { NodeConfig } from '../../src/node/node-config.js';
+import { nodeClusterIdentity } from '../../src/node/cluster-id.js';
 import { NodeService, systemClock } from '../../src/node/node-service.js';
 import { ReadyDriver } from '../../src/node/ready-driver.js';
 import { members, seededRandom } from '../raft/harness.js';
 
+/** Every node of the in-process cluster shares this cluster ID, as one bootstrap's members do. */
+const CLUSTER_ID = '0123456789abcdef';
 const TICK_MS = 5;
 
 interface InProcessNode {
@@ -107,6 +110,7 @@ class InProcessCluster {
       snapshotIndex: () => storage.snapshot().meta.index,
       walBytes: () => 0,
       membership: raft.status().membership,
+      identity: nodeClusterIdentity(CLUSTER_ID, () => undefined, logger, metrics),
     });
     return { id, raft, driver, service, machine, checkpoints };
   }
@@ -115,7 +119,7 @@ class InProcessCluster {
   private send(messages: readonly Message[]): void {
     for (const message of messages) {
       if (this.cut.has(`${message.from}>${message.to}`)) continue;
-      const body = encodeBatch({ from: message.from, fromAddr: `127.0.0.1:${9190 + message.from}`, cluster: 'chronik', messages: [message] });
+      const body = encodeBatch({ from: message.from, fromAddr: `127.0.0.1:${9190 + message.from}`, clusterId: CLUSTER_ID, messages: [message] });
       setImmediate(() => {
         try {
           this.nodes.get(message.to)?.service.receiveMessages(body);
@@ -208,14 +212,15 @@ describe('NodeService over the Ready driver, in process', () => {
     await expect(follower.service.propose('k', 'v', 500)).rejects.toMatchObject({ code: 'NO_LEADER', leader: leader.id });
   });
 
-  it('refuses a batch from another cluster and logs it once', async () => {
+  it('refuses a batch from another cluster ID and logs it once', async () => {
     cluster = new InProcessCluster([1, 2, 3]);
     const node = cluster.node(1);
-    const body = encodeBatch({ from: 7, fromAddr: '127.0.0.1:9999', cluster: 'other', messages: [] });
-    expect(() => node.service.receiveMessages(body)).toThrow(/cluster "other"/);
-    expect(() => node.service.receiveMessages(body)).toThrow(/cluster "other"/);
-    const lines = readFileSync(join(cluster.dir, 'node-1.log'), 'utf8').split('\n').filter((line) => line.includes('cluster mismatch'));
+    const body = encodeBatch({ from: 7, fromAddr: '127.0.0.1:9999', clusterId: 'ffffffffffffffff', messages: [] });
+    expect(() => node.service.receiveMessages(body)).toThrow(/cluster ID mismatch: node 7 is in cluster ffffffffffffffff/);
+    expect(() => node.service.receiveMessages(body)).toThrow(/cluster ID mismatch/);
+    const lines = readFileSync(join(cluster.dir, 'node-1.log'), 'utf8').split('\n').filter((line) => line.includes('cluster ID mismatch'));
     expect(lines.length).toBe(1);
+    expect(lines[0]).toContain(`peer=7 addr=127.0.0.1:9999 cluster_id=ffffffffffffffff expected=${CLUSTER_ID}`);
   });
 
   it('removes a voter, checkpoints the membership, and hands leadership over on request', async () => {

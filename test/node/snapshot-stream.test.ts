@@ -23,7 +23,7 @@ function leaderFile(): { snapshot: Snapshot; bytes: Buffer } {
   return { snapshot, bytes: readFileSync(join(dir, 'snapshot.bin')) };
 }
 
-const headers = (offset: number, total: number): ChunkHeaders => ({ from: 1, fromAddr: '127.0.0.1:1', cluster: 'c', term: 4, index: 500, snapshotTerm: 3, offset, total });
+const headers = (offset: number, total: number): ChunkHeaders => ({ from: 1, fromAddr: '127.0.0.1:1', clusterId: '0123456789abcdef', term: 4, index: 500, snapshotTerm: 3, offset, total });
 
 describe('SnapshotReceiver', () => {
   it('resumes at its own offset, delivers the verified snapshot once, and adopts it by rename', () => {

@@ -59,9 +59,14 @@ const SAMPLES: Samples = {
   'leadership transfer started': { fields: { to: 2 }, reads: [] },
   'peer unreachable': { fields: { peer: 2, addr: '10.0.0.2:9192', error: ERROR }, reads: [{ kind: 'peer-unreachable', ...node, peer: '2', reason: ERROR }] },
   'peer recovered': { fields: { peer: 2, addr: '10.0.0.2:9192', down_for: '12.5s' }, reads: [{ kind: 'peer-recovered', ...node, peer: '2' }] },
-  'cluster mismatch': {
-    fields: { peer: 7, addr: '10.0.9.7:9192', cluster: 'staging', expected: 'prod' },
-    reads: [{ kind: 'cluster-id', ...node, clusterId: 'prod' }, { kind: 'cluster-id-mismatch', ...node, peer: '7', reason: 'staging' }],
+  'cluster ID mismatch': {
+    fields: { peer: 7, addr: '10.0.9.7:9192', cluster_id: '5e1f0b9c2d7a4e83', expected: '8a1d3f0c6e2b9475' },
+    reads: [{ kind: 'cluster-id', ...node, clusterId: '8a1d3f0c6e2b9475' }, { kind: 'cluster-id-mismatch', ...node, peer: '7', reason: '5e1f0b9c2d7a4e83' }],
+  },
+  'adopted cluster ID': { fields: { cluster_id: '8a1d3f0c6e2b9475', leader: 1 }, reads: [{ kind: 'cluster-id', ...node, clusterId: '8a1d3f0c6e2b9475' }] },
+  'committed entry conflict': {
+    fields: { peer: 2, index: 3, local_term: 2, leader_term: 1 },
+    reads: [{ kind: 'committed-entry-conflict', ...node, peer: '2', lastIndex: 3, reason: 'term 2 here, 1 from the leader' }],
   },
   'message dropped': { fields: { peer: 5, reason: 'no-address', count: 3 }, reads: [{ kind: 'message-produced', ...node, peer: '5', reason: 'no-address' }] },
   'wal fsync slow': { fields: { duration: 850, entries: 40 }, reads: [{ kind: 'slow-disk', ...node, durationMs: 850, reason: 'wal fsync' }] },
@@ -122,7 +127,7 @@ describe('log catalogue round trip', () => {
   it.each<LogFormat>(['text', 'json'])('%s: a refused member of another cluster is a CLUSTER_ID_MISMATCH finding', async (format) => {
     const report = await diagnose([writeCatalogue(format)]);
     const finding = report.findings.find((f) => f.code === 'CLUSTER_ID_MISMATCH');
-    expect(finding?.summary).toBe(`node ${NODE} (cluster prod) exchanged messages with a member of a different cluster (1 rejection(s))`);
+    expect(finding?.summary).toBe(`node ${NODE} (cluster 8a1d3f0c6e2b9475) exchanged messages with a member of a different cluster (1 rejection(s))`);
   });
 });
 

@@ -196,6 +196,7 @@ export class SimCluster {
   }
 
   private onRaftEvent(event: RaftEvent): void {
+    if (event.type === 'committed-entry-conflict') this.checker.observeCommittedConflict(event.node, event.peer, event.index, event.localTerm, event.leaderTerm);
     if (this.trace === undefined) return;
     const record = eventRecord(event);
     const fields = Object.entries(record.fields)

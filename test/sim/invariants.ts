@@ -34,6 +34,14 @@ export class InvariantChecker {
   /** The highest index known committed anywhere: every later read must reflect it. */
   maxCommit = 0;
 
+  /**
+   * A node refuses an append that would overwrite one of its committed entries (src/raft/log.ts). Within one
+   * cluster that can never be asked (Leader Completeness, §5.4): being asked means the logs diverged.
+   */
+  observeCommittedConflict(node: NodeId, peer: NodeId, index: number, localTerm: number, leaderTerm: number): never {
+    throw new InvariantViolation('committed entries never conflict', `node ${peer} asked node ${node} to overwrite committed index ${index} (term ${localTerm} with term ${leaderTerm})`);
+  }
+
   /** Election Safety: at most one leader can be elected in a given term. */
   observeLeader(term: number, id: NodeId): void {
     const known = this.leaders.get(term);

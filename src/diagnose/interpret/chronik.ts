@@ -28,7 +28,9 @@ const CHRONIK_PHRASES = [
   'proposal dropped',
   'peer unreachable',
   'peer recovered',
-  'cluster mismatch',
+  'cluster ID mismatch',
+  'adopted cluster ID',
+  'committed entry conflict',
   'message dropped',
   'wal fsync slow',
   'storage corrupt',
@@ -153,13 +155,21 @@ export function interpretChronik(ctx: LineContext, lastVoters: Map<string, strin
     case 'peer recovered':
       ctx.emit('peer-recovered', { ...base, peer: get('peer') });
       return true;
-    case 'cluster mismatch': {
+    case 'cluster ID mismatch': {
       // Our own cluster, then the refused member of the other one.
       const expected = get('expected');
       if (expected !== undefined) ctx.emit('cluster-id', { ...base, clusterId: expected });
-      ctx.emit('cluster-id-mismatch', { ...base, peer: get('peer'), reason: get('cluster') });
+      ctx.emit('cluster-id-mismatch', { ...base, peer: get('peer'), reason: get('cluster_id') });
       return true;
     }
+    case 'adopted cluster ID': {
+      const id = get('cluster_id');
+      if (id !== undefined) ctx.emit('cluster-id', { ...base, clusterId: id });
+      return true;
+    }
+    case 'committed entry conflict':
+      ctx.emit('committed-entry-conflict', { ...base, peer: get('peer'), lastIndex: numberField(text, json, 'index'), reason: `term ${get('local_term') ?? '?'} here, ${get('leader_term') ?? '?'} from the leader` });
+      return true;
     case 'message dropped':
       // Messages the core produced for a peer whose address this node does not know: never sent.
       ctx.emit('message-produced', { ...base, peer: get('peer'), reason: get('reason') });
