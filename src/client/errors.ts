@@ -9,8 +9,8 @@ const HINTS: Partial<Record<ClientErrorCode, string>> = {
   TIMEOUT: 'the request may still commit later; check with chronik status or chronik get',
   NO_LEADER: 'run chronik status to see which voters are down',
   UNAVAILABLE: 'the node is stopping or its storage failed; check its log',
-  INTERNAL: 'the node hit an internal error: its log has a `request failed` line',
   CLUSTER_ID_MISMATCH: 'a member of another cluster answered: check --endpoints and each node\'s --data-dir (chronik status shows every cluster ID)',
+  INTERNAL: 'the node hit an internal error: its log has a `request failed` line',
 };
 
 /** Any error from the client, as the ChronikError BaseCommand renders: 2 for bad input, 1 otherwise. */

@@ -72,13 +72,6 @@ export class ReadyDriver {
     this.parts = parts;
   }
 
-  /** Feeds the core one tick of the clock, then handles what it produced. */
-  tick(): void {
-    if (this.stopped) return;
-    this.parts.raft.tick();
-    this.process();
-  }
-
   /** Handles Readies until the core has none left or one waits for its write. Call after every input. */
   process(): void {
     if (this.running || this.writing) return;

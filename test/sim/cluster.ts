@@ -69,6 +69,10 @@ export class SimNode {
   syncedHardState: HardState = { term: 0, vote: 0, commit: 0 };
   /** The newest hard state the driver handed to the disk. */
   latestHardState: HardState = { term: 0, vote: 0, commit: 0 };
+  /** A synced write is in flight: a crash now loses it. */
+  writing = false;
+  /** The newest vote this node has told anyone about (its own as a candidate, or one it granted). */
+  voteSent: { term: number; candidate: NodeId } | undefined;
   /** Bumped on every crash, so events scheduled for an earlier life are ignored. */
   life = 0;
   kv = new Map<string, string>();
@@ -180,7 +184,13 @@ export class SimCluster {
       raft,
       storage: node.disk,
       disk: { write: (write, done) => this.write(node, write, done) },
-      network: { send: (messages) => messages.forEach((message) => this.send(message)) },
+      network: {
+        send: (messages) =>
+          messages.forEach((message) => {
+            this.noteVote(node, message);
+            this.send(message);
+          }),
+      },
       stateMachine: { apply: (entries) => entries.forEach((entry) => this.apply(node, entry)), restore: (snapshot) => this.restore(node, snapshot) },
       observer: {
         persisted: (ready) => this.persisted(node, ready),
@@ -208,8 +218,10 @@ export class SimCluster {
   crash(id: NodeId): void {
     const node = this.node(id);
     if (!node.alive) return;
+    this.checkVoteDurable(node);
     node.raft = undefined;
     node.driver = undefined;
+    node.writing = false;
     node.latestHardState = node.syncedHardState;
     node.life++;
     // What was not synced is gone: the commit index of commit-only writes (never below the snapshot, as the
@@ -309,11 +321,28 @@ export class SimCluster {
     // Like the WAL: a synced write carries the newest hard state, commit index included.
     const hardState = node.latestHardState;
     const life = node.life;
+    node.writing = true;
     const synced = (): void => {
+      node.writing = false;
       node.syncedHardState = hardState;
       done();
     };
     this.queue.push(this.now + this.rng.next() * 0.2, { kind: 'written', node: node.id, life, done: synced });
+  }
+
+  private noteVote(node: SimNode, message: Message): void {
+    const granted = message.type === 'vote-response' && !message.reject;
+    if (message.type !== 'vote' && !granted) return;
+    const candidate = granted ? message.to : node.id;
+    if (node.voteSent === undefined || message.term > node.voteSent.term) node.voteSent = { term: message.term, candidate };
+  }
+
+  /** Figure 2: a vote is durable before anyone hears of it, so a crash never lets the node vote again in that term. */
+  private checkVoteDurable(node: SimNode): void {
+    const sent = node.voteSent;
+    const disk = node.syncedHardState;
+    if (sent === undefined || disk.term > sent.term || (disk.term === sent.term && disk.vote === sent.candidate)) return;
+    throw new InvariantViolation('vote durability', `node ${node.id} sent its vote for ${sent.candidate} in term ${sent.term}, but its disk holds term ${disk.term} vote ${disk.vote}`);
   }
 
   private restore(node: SimNode, snapshot: Snapshot): void {

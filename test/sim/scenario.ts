@@ -137,10 +137,12 @@ class Driver {
     if (rng.chance(mix.partitionRate)) this.repartition();
     if (rng.chance(mix.crashRate)) {
       const alive = this.aliveIds();
-      // Half the crashes hit the leader, where a crash loses the most in-flight work.
+      // Half the crashes hit the leader, where a crash loses the most in-flight work; some of the others hit a
+      // node whose write is in flight (a vote or an acknowledgement not yet durable must not have left).
       const leader = rng.chance(0.5) ? this.leader() : undefined;
+      const writing = rng.chance(0.5) ? [...cluster.nodes.values()].find((n) => n.alive && n.writing)?.id : undefined;
       if (alive.length > 0) {
-        const victim = leader ?? rng.pick(alive);
+        const victim = leader ?? writing ?? rng.pick(alive);
         cluster.crash(victim);
         this.restartAt.set(victim, cluster.now + rng.int(1, 60));
       }
