@@ -2,21 +2,12 @@
 // (idempotent re-adds, same id at another address, last voter) checked before anything is proposed.
 import type { Status as RaftStatus } from '../raft/index.js';
 import type { ConfChange, Membership, SoftState } from '../raft/types.js';
-import type { MembersView, NodeStatus } from '../shared/http-api.js';
+import type { Divergence, MembersView, NodeStatus } from '../shared/http-api.js';
 import { ApiError } from './api-error.js';
 import { memberIds } from './membership.js';
 import type { NodeConfig } from './node-config.js';
 
 const VERSION = '0.1.0';
-
-/** A leader asked this node to overwrite a committed entry (src/raft/log.ts committedConflict). */
-export interface Divergence {
-  peer: number;
-  index: number;
-  localTerm: number;
-  leaderTerm: number;
-  at: string;
-}
 
 export function statusJson(
   config: NodeConfig,

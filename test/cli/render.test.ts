@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { EndpointSample } from '../../src/client/admin-client.js';
 import { buildClusterView } from '../../src/client/cluster-status.js';
 import type { NodeStatus } from '../../src/shared/http-api.js';
+import { nodeStatus } from '../support/node-status.js';
 import { formatMembers, membershipJson } from '../../src/cli/members-view.js';
 import { paint, renderTable } from '../../src/cli/render.js';
 import { describeEvent, renderStatus, STATUS_COLUMNS, watchEvent } from '../../src/cli/status-view.js';
@@ -16,32 +17,7 @@ afterEach(() => {
 });
 
 function status(id: number, overrides: Partial<NodeStatus> = {}): EndpointSample {
-  const s: NodeStatus = {
-    id,
-    addr: `127.0.0.1:${25200 + id}`,
-    role: 'follower',
-    member: 'voter',
-    term: 5,
-    leader: 1,
-    commitIndex: 42,
-    appliedIndex: 42,
-    lastIndex: 42,
-    snapshotIndex: 0,
-    cluster: 'test',
-    clusterId: null,
-    divergence: null,
-    walBytes: 0,
-    startedAt: '2026-12-07T00:00:00.000Z',
-    version: '0.1.0',
-    voters: [1, 2],
-    learners: [],
-    members: [
-      { id: 1, addr: '127.0.0.1:25201', role: 'voter' },
-      { id: 2, addr: '127.0.0.1:25202', role: 'voter' },
-    ],
-    pendingConfChange: false,
-    ...overrides,
-  };
+  const s = nodeStatus(id, (n) => `127.0.0.1:${25200 + n}`, { leader: 1, commitIndex: 42, appliedIndex: 42, lastIndex: 42, voters: [1, 2], ...overrides });
   return { endpoint: s.addr, status: s };
 }
 

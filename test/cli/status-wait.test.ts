@@ -5,34 +5,11 @@ import type { EndpointSample } from '../../src/client/admin-client.js';
 import { buildClusterView } from '../../src/client/cluster-status.js';
 import { conditionHolds } from '../../src/cli/status-wait.js';
 import type { NodeStatus } from '../../src/shared/http-api.js';
+import { nodeStatus } from '../support/node-status.js';
 
 const addr = (id: number): string => `127.0.0.1:${25200 + id}`;
 
-function node(id: number, overrides: Partial<NodeStatus> = {}): NodeStatus {
-  return {
-    id,
-    addr: addr(id),
-    role: 'follower',
-    member: 'voter',
-    term: 5,
-    leader: 2,
-    commitIndex: 10,
-    appliedIndex: 10,
-    lastIndex: 10,
-    snapshotIndex: 0,
-    cluster: 'test',
-    clusterId: null,
-    divergence: null,
-    walBytes: 0,
-    startedAt: '2026-12-07T00:00:00.000Z',
-    version: '0.1.0',
-    voters: [1, 2, 3],
-    learners: [],
-    members: [1, 2, 3].map((v) => ({ id: v, addr: addr(v), role: 'voter' as const })),
-    pendingConfChange: false,
-    ...overrides,
-  };
-}
+const node = (id: number, overrides: Partial<NodeStatus> = {}): NodeStatus => nodeStatus(id, addr, overrides);
 
 const up = (status: NodeStatus): EndpointSample => ({ endpoint: status.addr, status });
 const down = (id: number): EndpointSample => ({ endpoint: addr(id), error: 'connection refused' });

@@ -2,35 +2,11 @@ import { describe, expect, it } from 'vitest';
 import type { EndpointSample } from '../../src/client/admin-client.js';
 import { buildClusterView, LAG_THRESHOLD } from '../../src/client/cluster-status.js';
 import type { NodeStatus } from '../../src/shared/http-api.js';
+import { nodeStatus } from '../support/node-status.js';
 
 const addr = (id: number): string => `127.0.0.1:${25100 + id}`;
 
-function node(id: number, overrides: Partial<NodeStatus> = {}): NodeStatus {
-  const voters = overrides.voters ?? [1, 2, 3];
-  return {
-    id,
-    addr: addr(id),
-    role: 'follower',
-    member: 'voter',
-    term: 5,
-    leader: 2,
-    commitIndex: 10,
-    appliedIndex: 10,
-    lastIndex: 10,
-    snapshotIndex: 0,
-    cluster: 'test',
-    clusterId: null,
-    divergence: null,
-    walBytes: 0,
-    startedAt: '2026-12-07T00:00:00.000Z',
-    version: '0.1.0',
-    voters,
-    learners: [],
-    members: voters.map((v) => ({ id: v, addr: addr(v), role: 'voter' as const })),
-    pendingConfChange: false,
-    ...overrides,
-  };
-}
+const node = (id: number, overrides: Partial<NodeStatus> = {}): NodeStatus => nodeStatus(id, addr, overrides);
 
 const up = (status: NodeStatus): EndpointSample => ({ endpoint: status.addr, status });
 const down = (id: number, error = 'connection refused'): EndpointSample => ({ endpoint: addr(id), error });
