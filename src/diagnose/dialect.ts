@@ -136,7 +136,7 @@ export function interpretLine(dialect: Dialect, ctx: LineContext, state: Dialect
     default:
       break;
   }
-  if (!ctx.matched()) interpretOtherLibraries(family, ctx, state);
+  if (!ctx.interpreted()) interpretOtherLibraries(family, ctx, state);
   return !ctx.matched() && RAFT_LOOKING.test(ctx.shape.message);
 }
 
@@ -145,11 +145,11 @@ function interpretOtherLibraries(family: DialectFamily, ctx: LineContext, state:
   if (family !== 'etcd') {
     // etcd-io/raft prints hex ids; raft-rs names its node in fields (raft_id, region_id).
     if (family !== 'raft-rs') interpretRaftCore(ctx, !RAFT_RS_IDENTITY.test(ctx.shape.message));
-    if (!ctx.matched()) interpretEtcdServer(ctx);
+    if (!ctx.interpreted()) interpretEtcdServer(ctx);
   }
-  if (!ctx.matched() && family !== 'hashicorp') interpretHashicorp(ctx, state.hashicorp);
-  if (!ctx.matched()) interpretOther(ctx);
-  if (!ctx.matched() && family !== 'raft-rs') interpretGeneric(ctx);
+  if (!ctx.interpreted() && family !== 'hashicorp') interpretHashicorp(ctx, state.hashicorp);
+  if (!ctx.interpreted()) interpretOther(ctx);
+  if (!ctx.interpreted() && family !== 'raft-rs') interpretGeneric(ctx);
 }
 
 const RAFT_RS_IDENTITY = /raft_id|region_id|\[region \d+\]/;

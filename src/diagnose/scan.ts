@@ -66,6 +66,8 @@ class StreamContext implements LineContext {
   private lineNo = 0;
   private evidence: Evidence | undefined;
   private hit = false;
+  /** An event or recognise(): the line's meaning is known (an identity alone is not that). */
+  private said = false;
 
   constructor(
     private readonly file: string,
@@ -78,14 +80,20 @@ class StreamContext implements LineContext {
     this.lineNo = lineNo;
     this.evidence = undefined;
     this.hit = false;
+    this.said = false;
   }
 
   recognise(): void {
     this.hit = true;
+    this.said = true;
   }
 
   matched(): boolean {
     return this.hit;
+  }
+
+  interpreted(): boolean {
+    return this.said;
   }
 
   /** The line as evidence (made once per line, shared by its events). */
@@ -95,6 +103,7 @@ class StreamContext implements LineContext {
 
   emit(kind: EventKind, props?: EventProps): void {
     this.hit = true;
+    this.said = true;
     const evidence = this.lineEvidence();
     const event: RaftEvent = props === undefined ? { kind, group: '', evidence } : Object.assign({ kind, group: '', evidence }, props);
     event.kind = kind;

@@ -19,6 +19,12 @@ export interface LineContext {
   recognise(): void;
   /** Whether a template matched this line yet (an event, an identity, a group, or recognise()). */
   matched(): boolean;
+  /**
+   * Whether a template said what this line means (an event or recognise()). A node id or group read from
+   * a field (etcd's zap lines carry `local-member-id` on every line) says who wrote it, not what it says:
+   * other libraries' templates are still tried on such a line.
+   */
+  interpreted(): boolean;
 }
 
 export type Interpreter = (ctx: LineContext) => void;

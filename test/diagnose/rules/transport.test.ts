@@ -36,6 +36,17 @@ describe('messages produced but never sent', () => {
     expect(codes(analyze(events))).toEqual(['MESSAGES_NOT_SENT', 'NO_LEADER']);
     expect(codes(analyze([...events, node('2')(5, 'message-received', { peer: '1' })]))).toEqual(['NO_LEADER']);
   });
+
+  it('a run of messages the transport dropped unsent (full send buffer), even in an untimed paste; one drop is a blip', () => {
+    const n = node('1');
+    const drops = [0, 0, 1].map((s) => n(s, 'message-dropped', { peer: '2', reason: 'MsgHeartbeat' }));
+    const finding = find(analyze(drops), 'MESSAGES_NOT_SENT');
+    expect(finding?.summary).toContain('dropped 3 Raft message(s) for 2 unsent');
+    expect(finding?.evidence).toHaveLength(3);
+    const untimed = node('3');
+    expect(codes(analyze([undefined, undefined, undefined].map((t) => untimed(t, 'message-dropped', { peer: '2' }))))).toEqual(['MESSAGES_NOT_SENT']);
+    expect(codes(analyze([n(0, 'message-dropped', { peer: '2' }), n(1, 'message-dropped', { peer: '2' })]))).toEqual([]);
+  });
 });
 
 describe('membership disagreements', () => {
