@@ -15,7 +15,6 @@ const KNOWN_FAILURES: readonly string[] = [
   'etcd-etcd-io-etcd-3639',
   'etcd-etcd-io-etcd-9668',
   'etcd-etcd-io-etcd-9668-2',
-  'nats-streaming-nats-io-nats-streaming-server-1240',
   'swarmkit-moby-swarmkit-2196',
   'vault-hashicorp-vault-helm-40',
 ];

@@ -38,7 +38,7 @@ const CASES: [string, string, Partial<RaftEvent>][] = [
   ['openraft role', '2023-04-26T23:24:47.491325Z  INFO openraft::engine: id=3 becomes leader', { kind: 'became-leader', node: '3' }],
   ['openraft election', '2023-04-26T23:24:47.491325Z  INFO openraft::core::raft_core: election timeout expired, triggering election', { kind: 'election-started' }],
   ['openraft replication failing, with how long', '{"timestamp":"2023-04-26T23:24:47.491362708Z","level":"WARN","message":"error sending InstallSnapshot RPC to target","error":"NetworkError: since a successful raft request was made to OperatorNode { url: \\"http://node2:8080/\\" }: Some(RaftRpcFailure { age: 64.5s })","target":"openraft::replication"}', { kind: 'peer-unreachable', peer: 'http://node2:8080/', durationMs: 64500 }],
-  ['NATS route retries', '[1] 2022/02/09 04:32:02.162984 [ERR] Error trying to connect to route (attempt 3200): dial tcp 10.0.0.28:6222: i/o timeout', { kind: 'peer-unreachable', peer: '10.0.0.28:6222' }],
+  ['NATS route retries', '[1] 2022/02/09 04:32:02.162984 [ERR] Error trying to connect to route (attempt 3200): dial tcp 10.0.0.28:6222: i/o timeout', { kind: 'peer-unreachable', peer: '10.0.0.28:6222', durationMs: 3_199_000 }],
   ['TiKV store lost', '[2020/05/01 10:00:00.000 +08:00] [WARN] [raft_client.rs:199] ["send to 10.0.0.7:20160 fail, the gRPC connection could be broken"]', { kind: 'peer-unreachable', peer: '10.0.0.7:20160' }],
   ['TiKV 2.x region without a leader', '2018/08/03 17:44:28.277 WARN store.rs:2816: [region 102] 103 leader missing longer than abnormal_leader_missing_duration 600s', { kind: 'leader-wait-timeout', durationMs: 600_000 }],
 ];

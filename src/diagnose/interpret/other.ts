@@ -120,6 +120,8 @@ const SERVER_HEALTH = /error getting server health from "?([^"\s:]+)"?: .*(?:tim
 const TIKV_SEND_FAIL = /send to (\S+) fail, the gRPC connection could be broken|resolve store address failed|(?:connect|connection) to store (\d+) failed/;
 // NATS (Streaming's transport): `Error trying to connect to route (attempt 3200): dial tcp 10.0.0.28:6222: i/o timeout`.
 const ROUTE_RETRY = /Error trying to connect to route \(attempt (\d+)\): dial tcp ([\w.:[\]-]+?):? /;
+/** nats-server's shortest pause between two attempts to connect a route. */
+const ROUTE_RETRY_MIN_MS = 1000;
 const OPENRAFT_RPC = /error sending (\w+) RPC to target/;
 const READ_INDEX_TIMEOUT = /timed out waiting for read index response|etcdserver: request timed out/;
 
@@ -242,7 +244,10 @@ export function interpretOther(ctx: LineContext): boolean {
     return true;
   }
   if ((m = ROUTE_RETRY.exec(message))) {
-    ctx.emit('peer-unreachable', { peer: m[2], reason: `route connect attempt ${m[1]}` });
+    // The attempt number states how long the route has been failing: nats-server retries a route no
+    // faster than once a second (DEFAULT_ROUTE_RECONNECT), so attempt N means at least N-1 seconds.
+    const attempt = Number(m[1]);
+    ctx.emit('peer-unreachable', { peer: m[2], durationMs: Math.max(0, attempt - 1) * ROUTE_RETRY_MIN_MS, reason: `route connect attempt ${attempt}` });
     return true;
   }
   if ((m = CONTACT.exec(message))) {
