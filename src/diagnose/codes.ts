@@ -14,20 +14,23 @@ export interface CodeInfo {
   refines?: TableCode;
 }
 
-/** SPEC.md's table of codes, the ones operators' scripts key on. */
-export type TableCode =
-  | 'EMPTY_VOTERS'
-  | 'PEERS_NOT_VOTERS'
-  | 'STUCK_AT_TERM_0'
-  | 'NO_LEADER'
-  | 'DROPPED_PROPOSALS'
-  | 'QUORUM_LOST'
-  | 'SPLIT_BRAIN'
-  | 'VOTER_MISMATCH'
-  | 'ELECTION_STORM'
-  | 'MESSAGES_NOT_SENT'
-  | 'CLUSTER_ID_MISMATCH'
-  | 'PEER_UNREACHABLE';
+/** SPEC.md's table of codes, the ones operators' scripts key on (and real-excerpt cases may expect). */
+export const TABLE_CODES = [
+  'EMPTY_VOTERS',
+  'PEERS_NOT_VOTERS',
+  'STUCK_AT_TERM_0',
+  'NO_LEADER',
+  'DROPPED_PROPOSALS',
+  'QUORUM_LOST',
+  'SPLIT_BRAIN',
+  'VOTER_MISMATCH',
+  'ELECTION_STORM',
+  'MESSAGES_NOT_SENT',
+  'CLUSTER_ID_MISMATCH',
+  'PEER_UNREACHABLE',
+] as const;
+
+export type TableCode = (typeof TABLE_CODES)[number];
 
 export const CODES = {
   EMPTY_VOTERS: {

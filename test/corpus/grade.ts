@@ -4,27 +4,12 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { CODES } from '../../src/diagnose/codes.js';
+import { CODES, TABLE_CODES } from '../../src/diagnose/codes.js';
 import { diagnose } from '../../src/diagnose/index.js';
 import { SEVERITY_RANK, type Finding } from '../../src/diagnose/model.js';
 
 export const CASES_DIR = join(import.meta.dirname, 'cases');
 
-/** SPEC.md's table: the codes a case may expect. */
-export const TABLE_CODES = [
-  'EMPTY_VOTERS',
-  'PEERS_NOT_VOTERS',
-  'STUCK_AT_TERM_0',
-  'NO_LEADER',
-  'DROPPED_PROPOSALS',
-  'QUORUM_LOST',
-  'SPLIT_BRAIN',
-  'VOTER_MISMATCH',
-  'ELECTION_STORM',
-  'MESSAGES_NOT_SENT',
-  'CLUSTER_ID_MISMATCH',
-  'PEER_UNREACHABLE',
-] as const;
 
 export interface CaseSpec {
   id: string;
