@@ -18,7 +18,7 @@ export default class Status extends ClientCommand {
   static override summary = 'Show whether the cluster has a leader and a quorum, and whether every member keeps up.';
 
   static override description = `Asks every endpoint (and every member they name) for its view and prints one row per member and a one-line verdict.
-Exit 0 when a leader is acknowledged by a quorum of voters, 3 when not (with --strict also when any voter is unreachable or lagging), 1 when no endpoint answers.
+Exit 0 when a leader is acknowledged by a quorum of voters, 3 when not (with --strict also when any voter is unreachable or lagging, a node belongs to another cluster ID, or a node refuses the leader's log), 1 when no endpoint answers.
 --wait healthy|leader samples until the cluster is healthy (as exit 0 means, --strict included) or a node leads at the newest term, then prints that status and exits 0; at --timeout (default ${DEFAULT_WAIT}) it prints the last status and exits 1.`;
 
   static override examples = [
@@ -48,7 +48,7 @@ Exit 0 when a leader is acknowledged by a quorum of voters, 3 when not (with --s
       description: `How long to wait for each node's answer (default ${DEFAULT_TIMEOUT}); with --watch, how long to keep watching (default: until interrupted); with --wait, how long to wait (default ${DEFAULT_WAIT}).`,
       helpValue: 'DURATION',
     }),
-    strict: Flags.boolean({ description: 'Also exit 3 when any voter is unreachable or lagging.', default: false }),
+    strict: Flags.boolean({ description: 'Also exit 3 when any voter is unreachable or lagging, a node answers for another cluster ID, or a node refuses the leader over a committed entry.', default: false }),
     watch: Flags.boolean({ description: 'Keep sampling: redraw on a TTY, else print one JSON line per sample and an event line on each leader or term change.', default: false }),
     interval: Flags.string({ description: 'Time between samples with --watch (default 1s) or --wait (default 250ms).', helpValue: 'DURATION' }),
     wait: Flags.string({
