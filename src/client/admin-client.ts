@@ -4,7 +4,8 @@ import { formatDuration } from '../shared/duration.js';
 import { OperationError } from '../shared/errors.js';
 import type { ClientTls } from '../shared/client-tls.js';
 import { ApiError, HttpTransport, UnreachableError } from './http.js';
-import type { StatusSample } from './sample.js';
+import { mainCluster } from './cross-checks.js';
+import { clusterIdOf, type StatusSample } from './sample.js';
 import {
   API_PATHS,
   type ApiErrorCode,
@@ -111,7 +112,7 @@ export class AdminClient {
       samples.push(...(await Promise.all(fresh.map((endpoint) => this.sample(endpoint, timeoutMs)))));
     };
     await askAll(this.knownEndpoints);
-    this.clusterId ??= mostCommon(samples.flatMap((s) => (s.status?.clusterId ? [s.status.clusterId] : [])));
+    this.clusterId ??= mainCluster(samples).map(clusterIdOf).find((id) => id !== undefined);
     const ours = (): EndpointSample[] => samples.filter((s) => this.clusterId === undefined || !s.status?.clusterId || s.status.clusterId === this.clusterId);
     let members = membersOf(ours());
     const answeredIds = new Set(ours().flatMap((s) => (s.status ? [s.status.id] : [])));
@@ -274,15 +275,6 @@ export function unreachableError(failures: UnreachableError[], endpointSource?: 
 /** The membership as seen by the node with the freshest view: the leader at the highest term, else the highest term. */
 export function freshestView(statuses: NodeStatus[]): NodeStatus | undefined {
   return [...statuses].sort((a, b) => b.term - a.term || Number(b.role === 'leader') - Number(a.role === 'leader'))[0];
-}
-
-/** The most frequent value; on a tie, the first seen. */
-function mostCommon(values: string[]): string | undefined {
-  const counts = new Map<string, number>();
-  for (const value of values) counts.set(value, (counts.get(value) ?? 0) + 1);
-  let best: string | undefined;
-  for (const [value, count] of counts) if (best === undefined || count > (counts.get(best) ?? 0)) best = value;
-  return best;
 }
 
 function membersOf(samples: EndpointSample[]): Map<number, string> {
