@@ -131,7 +131,8 @@ export class HttpTransport {
   }
 }
 
-function parseJson(text: string): unknown {
+/** A body as JSON; undefined when empty or not JSON (the caller reports the status instead). */
+export function parseJson(text: string): unknown {
   if (text === '') return undefined;
   try {
     return JSON.parse(text);

@@ -7,7 +7,7 @@ import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { readFileSync } from 'node:fs';
 import type { ClientTls } from '../../shared/client-tls.js';
 import { UsageError } from '../../shared/errors.js';
-import { describeNetworkError, UnreachableError } from '../http.js';
+import { describeNetworkError, parseJson, UnreachableError } from '../http.js';
 
 export interface TlsFiles {
   cacert?: string;
@@ -115,11 +115,3 @@ export function endpointOf(url: string): string | undefined {
   }
 }
 
-function parseJson(text: string): unknown {
-  if (text === '') return undefined;
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-}
