@@ -41,6 +41,14 @@ const CASES: [string, string, Partial<RaftEvent>][] = [
   ['NATS route retries', '[1] 2022/02/09 04:32:02.162984 [ERR] Error trying to connect to route (attempt 3200): dial tcp 10.0.0.28:6222: i/o timeout', { kind: 'peer-unreachable', peer: '10.0.0.28:6222', durationMs: 3_199_000 }],
   ['TiKV store lost', '[2020/05/01 10:00:00.000 +08:00] [WARN] [raft_client.rs:199] ["send to 10.0.0.7:20160 fail, the gRPC connection could be broken"]', { kind: 'peer-unreachable', peer: '10.0.0.7:20160' }],
   ['TiKV 2.x region without a leader', '2018/08/03 17:44:28.277 WARN store.rs:2816: [region 102] 103 leader missing longer than abnormal_leader_missing_duration 600s', { kind: 'leader-wait-timeout', durationMs: 600_000 }],
+  ['dragonboat pre-vote campaign', '2022-01-10 17:17:20.290924 W | 20989 internal/raft/raft.go:1004 [f:12093922,l:17277407,t:9,c:17277407,a:17277407] [00127:00001] t9 became PreVote candidate', { kind: 'became-pre-candidate', node: '1', term: 9 }],
+  ['NATS JetStream: no metadata leader', '[1] 2024/02/12 06:18:50.429432 [INF] JetStream cluster no metadata leader', { kind: 'leader-wait-timeout' }],
+  ['NATS JetStream: no contact with a meta leader', '[1] 2023/10/11 17:00:23.018770 [WRN] JetStream has not established contact with a meta leader', { kind: 'leader-wait-timeout' }],
+  ['NATS JetStream: a new metadata leader', '[1] 2024/02/12 06:16:49.515253 [INF] JetStream cluster new metadata leader: nats-service-1/nats-service', { kind: 'leader-known', peer: 'nats-service-1' }],
+  ['NATS JetStream: this server leads', '[1] 2023/10/11 17:02:55.861398 [INF] Self is new JetStream cluster metadata leader', { kind: 'became-leader' }],
+  ['SeaweedFS master elected', 'I0225 09:57:46     1 master_server.go:143] [ fast-master-0.dc1:9333 ] fast-master-0.dc1:9333 becomes leader.', { kind: 'became-leader', node: 'fast-master-0.dc1:9333' }],
+  ['goraft: a second leader in one term', 'panic: assertion failed: leader.elected.at.same.term.289', { kind: 'term-seen', term: 289 }],
+  ['openraft saved vote at start-up', '2025-12-03T09:17:07.657758179+00:00  INFO openraft::storage::helper: get_initial_state vote=<T0-N1:-> last_purged_log_id=None last_applied=None committed=None last_log_id=None', { kind: 'term-seen', term: 0 }],
 ];
 
 describe('library templates, in any file', () => {
@@ -58,6 +66,12 @@ describe('library templates, in any file', () => {
       '2021-05-13T19:39:22.359Z [DEBUG] raft/raft.go:268: nomad.raft: votes: needed=2',
       '2016/05/02 00:59:56 [INFO] raft: aborting pipeline replication to peer 10.185.80.227:8300',
       '2021-01-10 11:50:36.394047 I | raft: 6e5dda50b9141776 received MsgVoteResp from 6e5dda50b9141776 at term 3',
+      '2017-12-20 02:21:18.068134 I | rafthttp: starting peer a9efae717f838092...',
+      '2017-12-20 02:21:18.068181 I | rafthttp: started HTTP pipelining with peer a9efae717f838092',
+      '{"level":"warn","ts":"06:22:52.217954-0700","caller":"rafthttp/stream.go:285","msg":"closed TCP streaming connection with remote peer","stream-writer-type":"stream MsgApp v2","remote-peer-id":"9de40a5eb2171476"}',
+      '2023/06/01 10:38:28 loading WAL at term 0 and index 0',
+      '[7] 2022/03/15 09:36:52.200912 [WRN] RAFT [BvB3cxyA - _meta_] Error writing term and vote file for "_meta_": open /data/jetstream/$SYS/_js_/_meta_/tav.idx: no such file or directory',
+      '[03/01/15 14:56:14] [INFO] Attempting to join leader at localhost:4001',
     ]) {
       expect(eventsOf(line).unrecognised, line).toBe(0);
     }
