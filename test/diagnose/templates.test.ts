@@ -49,6 +49,10 @@ const CASES: [string, string, Partial<RaftEvent>][] = [
   ['SeaweedFS master elected', 'I0225 09:57:46     1 master_server.go:143] [ fast-master-0.dc1:9333 ] fast-master-0.dc1:9333 becomes leader.', { kind: 'became-leader', node: 'fast-master-0.dc1:9333' }],
   ['goraft: a second leader in one term', 'panic: assertion failed: leader.elected.at.same.term.289', { kind: 'term-seen', term: 289 }],
   ['openraft saved vote at start-up', '2025-12-03T09:17:07.657758179+00:00  INFO openraft::storage::helper: get_initial_state vote=<T0-N1:-> last_purged_log_id=None last_applied=None committed=None last_log_id=None', { kind: 'term-seen', term: 0 }],
+  ['async-raft metrics', 'Error: timeout after 3s when a leader is observed latest: RaftMetrics { id: 0, state: Candidate, current_term: 2, last_log_index: 11, last_applied: 11, current_leader: None }', { kind: 'term-seen', node: '0', term: 2 }],
+  ['InfluxDB 0.9 raft: a candidate at a new term', '[raft] 2015/05/15 18:52:56 candidate[1]: changing term: 2 => 3', { kind: 'became-candidate', node: '1', term: 3 }],
+  ['InfluxDB 0.9 raft: a vote refused', '[raft] 2015/05/15 18:52:56 leader[2]: recv req vote: (term=3, candidateID=1, lastLogIndex=648, lastLogTerm=2) (err=out of date log)', { kind: 'vote-rejected', node: '2', peer: '1', term: 3 }],
+  ['InfluxDB 0.9 raft: a vote granted', '[raft] 2015/05/15 18:52:56 leader[2]: recv req vote: (term=3, candidateID=3, lastLogIndex=648, lastLogTerm=2) (err=<nil>)', { kind: 'vote-cast', node: '2', peer: '3', term: 3 }],
 ];
 
 describe('library templates, in any file', () => {
@@ -72,6 +76,8 @@ describe('library templates, in any file', () => {
       '2023/06/01 10:38:28 loading WAL at term 0 and index 0',
       '[7] 2022/03/15 09:36:52.200912 [WRN] RAFT [BvB3cxyA - _meta_] Error writing term and vote file for "_meta_": open /data/jetstream/$SYS/_js_/_meta_/tav.idx: no such file or directory',
       '[03/01/15 14:56:14] [INFO] Attempting to join leader at localhost:4001',
+      '2020-04-09 02:47:09.625008 I | etcdserver: 36cea8585d2d08ae as single-node; fast-forwarding 9 ticks (election ticks 10)',
+      '[raft] 2015/05/15 18:52:56 follower[2]: leaderLoop: send heartbeat: error: cnt=1 stale term',
     ]) {
       expect(eventsOf(line).unrecognised, line).toBe(0);
     }

@@ -75,6 +75,8 @@ const KNOWN: RegExp[] = [
   /^starting peer [0-9a-f]+|^started HTTP pipelining with peer|^(?:closed|stopped) TCP streaming connection with remote peer$|^stopped stream reader with remote peer$|^loading WAL at term \d+/,
   // NATS JetStream's Raft groups starting, and failing to persist their term and vote (a storage error, no Raft fact)
   /^JetStream cluster creating raft group|^RAFT \[\S+ - \S+\] (?:Started|Error writing term and vote file)/,
+  // etcd 3.4 starting alone, InfluxDB 0.9's deposed leader failing its last heartbeats
+  /as single-node; fast-forwarding \d+ ticks|leaderLoop: send heartbeat: error: .*stale term/,
   // early rqlite (goraft) joining, SeaweedFS's master clients following a redirect
   /Attempting to join leader at|redirected to leader /,
 ];
@@ -117,6 +119,12 @@ const OPENRAFT_HEARTBEAT = /failed to send a heartbeat|timeout while requesting/
 const OPENRAFT_METRICS = /Metrics\{id:(?:NID\[)?(\d+)\]?, (\w+), term:(\d+)/;
 // openraft reading its saved vote at start-up: `get_initial_state vote=<T0-N1:->` (the term, then whom it voted for).
 const OPENRAFT_INITIAL_VOTE = /^get_initial_state vote=<T(\d+)-N/;
+// async-raft (openraft's predecessor, databend meta) metrics: `RaftMetrics { id: 0, state: Candidate, current_term: 2, ...`.
+const ASYNC_RAFT_METRICS = /RaftMetrics \{ id: (\d+), state: \w+, current_term: (\d+)/;
+// InfluxDB 0.9's own raft package names the role and node before each message: `candidate[1]: changing
+// term: 2 => 3`, `leader[2]: recv req vote: (term=3, candidateID=1, ...) (err=out of date log)`,
+// `candidate[1]: send req vote(term=3, ...)`.
+const INFLUX_ROLE = /^(follower|candidate|leader)\[(\d+)\]: (?:changing term: \d+ => (\d+)|recv req vote: \(term=(\d+), candidateID=(\d+)[^)]*\) \(err=([^)]*)\)|send req vote\(term=(\d+))/;
 // goraft (SeaweedFS) asserting that a second leader was elected in a term it already had one for.
 const GORAFT_SAME_TERM_LEADER = /leader\.elected\.at\.same\.term\.(\d+)/;
 // rafthttp throwing messages away: `dropped MsgAppResp to X since pipeline's sending buffer is full`,
@@ -229,6 +237,17 @@ export function interpretOther(ctx: LineContext): boolean {
   if (OPENRAFT_HEARTBEAT.test(message)) {
     const target = ctx.shape.json?.target ?? /target=(\S+)/.exec(message)?.[1];
     ctx.emit('peer-unreachable', { peer: target === undefined ? undefined : String(target), reason: 'openraft RPC failed' });
+    return true;
+  }
+  if ((m = ASYNC_RAFT_METRICS.exec(message))) {
+    ctx.emit('term-seen', { node: m[1], term: Number(m[2]) });
+    return true;
+  }
+  if ((m = INFLUX_ROLE.exec(message))) {
+    const node = m[2]!;
+    if (m[3] !== undefined) ctx.emit(m[1] === 'candidate' ? 'became-candidate' : 'term-seen', { node, term: Number(m[3]) });
+    else if (m[4] !== undefined) ctx.emit(m[6] === '<nil>' ? 'vote-cast' : 'vote-rejected', { node, peer: m[5], term: Number(m[4]), reason: m[6] === '<nil>' ? undefined : m[6] });
+    else ctx.emit('term-seen', { node, term: Number(m[7]) });
     return true;
   }
   if ((m = OPENRAFT_INITIAL_VOTE.exec(message) ?? GORAFT_SAME_TERM_LEADER.exec(message))) {
