@@ -53,6 +53,9 @@ const CASES: [string, string, Partial<RaftEvent>][] = [
   ['InfluxDB 0.9 raft: a candidate at a new term', '[raft] 2015/05/15 18:52:56 candidate[1]: changing term: 2 => 3', { kind: 'became-candidate', node: '1', term: 3 }],
   ['InfluxDB 0.9 raft: a vote refused', '[raft] 2015/05/15 18:52:56 leader[2]: recv req vote: (term=3, candidateID=1, lastLogIndex=648, lastLogTerm=2) (err=out of date log)', { kind: 'vote-rejected', node: '2', peer: '1', term: 3 }],
   ['InfluxDB 0.9 raft: a vote granted', '[raft] 2015/05/15 18:52:56 leader[2]: recv req vote: (term=3, candidateID=3, lastLogIndex=648, lastLogTerm=2) (err=<nil>)', { kind: 'vote-cast', node: '2', peer: '3', term: 3 }],
+  ['dragonboat LeaderInfo printed by an application, no leader', '2022-06-02 09:33:49.497\tWARN\t[raftstorage] [event] [LeaderUpdated]\t{"target": "nhid-11772876510710", "info": {"ClusterID":47,"NodeID":11772876510710,"Term":23,"LeaderID":0}}', { kind: 'term-seen', node: '11772876510710', term: 23 }],
+  ['dragonboat v4 LeaderInfo with a leader', 'leader updated {"ShardID":1,"ReplicaID":2,"Term":5,"LeaderID":3}', { kind: 'leader-known', node: '2', peer: '3', term: 5 }],
+  ['raft-rs HardState printed by an application', 'INFO:root:Initial RaftState: RaftState { hard_state: HardState { term: 7, vote: 1, commit: 12 }, conf_state: ConfState { voters: [1] } }', { kind: 'term-seen', term: 7 }],
 ];
 
 describe('library templates, in any file', () => {
@@ -78,6 +81,7 @@ describe('library templates, in any file', () => {
       '[03/01/15 14:56:14] [INFO] Attempting to join leader at localhost:4001',
       '2020-04-09 02:47:09.625008 I | etcdserver: 36cea8585d2d08ae as single-node; fast-forwarding 9 ticks (election ticks 10)',
       '[raft] 2015/05/15 18:52:56 follower[2]: leaderLoop: send heartbeat: error: cnt=1 stale term',
+      '2019-09-09 11:51:14.151264 I | etcdserver: dd87127e0d4f2a25 initialzed peer connection; fast-forwarding 6 ticks (election ticks 8) with 2 active peer(s)',
     ]) {
       expect(eventsOf(line).unrecognised, line).toBe(0);
     }

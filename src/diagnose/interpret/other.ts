@@ -66,7 +66,7 @@ const KNOWN: RegExp[] = [
   /aborting pipeline replication|has newer term, stopping replication|^votes: needed|^vote granted|appendEntries rejected, sending older logs|node is not the leader|become the leader/i,
   /Engine::handle_vote_req|received \d+ votes and \d+ rejections|a quorum granted my vote|a quorum would grant the vote|handle vote request|vote is changing from|received RaftMsg::Request(?:Pre)?Vote|trigger pre-vote|skip election, already a leader|leader lease has not yet expired|higher vote seen/,
   /votes: needed|^needed=|pre-vote (?:received|granted)|reset election timeout|create peer with id|found peers\.json file|deleted peers\.json file/,
-  /^(?:memberlist|serf|agent\.leader): |started as single-node|now serving peer|resigns pd leadership|re-campaign a pd leader|stopped HTTP pipelining|initiali[sz]?ed peer connection/,
+  /^(?:memberlist|serf|agent\.leader): |started as single-node|now serving peer|resigns pd leadership|re-campaign a pd leader|stopped HTTP pipelining|initial(?:i[sz]|z)ed peer connection/,
   /^peer\.vote(?:\.recv)?: /,
   /^new leader elected, stepping down|^removed ourself, |peer sees incorrect leader|expected heartbeat, got|previous log term mis-match|installSnapshot request with older term|^updating peer|target does not support pre-vote/i,
   /current cluster leader:|peers:\S+|Name: \S+, State: \w+, Term: \d+/,
@@ -111,6 +111,11 @@ const RAFTHTTP_UNREACHABLE_ZAP = /^(?:peer deactivated again|failed to reach the
 // Its pre-vote campaign reads `t9 became PreVote candidate`.
 const DRAGONBOAT_ROLE = /\[(\d+):(\d+)\] t(\d+) (?:became|become) (leader|candidate|pre-candidate|PreVote candidate|follower)/;
 const DRAGONBOAT_VOTE = /\[(\d+):(\d+)\] t(\d+) cast vote from n0*(\d+)/;
+// An application printing dragonboat's LeaderInfo from its RaftEventListener (v3 and v4 field names):
+// `{"ClusterID":47,"NodeID":11772876510710,"Term":23,"LeaderID":0}`; LeaderID 0 means no leader known.
+const DRAGONBOAT_LEADER_INFO = /"(?:ClusterID|ShardID)": ?(\d+), ?"(?:NodeID|ReplicaID)": ?(\d+), ?"Term": ?(\d+), ?"LeaderID": ?(\d+)/;
+// raft-rs's persisted state as applications print it: `HardState { term: 0, vote: 0, commit: 0 }`.
+const RAFT_RS_HARD_STATE = /HardState \{ term: (\d+), vote: \d+, commit: \d+ \}/;
 // openraft: votes are written T<term>-N<node>; its metrics name the role and term.
 const OPENRAFT_VOTE_REJECTED = /vote T(\d+)-N(\d+)\S* is rejected by local vote: T(\d+)-N\d+|reject vote-request: by/;
 const OPENRAFT_ROLE = /^id=(\d+) (becomes leader|steps down from leader)/;
@@ -219,6 +224,16 @@ export function interpretOther(ctx: LineContext): boolean {
   }
   if ((m = DRAGONBOAT_VOTE.exec(message))) {
     ctx.emit('vote-cast', { node: String(Number(m[2])), group: `shard-${Number(m[1])}`, peer: m[4], term: Number(m[3]) });
+    return true;
+  }
+  if ((m = DRAGONBOAT_LEADER_INFO.exec(message) ?? DRAGONBOAT_LEADER_INFO.exec(ctx.raw))) {
+    const at = { node: m[2], group: `shard-${Number(m[1])}`, term: Number(m[3]) };
+    if (m[4] === '0') ctx.emit('term-seen', at);
+    else ctx.emit('leader-known', { ...at, peer: m[4] });
+    return true;
+  }
+  if ((m = RAFT_RS_HARD_STATE.exec(message))) {
+    ctx.emit('term-seen', { term: Number(m[1]) });
     return true;
   }
   if ((m = OPENRAFT_VOTE_REJECTED.exec(message))) {
