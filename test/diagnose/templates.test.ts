@@ -56,6 +56,8 @@ const CASES: [string, string, Partial<RaftEvent>][] = [
   ['dragonboat LeaderInfo printed by an application, no leader', '2022-06-02 09:33:49.497\tWARN\t[raftstorage] [event] [LeaderUpdated]\t{"target": "nhid-11772876510710", "info": {"ClusterID":47,"NodeID":11772876510710,"Term":23,"LeaderID":0}}', { kind: 'term-seen', node: '11772876510710', term: 23 }],
   ['dragonboat v4 LeaderInfo with a leader', 'leader updated {"ShardID":1,"ReplicaID":2,"Term":5,"LeaderID":3}', { kind: 'leader-known', node: '2', peer: '3', term: 5 }],
   ['raft-rs HardState printed by an application', 'INFO:root:Initial RaftState: RaftState { hard_state: HardState { term: 7, vote: 1, commit: 12 }, conf_state: ConfState { voters: [1] } }', { kind: 'term-seen', term: 7 }],
+  ['TiKV 3.x vote in a docker json-file record', '{"log":"2019/09/20 03:49:49.867 INFO \\u003cunknown\\u003e:1091: [region 2364] 2365 [logterm: 35, index: 35, vote: 0] cast MsgRequestVote for 2366 [logterm: 35, index: 35] at term 36\\n","stream":"stderr","time":"2019-09-19T19:49:49.868047863Z"}', { kind: 'vote-cast', node: '2365', peer: '2366', term: 36 }],
+  ['TiKV 3.x pre-vote refused', '2019/03/07 10:29:21.666 INFO <unknown>:1091: [region 1795] 2494 [logterm: 13, index: 37, vote: 0] rejected MsgRequestPreVote from 1797 [logterm: 13, index: 36] at term 14', { kind: 'vote-rejected', node: '2494', peer: '1797', term: 14 }],
 ];
 
 describe('library templates, in any file', () => {
@@ -81,6 +83,9 @@ describe('library templates, in any file', () => {
       '[03/01/15 14:56:14] [INFO] Attempting to join leader at localhost:4001',
       '2020-04-09 02:47:09.625008 I | etcdserver: 36cea8585d2d08ae as single-node; fast-forwarding 9 ticks (election ticks 10)',
       '[raft] 2015/05/15 18:52:56 follower[2]: leaderLoop: send heartbeat: error: cnt=1 stale term',
+      '2019/09/20 03:49:49.876 INFO pd.rs:575: [region 1684] try to transfer leader from id: 1685 store_id: 4 to id: 1686 store_id: 5',
+      'tikv-server[11783]: [2023/02/23 04:50:18.820 +00:00] [INFO] [peer.rs:4500] ["reject transferring leader"] [wait_data=false] [is_witness=true] [disk_usage=Normal] [pending_snapshot=false] [from=122222] [peer_id=122221] [region_id=122220]',
+      '[2019/08/31 17:58:34.900 +08:00] [INFO] [cluster_info.go:567] ["leader changed"] [region-id=519919] [from=7] [to=4]',
       '2019-09-09 11:51:14.151264 I | etcdserver: dd87127e0d4f2a25 initialzed peer connection; fast-forwarding 6 ticks (election ticks 8) with 2 active peer(s)',
     ]) {
       expect(eventsOf(line).unrecognised, line).toBe(0);
