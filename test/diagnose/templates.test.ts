@@ -83,6 +83,7 @@ describe('library templates, in any file', () => {
       '[03/01/15 14:56:14] [INFO] Attempting to join leader at localhost:4001',
       '2020-04-09 02:47:09.625008 I | etcdserver: 36cea8585d2d08ae as single-node; fast-forwarding 9 ticks (election ticks 10)',
       '[raft] 2015/05/15 18:52:56 follower[2]: leaderLoop: send heartbeat: error: cnt=1 stale term',
+      '2017-04-27 00:16:27.329595 I | etcdserver: finished adding peers from new cluster configuration into network...',
       '2019/09/20 03:49:49.876 INFO pd.rs:575: [region 1684] try to transfer leader from id: 1685 store_id: 4 to id: 1686 store_id: 5',
       'tikv-server[11783]: [2023/02/23 04:50:18.820 +00:00] [INFO] [peer.rs:4500] ["reject transferring leader"] [wait_data=false] [is_witness=true] [disk_usage=Normal] [pending_snapshot=false] [from=122222] [peer_id=122221] [region_id=122220]',
       '[2019/08/31 17:58:34.900 +08:00] [INFO] [cluster_info.go:567] ["leader changed"] [region-id=519919] [from=7] [to=4]',

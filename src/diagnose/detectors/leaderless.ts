@@ -5,6 +5,9 @@
 // again by the same candidate (the candidate's last election failed). The product says it has no leader
 // with a leader-wait timeout ("No cluster leader", "leader election did not complete"), a proposal
 // dropped for want of one, or Raft's own `lost leader` line. Neither needs a clock; lines logged while shutting down do not count.
+// A node refusing to campaign (hashicorp `no known peers. Aborting election`, `not part of a stable
+// configuration ... not triggering a leader election`) counts as a failed election when the product says
+// it has no leader at least twice after it, with no leader seen.
 // Where no election is logged at all (NATS JetStream's meta group logs none at INFO), the product saying
 // so again and again is enough: three statements or more over at least ten election timeouts (30 s at
 // least) with no leader after, which no ordinary re-election lasts.
@@ -27,6 +30,9 @@ interface GroupState {
   failed?: Signal;
   failures: number;
   said?: Signal;
+  /** A node's refusal to campaign since the last leader, and the statements since that refusal. */
+  refused?: Signal;
+  saidSinceRefusal: number;
   /** The statements since the last leader, and the last of them. */
   statements: number;
   lastSaid?: Signal;
@@ -36,13 +42,13 @@ interface GroupState {
 }
 
 class Leaderless implements Detector {
-  readonly kinds = ['election-started', 'became-pre-candidate', 'became-candidate', 'became-leader', 'leader-known', 'vote-cast', 'vote-rejected', 'leader-wait-timeout', 'dropped-proposal', 'leader-lost', 'node-start'] as const;
+  readonly kinds = ['election-started', 'became-pre-candidate', 'became-candidate', 'became-leader', 'leader-known', 'vote-cast', 'vote-rejected', 'leader-wait-timeout', 'dropped-proposal', 'leader-lost', 'not-promotable', 'node-start'] as const;
   private readonly groups = new Map<string, GroupState>();
 
   on(event: RaftEvent, step: Step): void {
     let group = this.groups.get(step.group.name);
     if (!group) {
-      group = { failures: 0, statements: 0, attempts: new Map(), askedBy: new Map() };
+      group = { failures: 0, statements: 0, saidSinceRefusal: 0, attempts: new Map(), askedBy: new Map() };
       this.groups.set(step.group.name, group);
     }
     const node = step.node;
@@ -52,6 +58,8 @@ class Leaderless implements Detector {
       group.said = undefined;
       group.lastSaid = undefined;
       group.statements = 0;
+      group.refused = undefined;
+      group.saidSinceRefusal = 0;
       group.failures = 0;
       group.attempts.clear();
       group.askedBy.clear();
@@ -66,6 +74,9 @@ class Leaderless implements Detector {
       group.said ??= signal;
       group.lastSaid = signal;
       group.statements++;
+      if (group.refused) group.saidSinceRefusal++;
+    } else if (event.kind === 'not-promotable') {
+      group.refused ??= signal;
     }
     if (step.attempt) {
       const before = group.attempts.get(node) ?? 0;
@@ -91,7 +102,8 @@ class Leaderless implements Detector {
   finish(view: View): Draft[] {
     const drafts: Draft[] = [];
     for (const [name, group] of this.groups) {
-      const { failed, said } = group;
+      const { said } = group;
+      const failed = group.failed ?? (group.saidSinceRefusal >= 2 ? group.refused : undefined);
       if (failed === undefined) {
         const repeated = this.repeated(group, view.electionTimeout(name));
         if (repeated) drafts.push(repeated);
@@ -103,8 +115,11 @@ class Leaderless implements Detector {
       drafts.push({
         code: 'NO_LEADER',
         nodes,
-        summary: `${group.failures} failed election(s) (${displayName(failed.node)}) and ${displayName(said.node)} reports no leader, with no leader seen after`,
-        count: group.failures,
+        summary:
+          group.failures > 0
+            ? `${group.failures} failed election(s) (${displayName(failed.node)}) and ${displayName(said.node)} reports no leader, with no leader seen after`
+            : `${displayName(failed.node)} refuses to campaign and ${displayName(said.node)} reports no leader ${group.statements} times, with no leader seen after`,
+        count: Math.max(1, group.failures),
         first: times.length > 0 ? Math.min(...times) : undefined,
         last: times.length > 0 ? Math.max(...times) : undefined,
         evidence: [failed.evidence, said.evidence],

@@ -76,7 +76,7 @@ const KNOWN: RegExp[] = [
   // NATS JetStream's Raft groups starting, and failing to persist their term and vote (a storage error, no Raft fact)
   /^JetStream cluster creating raft group|^RAFT \[\S+ - \S+\] (?:Started|Error writing term and vote file)/,
   // etcd 3.4 starting alone, InfluxDB 0.9's deposed leader failing its last heartbeats
-  /as single-node; fast-forwarding \d+ ticks|leaderLoop: send heartbeat: error: .*stale term/,
+  /as single-node; fast-forwarding \d+ ticks|finished adding peers from new cluster configuration|leaderLoop: send heartbeat: error: .*stale term/,
   // TiKV moving a region's leader on PD's order, and PD's own scheduling lines: planned, no Raft fact
   /\["(?:try to transfer leader|reject transferring leader|send schedule command|region (?:ConfVer|Version) changed)"\]|\["leader changed"\] \[region-id=|\[region \d+\] (?:\d+ )?(?:try to )?transfer leader (?:from|to) id: /,
   // early rqlite (goraft) joining, SeaweedFS's master clients following a redirect

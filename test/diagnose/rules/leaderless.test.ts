@@ -62,4 +62,13 @@ describe('a failed election and no leader, said outright', () => {
     expect(alarms(analyze([said(undefined), said(undefined), said(undefined), said(undefined)]))).toEqual([]);
     expect(alarms(analyze([said(0), said(30), said(60), said(90), n(95, 'leader-known', { peer: 'nats-1' })]))).toEqual([]);
   });
+
+  it('a node refusing to campaign (no known peers) while the product says twice it has no leader', () => {
+    const n = node('consul-1', 'hashicorp');
+    const said = (s: number) => n(s, 'leader-wait-timeout', { reason: 'no cluster leader' });
+    expect(codes(analyze([n(0, 'not-promotable'), said(88), said(90)]))).toContain('NO_LEADER');
+    // Said once, or answered by a leader: a non-voter waiting for the cluster to settle.
+    expect(codes(analyze([n(0, 'not-promotable'), said(88)]))).not.toContain('NO_LEADER');
+    expect(codes(analyze([n(0, 'not-promotable'), said(88), said(90), n(92, 'leader-known', { peer: '10.0.0.2:8300' })]))).not.toContain('NO_LEADER');
+  });
 });
