@@ -80,7 +80,7 @@ const KNOWN: RegExp[] = [
   // TiKV moving a region's leader on PD's order, and PD's own scheduling lines: planned, no Raft fact
   /\["(?:try to transfer leader|reject transferring leader|send schedule command|region (?:ConfVer|Version) changed)"\]|\["leader changed"\] \[region-id=|\[region \d+\] (?:\d+ )?(?:try to )?transfer leader (?:from|to) id: /,
   // early rqlite (goraft) joining, SeaweedFS's master clients following a redirect
-  /Attempting to join leader at|redirected to leader /,
+  /Attempting to join leader at|redirected to leader |raft\.Server: Not current leader/,
 ];
 // hashicorp/raft's debug lines of a candidacy: `voting for self: term=8872 id=...`, `asking for vote: term=..`.
 const HASHICORP_CANDIDACY = /^(?:voting for self|pre-voting for self|asking for (?:pre-)?vote)\b/;
@@ -143,6 +143,9 @@ const LEADERSHIP = /^server (became leader|lost leadership), performing leader/;
 // new metadata leader: nats-1/cluster`, `Self is new JetStream cluster metadata leader`, `JetStream
 // cluster no metadata leader`, `JetStream has not established contact with a meta leader`.
 const JETSTREAM_LEADER = /^JetStream cluster new metadata leader: ([^/\s]+)|^(Self is new JetStream cluster metadata leader)|^JetStream (?:cluster no metadata leader|has not established contact with a meta leader)/;
+// SeaweedFS's master unable to name its topology leader: `topo leader: Raft Server not initialized!`,
+// `topo leader: leader not selected yet`.
+const SEAWEED_NO_LEADER = /topo leader: (?:Raft Server not initialized|leader not selected yet)/;
 // SeaweedFS's master announcing its own election: `[ 10.0.0.1:9333 ] 10.0.0.1:9333 becomes leader.`
 const SEAWEED_BECOMES_LEADER = /^\[ ?(\S+?) ?\] (\S+) becomes leader\.$/;
 // openraft: `error sending InstallSnapshot RPC to target` (the target is a field).
@@ -288,6 +291,10 @@ export function interpretOther(ctx: LineContext): boolean {
     if (m[1] !== undefined) ctx.emit('leader-known', { peer: m[1] });
     else if (m[2] !== undefined) ctx.emit('became-leader');
     else ctx.emit('leader-wait-timeout', { reason: 'no metadata leader' });
+    return true;
+  }
+  if (SEAWEED_NO_LEADER.test(message)) {
+    ctx.emit('leader-wait-timeout', { reason: 'topology leader unknown' });
     return true;
   }
   if ((m = SEAWEED_BECOMES_LEADER.exec(message))) {
