@@ -59,6 +59,10 @@ const CASES: [string, string, Partial<RaftEvent>][] = [
   ['TiKV 3.x vote in a docker json-file record', '{"log":"2019/09/20 03:49:49.867 INFO \\u003cunknown\\u003e:1091: [region 2364] 2365 [logterm: 35, index: 35, vote: 0] cast MsgRequestVote for 2366 [logterm: 35, index: 35] at term 36\\n","stream":"stderr","time":"2019-09-19T19:49:49.868047863Z"}', { kind: 'vote-cast', node: '2365', peer: '2366', term: 36 }],
   ['TiKV 3.x pre-vote refused', '2019/03/07 10:29:21.666 INFO <unknown>:1091: [region 1795] 2494 [logterm: 13, index: 37, vote: 0] rejected MsgRequestPreVote from 1797 [logterm: 13, index: 36] at term 14', { kind: 'vote-rejected', node: '2494', peer: '1797', term: 14 }],
   ['SeaweedFS master without a topology leader', 'master_1  | E1115 17:42:58     1 master_grpc_server.go:252] topo leader: Raft Server not initialized!', { kind: 'leader-wait-timeout' }],
+  ['etcd 0.4: a leader named', "[etcd] Jul 30 20:50:00.253 INFO      | app02: leader changed from '' to 'app03'.", { kind: 'leader-known', node: 'app02', peer: 'app03' }],
+  ['etcd 0.4: the leader gone', "[etcd] Jul 30 20:50:13.509 INFO      | app02: leader changed from 'app03' to ''.", { kind: 'leader-lost', node: 'app02' }],
+  ['etcd 0.4: a node leading', "[etcd] Jul 30 20:50:13.509 INFO      | app01: state changed from 'candidate' to 'leader'.", { kind: 'became-leader', node: 'app01' }],
+  ['etcd 0.4: a new term', '[etcd] Jul 30 20:50:13.509 INFO      | app02: term #4 started.', { kind: 'term-seen', node: 'app02', term: 4 }],
 ];
 
 describe('library templates, in any file', () => {

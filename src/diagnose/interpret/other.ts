@@ -143,6 +143,9 @@ const LEADERSHIP = /^server (became leader|lost leadership), performing leader/;
 // new metadata leader: nats-1/cluster`, `Self is new JetStream cluster metadata leader`, `JetStream
 // cluster no metadata leader`, `JetStream has not established contact with a meta leader`.
 const JETSTREAM_LEADER = /^JetStream cluster new metadata leader: ([^/\s]+)|^(Self is new JetStream cluster metadata leader)|^JetStream (?:cluster no metadata leader|has not established contact with a meta leader)/;
+// etcd 0.4 (goraft inside) names the node before each message: `app02: leader changed from 'app03' to ''.`,
+// `app01: state changed from 'candidate' to 'leader'.`, `app02: term #4 started.`
+const ETCD04 = /^([\w.:-]+): (?:leader changed from '[^']*' to '([^']*)'|state changed from '\w+' to '(leader|candidate|follower)'|term #(\d+) started)\.$/;
 // SeaweedFS's master unable to name its topology leader: `topo leader: Raft Server not initialized!`,
 // `topo leader: leader not selected yet`.
 const SEAWEED_NO_LEADER = /topo leader: (?:Raft Server not initialized|leader not selected yet)/;
@@ -291,6 +294,14 @@ export function interpretOther(ctx: LineContext): boolean {
     if (m[1] !== undefined) ctx.emit('leader-known', { peer: m[1] });
     else if (m[2] !== undefined) ctx.emit('became-leader');
     else ctx.emit('leader-wait-timeout', { reason: 'no metadata leader' });
+    return true;
+  }
+  // The node name ends like a logger name, which `message` has lost: read the whole body.
+  if ((m = ETCD04.exec(ctx.shape.message))) {
+    const node = m[1]!;
+    if (m[2] !== undefined) ctx.emit(m[2] === '' ? 'leader-lost' : 'leader-known', m[2] === '' ? { node } : { node, peer: m[2] });
+    else if (m[3] !== undefined) ctx.emit(m[3] === 'leader' ? 'became-leader' : m[3] === 'candidate' ? 'became-candidate' : 'became-follower', { node });
+    else ctx.emit('term-seen', { node, term: Number(m[4]) });
     return true;
   }
   if (SEAWEED_NO_LEADER.test(message)) {
