@@ -62,7 +62,7 @@ const MONTHS: Record<string, number> = { Jan: 0, Feb: 1, Mar: 2, Apr: 3, May: 4,
 const ISO = /^\[?(\d{4})-(\d\d)-(\d\d)[T ](\d\d):(\d\d):(\d\d)(?:[.,](\d+))?\s?(Z|[+-]\d\d:?\d\d)?\]?/;
 const SLASHED = /^\[?(?:raft)?(\d{4})\/(\d\d)\/(\d\d)[ T](\d\d):(\d\d):(\d\d)(?:[.,](\d+))?(?: ([+-]\d\d:?\d\d))?\]?/;
 const MONTH_DAY = /^([A-Z][a-z]{2}) ([ \d]\d) (\d\d):(\d\d):(\d\d)(?:\.(\d+))?/;
-const PROGRAM_TAG = /^\[[\w.-]+\] (?=[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d)/;
+const PROGRAM_TAG = /^\[[\w.-]+\] +(?=[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d|\d{4}[/-]\d\d[/-]\d\d[ T]\d\d:\d\d:\d\d)/;
 
 function zoneOffsetMs(zone: string | undefined): number {
   if (zone === undefined || zone === 'Z') return 0;
@@ -313,7 +313,8 @@ function peelLayout(text: string, outerTime: number | undefined, source: string 
     time = Date.UTC(year, +klog[3]! - 1, +klog[4]!, +klog[5]!, +klog[6]!, +klog[7]!) + fractionMs(klog[8]);
     return { time, level: normaliseLevel(klog[1]!), message: line.slice(klog[0].length), source, layout: line, ...(klog[2] === undefined ? { yearless: 'layout' as const } : {}) };
   }
-  // etcd 0.4 (go-logging) names the program in brackets before a year-less stamp: `[etcd] Jul 30 20:50:13.509 INFO      | `.
+  // A Go logger's prefix in brackets before the stamp: etcd 0.4 (`[etcd] Jul 30 20:50:13.509 INFO      | `),
+  // InfluxDB (`[metastore] 2016/01/11 12:56:55 `), rqlite (`[store] 2024/06/26 07:45:20 `).
   const tagged = line.charCodeAt(0) === 91 /* [ */ ? PROGRAM_TAG.exec(line) : null;
   if (tagged) line = line.slice(tagged[0].length);
   // docker --timestamps or journald short-iso put a second timestamp before the program's own, which

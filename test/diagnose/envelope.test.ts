@@ -33,6 +33,7 @@ const WRAPPED: [string, string, { time?: string; level?: string; source?: string
   ['a Markdown quote around syslog with a priority', `> <30>Jul 18 09:22:53 node2 etcd[1234]: raft: ${BODY}`, { source: 'node2' }],
   ['a paste wrapped in Markdown bold around journald', `**Dec 14 10:42:33 xt1 docker: 2016-12-14 02:42:33.263136 E | raft: ${BODY}`, { level: 'ERROR', source: 'xt1' }],
   ['etcd 0.4: the program in brackets before a year-less stamp', `[etcd] Jul 30 20:50:13.509 INFO      | app01: ${BODY}`, { level: 'INFO' }],
+  ["a Go logger's bracketed prefix before the std-log date", `Jan 11 12:56:55 coreos01 docker[12948]: [metastore] 2016/01/11 12:56:55 ${BODY}`, { source: 'coreos01', time: '2016-01-11T12:56:55.000Z' }],
   ['grep -rn over several files', `logs/etcd-3.log:1204:2015/10/16 07:51:44 raft: ${BODY}`, { source: 'etcd-3' }],
   ['docker service logs', `etcd.1.x2b9abc@node-3    | 2015/10/16 07:51:44 raft: ${BODY}`, { source: 'etcd.1.x2b9abc@node-3' }],
   ['CockroachDB glog with a year', `I160413 05:12:22.220802 raft/raft.go:549  [group 1] ${BODY}`, { level: 'INFO', time: '2016-04-13T05:12:22.220Z' }],

@@ -63,6 +63,8 @@ const CASES: [string, string, Partial<RaftEvent>][] = [
   ['etcd 0.4: the leader gone', "[etcd] Jul 30 20:50:13.509 INFO      | app02: leader changed from 'app03' to ''.", { kind: 'leader-lost', node: 'app02' }],
   ['etcd 0.4: a node leading', "[etcd] Jul 30 20:50:13.509 INFO      | app01: state changed from 'candidate' to 'leader'.", { kind: 'became-leader', node: 'app01' }],
   ['etcd 0.4: a new term', '[etcd] Jul 30 20:50:13.509 INFO      | app02: term #4 started.', { kind: 'term-seen', node: 'app02', term: 4 }],
+  ["InfluxDB 0.10: raft's String() reported with the peers", 'Jan 11 12:56:56 coreos01 docker[12948]: [metastore] 2016/01/11 12:56:56 Node at localhost:8088 [Leader]. peers=[influxdb01:8088 localhost:8088]', { kind: 'became-leader' }],
+  ['InfluxDB 0.10: no leader', 'Jan 11 12:56:56 coreos01 docker[12948]: [metastore] 2016/01/11 12:56:56 No leader', { kind: 'leader-wait-timeout' }],
 ];
 
 describe('library templates, in any file', () => {

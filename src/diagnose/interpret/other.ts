@@ -147,7 +147,7 @@ const JETSTREAM_LEADER = /^JetStream cluster new metadata leader: ([^/\s]+)|^(Se
 // `app01: state changed from 'candidate' to 'leader'.`, `app02: term #4 started.`
 const ETCD04 = /^([\w.:-]+): (?:leader changed from '[^']*' to '([^']*)'|state changed from '\w+' to '(leader|candidate|follower)'|term #(\d+) started)\.$/;
 // SeaweedFS's master unable to name its topology leader: `topo leader: Raft Server not initialized!`,
-// `topo leader: leader not selected yet`.
+// `topo leader: leader not selected yet`; InfluxDB 0.10's metastore says just `No leader`.
 const SEAWEED_NO_LEADER = /topo leader: (?:Raft Server not initialized|leader not selected yet)/;
 // SeaweedFS's master announcing its own election: `[ 10.0.0.1:9333 ] 10.0.0.1:9333 becomes leader.`
 const SEAWEED_BECOMES_LEADER = /^\[ ?(\S+?) ?\] (\S+) becomes leader\.$/;
@@ -304,7 +304,7 @@ export function interpretOther(ctx: LineContext): boolean {
     else ctx.emit('term-seen', { node, term: Number(m[4]) });
     return true;
   }
-  if (SEAWEED_NO_LEADER.test(message)) {
+  if (SEAWEED_NO_LEADER.test(message) || message === 'No leader') {
     ctx.emit('leader-wait-timeout', { reason: 'topology leader unknown' });
     return true;
   }
