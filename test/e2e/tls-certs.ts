@@ -21,7 +21,7 @@ export function documentedSetup(): string {
   return block[1] as string;
 }
 
-function sh(dir: string, script: string, env: Record<string, string> = {}): void {
+export function sh(dir: string, script: string, env: Record<string, string> = {}): void {
   execFileSync('bash', ['-euo', 'pipefail', '-c', script], { cwd: dir, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
 }
 
