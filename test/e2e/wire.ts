@@ -14,6 +14,8 @@ export interface Wire {
   memberFlags(id: number): string[];
   /** The operator's flags for every chronik client command (none on plain HTTP). */
   readonly operatorFlags: string[];
+  /** The same as the environment (CHRONIK_CACERT, CHRONIK_CERT, CHRONIK_KEY), as runbook scripts take them. */
+  readonly operatorEnv: Record<string, string>;
   /** The test's own client of the members' HTTP API. */
   readonly api: NodeApi;
   /** Where the certificates are (undefined on plain HTTP). */
@@ -30,7 +32,7 @@ export const WIRES: WireKind[] = ['plain', 'tls'];
 export function makeWire(kind: WireKind, members: number): Wire {
   if (kind === 'plain') {
     const api = new NodeApi();
-    return { name: 'plain HTTP', url: (addr) => addr, memberFlags: () => [], operatorFlags: [], api, certs: undefined, close: () => api.close() };
+    return { name: 'plain HTTP', url: (addr) => addr, memberFlags: () => [], operatorFlags: [], operatorEnv: {}, api, certs: undefined, close: () => api.close() };
   }
   const certs = makeCerts(members, { extras: false });
   const ca = certs.path('ca.pem');
@@ -40,6 +42,7 @@ export function makeWire(kind: WireKind, members: number): Wire {
     url: (addr) => `https://${addr}`,
     memberFlags: (id) => ['--cert-file', certs.path(`node${id}.pem`), '--key-file', certs.path(`node${id}-key.pem`), '--client-ca-file', ca, '--peer-ca-file', ca],
     operatorFlags: ['--cacert', ca, '--cert', certs.path('operator.pem'), '--key', certs.path('operator-key.pem')],
+    operatorEnv: { CHRONIK_CACERT: ca, CHRONIK_CERT: certs.path('operator.pem'), CHRONIK_KEY: certs.path('operator-key.pem') },
     api,
     certs,
     async close() {
