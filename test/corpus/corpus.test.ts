@@ -10,11 +10,7 @@ import { gradeCorpus, loadCases, type Grade } from './grade.js';
  */
 const KNOWN_FAILURES: readonly string[] = [
   'consul-hashicorp-consul-993',
-  'etcd-etcd-io-etcd-13346',
-  'etcd-etcd-io-etcd-13352',
   'etcd-etcd-io-etcd-3639',
-  'etcd-etcd-io-etcd-9668',
-  'etcd-etcd-io-etcd-9668-2',
   'swarmkit-moby-swarmkit-2196',
   'vault-hashicorp-vault-helm-40',
 ];

@@ -7,6 +7,7 @@ import type { NodeState, Timeline } from '../timeline.js';
 import { clusterIdMismatch } from './cluster-id-mismatch.js';
 import { committedEntryConflict } from './committed-entry-conflict.js';
 import { droppedProposals } from './dropped-proposals.js';
+import { electionBurst } from './election-burst.js';
 import { electionStorm } from './election-storm.js';
 import { emptyVoters } from './empty-voters.js';
 import { DEFAULT_ELECTION_TIMEOUT_MS, displayName, type Detector, type DetectorEntry, type Draft, type View } from './kit.js';
@@ -47,6 +48,7 @@ export const DETECTORS: readonly DetectorEntry[] = [
   heartbeatLate,
   splitBrain,
   electionStorm,
+  electionBurst,
   termClimb,
   voterMismatch,
 ];
