@@ -9,10 +9,8 @@ import { gradeCorpus, loadCases, type Grade } from './grade.js';
  * removal here; the reasons are in the final notes of the branches diag-engine and diag-detectors.
  */
 const KNOWN_FAILURES: readonly string[] = [
-  'consul-hashicorp-consul-993',
   'etcd-etcd-io-etcd-3639',
   'swarmkit-moby-swarmkit-2196',
-  'vault-hashicorp-vault-helm-40',
 ];
 
 describe('the real-excerpt corpus', () => {

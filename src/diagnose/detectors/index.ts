@@ -4,6 +4,7 @@
 import { CODES } from '../codes.js';
 import { isoOrNull, SEVERITY_RANK, type Evidence, type Finding } from '../model.js';
 import type { NodeState, Timeline } from '../timeline.js';
+import { campaignUnreachable } from './campaign-unreachable.js';
 import { clusterIdMismatch } from './cluster-id-mismatch.js';
 import { committedEntryConflict } from './committed-entry-conflict.js';
 import { droppedProposals } from './dropped-proposals.js';
@@ -40,6 +41,7 @@ export const DETECTORS: readonly DetectorEntry[] = [
   leaderless,
   quorumLost,
   peerUnreachable,
+  campaignUnreachable,
   clusterIdMismatch,
   committedEntryConflict,
   removedMember,
