@@ -12,6 +12,7 @@ import { electionBurst } from './election-burst.js';
 import { electionStorm } from './election-storm.js';
 import { emptyVoters } from './empty-voters.js';
 import { DEFAULT_ELECTION_TIMEOUT_MS, displayName, type Detector, type DetectorEntry, type Draft, type View } from './kit.js';
+import { hostUnreachable } from './host-unreachable.js';
 import { leaderless } from './leaderless.js';
 import { messagesNotSent } from './messages-not-sent.js';
 import { noLeader } from './no-leader.js';
@@ -42,6 +43,7 @@ export const DETECTORS: readonly DetectorEntry[] = [
   quorumLost,
   peerUnreachable,
   campaignUnreachable,
+  hostUnreachable,
   clusterIdMismatch,
   committedEntryConflict,
   removedMember,
