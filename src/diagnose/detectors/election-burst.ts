@@ -1,18 +1,19 @@
 // ELECTION_STORM from back-to-back elections, in a handful of lines. A healthy cluster elects once after
 // its leader fails (twice on a split vote) and then keeps that leader; in a storm each election is
 // followed by another before the last one's leader has settled. Rule, per node: a burst is a run of
-// rises of the node's term, each coming within BACK_TO_BACK (three election timeouts plus a second of
-// timestamp coarseness) of the previous rise, or of the leader that rise produced (a follower that never
+// rises of the node's term, each coming within three election timeouts plus a second (for timestamps in
+// whole seconds) of the previous rise, or of the leader that rise produced (a follower that never
 // hears from a new leader campaigns within two election timeouts). Every term begins with an election, so
 // the burst counts the terms it rose through, from the term the node was at just before (when that line is
-// within BACK_TO_BACK of the first rise; else the first rise counts one), or from the node's log term
+// as close to the first rise; else the first rise counts one), or from the node's log term
 // when one of its vote lines in the burst states it (no leader reached it since: those elections were not
 // settled either). A burst of two rises or more is a storm when it counts three elections or more, or two
 // at a term of ORIGIN_TERMS (100) or more with no leader settled when the burst ends (the term says hundreds
 // of elections happened before; one failing after another says they still do, as term-climb.ts reads a
-// failing campaign; a split vote that ends with a leader stays quiet). It must involve a leader (one lost, followed or elected in the burst) and not be this
-// node's own campaigns alone with no leader elected (that is NO_LEADER's, no-leader.ts). A burst from term
-// 0 or 1 is the cluster forming; a restart ends a burst.
+// failing campaign; a split vote that ends with a leader stays quiet). Leadership must be in it: a leader
+// lost, followed or elected in the burst, and either some rise came from another candidate or a leader was
+// seen before a later rise (this node's own campaigns that end in its win are NO_LEADER's to judge,
+// no-leader.ts). A burst from term 0 or 1 is the cluster forming; a restart ends a burst.
 import type { Evidence, RaftEvent } from '../model.js';
 import type { Step } from '../timeline.js';
 import { displayName, PerNode, type Detector, type DetectorEntry, type Draft, type View } from './kit.js';
@@ -30,7 +31,8 @@ interface Burst {
   term: number;
   end?: number;
   leader: boolean;
-  leaderElected: boolean;
+  /** A leader was seen (lost, followed or elected) before a later rise: leadership changed hands. */
+  churn: boolean;
   /** Some rise was not the node's own election attempt (another candidate's vote, a leader's message). */
   othersRise: boolean;
   evidence: Evidence[];
@@ -76,7 +78,6 @@ class ElectionBurst implements Detector {
       if (step.leader !== undefined) {
         state.anchor = t;
         state.termHadLeader = true;
-        if (state.burst) state.burst.leaderElected = true;
       }
       if (state.burst && leader) state.burst.leader = true;
       this.logTerm(state, event);
@@ -91,14 +92,14 @@ class ElectionBurst implements Detector {
     if (!burst) {
       const previous = state.term;
       const near = state.lastLine !== undefined && t - state.lastLine <= gap;
-      burst = { base: near ? previous : term - 1, start: near ? state.lastLine : t, rises: 0, term, leader: false, leaderElected: false, othersRise: false, evidence: [] };
+      burst = { base: near ? previous : term - 1, start: near ? state.lastLine : t, rises: 0, term, leader: false, churn: false, othersRise: false, evidence: [] };
       state.burst = burst;
     }
+    if (burst.leader) burst.churn = true;
     burst.rises++;
     burst.term = term;
     burst.end = t;
     burst.leader ||= leader;
-    if (step.leader !== undefined) burst.leaderElected = true;
     if (!step.attempt && event.kind !== 'became-candidate' && event.kind !== 'became-pre-candidate' && event.kind !== 'vote-requested') burst.othersRise = true;
     if (burst.evidence.length < 4) burst.evidence.push(event.evidence);
     else burst.evidence[3] = event.evidence;
@@ -140,7 +141,7 @@ class ElectionBurst implements Detector {
 
 function judge(burst: Burst, node: Step['node'], lastTermHadLeader: boolean): Draft | undefined {
   if (burst.rises < 2 || burst.base <= 1 || !burst.leader) return undefined;
-  if (!burst.othersRise && !burst.leaderElected) return undefined;
+  if (!burst.othersRise && !burst.churn) return undefined;
   const from = Math.min(burst.base, burst.logTerm ?? burst.base);
   const elections = burst.term - from;
   const storm = elections >= STORM_ELECTIONS || (elections >= 2 && burst.term >= ORIGIN_TERMS && !lastTermHadLeader);

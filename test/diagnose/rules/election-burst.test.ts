@@ -58,6 +58,12 @@ describe('back-to-back elections', () => {
     const own = [c(0, 'leader-known', { peer: 'd', term: 5 }), c(5, 'leader-lost', { peer: 'd', term: 5 })];
     for (let i = 0; i < 4; i++) own.push(c(6 + i * 2, 'election-started', { term: 5 + i }), c(6 + i * 2, 'became-candidate', { term: 6 + i }));
     expect(codes(analyze(own)).filter((code) => code === 'ELECTION_STORM')).toEqual([]);
+    // Its own attempts that end in its win: no leader changed hands on the way.
+    const w = node('w', 'etcd');
+    const won = [w(0, 'became-follower', { term: 5 })];
+    for (let i = 0; i < 4; i++) won.push(w(1 + i * 2, 'election-started', { term: 5 + i }), w(1 + i * 2, 'became-candidate', { term: 6 + i }));
+    won.push(w(7.5, 'became-leader', { term: 9 }));
+    expect(codes(analyze(won)).filter((code) => code === 'ELECTION_STORM')).toEqual([]);
   });
 
   it('a restart in between ends the burst', () => {
