@@ -16,7 +16,7 @@ const root = mkdtempSync(join(tmpdir(), 'chronik-chaos-'));
 try {
   const report = await runChaos({ root, seconds, writers, log: (line) => process.stdout.write(`${line}\n`) });
   process.stdout.write(`${formatReport(report)}\n`);
-  process.exitCode = report.lost.length === 0 && report.divergent.length === 0 && report.violations.length === 0 ? 0 : 1;
+  process.exitCode = report.lost.length === 0 && report.notOwn.length === 0 && report.divergent.length === 0 && report.violations.length === 0 ? 0 : 1;
 } finally {
   rmSync(root, { recursive: true, force: true });
 }
