@@ -5,13 +5,13 @@
 import { campaign } from './candidate.js';
 import type { ConfChangeResult, Dropped, ProposeResult, RaftConfig, RequestResult } from './config.js';
 import type { DropReason } from './events.js';
-import { leaderReadIndex, leaderTransfer } from './leader.js';
+import { hasCommitUnsent, leaderReadIndex, leaderTransfer, sendCommit } from './leader.js';
 import { checkChange, describeChange } from './membership.js';
 import { forwardProposal } from './proposal.js';
 import type { ProgressState } from './progress.js';
 import { Raft } from './raft.js';
 import { cloneMembership, type Storage } from './storage.js';
-import { NONE, type ConfChange, type HardState, type Membership, type MessageType, type NodeId, type Ready, type Role, type SoftState } from './types.js';
+import { NONE, type ConfChange, type HardState, type Membership, type Message, type MessageType, type NodeId, type Ready, type Role, type SoftState } from './types.js';
 
 export interface MemberProgress {
   id: NodeId;
@@ -102,6 +102,18 @@ export class RaftNode extends Raft {
     return { ok: true };
   }
 
+  /**
+   * Take the proposals this follower has queued for its leader. They vouch for nothing this node has yet
+   * to make durable, so the runtime may send them while a Ready is still being written instead of holding
+   * them until the next one; otherwise they leave with the next Ready's early messages.
+   */
+  takeProposals(): Message[] {
+    if (!this.msgs.some((m) => m.type === 'propose')) return [];
+    const proposals = this.msgs.filter((m) => m.type === 'propose');
+    this.msgs = this.msgs.filter((m) => m.type !== 'propose');
+    return proposals;
+  }
+
   /** Hand leadership to `transferee`; a follower forwards the request to its leader. */
   transferLeader(transferee: NodeId): RequestResult {
     if (this.role === 'leader') return leaderTransfer(this, transferee);
@@ -122,6 +134,7 @@ export class RaftNode extends Raft {
     const soft = this.prevSoftState;
     return (
       this.proposalsUnsent ||
+      hasCommitUnsent(this) ||
       this.msgs.length > 0 ||
       this.readStates.length > 0 ||
       this.log.hasUnstableEntries() ||
@@ -139,6 +152,7 @@ export class RaftNode extends Raft {
       this.proposalsUnsent = false;
       this.broadcastAppend(false);
     }
+    sendCommit(this);
     const hard = this.hardState();
     // Every Ready that changes term or vote is written before the next one is made (mustSync), so the
     // previous Ready's term and vote are what is on disk.

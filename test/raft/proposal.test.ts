@@ -16,9 +16,22 @@ describe('forwarded proposals', () => {
     const follower = followerOf(cluster, leader.id);
     const result = cluster.node(follower).raft.propose(bytes('f=1'));
     expect(result).toEqual({ ok: true, forwarded: true, leader: leader.id, term: leader.raft.status().term });
+    // No tick: the leader tells the followers the new commit index itself, not with the next heartbeat.
     cluster.settle();
-    cluster.tick(3);
     for (const id of [1, 2, 3]) expect(cluster.appliedData(id)).toEqual(['f=1']);
+  });
+
+  it('a follower may send its proposals while its own write is in flight (takeProposals)', () => {
+    const cluster = new Cluster([1, 2, 3]);
+    const leader = cluster.electLeader();
+    const follower = cluster.node(followerOf(cluster, leader.id));
+    follower.raft.propose(bytes('early'));
+    follower.raft.step({ type: 'heartbeat', from: leader.id, to: follower.id, term: leader.raft.status().term, commit: 0 });
+    const taken = follower.raft.takeProposals();
+    expect(taken.map((m) => m.type)).toEqual(['propose']);
+    expect(follower.raft.takeProposals()).toEqual([]);
+    // What is left (the heartbeat's answer) still waits for the Ready.
+    expect(follower.raft.ready().persistedMessages.map((m) => m.type)).toEqual(['heartbeat-response']);
   });
 
   it('proposals made before one Ready travel in one message, ahead of the write', () => {
