@@ -75,6 +75,7 @@ class PeerLink {
   private retryTimer: NodeJS.Timeout | undefined;
   private downSince: number | undefined;
   private lastUnreachableLog = 0;
+  private lastImmediateReconnect = 0;
   private closed = false;
   private sendingSnapshot = false;
   private readonly timeoutMs: number;
@@ -188,7 +189,14 @@ class PeerLink {
             return;
           }
           // The peer's end closed (end-of-stream or reset) without a word: reconnect now, whatever is queued,
-          // to learn at once whether its process is still there (connected) or gone (refused).
+          // to learn at once whether its process is still there (connected) or gone (refused). At most once
+          // per retry interval, so a peer that keeps accepting and closing costs no tight loop.
+          const now = Date.now();
+          if (now - this.lastImmediateReconnect < (this.options.retryDelayMs ?? 100)) {
+            this.fail(new Error('the peer closed the stream'));
+            return;
+          }
+          this.lastImmediateReconnect = now;
           this.dropStream();
           this.connect();
         });
