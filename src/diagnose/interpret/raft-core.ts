@@ -35,8 +35,9 @@ const SWITCHED = new RegExp(`(?:${ID} )?switched to configuration`);
 const NEW_RAFT = /newRaft(?: ([0-9a-f]+) \[peers: \[([^\]]*)\], term: (\d+), commit: \d+, applied: \d+, lastindex: (\d+))?/;
 const NODE_LEADER = /raft(?:\.node)?: (?:([0-9a-f]+) )?(?:elected leader ([0-9a-f]+)|changed leader from [0-9a-f]+ to ([0-9a-f]+)|lost leader ([0-9a-f]+)) at term (\d+)/;
 const HIGHER_TERM = /(?:([0-9a-f]+) \[term: (\d+)\] )?received a (?:(\w+) )?message with higher term from ([0-9a-f]+)(?: \[term: (\d+)\])?/;
-const CAST = /(?:([0-9a-f]+) )?\[logterm: (\d+), index: \d+, vote: [0-9a-f]+\] (?:cast (?:(MsgVote|MsgPreVote) for|vote for)|voted for) ([0-9a-f]+) \[logterm: \d+, index: \d+\] at term (\d+)/;
-const REJECT = /(?:([0-9a-f]+) )?\[logterm: (\d+), index: \d+, vote: [0-9a-f]+\] rejected (?:(MsgVote|MsgPreVote) from|vote from) ([0-9a-f]+) \[logterm: \d+, index: \d+\] at term (\d+)/;
+// raft-rs before 0.6 (TiKV 2.x/3.x) names the messages MsgRequestVote and MsgRequestPreVote.
+const CAST = /(?:([0-9a-f]+) )?\[logterm: (\d+), index: \d+, vote: [0-9a-f]+\] (?:cast (?:(Msg(?:Request)?(?:Pre)?Vote) for|vote for)|voted for) ([0-9a-f]+) \[logterm: \d+, index: \d+\] at term (\d+)/;
+const REJECT = /(?:([0-9a-f]+) )?\[logterm: (\d+), index: \d+, vote: [0-9a-f]+\] rejected (?:(Msg(?:Request)?(?:Pre)?Vote) from|vote from) ([0-9a-f]+) \[logterm: \d+, index: \d+\] at term (\d+)/;
 const VOTE_RESP = /([0-9a-f]+) received (?:MsgVoteResp|MsgPreVoteResp|MsgRequestVoteResponse|MsgRequestPreVoteResponse)(?: rejection)? from ([0-9a-f]+) at term (\d+)/;
 const SENDING = /Sending from (\d+) to (\d+)/;
 /** etcd: `ID [logterm: L, index: I] sent MsgVote request to P at term T`; raft-rs names no id and logs the term as a key. */
