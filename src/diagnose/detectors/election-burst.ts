@@ -14,7 +14,7 @@
 // lost, followed or elected in the burst, and either some rise came from another candidate or a leader was
 // seen before a later rise (this node's own campaigns that end in its win are NO_LEADER's to judge,
 // no-leader.ts). A burst from term 0 or 1 is the cluster forming; a restart ends a burst.
-import type { Evidence, RaftEvent } from '../model.js';
+import type { Evidence, EventKind, RaftEvent } from '../model.js';
 import type { Step } from '../timeline.js';
 import { displayName, PerNode, type Detector, type DetectorEntry, type Draft, type View } from './kit.js';
 
@@ -23,9 +23,10 @@ const ORIGIN_TERMS = 100;
 const MAX_DRAFTS_PER_NODE = 20;
 
 interface Burst {
-  /** The term the burst counts from, and the lowest log term a vote line of the node stated in it. */
+  /** The term the burst counts from, and the lowest log term a vote line of the node stated in it (and that line). */
   base: number;
   logTerm?: number;
+  logTermLine?: Evidence;
   start?: number;
   rises: number;
   term: number;
@@ -49,10 +50,10 @@ interface State {
 }
 
 // Lines whose term is the node's own; a received message's term is the sender's until the node follows it.
-const OWN_TERM = new Set<string>(['became-follower', 'became-candidate', 'became-pre-candidate', 'became-leader', 'election-started', 'leader-known', 'leader-lost', 'vote-cast', 'vote-rejected', 'vote-requested', 'term-seen', 'dropped-proposal']);
+const OWN_TERM: readonly EventKind[] = ['became-follower', 'became-candidate', 'became-pre-candidate', 'became-leader', 'election-started', 'leader-known', 'leader-lost', 'vote-cast', 'vote-rejected', 'vote-requested', 'term-seen', 'dropped-proposal'];
 
 class ElectionBurst implements Detector {
-  readonly kinds = [...OWN_TERM, 'node-start'] as RaftEvent['kind'][];
+  readonly kinds: readonly EventKind[] = [...OWN_TERM, 'node-start'];
   private readonly nodes = new PerNode<State>(() => ({ termHadLeader: false, found: [] }));
 
   on(event: RaftEvent, step: Step): void {
@@ -85,7 +86,7 @@ class ElectionBurst implements Detector {
     }
     // The term rose.
     let burst = state.burst;
-    if (burst && burst.rises > 0 && state.anchor !== undefined && t - state.anchor > gap) {
+    if (burst && state.anchor !== undefined && t - state.anchor > gap) {
       this.close(state, step);
       burst = undefined;
     }
@@ -118,7 +119,9 @@ class ElectionBurst implements Detector {
     const burst = state.burst;
     if (!burst || event.logTerm === undefined) return;
     if (event.kind !== 'vote-requested' && event.kind !== 'vote-cast' && event.kind !== 'vote-rejected') return;
-    burst.logTerm = Math.min(burst.logTerm ?? event.logTerm, event.logTerm);
+    if (burst.logTerm !== undefined && burst.logTerm <= event.logTerm) return;
+    burst.logTerm = event.logTerm;
+    burst.logTermLine = event.evidence;
   }
 
   private close(state: State, step: { node: Step['node'] }): void {
@@ -155,7 +158,7 @@ function judge(burst: Burst, node: Step['node'], lastTermHadLeader: boolean): Dr
     count: elections,
     first: burst.start,
     last: burst.end,
-    evidence: burst.evidence,
+    evidence: from < burst.base && burst.logTermLine !== undefined ? [...burst.evidence, burst.logTermLine] : burst.evidence,
   };
 }
 

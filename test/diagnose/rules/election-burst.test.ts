@@ -43,7 +43,10 @@ describe('back-to-back elections', () => {
   it('a vote line stating an older log term counts the elections no leader settled', () => {
     const n = node('134a', 'etcd');
     const events = [n(0, 'term-seen', { term: 12252 }), ...pushed(n, 1, 12252), n(1, 'vote-rejected', { peer: '91d2', term: 12253, logTerm: 12251 }), ...pushed(n, 3, 12253), n(3, 'vote-cast', { peer: '2a09', term: 12254, logTerm: 12251 }), n(3, 'leader-known', { peer: '2a09', term: 12254 })];
-    expect(codes(analyze(events))).toEqual(['ELECTION_STORM']);
+    const findings = analyze(events);
+    expect(codes(findings)).toEqual(['ELECTION_STORM']);
+    // The finding names the vote line that stated the log term, next to the rises.
+    expect(find(findings, 'ELECTION_STORM')!.evidence.map((e) => e.text)).toContain(events[3]!.evidence.text);
   });
 
   it('an ordinary re-election after a restart, cluster formation and a lone candidate stay quiet', () => {
