@@ -6,12 +6,9 @@ import { gradeCorpus, loadCases, type Grade } from './grade.js';
 
 /**
  * Cases diagnose still gets wrong (missing codes the excerpt shows), listed so that fixing one forces its
- * removal here; the reasons are in the final notes of the branches diag-engine, diag-detectors and diag-known
- * (swarmkit-2196: one second of `unreachable [match = 0]` is also what a member just added shows).
+ * removal here, each with the reason no general rule gets it right.
  */
-const KNOWN_FAILURES: readonly string[] = [
-  'swarmkit-moby-swarmkit-2196',
-];
+const KNOWN_FAILURES: readonly string[] = [];
 
 describe('the real-excerpt corpus', () => {
   let grade: Grade;
