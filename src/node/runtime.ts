@@ -116,6 +116,7 @@ class NodeRuntime implements RunningNode {
       logger,
       clock: environment.clock,
       readContextPrefix: randomBytes(4).toString('hex'),
+      requestBoot: randomBytes(4).readUInt32BE(0),
       startedAt: new Date(environment.clock.now()).toISOString(),
     });
     this.http = new HttpServer({

@@ -9,7 +9,8 @@ interface EventBase {
 }
 
 export type StepDownReason = 'check-quorum' | 'removed' | 'higher-term' | 'transfer';
-export type DropReason = 'no-leader' | 'not-leader' | 'transferring' | 'conf-change-pending' | 'not-member' | 'invalid-change';
+/** newer-term: a follower forwarded a proposal from a term after this leader's (it is likely deposed). */
+export type DropReason = 'no-leader' | 'not-leader' | 'newer-term' | 'transferring' | 'conf-change-pending' | 'not-member' | 'invalid-change';
 
 export type RaftEvent = EventBase &
   (

@@ -10,6 +10,7 @@ import { stepFollower } from './follower.js';
 import { broadcastAppend, leaderReadIndex, leaderTransfer, stepLeader, tickLeader } from './leader.js';
 import { RaftLog } from './log.js';
 import { describeChange, isEmptyMembership, isMember, isVoter, learnerIds, memberIds, voterIds } from './membership.js';
+import { receiveProposal } from './proposal.js';
 import { ReadIndexQueue, type ReadRequest } from './read-index.js';
 import type { Storage } from './storage.js';
 import { ProgressTracker } from './tracker.js';
@@ -123,6 +124,10 @@ export class Raft {
     // Requests between a follower and its leader are answered by whoever leads, whatever the term.
     if (m.type === 'read-index' || m.type === 'transfer-leader' || m.type === 'read-index-response') {
       this.stepRequest(m);
+      return;
+    }
+    if (m.type === 'propose') {
+      receiveProposal(this, m);
       return;
     }
     if (m.term > this.term) {

@@ -213,7 +213,8 @@ export class Interaction {
     this.trace(`${record.level.toUpperCase()} ${event.node}: ${record.msg} ${fields.join(' ')}`);
   }
 
-  private result(result: { ok: true; index?: number; term?: number } | { ok: false; reason: string; leader: NodeId; detail?: string }): string {
+  private result(result: { ok: true; index?: number; term?: number; forwarded?: boolean; leader?: NodeId } | { ok: false; reason: string; leader: NodeId; detail?: string }): string {
+    if (result.ok && result.forwarded === true) return `forwarded to ${result.leader}`;
     if (result.ok) return result.index === undefined ? 'ok' : `ok index=${result.index} term=${result.term}`;
     return `refused ${result.reason} leader=${result.leader}${result.detail === undefined ? '' : ` (${result.detail})`}`;
   }
@@ -396,5 +397,7 @@ function messageText(m: Message): string {
       return `${head} context=${m.context} index=${m.index}${m.reject ? ' rejected' : ''}`;
     case 'transfer-leader':
       return `${head} transferee=${m.transferee}`;
+    case 'propose':
+      return `${head} entries=[${m.entries.map(entryText).join(', ')}]`;
   }
 }

@@ -50,6 +50,8 @@ if (values.seed !== undefined) {
     leaders: 0,
     proposals: 0,
     applied: 0,
+    acknowledged: 0,
+    acknowledgedForwarded: 0,
     readsServed: 0,
     confChanges: 0,
     confChangesCommitted: 0,

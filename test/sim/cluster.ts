@@ -85,6 +85,13 @@ export class SimNode {
   /** Set when the node became leader of this term and its log is yet to be checked for completeness. */
   leaderCheckTerm = 0;
   reads: WaitingRead[] = [];
+  /**
+   * Writes a client made at this node, by command (commands are unique), with the index this node
+   * appended it at when it led (undefined when handed to the leader). Answered only when the node
+   * applies that command; one appended at a known index fails when another entry applies there.
+   * A crash forgets them: the client saw its connection drop (outcome unknown).
+   */
+  waiting = new Map<string, number | undefined>();
   /** Offset of this node's ticks within each tick, so nodes' clocks are not in lockstep. */
   readonly phase: number;
 
@@ -124,7 +131,7 @@ export class SimCluster {
   now = 0;
   private readonly queue = new EventQueue<SimEvent>();
   private readCounter = 0;
-  readonly stats = { delivered: 0, dropped: 0, duplicated: 0, crashes: 0, readsServed: 0, applied: 0, leaders: 0, snapshotsInstalled: 0, confChangesCommitted: 0 };
+  readonly stats = { delivered: 0, dropped: 0, duplicated: 0, crashes: 0, readsServed: 0, applied: 0, acknowledged: 0, acknowledgedForwarded: 0, leaders: 0, snapshotsInstalled: 0, confChangesCommitted: 0 };
   private readonly committedConfIndexes = new Set<number>();
 
   constructor(
@@ -178,6 +185,7 @@ export class SimCluster {
     node.appliedIndex = snapshot.meta.index;
     node.appliedMembership = snapshot.meta.membership;
     node.reads = [];
+    node.waiting.clear();
     const raft = new RaftNode(
       {
         id: node.id,
@@ -433,9 +441,25 @@ export class SimCluster {
       }
       node.appliedMembership = applyChange(node.appliedMembership, entry.change);
     } else if (entry.data.length > 0) {
-      const [key, value] = new TextDecoder().decode(entry.data).split('=');
+      const command = new TextDecoder().decode(entry.data);
+      const [key, value] = command.split('=');
       if (key !== undefined && value !== undefined) node.kv.set(key, value);
+      this.answerWrite(node, entry.index, command);
     }
+    for (const [command, index] of node.waiting) if (index === entry.index) node.waiting.delete(command);
+  }
+
+  /** A client's write at `node` is answered when the node applies the entry carrying its own command. */
+  private answerWrite(node: SimNode, index: number, command: string): void {
+    if (!node.waiting.has(command)) return;
+    const expected = node.waiting.get(command);
+    node.waiting.delete(command);
+    if (expected !== undefined && expected !== index) {
+      throw new InvariantViolation('acknowledged writes', `node ${node.id} appended ${command} at ${expected} but applied it at ${index}`);
+    }
+    this.checker.observeAcknowledged(node.id, index, command);
+    this.stats.acknowledged++;
+    if (expected === undefined) this.stats.acknowledgedForwarded++;
   }
 
   // ---- reads ----------------------------------------------------------------------------------

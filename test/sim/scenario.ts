@@ -213,9 +213,10 @@ class Driver {
     cluster.log(`partition ${[...cluster.blocked].join(' ')}`);
   }
 
+  /** A client writes at any live member, as clients spread over all endpoints do: followers forward. */
   private propose(): void {
     const { rng, cluster } = this;
-    const target = rng.chance(0.9) ? this.leader() : undefined;
+    const target = rng.chance(0.3) ? this.leader() : undefined;
     const alive = this.aliveIds();
     const id = target ?? (alive.length > 0 ? rng.pick(alive) : undefined);
     if (id === undefined) return;
@@ -224,7 +225,9 @@ class Driver {
     const result = node.raft?.propose(new TextEncoder().encode(command));
     if (result === undefined) return;
     this.counters.proposals++;
-    cluster.log(`n${id} propose ${command} -> ${result.ok ? `${result.index}/${result.term}` : result.reason}`);
+    if (result.ok) node.waiting.set(command, result.forwarded ? undefined : result.index);
+    const outcome = !result.ok ? result.reason : result.forwarded ? `forwarded to n${result.leader}` : `${result.index}/${result.term}`;
+    cluster.log(`n${id} propose ${command} -> ${outcome}`);
     cluster.afterInput(node);
   }
 
@@ -301,7 +304,10 @@ class Driver {
         committedAt = tick;
         cluster.log(`marker committed at index ${marker.index}, ${tick} ticks after healing`);
       }
-      if (committedAt !== undefined && this.appliedEverywhere(status.membership, marker.index)) return tick;
+      if (committedAt !== undefined && this.appliedEverywhere(status.membership, marker.index)) {
+        cluster.checker.checkAcknowledged();
+        return tick;
+      }
     }
     const what = committedAt === undefined ? 'commit' : 'reach every member';
     throw new InvariantViolation('liveness', `a proposal made after healing did not ${what} within ${CATCH_UP_BOUND} ticks`);
@@ -312,9 +318,10 @@ class Driver {
     const command = `marker=m${this.valueCounter++}`;
     const result = leader.raft?.propose(new TextEncoder().encode(command));
     if (result === undefined) return undefined;
-    this.cluster.log(`n${leaderId} propose ${command} -> ${result.ok ? `${result.index}/${result.term}` : result.reason}`);
+    const appended = result.ok && !result.forwarded ? result : undefined;
+    this.cluster.log(`n${leaderId} propose ${command} -> ${appended !== undefined ? `${appended.index}/${appended.term}` : 'not appended'}`);
     this.cluster.afterInput(leader);
-    return result.ok ? { index: result.index, term: result.term, command } : undefined;
+    return appended !== undefined ? { index: appended.index, term: appended.term, command } : undefined;
   }
 
   private appliedEverywhere(membership: Membership, index: number): boolean {
