@@ -2,7 +2,7 @@
 // what a plain-HTTP client, a wrong CA and expired certificates get, a member dialling a peer whose
 // certificate is not for the address dialled or not the allowed name, and the usage errors of bad TLS input.
 import { join } from 'node:path';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chronik } from './cli.js';
 import { killAll, removeDir, spawnChronik, tempDir, type NodeProcess } from '../support/cluster.js';
@@ -120,6 +120,8 @@ describe('TLS on one node', { timeout: 60_000 }, () => {
   it('bad TLS input is a usage error (exit 2) on one line', async () => {
     const bad = join(root, 'not-a-cert.pem');
     writeFileSync(bad, 'hello\n');
+    const etcdDir = join(root, 'etcd-member');
+    mkdirSync(join(etcdDir, 'member', 'wal'), { recursive: true });
     const cases: [string[], RegExp][] = [
       [['status', '--endpoints', 'https://127.0.0.1:1', '--cacert', join(root, 'missing.pem')], /^Error: cannot read --cacert .*missing\.pem: ENOENT$/],
       [['status', '--endpoints', 'https://127.0.0.1:1', '--cacert', bad], /^Error: unusable TLS files|^Error: --cacert .* holds no PEM certificate$/],
@@ -131,6 +133,7 @@ describe('TLS on one node', { timeout: 60_000 }, () => {
       [['bootstrap', '--cert-file', bad, '--key-file', certs.path('node1-key.pem')], /holds no PEM certificate/],
       [['bootstrap', '--peer-ca-file', certs.path('ca.pem')], /^Error: --peer-ca-file needs --cert-file and --key-file$/],
       [['bootstrap', '--peers', '2@https://127.0.0.1:9999'], /^Error: --peers names https:\/\/ addresses but this node has no --cert-file$/],
+      [['recover', 'plan', etcdDir, '--tls'], /^Error: --tls is for chronik data dirs$/],
     ];
     for (const [args, pattern] of cases) {
       const result = await chronik(args, { timeoutMs: 20_000 });
