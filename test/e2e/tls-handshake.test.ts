@@ -1,6 +1,7 @@
 // Single TLS nodes against operators and would-be members: who gets through the handshake and /raft/,
 // what a plain-HTTP client, a wrong CA and expired certificates get, a member dialling a peer whose
-// certificate is not for the address dialled or not the allowed name, and the usage errors of bad TLS input.
+// certificate is not for the address dialled or not the allowed name, the token rule on a non-loopback
+// listener with TLS, and the usage errors of bad TLS input.
 import { join } from 'node:path';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -115,6 +116,17 @@ describe('TLS on one node', { timeout: 60_000 }, () => {
     member(2, `127.0.0.1:${p4}`, ['--peers', `1@https://127.0.0.1:${p3}`]);
     const strict = member(1, `127.0.0.1:${p3}`, ['--peers', `2@https://127.0.0.1:${p4}`, '--peer-allowed-cn', 'node1']);
     expect(await strict.waitForLog(/WARN {2}peer unreachable node=1 .*peer=2/, 20_000)).toMatch(/presented a certificate for node2, not node1/);
+  });
+
+  it('a non-loopback listener needs a token (or --insecure) with TLS too: TLS does not replace the token', async () => {
+    const port = await freePort('e2e');
+    const dataDir = join(root, 'any-interface');
+    const node = spawnChronik([
+      'bootstrap', '--listen', `https://0.0.0.0:${port}`, '--advertise', `127.0.0.1:${port}`, '--data-dir', dataDir,
+      '--cert-file', certs.path('node1.pem'), '--key-file', certs.path('node1-key.pem'), '--client-ca-file', certs.path('ca.pem'),
+    ], { CHRONIK_TOKEN: '' });
+    expect(await node.exit).toBe(1);
+    expect(node.stderr).toMatch(/^Error: refusing to listen on 0\.0\.0\.0:\d+ without a token\n/);
   });
 
   it('bad TLS input is a usage error (exit 2) on one line', async () => {
