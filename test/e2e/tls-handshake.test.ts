@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chronik } from './cli.js';
 import { killAll, removeDir, spawnChronik, tempDir, type NodeProcess } from '../support/cluster.js';
 import { freePort } from '../support/ports.js';
-import { http } from './node-harness.js';
+import { eventually, http } from './node-harness.js';
 import { makeCerts, type TestCerts } from './tls-certs.js';
 import { handshakeError, httpsCall } from './tls-harness.js';
 
@@ -106,14 +106,20 @@ describe('TLS on one node', { timeout: 60_000 }, () => {
         'bootstrap', '--node-id', String(id), '--listen', `https://${listen}`, '--data-dir', join(root, `peer-check-${id}-${listen}`), '--tick', '50ms',
         '--cert-file', certs.path(`node${id}.pem`), '--key-file', certs.path(`node${id}-key.pem`), '--peer-ca-file', ca, ...extra,
       ]);
+    // Node 2 serves before node 1 dials it, so node 1's first (logged) failure is the certificate, not a refused connection.
+    // (Alone, it has no leader: /health answers 503, which is enough here.)
+    const serving = (addr: string): Promise<number> =>
+      eventually(async () => (await httpsCall(certs, addr, 'GET', '/health', { ca: 'ca', insecure: true })).status, 30_000, `${addr} to serve`);
     // node2's certificate names IP 127.0.0.1 only; served on 127.0.0.2 it is not the member dialled there.
     const [p1, p2, p3, p4] = await Promise.all([1, 2, 3, 4].map(() => freePort('e2e')));
     member(2, `127.0.0.2:${p2}`, ['--peers', `1@https://127.0.0.1:${p1}`]);
+    await serving(`127.0.0.2:${p2}`);
     const dialler = member(1, `127.0.0.1:${p1}`, ['--peers', `2@https://127.0.0.2:${p2}`]);
     expect(await dialler.waitForLog(/WARN {2}peer unreachable node=1 .*peer=2/, 20_000)).toMatch(/ERR_TLS_CERT_ALTNAME_INVALID|does not match certificate's altnames/);
 
     // Both on 127.0.0.1, but node 1 takes only peers named node1: node 2's certificate (CN node2) is refused.
     member(2, `127.0.0.1:${p4}`, ['--peers', `1@https://127.0.0.1:${p3}`]);
+    await serving(`127.0.0.1:${p4}`);
     const strict = member(1, `127.0.0.1:${p3}`, ['--peers', `2@https://127.0.0.1:${p4}`, '--peer-allowed-cn', 'node1']);
     expect(await strict.waitForLog(/WARN {2}peer unreachable node=1 .*peer=2/, 20_000)).toMatch(/presented a certificate for node2, not node1/);
   });
