@@ -18,6 +18,8 @@ export interface NodeSpec {
   join?: boolean;
   /** The cluster token, passed as CHRONIK_TOKEN. */
   token?: string;
+  /** --tick, --election-ticks, --heartbeat-ticks, if not the suite's short TIMING. */
+  timing?: string[];
 }
 
 export class TestNode {
@@ -49,7 +51,7 @@ export class TestNode {
       dataDir: this.dataDir,
       peers: (this.spec.peers ?? []).map((p) => ({ id: p.id, addr: this.wire.url(`127.0.0.1:${p.port}`) })),
       join: this.spec.join,
-      extra: ['--log-file', this.logFile, ...TIMING, ...this.wire.memberFlags(this.spec.id)],
+      extra: ['--log-file', this.logFile, ...(this.spec.timing ?? TIMING), ...this.wire.memberFlags(this.spec.id)],
     });
   }
 
@@ -84,6 +86,11 @@ export class TestNode {
     clearTimeout(timer);
   }
 
+  /** Sends a signal without waiting (SIGSTOP / SIGCONT freeze and thaw the process: a silent node). */
+  signal(signal: 'SIGSTOP' | 'SIGCONT'): void {
+    if (this.running) this.process?.proc.kill(signal);
+  }
+
   tail(lines = 15): string {
     const read = (file: string): string => {
       try {
@@ -114,9 +121,9 @@ export class TestCluster {
   }
 
   /** A fresh cluster of `size` voters that all know each other from the start. */
-  async startVoters(size: number): Promise<TestNode[]> {
+  async startVoters(size: number, timing?: string[]): Promise<TestNode[]> {
     const ports = await TestCluster.ports(size);
-    const specs = ports.map((port, i) => ({ id: i + 1, port }));
+    const specs = ports.map((port, i) => ({ id: i + 1, port, ...(timing !== undefined ? { timing } : {}) }));
     const nodes = specs.map((spec) => this.node({ ...spec, peers: specs.filter((p) => p.id !== spec.id) }));
     await Promise.all(nodes.map((n) => n.start()));
     return nodes;

@@ -19,7 +19,7 @@ const wire = makeWire(values.tls ? 'tls' : 'plain', 3);
 try {
   const report = await runChaos({ root, seconds, writers, wire, log: (line) => process.stdout.write(`${line}\n`) });
   process.stdout.write(`${formatReport(report)}\n`);
-  process.exitCode = report.lost.length === 0 && report.divergent.length === 0 && report.violations.length === 0 ? 0 : 1;
+  process.exitCode = report.lost.length === 0 && report.notOwn.length === 0 && report.divergent.length === 0 && report.violations.length === 0 ? 0 : 1;
 } finally {
   await wire.close();
   rmSync(root, { recursive: true, force: true });

@@ -31,6 +31,10 @@ export interface ChaosReport {
   lost: string[];
   /** Acknowledged writes missing or wrong on some node after every node caught up. */
   divergent: string[];
+  /** Acknowledged writes that a follower took (and handed to the leader inside Raft). */
+  acknowledgedViaFollower: number;
+  /** Acknowledged writes whose answer named the same log index as another's: one was answered for the other's entry. */
+  notOwn: string[];
   violations: Violation[];
 }
 
@@ -70,14 +74,19 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   try {
     await cluster.leader(cluster.ids, 90_000); // three processes starting on a loaded machine can be slow
     const liveAddr = (): string => cluster.addr(pick([...alive]));
+    let viaFollower = 0;
 
     const writer = async (w: number): Promise<void> => {
       for (let seq = 0; running; seq++) {
         const key = `w${w}-${seq}`;
         const op = history.beginWrite(key, `${key}:${Math.random().toString(36).slice(2)}`);
-        const answer = await cluster.api.http(liveAddr(), 'POST', '/v1/propose?timeout=3s', { key, value: op.value }).catch(() => undefined);
-        if (answer?.status === 200) op.ack = history.now();
-        else await sleep(50);
+        const target = pick([...alive]);
+        const answer = await cluster.api.http(cluster.addr(target), 'POST', '/v1/propose?timeout=3s', { key, value: op.value }).catch(() => undefined);
+        if (answer?.status === 200) {
+          op.ack = history.now();
+          op.index = answer.body.index as number;
+          if (answer.body.leader !== target) viaFollower++;
+        } else await sleep(50);
       }
     };
     const reader = async (): Promise<void> => {
@@ -133,6 +142,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     // which adds their outcome to the history.
     const { leader } = await cluster.leader();
     const lost: string[] = [];
+    const notOwn: string[] = [];
     await eachLimited([...history.writes.values()], 8, async (op) => {
       const invoke = history.now();
       const answer = await cluster.api.http(cluster.addr(leader), 'GET', `/v1/kv/${encodeURIComponent(op.key)}?timeout=10s`);
@@ -154,6 +164,13 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       });
     }
     const acknowledged = history.acknowledged().length;
+    // One entry per index: two acknowledgements naming one index mean one client was answered for another's write.
+    const byIndex = new Map<number, string>();
+    for (const op of history.acknowledged()) {
+      const other = op.index === undefined ? undefined : byIndex.get(op.index);
+      if (other !== undefined) notOwn.push(`${op.key} and ${other} both answered with index ${op.index}`);
+      else if (op.index !== undefined) byIndex.set(op.index, op.key);
+    }
     return {
       seconds: options.seconds,
       wire: cluster.wire.name,
@@ -164,6 +181,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       readsChecked: history.reads.length,
       lost,
       divergent: [...divergent],
+      acknowledgedViaFollower: viaFollower,
+      notOwn,
       violations: checkLinearizable(history),
     };
   } finally {
@@ -192,11 +211,12 @@ export function formatReport(report: ChaosReport): string {
   return [
     `chaos over ${report.wire}: ${report.seconds} s, ${report.kills.length} kills survived (${leaderKills.length} of the leader)`,
     `writes: ${report.writesAttempted} attempted, ${report.acknowledged} acknowledged, ${report.indeterminate} indeterminate`,
-    `acknowledged writes checked: ${report.acknowledged}, lost: ${report.lost.length}, divergent across nodes: ${report.divergent.length}`,
+    `acknowledged writes checked: ${report.acknowledged} (${report.acknowledgedViaFollower} through a follower), lost: ${report.lost.length}, divergent across nodes: ${report.divergent.length}, answered for another write: ${report.notOwn.length}`,
     `reads in history: ${report.readsChecked}, linearizability violations: ${report.violations.length}`,
     `recovery after a leader kill (first new write acknowledged): median ${median(recoveries)}, max ${recoveries.length ? `${recoveries.at(-1)} ms` : '-'}`,
     `restarted node answering: median ${median(answers)}; caught up: median ${median(rejoins)}, max ${rejoins.length ? `${rejoins.at(-1)} ms` : '-'}`,
     ...report.lost.slice(0, 10).map((key) => `LOST ${key}`),
+    ...report.notOwn.slice(0, 10).map((key) => `NOT OWN ${key}`),
     ...report.violations.slice(0, 10).map((v) => `VIOLATION ${v.key}: ${v.problem}`),
   ].join('\n');
 }
