@@ -41,7 +41,11 @@ describe('TLS on one node', { timeout: 60_000 }, () => {
     // Client CA and peer CA; the only allowed member name is node1, so the operator's certificate is no member's.
     const addr = await tlsNode('strict', 'node1', ['--client-ca-file', ca, '--peer-ca-file', ca, '--peer-allowed-cn', 'node1']);
 
-    const ok = await httpsCall(certs, addr, 'GET', '/v1/status', { ca: 'ca', pair: 'operator' });
+    // The log line comes from the core; /v1/status from the Ready the node has handled, a write later.
+    const ok = await eventually(async () => {
+      const answer = await httpsCall(certs, addr, 'GET', '/v1/status', { ca: 'ca', pair: 'operator' });
+      return answer.body.role === 'leader' ? answer : undefined;
+    }, 10_000, 'status to say leader');
     expect(ok.status).toBe(200);
     expect(ok.body).toMatchObject({ id: 1, role: 'leader' });
 
