@@ -20,6 +20,12 @@ function eventsOf(line: string): { events: RaftEvent[]; unrecognised: number } {
 
 const CASES: [string, string, Partial<RaftEvent>][] = [
   ['etcd 2.x rafthttp pipeline', 'Oct 05 04:21:46 core-01 etcd2[666]: failed to write 420c9b9a89d8b23d on pipeline (dial tcp 192.168.33.13:2380: no route to host)', { kind: 'peer-unreachable', peer: '420c9b9a89d8b23d' }],
+  ['etcd 2.x stream dial names its peer bare', 'Oct 05 04:21:47 core-01 etcd2[666]: failed to dial 420c9b9a89d8b23d on stream MsgApp v2 (dial tcp 192.168.33.13:2380: i/o timeout)', { kind: 'peer-unreachable', peer: '420c9b9a89d8b23d' }],
+  // The node's own term before a higher-term message: when it was still current (election-burst.ts).
+  ['etcd higher-term message, the term before it', 'Apr 29 14:15:09 k8s-master-1 etcd[1167]: 2a0965170762fd09 [term: 12273] received a MsgVote message with higher term from 134af6e5d3e35861 [term: 12274]', { kind: 'term-seen', node: '2a0965170762fd09', term: 12273 }],
+  ['etcd higher-term message, the term after it', 'Apr 29 14:15:09 k8s-master-1 etcd[1167]: 2a0965170762fd09 [term: 12273] received a MsgVote message with higher term from 134af6e5d3e35861 [term: 12274]', { kind: 'message-received', peer: '134af6e5d3e35861', term: 12274 }],
+  ['etcd vote refusal states the voter log term', 'Apr 29 14:15:09 k8s-master-1 etcd[1167]: 2a0965170762fd09 [logterm: 12273, index: 153539862, vote: 0] rejected vote from 134af6e5d3e35861 [logterm: 12273, index: 153539851] at term 12274', { kind: 'vote-rejected', peer: '134af6e5d3e35861', term: 12274, logTerm: 12273 }],
+  ['etcd vote grant states the voter log term', 'Apr 29 10:17:53 k8s-master-0 etcd[1224]: 134af6e5d3e35861 [logterm: 12251, index: 153343045, vote: 0] voted for 2a0965170762fd09 [logterm: 12251, index: 153343045] at term 12254', { kind: 'vote-cast', peer: '2a0965170762fd09', term: 12254, logTerm: 12251 }],
   ['etcd 2.x unhealthy connection', 'Oct 05 04:21:48 core-01 etcd2[666]: the connection to peer 420c9b9a89d8b23d is unhealthy', { kind: 'peer-unreachable', peer: '420c9b9a89d8b23d' }],
   ['etcd send buffer full', '2015-09-08 20:21:39.674454 W | rafthttp: dropped MsgAppResp to d7d17ac45e97d2d2 since pipeline\'s sending buffer is full', { kind: 'message-dropped', peer: 'd7d17ac45e97d2d2' }],
   // etcd 3.4+ zap names the writing member on every line: that identity must not stop the template layer.
