@@ -2,6 +2,7 @@
 import { Args } from '@oclif/core';
 import { parsePeer } from '../shared/address.js';
 import { UsageError } from '../shared/errors.js';
+import { memberTlsFlags } from '../shared/client-tls.js';
 import { schemeOf, withoutSchemes } from '../shared/url-scheme.js';
 import { ClientCommand } from '../cli/client-command.js';
 import { connectionFlags, timeoutFlag } from '../cli/connection-flags.js';
@@ -52,8 +53,9 @@ A node that is already a voter at the same address is left alone (exit 0); the s
         `--listen ${target.addr}`,
         '--join',
         ...(connection.tokenFile ? [`--token-file ${connection.tokenFile}`] : []),
-        // A TLS cluster's new member needs its own certificate (docs/node.md, A TLS cluster from scratch).
-        ...(connection.scheme === 'https' ? [`--cert-file node${target.id}.pem --key-file node${target.id}-key.pem --peer-ca-file ca.pem`] : []),
+        // A TLS cluster's new member needs its own certificate (docs/node.md, A TLS cluster from scratch), and
+        // demands client certificates as the others do when the operator had to present one.
+        ...(connection.scheme === 'https' ? [memberTlsFlags(target.id, connection.tls?.cert !== undefined)] : []),
       ].join(' ');
       const result = await addVoter(client, target, timeoutMs, {
         progress: (text) => (text === '' ? progress.clear() : progress.update(text)),

@@ -22,6 +22,7 @@ export type RaftEvent = EventBase &
     | { type: 'cast-vote'; candidate: NodeId; preVote: boolean }
     | { type: 'rejected-vote'; candidate: NodeId; preVote: boolean; reason: string }
     | { type: 'leader-changed'; leader: NodeId; previous: NodeId }
+    | { type: 'leader-connection-lost'; leader: NodeId; campaignInTicks: number }
     | { type: 'stepped-down'; reason: StepDownReason }
     | { type: 'membership-applied'; index: number; change: string; voters: NodeId[]; learners: NodeId[] }
     | { type: 'membership-change-rejected'; change: string; reason: string }

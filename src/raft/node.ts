@@ -135,6 +135,21 @@ export class RaftNode extends Raft {
     return { ok: true };
   }
 
+  /**
+   * The runtime's connection to `peer` closed with a reset or end-of-stream and reconnecting was refused:
+   * its process is gone, not merely slow or silent (a timeout is never reported here). If `peer` is our
+   * leader we stop vouching for its lease and campaign (pre-vote first) after a few ticks instead of the
+   * full election timeout. Safe whatever the truth: a leader alive for the others keeps their leases, so
+   * they refuse our pre-vote and no term changes; its next message makes us trust it again.
+   */
+  reportConnectionLost(peer: NodeId): void {
+    if (this.role !== 'follower' || peer === NONE || peer !== this.leader || this.leaderLost) return;
+    this.leaderLost = true;
+    this.electionElapsed = 0;
+    this.fastElectionTimeout = this.drawFastElectionTimeout();
+    this.emit({ type: 'leader-connection-lost', leader: peer, campaignInTicks: this.fastElectionTimeout });
+  }
+
   /** The runtime finished (or failed) sending a snapshot to `to`. */
   reportSnapshot(to: NodeId, ok: boolean): void {
     const pr = this.progress.get(to);
@@ -257,7 +272,7 @@ export class RaftNode extends Raft {
    */
   hasActiveQuorum(): boolean {
     if (this.role === 'leader') return this.lastQuorumCheckPassed || this.quorumActive();
-    return this.leader !== NONE && this.electionElapsed < this.cfg.electionTicks;
+    return this.leader !== NONE && !this.leaderLost && this.electionElapsed < this.cfg.electionTicks;
   }
 
   private refuseProposal(): DropReason | undefined {

@@ -2,7 +2,7 @@
 // API of a real 3-node cluster, while voters, the leader most often, are killed with -9 and restarted with
 // the same command line. Afterwards every acknowledged write is read back and the history is checked.
 import { killAll } from '../support/cluster.js';
-import { http, status } from '../e2e/node-harness.js';
+import type { Wire } from '../e2e/wire.js';
 import { Cluster } from './cluster.js';
 import { checkLinearizable, History, type Violation } from './history.js';
 
@@ -19,6 +19,8 @@ export interface KillRecord {
 
 export interface ChaosReport {
   seconds: number;
+  /** Plain HTTP or mutual TLS. */
+  wire: string;
   kills: KillRecord[];
   writesAttempted: number;
   acknowledged: number;
@@ -42,6 +44,8 @@ export interface ChaosOptions {
   /** Keep going past `seconds` until this many kills (a loaded machine makes each round slower). */
   minKills?: number;
   writers?: number;
+  /** Plain HTTP unless given (the TLS run: mutual TLS between members, clients over https). */
+  wire?: Wire;
   log?: (line: string) => void;
 }
 
@@ -63,7 +67,7 @@ async function eachLimited<T>(items: readonly T[], limit: number, work: (item: T
 export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const log = options.log ?? (() => undefined);
   const history = new History();
-  const cluster = await Cluster.start(options.root, 3);
+  const cluster = await Cluster.start(options.root, 3, [], options.wire);
   const alive = new Set(cluster.ids);
   const kills: KillRecord[] = [];
   let running = true;
@@ -77,7 +81,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         const key = `w${w}-${seq}`;
         const op = history.beginWrite(key, `${key}:${Math.random().toString(36).slice(2)}`);
         const target = pick([...alive]);
-        const answer = await http(cluster.addr(target), 'POST', '/v1/propose?timeout=3s', { key, value: op.value }).catch(() => undefined);
+        const answer = await cluster.api.http(cluster.addr(target), 'POST', '/v1/propose?timeout=3s', { key, value: op.value }).catch(() => undefined);
         if (answer?.status === 200) {
           op.ack = history.now();
           op.index = answer.body.index as number;
@@ -94,7 +98,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         }
         const key = pick(keys.slice(-50)); // recent keys: the ones whose write may still be racing
         const invoke = history.now();
-        const answer = await http(liveAddr(), 'GET', `/v1/kv/${encodeURIComponent(key)}?timeout=3s`).catch(() => undefined);
+        const answer = await cluster.api.http(liveAddr(), 'GET', `/v1/kv/${encodeURIComponent(key)}?timeout=3s`).catch(() => undefined);
         const complete = history.now();
         if (answer?.status === 200) history.reads.push({ key, invoke, complete, value: answer.body.value as string });
         else if (answer?.status === 404 && answer.body.code === 'NOT_FOUND') history.reads.push({ key, invoke, complete, value: null });
@@ -141,7 +145,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const notOwn: string[] = [];
     await eachLimited([...history.writes.values()], 8, async (op) => {
       const invoke = history.now();
-      const answer = await http(cluster.addr(leader), 'GET', `/v1/kv/${encodeURIComponent(op.key)}?timeout=10s`);
+      const answer = await cluster.api.http(cluster.addr(leader), 'GET', `/v1/kv/${encodeURIComponent(op.key)}?timeout=10s`);
       const complete = history.now();
       const value = answer.status === 200 ? (answer.body.value as string) : answer.status === 404 ? null : undefined;
       if (value === undefined) throw new Error(`read-back of ${op.key} failed: ${answer.status} ${answer.text}`);
@@ -151,11 +155,11 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
 
     // Every node converges on the same data: once caught up, each serves every acknowledged write locally.
     const commit = (await cluster.status(leader)).commitIndex;
-    await waitFor(async () => ((await Promise.all(cluster.allAddrs().map((addr) => status(addr)))).every((view) => view.appliedIndex >= commit) ? 1 : undefined), 60_000, 'every node to apply the final commit index');
+    await waitFor(async () => ((await Promise.all(cluster.allAddrs().map((addr) => cluster.api.status(addr)))).every((view) => view.appliedIndex >= commit) ? 1 : undefined), 60_000, 'every node to apply the final commit index');
     const divergent = new Set<string>();
     for (const addr of cluster.allAddrs()) {
       await eachLimited(history.acknowledged(), 8, async (op) => {
-        const answer = await http(addr, 'GET', `/v1/kv/${encodeURIComponent(op.key)}?stale=true`);
+        const answer = await cluster.api.http(addr, 'GET', `/v1/kv/${encodeURIComponent(op.key)}?stale=true`);
         if (answer.body.value !== op.value) divergent.add(`${op.key}@${addr}`);
       });
     }
@@ -169,6 +173,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     }
     return {
       seconds: options.seconds,
+      wire: cluster.wire.name,
       kills,
       writesAttempted: history.writes.size,
       acknowledged,
@@ -204,7 +209,7 @@ export function formatReport(report: ChaosReport): string {
   const answers = report.kills.map((kill) => kill.answersMs).sort((a, b) => a - b);
   const median = (values: number[]): string => (values.length === 0 ? '-' : `${values[Math.floor(values.length / 2)]} ms`);
   return [
-    `chaos: ${report.seconds} s, ${report.kills.length} kills survived (${leaderKills.length} of the leader)`,
+    `chaos over ${report.wire}: ${report.seconds} s, ${report.kills.length} kills survived (${leaderKills.length} of the leader)`,
     `writes: ${report.writesAttempted} attempted, ${report.acknowledged} acknowledged, ${report.indeterminate} indeterminate`,
     `acknowledged writes checked: ${report.acknowledged} (${report.acknowledgedViaFollower} through a follower), lost: ${report.lost.length}, divergent across nodes: ${report.divergent.length}, answered for another write: ${report.notOwn.length}`,
     `reads in history: ${report.readsChecked}, linearizability violations: ${report.violations.length}`,

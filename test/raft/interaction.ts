@@ -91,6 +91,10 @@ export class Interaction {
       case 'stabilize':
         this.stabilize(this.selected(d));
         break;
+      case 'connection-lost':
+        // The runtime saw node 0's connection to node 1 reset, and its reconnect refused.
+        this.node(d, 0).raft.reportConnectionLost(this.id(d, 1));
+        break;
       case 'isolate':
         this.isolated.add(this.id(d, 0));
         break;

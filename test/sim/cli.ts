@@ -46,6 +46,7 @@ if (values.seed !== undefined) {
     duplicated: 0,
     crashes: 0,
     partitions: 0,
+    resets: 0,
     leaders: 0,
     proposals: 0,
     applied: 0,

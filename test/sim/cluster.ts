@@ -110,6 +110,7 @@ export class SimNode {
 
 type SimEvent =
   | { kind: 'tick'; node: NodeId; life: number }
+  | { kind: 'connection-lost'; node: NodeId; peer: NodeId; life: number }
   | { kind: 'ready'; node: NodeId; life: number }
   | { kind: 'written'; node: NodeId; life: number; done: () => void }
   | { kind: 'deliver'; message: Message };
@@ -121,6 +122,11 @@ export class SimCluster {
   readonly checker = new InvariantChecker();
   /** Blocked directed links, as "from>to". */
   readonly blocked = new Set<string>();
+  /**
+   * Links cut with a reset (test/sim/resets.ts), as "from>to" in both directions: traffic is dropped and
+   * reconnects are refused, so the runtime reports the connection lost (RaftNode.reportConnectionLost).
+   */
+  readonly resetCuts = new Set<string>();
   faults: NetworkFaults = calmNetwork;
   now = 0;
   private readonly queue = new EventQueue<SimEvent>();
@@ -132,6 +138,8 @@ export class SimCluster {
     private readonly rng: Prng,
     private readonly tuning: RaftTuning,
     readonly trace: ((line: string) => void) | undefined,
+    /** Timing of connection resets, apart from `rng` so that runs without resets replay as before. */
+    private readonly resetRng: Prng,
   ) {}
 
   log(line: string): void {
@@ -223,9 +231,22 @@ export class SimCluster {
     this.log(`n${event.node} ${record.msg} ${fields.join(' ')}`);
   }
 
-  crash(id: NodeId): void {
+  /**
+   * The runtime of `node` saw its stream to `peer` close; `delay` later its reconnect is answered. Only a
+   * refused one is reported: the peer is down (crashed) or the link is cut with resets. A peer that is
+   * back by then (restarted, or a reset that healed at once) accepts the reconnect, and nothing is said.
+   */
+  connectionReset(node: NodeId, peer: NodeId, delay: number): void {
+    const target = this.nodes.get(node);
+    if (target?.alive !== true) return;
+    this.queue.push(this.now + delay, { kind: 'connection-lost', node, peer, life: target.life });
+  }
+
+  /** `resets`: the process died on a live host, so every peer's stream to it is reset and reconnects refused. */
+  crash(id: NodeId, resets = false): void {
     const node = this.node(id);
     if (!node.alive) return;
+    if (resets) for (const other of this.nodes.values()) if (other.id !== id) this.connectionReset(other.id, id, 0.01 + this.resetRng.next() * 0.09);
     this.checkVoteDurable(node);
     node.raft = undefined;
     node.driver = undefined;
@@ -277,6 +298,12 @@ export class SimCluster {
     if (event.kind === 'tick') {
       node.raft?.tick();
       this.afterInput(node);
+    } else if (event.kind === 'connection-lost') {
+      const peer = this.nodes.get(event.peer);
+      if (peer?.alive === true && !this.resetCuts.has(`${node.id}>${peer.id}`)) return;
+      this.log(`n${node.id} connection to n${event.peer} reset, reconnect refused`);
+      node.raft?.reportConnectionLost(event.peer);
+      this.afterInput(node);
     } else if (event.kind === 'ready') {
       node.readyScheduled = false;
       node.driver?.process();
@@ -287,7 +314,8 @@ export class SimCluster {
 
   private deliver(message: Message): void {
     const node = this.nodes.get(message.to);
-    if (node?.raft === undefined || this.blocked.has(`${message.from}>${message.to}`)) {
+    const link = `${message.from}>${message.to}`;
+    if (node?.raft === undefined || this.blocked.has(link) || this.resetCuts.has(link)) {
       this.stats.dropped++;
       return;
     }
