@@ -1,0 +1,58 @@
+// The build's second half (after tsc): bundles src/cli/fast-start.ts and src/cli/fast-command.ts into
+// one file each in dist/cli/ (oclif's parser and the commands' flag definitions inside the second; our
+// other modules stay in dist/ and are imported from there), and has oclif itself render every help
+// text the fast start prints into dist/cli/help-text.json. Run by `npm run build`.
+import { execFile } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
+import * as esbuild from 'esbuild';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+const RUN_JS = pathToFileURL(join(ROOT, 'bin', 'run.js')).href;
+
+await esbuild.build({
+  // Two files: the start (--version, help) and, loaded by it only for a command, the parser and flags.
+  entryPoints: [join(ROOT, 'src/cli/fast-start.ts'), join(ROOT, 'src/cli/fast-command.ts')],
+  outdir: join(ROOT, 'dist/cli'),
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  logLevel: 'warning',
+  // Required by oclif only to run TypeScript sources in development, never on this path (9 MB).
+  external: ['typescript'],
+  minify: true,
+  // oclif is CommonJS: its require() of Node's modules needs a real require in an ES module.
+  banner: { js: "import { createRequire as __fastStartRequire } from 'node:module'; const require = __fastStartRequire(import.meta.url);" },
+  plugins: [
+    {
+      // Our modules loaded with import() (status' and diagnose's work, error output) stay the files tsc
+      // wrote next to this one, so that there is one copy of each class (instanceof) and of each module's state.
+      name: 'own-modules-stay-in-dist',
+      setup(build) {
+        build.onResolve({ filter: /^\.\.?\// }, (args) => (args.kind === 'dynamic-import' ? { path: args.path, external: true } : undefined));
+      },
+    },
+  ],
+});
+
+const run = promisify(execFile);
+
+/** `chronik ARGS` through oclif alone (bin/run.js would take the fast start), stdout to a pipe, no colour. */
+async function oclif(args) {
+  const script = `import { execute } from '@oclif/core'; await execute({ dir: ${JSON.stringify(RUN_JS)}, args: ${JSON.stringify(args)} });`;
+  const env = { ...process.env };
+  for (const name of ['FORCE_COLOR', 'OCLIF_COLUMNS', 'DEBUG', 'CHRONIK_CONTENT_TYPE']) delete env[name];
+  const { stdout, stderr } = await run(process.execPath, ['--input-type=module', '-e', script], { cwd: ROOT, env, maxBuffer: 16 << 20 });
+  if (stderr !== '') throw new Error(`chronik ${args.join(' ')} wrote to stderr: ${stderr}`);
+  return stdout;
+}
+
+const listing = `import { Config } from '@oclif/core'; const c = await Config.load(${JSON.stringify(RUN_JS)});
+  console.log(JSON.stringify([...c.commands.filter((k) => !k.hidden).map((k) => k.id), ...c.topics.map((t) => t.name)]));`;
+const { stdout } = await run(process.execPath, ['--input-type=module', '-e', listing], { cwd: ROOT });
+const subjects = ['', ...new Set(JSON.parse(stdout).map((id) => id.split(':').join(' ')))];
+const texts = await Promise.all(subjects.map((subject) => oclif(subject === '' ? ['--help'] : [...subject.split(' '), '--help'])));
+writeFileSync(join(ROOT, 'dist/cli/help-text.json'), `${JSON.stringify(Object.fromEntries(subjects.map((s, i) => [s, texts[i]])), null, 1)}\n`);
