@@ -1,7 +1,8 @@
 // The build's second half (after tsc): bundles src/cli/fast-start.ts and src/cli/fast-command.ts into
 // one file each in dist/cli/ (oclif's parser and the commands' flag definitions inside the second; our
-// other modules stay in dist/ and are imported from there), and has oclif itself render every help
-// text the fast start prints into dist/cli/help-text.json. Run by `npm run build`.
+// other modules stay in dist/ and are imported from there), writes V8's code cache for the second,
+// and has oclif itself render every help text the fast start prints into dist/cli/help-text.json.
+// Run by `npm run build`.
 import { execFile } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -12,39 +13,50 @@ import * as esbuild from 'esbuild';
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const RUN_JS = pathToFileURL(join(ROOT, 'bin', 'run.js')).href;
 
+// Our modules loaded with import() (status' and diagnose's work, error output) stay the files tsc
+// wrote next to these, so that there is one copy of each module and class (instanceof).
+const ownModulesStayInDist = {
+  name: 'own-modules-stay-in-dist',
+  setup(build) {
+    build.onResolve({ filter: /^\.\.?\// }, (args) => (args.kind === 'dynamic-import' ? { path: args.path, external: true } : undefined));
+  },
+};
+const common = { bundle: true, platform: 'node', target: 'node20', minify: true, logLevel: 'warning', plugins: [ownModulesStayInDist] };
+
+// The start: --version and help, and the command runner; a few KB. What it imports only for
+// --version (wsl-utils, which loads child_process) is split into a file of its own.
 await esbuild.build({
-  // Two files: the start (--version, help) and, loaded by it only for a command, the parser and flags.
-  entryPoints: [join(ROOT, 'src/cli/fast-start.ts'), join(ROOT, 'src/cli/fast-command.ts')],
+  ...common,
+  entryPoints: [join(ROOT, 'src/cli/fast-start.ts')],
   outdir: join(ROOT, 'dist/cli'),
-  bundle: true,
-  platform: 'node',
   format: 'esm',
-  target: 'node20',
-  logLevel: 'warning',
+  splitting: true,
+  chunkNames: 'fast-start-[hash]',
+});
+// The parser (oclif's, CommonJS, with the flag definitions): CommonJS so that it can run from V8's code cache.
+await esbuild.build({
+  ...common,
+  entryPoints: [join(ROOT, 'src/cli/fast-command.ts')],
+  outfile: join(ROOT, 'dist/cli/fast-command.cjs'),
+  format: 'cjs',
   // Required by oclif only to run TypeScript sources in development, never on this path (9 MB).
   external: ['typescript'],
-  minify: true,
-  // oclif is CommonJS: its require() of Node's modules needs a real require in an ES module.
-  banner: { js: "import { createRequire as __fastStartRequire } from 'node:module'; const require = __fastStartRequire(import.meta.url);" },
-  plugins: [
-    {
-      // Our modules loaded with import() (status' and diagnose's work, error output) stay the files tsc
-      // wrote next to this one, so that there is one copy of each class (instanceof) and of each module's state.
-      name: 'own-modules-stay-in-dist',
-      setup(build) {
-        build.onResolve({ filter: /^\.\.?\// }, (args) => (args.kind === 'dynamic-import' ? { path: args.path, external: true } : undefined));
-      },
-    },
-  ],
+});
+// V8's code for the parser, after parsing the command lines the fast start takes, so that it is compiled.
+const { loadParser } = await import(pathToFileURL(join(ROOT, 'dist/cli/fast-start.js')).href);
+await loadParser(async (parser) => {
+  await parser.parseStatus(['--json', '--endpoints', '127.0.0.1:9192', '--timeout', '3s', '--strict']);
+  await parser.parseDiagnose(['a.log', 'b.log', '--json', '--since', '2h', '--min-severity', 'warning']);
+  await parser.parseStatus(['--bogus']).catch(() => undefined);
 });
 
 const run = promisify(execFile);
 
-/** `chronik ARGS` through oclif alone (bin/run.js would take the fast start), stdout to a pipe, no colour. */
+/** `chronik ARGS` through oclif alone (bin/run.js would take the fast start), stdout to a pipe, as a shell runs it. */
 async function oclif(args) {
   const script = `import { execute } from '@oclif/core'; await execute({ dir: ${JSON.stringify(RUN_JS)}, args: ${JSON.stringify(args)} });`;
   const env = { ...process.env };
-  for (const name of ['FORCE_COLOR', 'OCLIF_COLUMNS', 'DEBUG', 'CHRONIK_CONTENT_TYPE']) delete env[name];
+  for (const name of ['FORCE_COLOR', 'OCLIF_COLUMNS', 'DEBUG', 'CHRONIK_CONTENT_TYPE', 'NODE_ENV']) delete env[name];
   const { stdout, stderr } = await run(process.execPath, ['--input-type=module', '-e', script], { cwd: ROOT, env, maxBuffer: 16 << 20 });
   if (stderr !== '') throw new Error(`chronik ${args.join(' ')} wrote to stderr: ${stderr}`);
   return stdout;

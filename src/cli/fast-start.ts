@@ -1,15 +1,27 @@
 // The fast start: bin/run.js asks it first, and it answers --version, help, `status` and `diagnose`
 // exactly as oclif would, without loading oclif's command machinery (Config.load, plugin and command
 // discovery: ~100 ms before the first byte). Help is the text oclif itself rendered at build time;
-// commands go to fast-command.ts (oclif's own parser with the commands' own flag definitions). Both
-// are bundled by esbuild at build time (scripts/build-fast-start.mjs). What it cannot answer as oclif
-// would, it leaves to oclif (returns false); tests hold both paths to byte-identical output and exit codes.
-import { readFileSync } from 'node:fs';
+// commands are parsed by oclif's own parser with the commands' own flag definitions (fast-command.ts,
+// a bundle loaded with V8's code cache) and run by the library functions the oclif commands call,
+// imported from dist/. Built by scripts/build-fast-start.mjs. What it cannot answer as oclif would,
+// it leaves to oclif (returns false); tests hold both paths to byte-identical output and exit codes.
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { arch } from 'node:os';
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Script } from 'node:vm';
+import type { CommandError } from '../shared/error-output.js';
+import type { Severity } from '../diagnose/model.js';
 
 /** Help texts oclif rendered at build time for a pipe (80 columns, no colour), by command id or topic ('' is the root help). */
 export const HELP_FILE = new URL('./help-text.json', import.meta.url);
 const PACKAGE_JSON = new URL('../../package.json', import.meta.url);
+/** fast-command.ts bundled (oclif's parser inside), and V8's code for it compiled at build time. */
+const PARSER_FILE = fileURLToPath(new URL('./fast-command.cjs', import.meta.url));
+const PARSER_CACHE = `${PARSER_FILE}.v8-cache`;
+
+type Parser = typeof import('./fast-command.js');
 
 /** Answers argv (the words after `chronik`) if it can do so exactly as oclif would; false leaves it to oclif. */
 export async function runFast(argv: string[]): Promise<boolean> {
@@ -35,8 +47,7 @@ export async function runFast(argv: string[]): Promise<boolean> {
   const json = beforeDoubleDash(rest).includes('--json');
   if (json && process.stdout.isTTY && process.stderr.isTTY) return false;
   if (id !== 'status' && id !== 'diagnose') return false;
-  // A second bundle, loaded only here: --version and help need no parser.
-  await (await import('./fast-command.js')).runCommand(id, rest, json);
+  await runCommand(id, rest, json);
   return true;
 }
 
@@ -62,4 +73,52 @@ function printHelp(subject: string): boolean {
   if (text === undefined) return false;
   process.stdout.write(text);
   return true;
+}
+
+/** Runs the command as oclif's Command._run does with BaseCommand's catch: the result as JSON under --json, a failure as one line. */
+async function runCommand(id: 'status' | 'diagnose', argv: string[], json: boolean): Promise<void> {
+  try {
+    const parser = await loadParser();
+    const result = id === 'status' ? await status(parser, argv, json) : await diagnose(parser, argv, json);
+    if (result && json) parser.printJson(result);
+  } catch (err) {
+    const { reportFailure } = await import('../shared/error-output.js');
+    reportFailure(err as CommandError, json);
+  }
+}
+
+/** The same work as commands/status.ts, from dist/ (one copy of each module and class). */
+async function status(parser: Parser, argv: string[], json: boolean): Promise<object | undefined> {
+  const flags = await parser.parseStatus(argv);
+  const { runStatus } = await import('./status-run.js');
+  return runStatus(flags, json);
+}
+
+/** The same work as commands/diagnose.ts, which prints its own report. */
+async function diagnose(parser: Parser, argv: string[], json: boolean): Promise<undefined> {
+  const { paths, flags } = await parser.parseDiagnose(argv);
+  (await import('../diagnose/worker-start.js')).startScanWorkerFor(paths);
+  const { runDiagnose } = await import('../diagnose/command.js');
+  const exitCode = await runDiagnose(paths, { json, since: flags.since, until: flags.until, minSeverity: flags['min-severity'] as Severity });
+  if (exitCode !== 0) process.exitCode = exitCode;
+  return undefined;
+}
+
+/**
+ * Loads the parser bundle as CommonJS with V8's code cache: compiling oclif's parser costs more than
+ * running it. V8 checks the cache against the source and its own version and compiles afresh when
+ * it does not fit (another Node), so a stale cache is slow, never wrong. The build calls this with
+ * warmUp, which exercises the parser before the cache is written so that its code is in it.
+ */
+export async function loadParser(warmUp?: (parser: Parser) => Promise<void>): Promise<Parser> {
+  const source = readFileSync(PARSER_FILE, 'utf8');
+  const cachedData = warmUp === undefined && existsSync(PARSER_CACHE) ? readFileSync(PARSER_CACHE) : undefined;
+  const script = new Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, { filename: PARSER_FILE, ...(cachedData ? { cachedData } : {}) });
+  const module = { exports: {} as Parser };
+  (script.runInThisContext() as (e: Parser, r: NodeJS.Require, m: { exports: Parser }, f: string, d: string) => void)(module.exports, createRequire(PARSER_FILE), module, PARSER_FILE, dirname(PARSER_FILE));
+  if (warmUp !== undefined) {
+    await warmUp(module.exports);
+    writeFileSync(PARSER_CACHE, script.createCachedData());
+  }
+  return module.exports;
 }
