@@ -13,18 +13,12 @@ import * as esbuild from 'esbuild';
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const RUN_JS = pathToFileURL(join(ROOT, 'bin', 'run.js')).href;
 
-// Our modules loaded with import() (status' and diagnose's work, error output) stay the files tsc
-// wrote next to these, so that there is one copy of each module and class (instanceof).
-const ownModulesStayInDist = {
-  name: 'own-modules-stay-in-dist',
-  setup(build) {
-    build.onResolve({ filter: /^\.\.?\// }, (args) => (args.kind === 'dynamic-import' ? { path: args.path, external: true } : undefined));
-  },
-};
-const common = { bundle: true, platform: 'node', target: 'node20', minify: true, logLevel: 'warning', plugins: [ownModulesStayInDist] };
+const common = { bundle: true, platform: 'node', target: 'node20', minify: true, logLevel: 'warning' };
 
 // The start: --version and help, and the command runner; a few KB. What it imports only for
-// --version (wsl-utils, which loads child_process) is split into a file of its own.
+// --version (wsl-utils, which loads child_process) is split into a file of its own. Our modules it
+// loads with import() for diagnose stay the files tsc wrote next to it: diagnose's scan worker is
+// one of them, and its error classes must be the ones its error output knows (instanceof).
 await esbuild.build({
   ...common,
   entryPoints: [join(ROOT, 'src/cli/fast-start.ts')],
@@ -32,8 +26,17 @@ await esbuild.build({
   format: 'esm',
   splitting: true,
   chunkNames: 'fast-start-[hash]',
+  plugins: [
+    {
+      name: 'own-modules-stay-in-dist',
+      setup(build) {
+        build.onResolve({ filter: /^\.\.?\// }, (args) => (args.kind === 'dynamic-import' ? { path: args.path, external: true } : undefined));
+      },
+    },
+  ],
 });
-// The parser (oclif's, CommonJS, with the flag definitions): CommonJS so that it can run from V8's code cache.
+// The commands: oclif's parser, the flag definitions and status' whole module graph (its lazy
+// imports included), as CommonJS so that it can run from V8's code cache.
 await esbuild.build({
   ...common,
   entryPoints: [join(ROOT, 'src/cli/fast-command.ts')],
@@ -41,13 +44,32 @@ await esbuild.build({
   format: 'cjs',
   // Required by oclif only to run TypeScript sources in development, never on this path (9 MB).
   external: ['typescript'],
+  // createRequire(import.meta.url) (yaml, node:tls) resolves from the bundle's own place.
+  define: { 'import.meta.url': '__bundleUrl' },
+  banner: { js: "var __bundleUrl = require('node:url').pathToFileURL(__filename).href;" },
+  plugins: [
+    {
+      name: 'no-diagnose-inside',
+      setup(build) {
+        build.onResolve({ filter: /diagnose\// }, (args) => ({ errors: [{ text: `${args.importer} imports ${args.path}: diagnose runs from dist/` }] }));
+      },
+    },
+  ],
 });
-// V8's code for the parser, after parsing the command lines the fast start takes, so that it is compiled.
+// V8's code for the bundle, written after running what the fast start runs (diagnose's parse, and
+// status as far as it goes without a node: an endpoint that refuses), so that their code is compiled.
 const { loadParser } = await import(pathToFileURL(join(ROOT, 'dist/cli/fast-start.js')).href);
-await loadParser(async (parser) => {
-  await parser.parseStatus(['--json', '--endpoints', '127.0.0.1:9192', '--timeout', '3s', '--strict']);
-  await parser.parseDiagnose(['a.log', 'b.log', '--json', '--since', '2h', '--min-severity', 'warning']);
-  await parser.parseStatus(['--bogus']).catch(() => undefined);
+await loadParser(async (bundle) => {
+  await bundle.parseDiagnose(['a.log', 'b.log', '--json', '--since', '2h', '--min-severity', 'warning']);
+  const { stdout, stderr } = process;
+  const writes = [stdout.write, stderr.write];
+  stdout.write = stderr.write = () => true;
+  try {
+    for (const json of [true, false]) await bundle.runStatusCommand(['--endpoints', '127.0.0.1:1', '--timeout', '300ms', ...(json ? ['--json'] : [])], json);
+  } finally {
+    [stdout.write, stderr.write] = writes;
+    process.exitCode = undefined;
+  }
 });
 
 const run = promisify(execFile);

@@ -1,9 +1,9 @@
 // The fast start: bin/run.js asks it first, and it answers --version, help, `status` and `diagnose`
 // exactly as oclif would, without loading oclif's command machinery (Config.load, plugin and command
 // discovery: ~100 ms before the first byte). Help is the text oclif itself rendered at build time;
-// commands are parsed by oclif's own parser with the commands' own flag definitions (fast-command.ts,
-// a bundle loaded with V8's code cache) and run by the library functions the oclif commands call,
-// imported from dist/. Built by scripts/build-fast-start.mjs. What it cannot answer as oclif would,
+// commands are parsed by oclif's own parser with the commands' own flag definitions and run by the
+// library functions the oclif commands call (fast-command.ts, a bundle loaded with V8's code cache;
+// diagnose's from dist/). Built by scripts/build-fast-start.mjs. What it cannot answer as oclif would,
 // it leaves to oclif (returns false); tests hold both paths to byte-identical output and exit codes.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -17,7 +17,7 @@ import type { Severity } from '../diagnose/model.js';
 /** Help texts oclif rendered at build time for a pipe (80 columns, no colour), by command id or topic ('' is the root help). */
 export const HELP_FILE = new URL('./help-text.json', import.meta.url);
 const PACKAGE_JSON = new URL('../../package.json', import.meta.url);
-/** fast-command.ts bundled (oclif's parser inside), and V8's code for it compiled at build time. */
+/** fast-command.ts bundled (oclif's parser and status inside), and V8's code for it compiled at build time. */
 const PARSER_FILE = fileURLToPath(new URL('./fast-command.cjs', import.meta.url));
 const PARSER_CACHE = `${PARSER_FILE}.v8-cache`;
 
@@ -75,38 +75,26 @@ function printHelp(subject: string): boolean {
   return true;
 }
 
-/** Runs the command as oclif's Command._run does with BaseCommand's catch: the result as JSON under --json, a failure as one line. */
+/** Runs the command as oclif would: status entirely from the bundle, diagnose's work from dist/. */
 async function runCommand(id: 'status' | 'diagnose', argv: string[], json: boolean): Promise<void> {
+  const bundle = await loadParser();
+  if (id === 'status') return bundle.runStatusCommand(argv, json);
+  // As commands/diagnose.ts runs it (it prints its own report), failures as BaseCommand.catch writes them.
   try {
-    const parser = await loadParser();
-    const result = id === 'status' ? await status(parser, argv, json) : await diagnose(parser, argv, json);
-    if (result && json) parser.printJson(result);
+    const { paths, flags } = await bundle.parseDiagnose(argv);
+    (await import('../diagnose/worker-start.js')).startScanWorkerFor(paths);
+    const { runDiagnose } = await import('../diagnose/command.js');
+    const exitCode = await runDiagnose(paths, { json, since: flags.since, until: flags.until, minSeverity: flags['min-severity'] as Severity });
+    if (exitCode !== 0) process.exitCode = exitCode;
   } catch (err) {
-    const { reportFailure } = await import('../shared/error-output.js');
-    reportFailure(err as CommandError, json);
+    // The error output of dist/, whose error classes diagnose throws (instanceof).
+    (await import('../shared/error-output.js')).reportFailure(err as CommandError, json);
   }
 }
 
-/** The same work as commands/status.ts, from dist/ (one copy of each module and class). */
-async function status(parser: Parser, argv: string[], json: boolean): Promise<object | undefined> {
-  const flags = await parser.parseStatus(argv);
-  const { runStatus } = await import('./status-run.js');
-  return runStatus(flags, json);
-}
-
-/** The same work as commands/diagnose.ts, which prints its own report. */
-async function diagnose(parser: Parser, argv: string[], json: boolean): Promise<undefined> {
-  const { paths, flags } = await parser.parseDiagnose(argv);
-  (await import('../diagnose/worker-start.js')).startScanWorkerFor(paths);
-  const { runDiagnose } = await import('../diagnose/command.js');
-  const exitCode = await runDiagnose(paths, { json, since: flags.since, until: flags.until, minSeverity: flags['min-severity'] as Severity });
-  if (exitCode !== 0) process.exitCode = exitCode;
-  return undefined;
-}
-
 /**
- * Loads the parser bundle as CommonJS with V8's code cache: compiling oclif's parser costs more than
- * running it. V8 checks the cache against the source and its own version and compiles afresh when
+ * Loads the command bundle as CommonJS with V8's code cache: compiling oclif's parser and status'
+ * modules costs more than running them. V8 checks the cache against the source and its own version and compiles afresh when
  * it does not fit (another Node), so a stale cache is slow, never wrong. The build calls this with
  * warmUp, which exercises the parser before the cache is written so that its code is in it.
  */

@@ -2,7 +2,7 @@
 // must print byte for byte what oclif's own execute prints, and exit the same way, without loading
 // oclif's Config; for those it leaves to oclif, oclif must be what answers.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -13,6 +13,8 @@ import { TestCluster } from './cluster.js';
 const RUN_JS = join(ROOT, 'bin', 'run.js');
 const FIXTURES = join(ROOT, 'test/fixtures/diagnose');
 const LOG = join(FIXTURES, 'chronik-text-real-quorum-lost/chronik-1.log');
+// Every help text the build rendered (npm run build runs before the e2e tests).
+const HELP_SUBJECTS = Object.keys(JSON.parse(readFileSync(join(ROOT, 'dist/cli/help-text.json'), 'utf8')) as Record<string, string>);
 const marks = mkdtempSync(join(tmpdir(), 'chronik-fast-start-'));
 
 // Records, at exit, whether oclif's Config (its command discovery) was loaded: the fast start never loads it.
@@ -52,15 +54,19 @@ function expectSameAsOclif(argv: string[], env: NodeJS.ProcessEnv = {}): Outcome
 }
 
 const cluster = new TestCluster();
+const stopped = new TestCluster();
 let endpoint = '';
+let stoppedDataDir = '';
 
 beforeAll(async () => {
-  const [node] = await cluster.startVoters(1);
+  const [[node], [old]] = await Promise.all([cluster.startVoters(1), stopped.startVoters(1)]);
   endpoint = node!.endpoint;
+  await old!.stop();
+  stoppedDataDir = old!.dataDir;
 });
 
 afterAll(async () => {
-  await cluster.remove();
+  await Promise.all([cluster.remove(), stopped.remove()]);
   rmSync(marks, { recursive: true, force: true });
 });
 
@@ -76,15 +82,15 @@ describe('fast start: version and help', () => {
     },
   );
 
-  it('every help text it holds is the one oclif prints', () => {
-    const subjects = Object.keys(JSON.parse(readFileSync(join(ROOT, 'dist/cli/help-text.json'), 'utf8')) as Record<string, string>);
-    expect(subjects).toEqual(expect.arrayContaining(['', 'status', 'diagnose', 'bootstrap', 'get', 'propose', 'recover', 'recover apply', 'add-voter']));
-    for (const subject of subjects) {
-      const words = subject.split(' ').filter(Boolean);
-      expectSameAsOclif(['help', ...words]);
-      // `help --help` is the root help to oclif (it skips the word help), which the fast start leaves to it.
-      if (subject !== 'help') expectSameAsOclif([...words, '--help']);
-    }
+  it('holds a help text for every command and topic', () => {
+    expect(HELP_SUBJECTS).toEqual(expect.arrayContaining(['', 'status', 'diagnose', 'bootstrap', 'get', 'propose', 'recover', 'recover apply', 'add-voter', 'help']));
+  });
+
+  it.each(HELP_SUBJECTS.map((subject) => [subject]))('the help text for "%s" is the one oclif prints', (subject) => {
+    const words = subject.split(' ').filter(Boolean);
+    expectSameAsOclif(['help', ...words]);
+    // `help --help` is the root help to oclif (it skips the word help), which the fast start leaves to it.
+    if (subject !== 'help') expectSameAsOclif([...words, '--help']);
   });
 });
 
@@ -94,8 +100,18 @@ describe('fast start: status against a live single node', () => {
     expect(out.status).toBe(0);
   });
 
+  it('status --config (YAML, loaded from the bundle) and --data-dir of a stopped node', () => {
+    const config = join(marks, 'cluster.yaml');
+    writeFileSync(config, `cluster: fast\nnodes:\n  - { id: 1, addr: ${endpoint} }\n`);
+    expect(expectSameAsOclif(['status', '--config', config, '--json']).status).toBe(0);
+    expect(expectSameAsOclif(['status', '--data-dir', stoppedDataDir]).stdout).toContain('voters');
+    expect(expectSameAsOclif(['status', '--data-dir', stoppedDataDir, '--json']).status).toBe(0);
+  });
+
   it.each([
     [['status', '--bogus'], 2],
+    [['status', '--config', '/nonexistent.yaml'], 2],
+    [['status', '--endpoints', 'https://127.0.0.1:1', '--cacert', '/nonexistent.pem'], 2],
     [['status', '--json', '--bogus'], 2],
     [['status', '--wait', 'soon'], 2],
     [['status', '--timeout', 'soon'], 2],
