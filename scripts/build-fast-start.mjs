@@ -58,8 +58,8 @@ await esbuild.build({
 });
 // V8's code for the bundle, written after running what the fast start runs (diagnose's parse, and
 // status as far as it goes without a node: an endpoint that refuses), so that their code is compiled.
-const { loadParser } = await import(pathToFileURL(join(ROOT, 'dist/cli/fast-start.js')).href);
-await loadParser(async (bundle) => {
+const { loadCommandBundle } = await import(pathToFileURL(join(ROOT, 'dist/cli/fast-start.js')).href);
+await loadCommandBundle(async (bundle) => {
   await bundle.parseDiagnose(['a.log', 'b.log', '--json', '--since', '2h', '--min-severity', 'warning']);
   const { stdout, stderr } = process;
   const writes = [stdout.write, stderr.write];

@@ -15,13 +15,13 @@ import type { CommandError } from '../shared/error-output.js';
 import type { Severity } from '../diagnose/model.js';
 
 /** Help texts oclif rendered at build time for a pipe (80 columns, no colour), by command id or topic ('' is the root help). */
-export const HELP_FILE = new URL('./help-text.json', import.meta.url);
+const HELP_FILE = new URL('./help-text.json', import.meta.url);
 const PACKAGE_JSON = new URL('../../package.json', import.meta.url);
 /** fast-command.ts bundled (oclif's parser and status inside), and V8's code for it compiled at build time. */
-const PARSER_FILE = fileURLToPath(new URL('./fast-command.cjs', import.meta.url));
-const PARSER_CACHE = `${PARSER_FILE}.v8-cache`;
+const BUNDLE_FILE = fileURLToPath(new URL('./fast-command.cjs', import.meta.url));
+const BUNDLE_CACHE = `${BUNDLE_FILE}.v8-cache`;
 
-type Parser = typeof import('./fast-command.js');
+type CommandBundle = typeof import('./fast-command.js');
 
 /** Answers argv (the words after `chronik`) if it can do so exactly as oclif would; false leaves it to oclif. */
 export async function runFast(argv: string[]): Promise<boolean> {
@@ -77,7 +77,7 @@ function printHelp(subject: string): boolean {
 
 /** Runs the command as oclif would: status entirely from the bundle, diagnose's work from dist/. */
 async function runCommand(id: 'status' | 'diagnose', argv: string[], json: boolean): Promise<void> {
-  const bundle = await loadParser();
+  const bundle = await loadCommandBundle();
   if (id === 'status') return bundle.runStatusCommand(argv, json);
   // As commands/diagnose.ts runs it (it prints its own report), failures as BaseCommand.catch writes them.
   try {
@@ -94,19 +94,20 @@ async function runCommand(id: 'status' | 'diagnose', argv: string[], json: boole
 
 /**
  * Loads the command bundle as CommonJS with V8's code cache: compiling oclif's parser and status'
- * modules costs more than running them. V8 checks the cache against the source and its own version and compiles afresh when
- * it does not fit (another Node), so a stale cache is slow, never wrong. The build calls this with
- * warmUp, which exercises the parser before the cache is written so that its code is in it.
+ * modules costs more than running them. V8 checks the cache against the source and its own version
+ * and compiles afresh when it does not fit (another Node), so a stale cache is slow, never wrong. The
+ * build calls this with warmUp, which runs the bundle before the cache is written so that the code
+ * it ran is in the cache.
  */
-export async function loadParser(warmUp?: (parser: Parser) => Promise<void>): Promise<Parser> {
-  const source = readFileSync(PARSER_FILE, 'utf8');
-  const cachedData = warmUp === undefined && existsSync(PARSER_CACHE) ? readFileSync(PARSER_CACHE) : undefined;
-  const script = new Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, { filename: PARSER_FILE, ...(cachedData ? { cachedData } : {}) });
-  const module = { exports: {} as Parser };
-  (script.runInThisContext() as (e: Parser, r: NodeJS.Require, m: { exports: Parser }, f: string, d: string) => void)(module.exports, createRequire(PARSER_FILE), module, PARSER_FILE, dirname(PARSER_FILE));
+export async function loadCommandBundle(warmUp?: (bundle: CommandBundle) => Promise<void>): Promise<CommandBundle> {
+  const source = readFileSync(BUNDLE_FILE, 'utf8');
+  const cachedData = warmUp === undefined && existsSync(BUNDLE_CACHE) ? readFileSync(BUNDLE_CACHE) : undefined;
+  const script = new Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, { filename: BUNDLE_FILE, ...(cachedData ? { cachedData } : {}) });
+  const module = { exports: {} as CommandBundle };
+  (script.runInThisContext() as (e: CommandBundle, r: NodeJS.Require, m: { exports: CommandBundle }, f: string, d: string) => void)(module.exports, createRequire(BUNDLE_FILE), module, BUNDLE_FILE, dirname(BUNDLE_FILE));
   if (warmUp !== undefined) {
     await warmUp(module.exports);
-    writeFileSync(PARSER_CACHE, script.createCachedData());
+    writeFileSync(BUNDLE_CACHE, script.createCachedData());
   }
   return module.exports;
 }
