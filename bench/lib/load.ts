@@ -1,11 +1,13 @@
-// The one client program that drives both systems: N closed-loop clients over an undici keep-alive
-// pool, each sending its next write as soon as the previous one is answered.
+// The one client program that drives both systems: N closed-loop clients over undici keep-alive pools,
+// each sending its next write as soon as the previous one is answered. Clients are dealt round-robin over
+// the origins given: one (the leader) or every member (as clients that do not know the leader spread).
 import { Pool } from 'undici';
 import { percentile } from './stats.js';
 import { connectOptions } from './cluster.js';
 
 export interface LoadOptions {
-  origin: string;
+  /** Client i writes to origins[i % origins.length]. */
+  origins: string[];
   concurrency: number;
   warmupMs: number;
   durationMs: number;
@@ -36,12 +38,15 @@ export interface LoadRun {
 
 /** Runs warm-up then the measured window; only answers arriving inside the window count. */
 export async function runClosedLoop(options: LoadOptions): Promise<LoadRun> {
-  const pool = new Pool(options.origin, {
-    connections: options.concurrency,
-    pipelining: 1,
-    keepAliveTimeout: 60_000,
-    ...connectOptions(options.origin),
-  });
+  const pools = options.origins.map(
+    (origin, i) =>
+      new Pool(origin, {
+        connections: Math.max(1, Math.ceil((options.concurrency - i) / options.origins.length)),
+        pipelining: 1,
+        keepAliveTimeout: 60_000,
+        ...connectOptions(origin),
+      }),
+  );
   const startedAt = performance.now();
   const windowStart = startedAt + options.warmupMs;
   const windowEnd = windowStart + options.durationMs;
@@ -51,6 +56,7 @@ export async function runClosedLoop(options: LoadOptions): Promise<LoadRun> {
   const timeoutMs = options.requestTimeoutMs ?? 10_000;
 
   const client = async (clientIndex: number): Promise<void> => {
+    const pool = pools[clientIndex % pools.length] as Pool;
     for (let seq = 0; performance.now() < windowEnd; seq++) {
       const { path, body } = options.makeRequest(clientIndex, seq);
       const sentAt = performance.now();
@@ -84,7 +90,7 @@ export async function runClosedLoop(options: LoadOptions): Promise<LoadRun> {
   try {
     await Promise.all(Array.from({ length: options.concurrency }, (_, i) => client(i)));
   } finally {
-    await pool.destroy();
+    await Promise.all(pools.map((pool) => pool.destroy()));
   }
 
   latencies.sort((a, b) => a - b);

@@ -52,8 +52,11 @@ A node that is already a voter at the same address is left alone (exit 0); the s
         `--listen ${target.addr}`,
         '--join',
         ...(connection.tokenFile ? [`--token-file ${connection.tokenFile}`] : []),
-        // A TLS cluster's new member needs its own certificate (docs/node.md, A TLS cluster from scratch).
-        ...(connection.scheme === 'https' ? [`--cert-file node${target.id}.pem --key-file node${target.id}-key.pem --peer-ca-file ca.pem`] : []),
+        // A TLS cluster's new member needs its own certificate (docs/node.md, A TLS cluster from scratch), and
+        // demands client certificates as the others do when the operator had to present one.
+        ...(connection.scheme === 'https'
+          ? [`--cert-file node${target.id}.pem --key-file node${target.id}-key.pem${connection.tls?.cert !== undefined ? ' --client-ca-file ca.pem' : ''} --peer-ca-file ca.pem`]
+          : []),
       ].join(' ');
       const result = await addVoter(client, target, timeoutMs, {
         progress: (text) => (text === '' ? progress.clear() : progress.update(text)),

@@ -128,15 +128,19 @@ class StreamContext implements LineContext {
  * Derives a node name from a log file's path: etcd-1.log.2.gz -> etcd-1. Container runtimes name the
  * file after the container: /var/log/pods/<namespace>_<pod>_<uid>/<container>/0.log and
  * /var/log/containers/<pod>_<namespace>_<container>-<id>.log name the pod; docker's
- * <id>/<id>-json.log names a container id (its first 12 digits, as `docker ps` shows it).
+ * <id>/<id>-json.log names a container id (its first 12 digits, as `docker ps` shows it). A file named
+ * after a node's address keeps it: 10.0.0.5.log.1 -> 10.0.0.5.
  */
+const IPV4 = /^\d{1,3}(?:\.\d{1,3}){3}$/;
+
 export function nodeNameFromPath(path: string): string {
   let name = basename(path);
   for (let previous = ''; previous !== name; ) {
     previous = name;
     name = name
       .replace(/\.(gz|log|txt|json|out|err|stderr|stdout)$/i, '')
-      .replace(/\.\d{1,3}$/, '')
+      // A rotation number (`.2`), unless the name is an IPv4 address, whose last octet looks the same.
+      .replace(/\.\d{1,3}$/, (suffix, at: number, whole: string) => (IPV4.test(whole) ? suffix : ''))
       .replace(/[.-]\d{4}-?\d\d-?\d\d(?:[T_-]?\d+)?$/, '');
   }
   const dirs = path.split(/[\\/]/).slice(0, -1);

@@ -234,6 +234,7 @@ const MESSAGE_TYPES = [
   'read-index',
   'read-index-response',
   'transfer-leader',
+  'propose',
 ] as const satisfies readonly Message['type'][];
 
 function writeOptionalString(w: Writer, value: string | undefined): void {
@@ -284,6 +285,9 @@ export function writeMessage(w: Writer, m: Message): void {
     case 'transfer-leader':
       w.uint(m.transferee);
       break;
+    case 'propose':
+      writeEntries(w, m.entries);
+      break;
   }
 }
 
@@ -324,6 +328,8 @@ export function readMessage(r: Reader): Message {
       return { ...envelope, type, context: r.string(), index: r.uint(), reject: r.bool() };
     case 'transfer-leader':
       return { ...envelope, type, transferee: r.uint() };
+    case 'propose':
+      return { ...envelope, type, entries: readEntries(r) };
     default:
       throw new CodecError('unknown message type');
   }

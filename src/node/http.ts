@@ -1,5 +1,7 @@
 // The node's HTTP server (node:http): bearer-token auth, the /v1/ admin API, /health, /metrics and the
-// /raft/ peer endpoints of docs/http-api.md (the message stream is an upgraded connection, peer-stream.ts). Writes that a follower receives go to the leader.
+// /raft/ peer endpoints of docs/http-api.md (the message stream is an upgraded connection, peer-stream.ts).
+// Writes go to the core wherever they arrive; membership changes and transfers a follower receives are
+// relayed to the leader.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
@@ -352,13 +354,16 @@ export class HttpServer {
       const stale = url.searchParams.get('stale') === 'true';
       return sendJson(res, 200, await api.read(validKey(key), stale, timeoutOf(url)));
     }
+    if (method === 'POST' && path === API_PATHS.propose) {
+      // Any member takes a write: a follower hands it to the leader inside Raft (NodeService.propose).
+      const body = parseJson(await readBody(req, MAX_API_BODY));
+      const key = validKey(body.key);
+      if (typeof body.value !== 'string') throw new ApiError('BAD_REQUEST', '"value" must be a string');
+      if (Buffer.byteLength(body.value) > MAX_VALUE_BYTES) throw new ApiError('TOO_LARGE', `value over ${MAX_VALUE_BYTES} bytes`);
+      return sendJson(res, 200, await api.propose(key, body.value, timeoutOf(url)));
+    }
+    // Membership changes and leadership transfer are rare: they are relayed to the leader over HTTP.
     const writes: Record<string, (body: Record<string, unknown>, timeoutMs: number) => Promise<Answer>> = {
-      [API_PATHS.propose]: (body, timeoutMs) => {
-        const key = validKey(body.key);
-        if (typeof body.value !== 'string') throw new ApiError('BAD_REQUEST', '"value" must be a string');
-        if (Buffer.byteLength(body.value) > MAX_VALUE_BYTES) throw new ApiError('TOO_LARGE', `value over ${MAX_VALUE_BYTES} bytes`);
-        return api.propose(key, body.value, timeoutMs);
-      },
       [API_PATHS.members]: (body, timeoutMs) => api.changeMembership(parseChange(body), timeoutMs),
       [API_PATHS.transferLeader]: (body, timeoutMs) => api.transferLeader(validId(body.id), timeoutMs),
     };
@@ -379,7 +384,7 @@ export class HttpServer {
     await this.forward(res, route, path, raw, Math.max(1, deadline - Date.now()));
   }
 
-  /** Relays a write to the leader and its answer back verbatim. */
+  /** Relays a membership change or transfer to the leader and its answer back verbatim. */
   private async forward(res: ServerResponse, leaderAddr: string, path: string, body: Buffer, timeoutMs: number): Promise<void> {
     let answer: Awaited<ReturnType<typeof request>>;
     try {

@@ -5,25 +5,57 @@ import { MAX_UINT_BYTES, Reader, Writer } from './codec.js';
 
 export const MAX_KEY_BYTES = 4 * 1024;
 export const MAX_VALUE_BYTES = 1024 * 1024;
+/** A put as written before request ids (WAL entries of older data dirs): still applied as such. */
 const OP_PUT = 1;
+/** A put carrying the id of the client request that made it. */
+const OP_PUT_REQUEST = 2;
+
+/**
+ * Names one client write across the cluster and across restarts: the node that took it, a random number
+ * drawn when that node started, and a counter of that life. The node that took the write answers its
+ * client when it applies an entry carrying this id, and only then.
+ */
+export interface RequestId {
+  node: number;
+  boot: number;
+  seq: number;
+}
 
 export interface KvCommand {
   op: 'put';
   key: string;
   value: string;
+  request?: RequestId;
+}
+
+export function requestKey(id: RequestId): string {
+  return `${id.node}.${id.boot}.${id.seq}`;
 }
 
 export function encodeCommand(command: KvCommand): Uint8Array {
-  // Sized exactly (room for two lengths): the entry keeps this buffer until compaction.
-  const w = new Writer(1 + 2 * MAX_UINT_BYTES + Buffer.byteLength(command.key, 'utf8') + Buffer.byteLength(command.value, 'utf8'));
-  return w.u8(OP_PUT).string(command.key).string(command.value).finish();
+  // Sized exactly (room for the lengths and the id): the entry keeps this buffer until compaction.
+  const w = new Writer(1 + 5 * MAX_UINT_BYTES + Buffer.byteLength(command.key, 'utf8') + Buffer.byteLength(command.value, 'utf8'));
+  const { request } = command;
+  if (request === undefined) w.u8(OP_PUT);
+  else w.u8(OP_PUT_REQUEST).uint(request.node).uint(request.boot).uint(request.seq);
+  return w.string(command.key).string(command.value).finish();
 }
 
 export function decodeCommand(data: Uint8Array): KvCommand {
   const r = new Reader(data);
   const op = r.u8();
-  if (op !== OP_PUT) throw new Error(`unknown state machine operation ${op}`);
-  return { op: 'put', key: r.string(), value: r.string() };
+  if (op === OP_PUT) return { op: 'put', key: r.string(), value: r.string() };
+  if (op !== OP_PUT_REQUEST) throw new Error(`unknown state machine operation ${op}`);
+  const request = { node: r.uint(), boot: r.uint(), seq: r.uint() };
+  return { op: 'put', key: r.string(), value: r.string(), request };
+}
+
+/** The request id an entry's data carries (requestKey form), without decoding the rest. */
+export function requestKeyOf(data: Uint8Array): string | undefined {
+  if (data.length === 0 || data[0] !== OP_PUT_REQUEST) return undefined;
+  const r = new Reader(data);
+  r.u8();
+  return `${r.uint()}.${r.uint()}.${r.uint()}`;
 }
 
 export interface KvValue {

@@ -8,14 +8,14 @@ import type { KvValue, MembersView, MembershipChangeResult, NodeStatus, ProposeR
 import { ApiError } from './api-error.js';
 import { decodeBatch } from './codec.js';
 import type { HealthAnswer, NodeApi } from './http.js';
-import { encodeCommand } from './kv.js';
+import { encodeCommand, requestKey, requestKeyOf, type RequestId } from './kv.js';
 import type { KvStateMachine } from './kv-machine.js';
 import type { Logger } from './logger.js';
 import { memberIds } from './membership.js';
 import type { NodeMetrics } from './metrics.js';
 import type { NodeConfig } from './node-config.js';
 import type { ChunkHeaders } from './snapshot-stream.js';
-import { ProposalWaiters, ReadWaiters } from './waiters.js';
+import { positionIdentity, ProposalWaiters, ReadWaiters, type AppliedAt } from './waiters.js';
 import { changeOutcome, membersJson, statusJson } from './views.js';
 import { ClusterIdMismatchError, type ClusterIdentity } from './cluster-id.js';
 import type { Divergence } from '../shared/http-api.js';
@@ -51,6 +51,8 @@ export interface NodeServiceParts {
   clock: Clock;
   /** Distinguishes this life's read contexts from an earlier one's (random per start). */
   readContextPrefix: string;
+  /** Distinguishes this life's write request ids from an earlier one's (random per start, below 2^32). */
+  requestBoot: number;
   startedAt: string;
 }
 
@@ -73,6 +75,8 @@ export interface NodeCore {
 
 export class NodeService implements NodeApi {
   private readonly proposals = new ProposalWaiters();
+  /** Counts this life's writes: with the node id and requestBoot, the request id carried in each entry. */
+  private requestSeq = 0;
   private readonly reads: ReadWaiters;
   private core: NodeCore | undefined;
   /** The core's membership (newest in the log, as Raft uses it): drives the address book and the views. */
@@ -135,9 +139,11 @@ export class NodeService implements NodeApi {
   /** Entries were applied to the state machine: resolve the proposals waiting on them, serve reads. */
   applied(entries: readonly Entry[]): void {
     const { metrics } = this.parts;
+    const onResult = (ok: boolean): void => (ok ? metrics.proposalsCommitted : metrics.proposalsFailed).inc();
     for (const entry of entries) {
       if (entry.type === 'conf-change') this.refreshMembership();
-      this.proposals.applied(entry.index, entry.term, (ok) => (ok ? metrics.proposalsCommitted : metrics.proposalsFailed).inc());
+      const identity = (entry.type === 'normal' ? requestKeyOf(entry.data) : undefined) ?? positionIdentity(entry.index, entry.term);
+      this.proposals.applied(entry.index, entry.term, identity, onResult);
     }
     this.reads.serve(this.appliedIndex());
   }
@@ -315,11 +321,14 @@ export class NodeService implements NodeApi {
     return this.requireCore().raft;
   }
 
-  /** Waits for an entry the core accepted to be applied here; waiters are registered before the Ready runs. */
-  private async awaitApplied(index: number, term: number, timeoutMs: number): Promise<void> {
-    const applied = this.proposals.wait(index, term, timeoutMs, () => this.parts.metrics.proposalsFailed.inc());
+  /**
+   * Waits for the entry carrying `identity` to be applied here (appended here at `index`, or handed to the
+   * leader when index is undefined); waiters are registered before the Ready runs.
+   */
+  private async awaitApplied(identity: string, index: number | undefined, timeoutMs: number): Promise<AppliedAt> {
+    const applied = this.proposals.wait(identity, index, timeoutMs, () => this.parts.metrics.proposalsFailed.inc());
     this.core?.process();
-    await applied;
+    return applied;
   }
 
   private dropped(reason: string, leader: NodeId): ApiError {
@@ -328,11 +337,17 @@ export class NodeService implements NodeApi {
     return new ApiError(code, `request dropped: ${reason}`).withCluster(leader, undefined);
   }
 
+  /**
+   * Any member takes a write: a leader appends it, a follower hands it to its leader over the peer stream
+   * (the core's 'propose' message). Either way the client is answered when this node applies the entry
+   * carrying the write's request id, so the answer is always for this client's own write.
+   */
   async propose(key: string, value: string, timeoutMs: number): Promise<ProposeResult> {
-    const result = this.requireRaft().propose(encodeCommand({ op: 'put', key, value }));
+    const request: RequestId = { node: this.config.nodeId, boot: this.parts.requestBoot, seq: ++this.requestSeq };
+    const result = this.requireRaft().propose(encodeCommand({ op: 'put', key, value, request }));
     if (!result.ok) throw this.dropped(result.reason, result.leader);
-    await this.awaitApplied(result.index, result.term, timeoutMs);
-    return { key, index: result.index, term: result.term, leader: this.config.nodeId };
+    const at = await this.awaitApplied(requestKey(request), result.forwarded ? undefined : result.index, timeoutMs);
+    return { key, index: at.index, term: at.term, leader: result.forwarded ? result.leader : this.config.nodeId };
   }
 
   async read(key: string, stale: boolean, timeoutMs: number): Promise<KvValue> {
@@ -362,7 +377,7 @@ export class NodeService implements NodeApi {
       if (outcome instanceof ApiError) throw outcome;
       const result = raft.proposeConfChange(change);
       if (result.ok) {
-        await this.awaitApplied(result.index, result.term, Math.max(1, deadline - clock.now()));
+        await this.awaitApplied(positionIdentity(result.index, result.term), result.index, Math.max(1, deadline - clock.now()));
         return { index: result.index, voters: this.membershipNow.voters, learners: this.membershipNow.learners };
       }
       // A new leader accepts changes only once its first entry commits: that takes a moment, not an operator.

@@ -74,7 +74,13 @@ export class ReadyDriver {
 
   /** Handles Readies until the core has none left or one waits for its write. Call after every input. */
   process(): void {
-    if (this.running || this.writing) return;
+    if (this.running) return;
+    if (this.writing) {
+      // A follower's proposals need not wait for its write (RaftNode.takeProposals).
+      const proposals = this.stopped ? [] : this.parts.raft.takeProposals();
+      if (proposals.length > 0) this.parts.network.send(proposals);
+      return;
+    }
     if (!this.stopped) {
       this.running = true;
       try {

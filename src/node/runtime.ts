@@ -116,6 +116,7 @@ class NodeRuntime implements RunningNode {
       logger,
       clock: environment.clock,
       readContextPrefix: randomBytes(4).toString('hex'),
+      requestBoot: randomBytes(4).readUInt32BE(0),
       startedAt: new Date(environment.clock.now()).toISOString(),
     });
     this.http = new HttpServer({
@@ -173,6 +174,12 @@ class NodeRuntime implements RunningNode {
       requestTimeoutMs: Math.max(heartbeatMs * 3, 2000),
       dataDir: config.dataDir,
       ...(config.faults !== undefined ? { faults: config.faults } : {}),
+      // The core decides whether this peer was its leader (src/raft/node.ts reportConnectionLost).
+      onConnectionLost: (peer) => {
+        if (this.stopped) return;
+        this.running?.raft.reportConnectionLost(peer);
+        this.running?.driver.process();
+      },
       onSnapshotFailed: (to) => {
         this.running?.raft.reportSnapshot(to, false);
         this.running?.driver.process();
@@ -272,6 +279,7 @@ class NodeRuntime implements RunningNode {
     if (membership.voters.length === 1 && membership.voters[0]?.id === config.nodeId) raft.campaign();
     this.tickTimer = this.environment.setInterval(() => this.onTick(), config.tickMs);
     driver.process();
+    logger.info('listening', { listen: config.listen, advertise: config.advertise });
   }
 
   private logEvent(event: RaftEvent): void {

@@ -31,6 +31,12 @@ export interface TransportOptions {
   requestTimeoutMs?: number;
   /** Pause before retrying an unreachable peer, so a dead peer costs a connect attempt per interval, not per message. */
   retryDelayMs?: number;
+  /**
+   * The peer's process is gone: its end closed our stream (end-of-stream or reset) and the reconnect
+   * made at once was refused, or a connect was refused outright. Never called for a timeout, a refusal
+   * by a live peer (HTTP error), or a fault-file partition: a silent or slow peer is not a dead one.
+   */
+  onConnectionLost?: (peer: NodeId) => void;
   /** A snapshot transfer failed: the leader must stop waiting for that follower to install it. */
   onSnapshotFailed?: (to: NodeId) => void;
   /** Where snapshot.bin lives: snapshots are streamed from the file, not sent inside a batch. */
@@ -69,6 +75,7 @@ class PeerLink {
   private retryTimer: NodeJS.Timeout | undefined;
   private downSince: number | undefined;
   private lastUnreachableLog = 0;
+  private lastImmediateReconnect = 0;
   private closed = false;
   private sendingSnapshot = false;
   private readonly timeoutMs: number;
@@ -177,7 +184,21 @@ class PeerLink {
         socket.on('close', () => {
           if (this.stream !== stream) return;
           this.stream = undefined;
-          this.fail(new Error(stream.refusal !== undefined ? `the peer ended the stream: ${stream.refusal}` : 'the peer closed the stream'));
+          if (stream.refusal !== undefined) {
+            this.fail(new Error(`the peer ended the stream: ${stream.refusal}`));
+            return;
+          }
+          // The peer's end closed (end-of-stream or reset) without a word: reconnect now, whatever is queued,
+          // to learn at once whether its process is still there (connected) or gone (refused). At most once
+          // per retry interval, so a peer that keeps accepting and closing costs no tight loop.
+          const now = Date.now();
+          if (now - this.lastImmediateReconnect < (this.options.retryDelayMs ?? 100)) {
+            this.fail(new Error('the peer closed the stream'));
+            return;
+          }
+          this.lastImmediateReconnect = now;
+          this.dropStream();
+          this.connect();
         });
         if (head.length > 0) this.onAnswer(stream, head.toString('utf8'));
         this.markUp();
@@ -185,6 +206,9 @@ class PeerLink {
       })
       .catch((err: unknown) => {
         this.connecting = false;
+        const code = errnoCode(err);
+        // Nothing listens at the peer's address (or its host reset the connect): its process is gone.
+        if (!this.closed && (code === 'ECONNREFUSED' || code === 'ECONNRESET')) this.options.onConnectionLost?.(this.id);
         this.fail(err);
       });
   }

@@ -1,79 +1,101 @@
-// Requests waiting on the log: proposals resolved when their (index, term) is applied, failed when another
-// term lands at their index; and linearizable reads served once the applied index reaches their read index.
+// Requests waiting on the log: writes resolved when the entry carrying their request id is applied, failed
+// when another entry lands at the index they were appended at; and linearizable reads served once the
+// applied index reaches their read index.
 import { ApiError } from './api-error.js';
 
-interface ProposalWaiter {
+/** Where a write landed: the answer a waiter gets. */
+export interface AppliedAt {
+  index: number;
   term: number;
-  resolve: () => void;
+}
+
+interface ProposalWaiter {
+  /** What the awaited entry carries: its request id, or `@index/term` for an entry without one. */
+  identity: string;
+  /** The index this node appended it at, when it did (a leader's own proposal). */
+  index?: number;
+  resolve: (at: AppliedAt) => void;
   reject: (err: Error) => void;
   timer: NodeJS.Timeout;
 }
 
+/** The identity of an entry known only by its position (a conf change this leader appended). */
+export function positionIdentity(index: number, term: number): string {
+  return `@${index}/${term}`;
+}
+
+/**
+ * Writes waiting to be applied here, found by what their entry carries: an answer is given only for the
+ * entry this node's client made. A write appended here at a known index fails as soon as another entry is
+ * applied at that index (a new leader overwrote it); a write handed to the leader has no index, so it is
+ * answered when its entry applies here, or TIMEOUT (the outcome is unknown: it may still commit).
+ */
 export class ProposalWaiters {
+  private readonly byIdentity = new Map<string, ProposalWaiter>();
   private readonly byIndex = new Map<number, ProposalWaiter[]>();
-  private count = 0;
 
   get size(): number {
-    return this.count;
+    return this.byIdentity.size;
   }
 
-  /** Resolves once the entry (index, term) is applied; rejects with TIMEOUT (it may still commit later). */
-  wait(index: number, term: number, timeoutMs: number, onFail: () => void): Promise<void> {
+  wait(identity: string, index: number | undefined, timeoutMs: number, onFail: () => void): Promise<AppliedAt> {
     return new Promise((resolve, reject) => {
       const waiter: ProposalWaiter = {
-        term,
+        identity,
         resolve,
         reject,
         timer: setTimeout(() => {
-          this.remove(index, waiter);
+          this.remove(waiter);
           onFail();
-          reject(new ApiError('TIMEOUT', `entry ${index} was not applied within ${timeoutMs} ms; it may still commit later`));
+          const where = index === undefined ? 'the write handed to the leader was' : `entry ${index} was`;
+          reject(new ApiError('TIMEOUT', `${where} not applied within ${timeoutMs} ms; it may still commit later`));
         }, timeoutMs),
       };
+      if (index !== undefined) waiter.index = index;
+      this.byIdentity.set(identity, waiter);
+      if (index === undefined) return;
       const list = this.byIndex.get(index);
       if (list === undefined) this.byIndex.set(index, [waiter]);
       else list.push(waiter);
-      this.count += 1;
     });
   }
 
-  private remove(index: number, waiter: ProposalWaiter): void {
-    const list = this.byIndex.get(index);
-    if (list === undefined) return;
-    const at = list.indexOf(waiter);
-    if (at < 0) return;
+  private remove(waiter: ProposalWaiter): void {
+    clearTimeout(waiter.timer);
+    if (this.byIdentity.get(waiter.identity) === waiter) this.byIdentity.delete(waiter.identity);
+    if (waiter.index === undefined) return;
+    const list = this.byIndex.get(waiter.index);
+    const at = list?.indexOf(waiter) ?? -1;
+    if (list === undefined || at < 0) return;
     list.splice(at, 1);
-    this.count -= 1;
-    if (list.length === 0) this.byIndex.delete(index);
+    if (list.length === 0) this.byIndex.delete(waiter.index);
   }
 
-  /** An entry was applied: waiters for the same (index, term) succeeded, others at that index lost their entry. */
-  applied(index: number, term: number, onResult: (ok: boolean) => void): void {
-    const list = this.byIndex.get(index);
-    if (list === undefined) return;
-    this.byIndex.delete(index);
-    for (const waiter of list) {
-      clearTimeout(waiter.timer);
-      this.count -= 1;
-      if (waiter.term === term) {
-        onResult(true);
-        waiter.resolve();
-      } else {
-        onResult(false);
-        waiter.reject(new ApiError('UNAVAILABLE', `the entry at index ${index} was replaced by a new leader (term ${term}); retry`));
-      }
+  /**
+   * The entry (index, term) carrying `identity` (its request id, or positionIdentity() when it has none)
+   * was applied: its own waiter succeeds; any other waiter that expected this index lost its entry.
+   */
+  applied(index: number, term: number, identity: string, onResult: (ok: boolean) => void): void {
+    const own = this.byIdentity.get(identity);
+    if (own !== undefined) {
+      this.remove(own);
+      onResult(true);
+      own.resolve({ index, term });
+    }
+    const displaced = this.byIndex.get(index);
+    if (displaced === undefined) return;
+    for (const waiter of [...displaced]) {
+      this.remove(waiter);
+      onResult(false);
+      waiter.reject(new ApiError('UNAVAILABLE', `the entry at index ${index} was replaced by a new leader (term ${term}); retry`));
     }
   }
 
   failAll(err: Error): void {
-    for (const list of this.byIndex.values()) {
-      for (const waiter of list) {
-        clearTimeout(waiter.timer);
-        waiter.reject(err);
-      }
+    for (const waiter of [...this.byIdentity.values()]) {
+      this.remove(waiter);
+      waiter.reject(err);
     }
-    this.byIndex.clear();
-    this.count = 0;
   }
 }
 

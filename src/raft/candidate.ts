@@ -7,8 +7,11 @@ import { NONE, type Message } from './types.js';
 
 export function tickElection(r: Raft): void {
   r.electionElapsed++;
-  if (r.electionElapsed < r.randomizedElectionTimeout) return;
+  // A leader whose connection was reset or refused is presumed dead: campaign after a few ticks.
+  const timeout = r.leaderLost ? Math.min(r.fastElectionTimeout, r.randomizedElectionTimeout) : r.randomizedElectionTimeout;
+  if (r.electionElapsed < timeout) return;
   r.electionElapsed = 0;
+  if (r.leaderLost) r.fastElectionTimeout = r.drawFastElectionTimeout();
   if (!r.canCampaign()) {
     if (!r.notVoterReported) {
       r.notVoterReported = true;

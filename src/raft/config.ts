@@ -46,8 +46,19 @@ export function resolveConfig(config: RaftConfig): ResolvedConfig {
   return resolved;
 }
 
+/** A request the core refused: why, and the leader it knows (0 for none). */
+export type Dropped = { ok: false; reason: DropReason; leader: NodeId; detail?: string };
+
+/** A conf change appended at (index, term), or refused. */
+export type ConfChangeResult = { ok: true; index: number; term: number } | Dropped;
+
+/**
+ * A proposal appended to this leader's log at (index, term), or handed to `leader` (a follower's), or
+ * refused. A forwarded proposal has no index yet: the proposer finds it by what it carries when it applies.
+ */
 export type ProposeResult =
-  | { ok: true; index: number; term: number }
-  | { ok: false; reason: DropReason; leader: NodeId; detail?: string };
+  | { ok: true; forwarded: false; index: number; term: number }
+  | { ok: true; forwarded: true; leader: NodeId; term: number }
+  | Dropped;
 
 export type RequestResult = { ok: true } | { ok: false; reason: string; leader: NodeId };

@@ -9,7 +9,8 @@ interface EventBase {
 }
 
 export type StepDownReason = 'check-quorum' | 'removed' | 'higher-term' | 'transfer';
-export type DropReason = 'no-leader' | 'not-leader' | 'transferring' | 'conf-change-pending' | 'not-member' | 'invalid-change';
+/** newer-term: a follower forwarded a proposal from a term after this leader's (it is likely deposed). */
+export type DropReason = 'no-leader' | 'not-leader' | 'newer-term' | 'transferring' | 'conf-change-pending' | 'not-member' | 'invalid-change';
 
 export type RaftEvent = EventBase &
   (
@@ -21,6 +22,7 @@ export type RaftEvent = EventBase &
     | { type: 'cast-vote'; candidate: NodeId; preVote: boolean }
     | { type: 'rejected-vote'; candidate: NodeId; preVote: boolean; reason: string }
     | { type: 'leader-changed'; leader: NodeId; previous: NodeId }
+    | { type: 'leader-connection-lost'; leader: NodeId; campaignInTicks: number }
     | { type: 'stepped-down'; reason: StepDownReason }
     | { type: 'membership-applied'; index: number; change: string; voters: NodeId[]; learners: NodeId[] }
     | { type: 'membership-change-rejected'; change: string; reason: string }

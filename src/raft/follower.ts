@@ -10,8 +10,7 @@ export function stepFollower(r: Raft, m: Message): void {
     case 'append':
     case 'heartbeat':
     case 'snapshot':
-      r.electionElapsed = 0;
-      r.setLeader(m.from);
+      r.heardFromLeader(m.from);
       if (m.type === 'append') handleAppend(r, m);
       else if (m.type === 'heartbeat') handleHeartbeat(r, m);
       else handleSnapshot(r, m);

@@ -57,6 +57,7 @@ export function sendAppend(r: Raft, to: NodeId, sendIfEmpty: boolean): boolean {
   if (prevTerm === undefined || batch === undefined) return sendSnapshot(r, pr);
   if (batch.length === 0 && !sendIfEmpty) return false;
   r.send({ type: 'append', to, prevIndex, prevTerm, entries: batch, commit: r.log.committed });
+  pr.sentCommit = r.log.committed;
   const last = batch[batch.length - 1];
   if (pr.state === 'replicate' && last !== undefined) {
     pr.next = last.index + 1;
@@ -74,6 +75,26 @@ function sendSnapshot(r: Raft, pr: Progress): boolean {
   pr.becomeSnapshot(snapshot.meta.index);
   r.send({ type: 'snapshot', to: pr.id, snapshot });
   return true;
+}
+
+/** Followers that can take an append and have not been told the current commit index. */
+function commitUnsentTo(r: Raft): Progress[] {
+  return [...r.progress.values()].filter((pr) => pr.id !== r.id && !pr.paused && pr.sentCommit < r.log.committed);
+}
+
+export function hasCommitUnsent(r: Raft): boolean {
+  return r.role === 'leader' && commitUnsentTo(r).length > 0;
+}
+
+/**
+ * Tell every follower the new commit index, with an empty append where no entries are due. A follower
+ * answers the writes its own clients made only once it applies them, so waiting for the next entries or
+ * heartbeat to carry the commit would add up to a heartbeat interval to every such write. Called once per
+ * Ready, so a batch of acknowledgements costs one message per follower.
+ */
+export function sendCommit(r: Raft): void {
+  if (r.role !== 'leader') return;
+  for (const pr of commitUnsentTo(r)) sendAppend(r, pr.id, true);
 }
 
 export function broadcastAppend(r: Raft, sendIfEmpty: boolean): void {

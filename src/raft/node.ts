@@ -3,14 +3,15 @@
 // persists, sends and applies, then advance()s.
 
 import { campaign } from './candidate.js';
-import type { ProposeResult, RaftConfig, RequestResult } from './config.js';
+import type { ConfChangeResult, Dropped, ProposeResult, RaftConfig, RequestResult } from './config.js';
 import type { DropReason } from './events.js';
-import { leaderReadIndex, leaderTransfer } from './leader.js';
+import { hasCommitUnsent, leaderReadIndex, leaderTransfer, sendCommit } from './leader.js';
 import { checkChange, describeChange } from './membership.js';
+import { forwardProposal } from './proposal.js';
 import type { ProgressState } from './progress.js';
 import { Raft } from './raft.js';
 import { cloneMembership, type Storage } from './storage.js';
-import { NONE, type ConfChange, type HardState, type Membership, type MessageType, type NodeId, type Ready, type Role, type SoftState } from './types.js';
+import { NONE, type ConfChange, type HardState, type Membership, type Message, type MessageType, type NodeId, type Ready, type Role, type SoftState } from './types.js';
 
 export interface MemberProgress {
   id: NodeId;
@@ -53,14 +54,23 @@ export class RaftNode extends Raft {
     campaign(this, false);
   }
 
+  /**
+   * Append `data` to the log if this node leads; a follower that knows a leader hands it over (the
+   * caller recognises its entry when it applies it); anyone else drops it.
+   */
   propose(data: Uint8Array): ProposeResult {
+    const entry = { type: 'normal' as const, term: 0, index: 0, data };
+    if (this.role === 'follower' && this.leader !== NONE) {
+      forwardProposal(this, entry);
+      return { ok: true, forwarded: true, leader: this.leader, term: this.term };
+    }
     const refused = this.refuseProposal();
     if (refused !== undefined) return this.dropProposal(refused);
-    const index = this.appendEntries([{ type: 'normal', term: this.term, index: 0, data }]);
-    return { ok: true, index, term: this.term };
+    const index = this.appendEntries([entry]);
+    return { ok: true, forwarded: false, index, term: this.term };
   }
 
-  proposeConfChange(change: ConfChange): ProposeResult {
+  proposeConfChange(change: ConfChange): ConfChangeResult {
     const refused = this.refuseProposal();
     if (refused !== undefined) return this.dropProposal(refused);
     const described = describeChange(change);
@@ -92,12 +102,39 @@ export class RaftNode extends Raft {
     return { ok: true };
   }
 
+  /**
+   * Take the proposals this follower has queued for its leader. They vouch for nothing this node has yet
+   * to make durable, so the runtime may send them while a Ready is still being written instead of holding
+   * them until the next one; otherwise they leave with the next Ready's early messages.
+   */
+  takeProposals(): Message[] {
+    if (!this.msgs.some((m) => m.type === 'propose')) return [];
+    const proposals = this.msgs.filter((m) => m.type === 'propose');
+    this.msgs = this.msgs.filter((m) => m.type !== 'propose');
+    return proposals;
+  }
+
   /** Hand leadership to `transferee`; a follower forwards the request to its leader. */
   transferLeader(transferee: NodeId): RequestResult {
     if (this.role === 'leader') return leaderTransfer(this, transferee);
     if (this.leader === NONE) return { ok: false, reason: 'no-leader', leader: NONE };
     this.send({ type: 'transfer-leader', to: this.leader, transferee });
     return { ok: true };
+  }
+
+  /**
+   * The runtime's connection to `peer` closed with a reset or end-of-stream and reconnecting was refused:
+   * its process is gone, not merely slow or silent (a timeout is never reported here). If `peer` is our
+   * leader we stop vouching for its lease and campaign (pre-vote first) after a few ticks instead of the
+   * full election timeout. Safe whatever the truth: a leader alive for the others keeps their leases, so
+   * they refuse our pre-vote and no term changes; its next message makes us trust it again.
+   */
+  reportConnectionLost(peer: NodeId): void {
+    if (this.role !== 'follower' || peer === NONE || peer !== this.leader || this.leaderLost) return;
+    this.leaderLost = true;
+    this.electionElapsed = 0;
+    this.fastElectionTimeout = this.drawFastElectionTimeout();
+    this.emit({ type: 'leader-connection-lost', leader: peer, campaignInTicks: this.fastElectionTimeout });
   }
 
   /** The runtime finished (or failed) sending a snapshot to `to`. */
@@ -112,6 +149,7 @@ export class RaftNode extends Raft {
     const soft = this.prevSoftState;
     return (
       this.proposalsUnsent ||
+      hasCommitUnsent(this) ||
       this.msgs.length > 0 ||
       this.readStates.length > 0 ||
       this.log.hasUnstableEntries() ||
@@ -129,6 +167,7 @@ export class RaftNode extends Raft {
       this.proposalsUnsent = false;
       this.broadcastAppend(false);
     }
+    sendCommit(this);
     const hard = this.hardState();
     // Every Ready that changes term or vote is written before the next one is made (mustSync), so the
     // previous Ready's term and vote are what is on disk.
@@ -148,7 +187,7 @@ export class RaftNode extends Raft {
     // (votes, responses acknowledging entries) vouches for state this Ready makes durable.
     const leaderOfDurableTerm = this.role === 'leader' && !termOrVoteChanged && snapshot === undefined;
     for (const message of this.msgs) {
-      const early = leaderOfDurableTerm && SENDABLE_BEFORE_WRITE.has(message.type);
+      const early = message.type === 'propose' || (leaderOfDurableTerm && SENDABLE_BEFORE_WRITE.has(message.type));
       (early ? ready.messages : ready.persistedMessages).push(message);
     }
     const soft: SoftState = { role: this.role, leader: this.leader };
@@ -219,7 +258,7 @@ export class RaftNode extends Raft {
    */
   hasActiveQuorum(): boolean {
     if (this.role === 'leader') return this.lastQuorumCheckPassed || this.quorumActive();
-    return this.leader !== NONE && this.electionElapsed < this.cfg.electionTicks;
+    return this.leader !== NONE && !this.leaderLost && this.electionElapsed < this.cfg.electionTicks;
   }
 
   private refuseProposal(): DropReason | undefined {
@@ -228,13 +267,16 @@ export class RaftNode extends Raft {
     return undefined;
   }
 
-  private dropProposal(reason: DropReason): ProposeResult {
+  private dropProposal(reason: DropReason): Dropped {
     this.emit({ type: 'proposal-dropped', reason });
     return { ok: false, reason, leader: this.leader };
   }
 }
 
-/** What a leader sends about its own log and term: none of it acknowledges anything of someone else's. */
+/**
+ * What a leader sends about its own log and term: none of it acknowledges anything of someone else's.
+ * A forwarded proposal (any role) vouches for nothing either, so it never waits for this node's write.
+ */
 const SENDABLE_BEFORE_WRITE: ReadonlySet<MessageType> = new Set<MessageType>(['append', 'heartbeat', 'snapshot', 'timeout-now', 'read-index-response']);
 
 function sameHardState(a: HardState, b: HardState): boolean {

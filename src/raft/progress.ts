@@ -52,6 +52,8 @@ export class Progress {
   snapshotTicks = 0;
   /** Heard from since the last check-quorum round. */
   recentActive = false;
+  /** The commit index the last append to this member carried (see leader.ts sendCommit). */
+  sentCommit = 0;
   readonly inflights: Inflights;
 
   constructor(

@@ -10,6 +10,7 @@ import { stepFollower } from './follower.js';
 import { broadcastAppend, leaderReadIndex, leaderTransfer, stepLeader, tickLeader } from './leader.js';
 import { RaftLog } from './log.js';
 import { describeChange, isEmptyMembership, isMember, isVoter, learnerIds, memberIds, voterIds } from './membership.js';
+import { receiveProposal } from './proposal.js';
 import { ReadIndexQueue, type ReadRequest } from './read-index.js';
 import type { Storage } from './storage.js';
 import { ProgressTracker } from './tracker.js';
@@ -63,6 +64,14 @@ export class Raft {
   leadTransferee: NodeId = NONE;
   lastQuorumCheckPassed = false;
   notVoterReported = false;
+  /**
+   * The runtime reported that the connection to our leader was reset or refused (reportConnectionLost):
+   * we no longer vouch for its lease, and campaign after fastElectionTimeout ticks instead of the full
+   * timeout. Cleared as soon as any leader's message arrives, or we lead.
+   */
+  leaderLost = false;
+  /** Ticks until a campaign while leaderLost: a few, randomized, drawn when the loss is reported and at each retry. */
+  fastElectionTimeout = 0;
 
   readonly reads = new ReadIndexQueue();
   /** Read requests that arrived before this leader committed an entry of its term. */
@@ -115,6 +124,10 @@ export class Raft {
     // Requests between a follower and its leader are answered by whoever leads, whatever the term.
     if (m.type === 'read-index' || m.type === 'transfer-leader' || m.type === 'read-index-response') {
       this.stepRequest(m);
+      return;
+    }
+    if (m.type === 'propose') {
+      receiveProposal(this, m);
       return;
     }
     if (m.term > this.term) {
@@ -198,6 +211,8 @@ export class Raft {
 
   becomeFollower(term: number, leader: NodeId, stepDownReason?: StepDownReason): void {
     const wasLeader = this.role === 'leader';
+    // The lost leader belonged to an older term; whoever leads the new one has its own connection.
+    if (term > this.term) this.leaderLost = false;
     this.reset(term);
     this.role = 'follower';
     this.stepRole = stepFollower;
@@ -229,6 +244,7 @@ export class Raft {
 
   becomeLeader(): void {
     this.reset(this.term);
+    this.leaderLost = false;
     this.role = 'leader';
     this.stepRole = stepLeader;
     this.tickRole = tickLeader;
@@ -251,8 +267,31 @@ export class Raft {
     }
   }
 
+  /**
+   * We heard from a live leader within the election timeout, and its connection was not reset since: a
+   * vote or pre-vote for anyone else would disrupt it. A follower whose leader's connection was lost
+   * (leaderLost) gives up the lease at once; the other voters keep theirs, so if the leader is alive for
+   * them, a candidate disrupted by the reset still wins no pre-vote and no term changes.
+   */
   inLeaderLease(): boolean {
-    return this.cfg.checkQuorum && this.leader !== NONE && this.electionElapsed < this.cfg.electionTicks;
+    return this.cfg.checkQuorum && this.leader !== NONE && !this.leaderLost && this.electionElapsed < this.cfg.electionTicks;
+  }
+
+  /** A leader's append, heartbeat or snapshot: it is alive, so it is trusted again and the timer restarts. */
+  heardFromLeader(leader: NodeId): void {
+    this.electionElapsed = 0;
+    this.leaderLost = false;
+    this.setLeader(leader);
+  }
+
+  /**
+   * A few ticks, randomized so that two followers who lost the same leader rarely campaign together:
+   * [electionTicks/5, electionTicks/2), at least one tick, always below the full election timeout.
+   */
+  drawFastElectionTimeout(): number {
+    const low = Math.max(1, Math.floor(this.cfg.electionTicks / 5));
+    const high = Math.max(low + 1, Math.floor(this.cfg.electionTicks / 2));
+    return low + Math.floor(this.cfg.random() * (high - low));
   }
 
   quorumActive(): boolean {

@@ -84,7 +84,13 @@ export type Message =
   | (Envelope & { type: 'read-index'; context: string })
   | (Envelope & { type: 'read-index-response'; context: string; index: number; reject: boolean })
   /** A follower forwards a leadership-transfer request to its leader. */
-  | (Envelope & { type: 'transfer-leader'; transferee: NodeId });
+  | (Envelope & { type: 'transfer-leader'; transferee: NodeId })
+  /**
+   * A follower hands its clients' proposals (normal entries, term and index 0) to the leader it knows,
+   * which appends them like its own. Nothing answers it: the proposer learns the outcome by applying
+   * the log (src/raft/proposal.ts explains the term rules).
+   */
+  | (Envelope & { type: 'propose'; entries: Entry[] });
 
 export type MessageType = Message['type'];
 

@@ -28,6 +28,7 @@ export const LOG_CATALOGUE = {
   },
   'bootstrapped membership': { level: 'info', fields: { voters: 'ids', members: 'string' } },
   'waiting to be added': { level: 'info', fields: { listen: 'string' } },
+  listening: { level: 'info', fields: { listen: 'string', advertise: 'string' } },
   'not a voter; will not campaign': { level: 'warn', fields: { voters: 'ids', learners: 'ids' } },
   'peers differ from persisted membership': { level: 'warn', fields: { given: 'string', persisted: 'string' } },
   'became follower': { level: 'info', fields: { leader: 'number' } },
@@ -38,6 +39,7 @@ export const LOG_CATALOGUE = {
   'cast vote': { level: 'info', fields: { candidate: 'number', pre_vote: 'boolean' } },
   'rejected vote': { level: 'info', fields: { candidate: 'number', pre_vote: 'boolean', reason: 'string' } },
   'leader changed': { level: 'info', fields: { leader: 'number', previous: 'number' } },
+  'leader connection lost': { level: 'info', fields: { leader: 'number', campaign_in_ticks: 'number' } },
   'stepped down': { level: 'warn', fields: { reason: 'string' } },
   'membership applied': { level: 'info', fields: { index: 'number', change: 'string', voters: 'ids', learners: 'ids' } },
   'membership change rejected': { level: 'warn', fields: { change: 'string', reason: 'string' } },
@@ -113,6 +115,8 @@ export function eventRecord(event: RaftEvent): LogRecord {
       return logRecord('rejected vote', { candidate: event.candidate, pre_vote: event.preVote, reason: event.reason }, base);
     case 'leader-changed':
       return logRecord('leader changed', { leader: event.leader, previous: event.previous }, base);
+    case 'leader-connection-lost':
+      return logRecord('leader connection lost', { leader: event.leader, campaign_in_ticks: event.campaignInTicks }, base);
     case 'stepped-down':
       return logRecord('stepped down', { reason: event.reason }, base);
     case 'membership-applied':

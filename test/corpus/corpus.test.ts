@@ -6,18 +6,9 @@ import { gradeCorpus, loadCases, type Grade } from './grade.js';
 
 /**
  * Cases diagnose still gets wrong (missing codes the excerpt shows), listed so that fixing one forces its
- * removal here; the reasons are in the final notes of the branches diag-engine and diag-detectors.
+ * removal here, each with the reason no general rule gets it right.
  */
-const KNOWN_FAILURES: readonly string[] = [
-  'consul-hashicorp-consul-993',
-  'etcd-etcd-io-etcd-13346',
-  'etcd-etcd-io-etcd-13352',
-  'etcd-etcd-io-etcd-3639',
-  'etcd-etcd-io-etcd-9668',
-  'etcd-etcd-io-etcd-9668-2',
-  'swarmkit-moby-swarmkit-2196',
-  'vault-hashicorp-vault-helm-40',
-];
+const KNOWN_FAILURES: readonly string[] = [];
 
 describe('the real-excerpt corpus', () => {
   let grade: Grade;

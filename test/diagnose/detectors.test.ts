@@ -142,6 +142,10 @@ describe('state reset and identity', () => {
     expect(nodeNameFromPath(`/var/log/containers/etcd-node-1_kube-system_etcd-${'a'.repeat(64)}.log`)).toBe('etcd-node-1');
     expect(nodeNameFromPath(`/var/lib/docker/containers/${id}/${id}-json.log`)).toBe('bbbbbbbbbbbb');
     expect(nodeNameFromPath('/srv/logs/0.log')).toBe('0');
+    // Named after the node's IPv4 address: its last octet is not a rotation number.
+    expect(nodeNameFromPath('/srv/logs/10.129.100.233.log')).toBe('10.129.100.233');
+    expect(nodeNameFromPath('/srv/logs/10.0.0.5.log.2.gz')).toBe('10.0.0.5');
+    expect(nodeNameFromPath('/srv/logs/10.0.0.5.2')).toBe('10.0.0.5');
   });
 
   it('peels docker-compose, journald and ANSI wrappers', async () => {

@@ -20,6 +20,12 @@ function eventsOf(line: string): { events: RaftEvent[]; unrecognised: number } {
 
 const CASES: [string, string, Partial<RaftEvent>][] = [
   ['etcd 2.x rafthttp pipeline', 'Oct 05 04:21:46 core-01 etcd2[666]: failed to write 420c9b9a89d8b23d on pipeline (dial tcp 192.168.33.13:2380: no route to host)', { kind: 'peer-unreachable', peer: '420c9b9a89d8b23d' }],
+  ['etcd 2.x stream dial names its peer bare', 'Oct 05 04:21:47 core-01 etcd2[666]: failed to dial 420c9b9a89d8b23d on stream MsgApp v2 (dial tcp 192.168.33.13:2380: i/o timeout)', { kind: 'peer-unreachable', peer: '420c9b9a89d8b23d' }],
+  // The node's own term before a higher-term message: when it was still current (election-burst.ts).
+  ['etcd higher-term message, the term before it', 'Apr 29 14:15:09 k8s-master-1 etcd[1167]: 2a0965170762fd09 [term: 12273] received a MsgVote message with higher term from 134af6e5d3e35861 [term: 12274]', { kind: 'term-seen', node: '2a0965170762fd09', term: 12273 }],
+  ['etcd higher-term message, the term after it', 'Apr 29 14:15:09 k8s-master-1 etcd[1167]: 2a0965170762fd09 [term: 12273] received a MsgVote message with higher term from 134af6e5d3e35861 [term: 12274]', { kind: 'message-received', peer: '134af6e5d3e35861', term: 12274 }],
+  ['etcd vote refusal states the voter log term', 'Apr 29 14:15:09 k8s-master-1 etcd[1167]: 2a0965170762fd09 [logterm: 12273, index: 153539862, vote: 0] rejected vote from 134af6e5d3e35861 [logterm: 12273, index: 153539851] at term 12274', { kind: 'vote-rejected', peer: '134af6e5d3e35861', term: 12274, logTerm: 12273 }],
+  ['etcd vote grant states the voter log term', 'Apr 29 10:17:53 k8s-master-0 etcd[1224]: 134af6e5d3e35861 [logterm: 12251, index: 153343045, vote: 0] voted for 2a0965170762fd09 [logterm: 12251, index: 153343045] at term 12254', { kind: 'vote-cast', peer: '2a0965170762fd09', term: 12254, logTerm: 12251 }],
   ['etcd 2.x unhealthy connection', 'Oct 05 04:21:48 core-01 etcd2[666]: the connection to peer 420c9b9a89d8b23d is unhealthy', { kind: 'peer-unreachable', peer: '420c9b9a89d8b23d' }],
   ['etcd send buffer full', '2015-09-08 20:21:39.674454 W | rafthttp: dropped MsgAppResp to d7d17ac45e97d2d2 since pipeline\'s sending buffer is full', { kind: 'message-dropped', peer: 'd7d17ac45e97d2d2' }],
   // etcd 3.4+ zap names the writing member on every line: that identity must not stop the template layer.
@@ -41,6 +47,23 @@ const CASES: [string, string, Partial<RaftEvent>][] = [
   ['NATS route retries', '[1] 2022/02/09 04:32:02.162984 [ERR] Error trying to connect to route (attempt 3200): dial tcp 10.0.0.28:6222: i/o timeout', { kind: 'peer-unreachable', peer: '10.0.0.28:6222', durationMs: 3_199_000 }],
   ['TiKV store lost', '[2020/05/01 10:00:00.000 +08:00] [WARN] [raft_client.rs:199] ["send to 10.0.0.7:20160 fail, the gRPC connection could be broken"]', { kind: 'peer-unreachable', peer: '10.0.0.7:20160' }],
   ['TiKV 2.x region without a leader', '2018/08/03 17:44:28.277 WARN store.rs:2816: [region 102] 103 leader missing longer than abnormal_leader_missing_duration 600s', { kind: 'leader-wait-timeout', durationMs: 600_000 }],
+  ['dragonboat pre-vote campaign', '2022-01-10 17:17:20.290924 W | 20989 internal/raft/raft.go:1004 [f:12093922,l:17277407,t:9,c:17277407,a:17277407] [00127:00001] t9 became PreVote candidate', { kind: 'became-pre-candidate', node: '1', term: 9 }],
+  ['NATS JetStream: no metadata leader', '[1] 2024/02/12 06:18:50.429432 [INF] JetStream cluster no metadata leader', { kind: 'leader-wait-timeout' }],
+  ['NATS JetStream: no contact with a meta leader', '[1] 2023/10/11 17:00:23.018770 [WRN] JetStream has not established contact with a meta leader', { kind: 'leader-wait-timeout' }],
+  ['NATS JetStream: a new metadata leader', '[1] 2024/02/12 06:16:49.515253 [INF] JetStream cluster new metadata leader: nats-service-1/nats-service', { kind: 'leader-known', peer: 'nats-service-1' }],
+  ['NATS JetStream: this server leads', '[1] 2023/10/11 17:02:55.861398 [INF] Self is new JetStream cluster metadata leader', { kind: 'became-leader' }],
+  ['SeaweedFS master elected', 'I0225 09:57:46     1 master_server.go:143] [ fast-master-0.dc1:9333 ] fast-master-0.dc1:9333 becomes leader.', { kind: 'became-leader', node: 'fast-master-0.dc1:9333' }],
+  ['goraft: a second leader in one term', 'panic: assertion failed: leader.elected.at.same.term.289', { kind: 'term-seen', term: 289 }],
+  ['openraft saved vote at start-up', '2025-12-03T09:17:07.657758179+00:00  INFO openraft::storage::helper: get_initial_state vote=<T0-N1:-> last_purged_log_id=None last_applied=None committed=None last_log_id=None', { kind: 'term-seen', term: 0 }],
+  ['async-raft metrics', 'Error: timeout after 3s when a leader is observed latest: RaftMetrics { id: 0, state: Candidate, current_term: 2, last_log_index: 11, last_applied: 11, current_leader: None }', { kind: 'term-seen', node: '0', term: 2 }],
+  ['InfluxDB 0.9 raft: a candidate at a new term', '[raft] 2015/05/15 18:52:56 candidate[1]: changing term: 2 => 3', { kind: 'became-candidate', node: '1', term: 3 }],
+  ['InfluxDB 0.9 raft: a vote refused', '[raft] 2015/05/15 18:52:56 leader[2]: recv req vote: (term=3, candidateID=1, lastLogIndex=648, lastLogTerm=2) (err=out of date log)', { kind: 'vote-rejected', node: '2', peer: '1', term: 3 }],
+  ['InfluxDB 0.9 raft: a vote granted', '[raft] 2015/05/15 18:52:56 leader[2]: recv req vote: (term=3, candidateID=3, lastLogIndex=648, lastLogTerm=2) (err=<nil>)', { kind: 'vote-cast', node: '2', peer: '3', term: 3 }],
+  ['dragonboat LeaderInfo printed by an application, no leader', '2022-06-02 09:33:49.497\tWARN\t[raftstorage] [event] [LeaderUpdated]\t{"target": "nhid-11772876510710", "info": {"ClusterID":47,"NodeID":11772876510710,"Term":23,"LeaderID":0}}', { kind: 'term-seen', node: '11772876510710', term: 23 }],
+  ['dragonboat v4 LeaderInfo with a leader', 'leader updated {"ShardID":1,"ReplicaID":2,"Term":5,"LeaderID":3}', { kind: 'leader-known', node: '2', peer: '3', term: 5 }],
+  ['raft-rs HardState printed by an application', 'INFO:root:Initial RaftState: RaftState { hard_state: HardState { term: 7, vote: 1, commit: 12 }, conf_state: ConfState { voters: [1] } }', { kind: 'term-seen', term: 7 }],
+  ['TiKV 3.x vote in a docker json-file record', '{"log":"2019/09/20 03:49:49.867 INFO \\u003cunknown\\u003e:1091: [region 2364] 2365 [logterm: 35, index: 35, vote: 0] cast MsgRequestVote for 2366 [logterm: 35, index: 35] at term 36\\n","stream":"stderr","time":"2019-09-19T19:49:49.868047863Z"}', { kind: 'vote-cast', node: '2365', peer: '2366', term: 36 }],
+  ['TiKV 3.x pre-vote refused', '2019/03/07 10:29:21.666 INFO <unknown>:1091: [region 1795] 2494 [logterm: 13, index: 37, vote: 0] rejected MsgRequestPreVote from 1797 [logterm: 13, index: 36] at term 14', { kind: 'vote-rejected', node: '2494', peer: '1797', term: 14 }],
 ];
 
 describe('library templates, in any file', () => {
@@ -58,6 +81,19 @@ describe('library templates, in any file', () => {
       '2021-05-13T19:39:22.359Z [DEBUG] raft/raft.go:268: nomad.raft: votes: needed=2',
       '2016/05/02 00:59:56 [INFO] raft: aborting pipeline replication to peer 10.185.80.227:8300',
       '2021-01-10 11:50:36.394047 I | raft: 6e5dda50b9141776 received MsgVoteResp from 6e5dda50b9141776 at term 3',
+      '2017-12-20 02:21:18.068134 I | rafthttp: starting peer a9efae717f838092...',
+      '2017-12-20 02:21:18.068181 I | rafthttp: started HTTP pipelining with peer a9efae717f838092',
+      '{"level":"warn","ts":"06:22:52.217954-0700","caller":"rafthttp/stream.go:285","msg":"closed TCP streaming connection with remote peer","stream-writer-type":"stream MsgApp v2","remote-peer-id":"9de40a5eb2171476"}',
+      '2023/06/01 10:38:28 loading WAL at term 0 and index 0',
+      '[7] 2022/03/15 09:36:52.200912 [WRN] RAFT [BvB3cxyA - _meta_] Error writing term and vote file for "_meta_": open /data/jetstream/$SYS/_js_/_meta_/tav.idx: no such file or directory',
+      '[03/01/15 14:56:14] [INFO] Attempting to join leader at localhost:4001',
+      '2020-04-09 02:47:09.625008 I | etcdserver: 36cea8585d2d08ae as single-node; fast-forwarding 9 ticks (election ticks 10)',
+      '[raft] 2015/05/15 18:52:56 follower[2]: leaderLoop: send heartbeat: error: cnt=1 stale term',
+      '2017-04-27 00:16:27.329595 I | etcdserver: finished adding peers from new cluster configuration into network...',
+      '2019/09/20 03:49:49.876 INFO pd.rs:575: [region 1684] try to transfer leader from id: 1685 store_id: 4 to id: 1686 store_id: 5',
+      'tikv-server[11783]: [2023/02/23 04:50:18.820 +00:00] [INFO] [peer.rs:4500] ["reject transferring leader"] [wait_data=false] [is_witness=true] [disk_usage=Normal] [pending_snapshot=false] [from=122222] [peer_id=122221] [region_id=122220]',
+      '[2019/08/31 17:58:34.900 +08:00] [INFO] [cluster_info.go:567] ["leader changed"] [region-id=519919] [from=7] [to=4]',
+      '2019-09-09 11:51:14.151264 I | etcdserver: dd87127e0d4f2a25 initialzed peer connection; fast-forwarding 6 ticks (election ticks 8) with 2 active peer(s)',
     ]) {
       expect(eventsOf(line).unrecognised, line).toBe(0);
     }

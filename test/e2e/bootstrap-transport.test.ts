@@ -74,11 +74,12 @@ describe('peer transport', { timeout: 90_000 }, () => {
     const leaderNode = nodes.get(leader) as NodeProcess;
     leaderNode.proc.kill('SIGSTOP');
     try {
-      // The follower still follows the frozen leader and forwards to it; the leader may get the write
-      // once thawed, so the honest answer is "outcome unknown", which a client must not retry blindly.
+      // The follower still follows the frozen leader and hands the write to it over the peer stream; the
+      // leader may get it once thawed, so the honest answer is "outcome unknown", which a client must not
+      // retry blindly.
       const answer = await http(follower, 'POST', '/v1/propose?timeout=300ms', { key: 'forwarded', value: 'maybe' });
       expect(answer.status, answer.text).toBe(504);
-      expect(answer.body).toMatchObject({ code: 'TIMEOUT', error: expect.stringMatching(/no answer from the leader at .*may still commit/) as unknown });
+      expect(answer.body).toMatchObject({ code: 'TIMEOUT', error: expect.stringMatching(/handed to the leader was not applied within 300 ms; it may still commit/) as unknown });
     } finally {
       leaderNode.proc.kill('SIGCONT');
     }

@@ -1,7 +1,8 @@
 // The runbook scripts (docs/runbooks/scripts) run as an operator runs them, against three real nodes
 // on loopback: a rolling restart under a steady write load loses no acknowledged write, replace-member
 // swaps a voter, collect packs one status per member and a diagnose report, and health-gate and
-// rolling-restart fail with their documented codes when a member is down or does not come back.
+// rolling-restart fail with their documented codes when a member is down or does not come back. Against a
+// TLS node, wait-for-leader, health-gate and collect work from https:// endpoints and CHRONIK_CACERT/CERT/KEY.
 import { spawn } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -12,6 +13,7 @@ import type { ClusterReport } from '../../src/client/cluster-status.js';
 import { chronik, ROOT, type CliResult } from './cli.js';
 import { listenInRange } from '../support/ports.js';
 import { TestCluster, type TestNode } from './cluster.js';
+import { makeWire } from './wire.js';
 
 const SCRIPTS = join(ROOT, 'docs/runbooks/scripts');
 const cluster = new TestCluster();
@@ -286,5 +288,36 @@ describe('runbook scripts against a three-node cluster', () => {
     expect(readFileSync(join(root, 'manifest.txt'), 'utf8')).not.toMatch(/NOT COLLECTED/);
     const grep = await new Promise<number | null>((resolve) => spawn('grep', ['-rq', 'runbook-secret-token', root]).on('close', resolve));
     expect(grep, 'the token is nowhere in the tarball').toBe(1);
+  }, 60_000);
+});
+
+describe('runbook scripts against a TLS node', () => {
+  it('wait-for-leader, health-gate and collect take https:// endpoints and the TLS environment, and collect asks the members over https', async () => {
+    const wire = makeWire('tls', 1);
+    const tlsCluster = new TestCluster(wire);
+    try {
+      const [port] = await TestCluster.ports(1);
+      const node = tlsCluster.node({ id: 1, port: port! });
+      await node.start();
+      const env = { CHRONIK_ENDPOINTS: node.url, ...wire.operatorEnv };
+      expect((await script('wait-for-leader.sh', ['--timeout', '20s'], env)).code).toBe(0);
+      const gate = await script('health-gate.sh', [], env);
+      expect(gate.code, gate.stdout + gate.stderr).toBe(0);
+
+      const out = join(tlsCluster.dir, 'incident');
+      const collected = await script('collect.sh', ['--out', out], env);
+      expect(collected.code, collected.stderr).toBe(0);
+      const unpacked = join(tlsCluster.dir, 'unpacked');
+      mkdirSync(unpacked);
+      const tarball = collected.stdout.trimEnd().split('\n').at(-1)!;
+      expect(await new Promise<number | null>((resolve) => spawn('tar', ['-xzf', tarball, '-C', unpacked]).on('close', resolve))).toBe(0);
+      const root = join(unpacked, readdirSync(unpacked)[0]!);
+      expect(readFileSync(join(root, 'manifest.txt'), 'utf8')).not.toMatch(/NOT COLLECTED/);
+      expect(JSON.parse(readFileSync(join(root, 'members', 'node-1', 'status.json'), 'utf8'))).toMatchObject({ healthy: true, voters: [1] });
+      expect(readFileSync(join(root, 'members', 'node-1', 'metrics.txt'), 'utf8')).toMatch(/^# (HELP|TYPE) /m);
+    } finally {
+      await tlsCluster.remove();
+      await wire.close();
+    }
   }, 60_000);
 });

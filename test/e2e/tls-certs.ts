@@ -21,7 +21,7 @@ export function documentedSetup(): string {
   return block[1] as string;
 }
 
-function sh(dir: string, script: string, env: Record<string, string> = {}): void {
+export function sh(dir: string, script: string, env: Record<string, string> = {}): void {
   execFileSync('bash', ['-euo', 'pipefail', '-c', script], { cwd: dir, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
 }
 
@@ -37,14 +37,16 @@ openssl x509 -req -in ${name}.csr -CA ${ca}.pem -CAkey ${ca}-key.pem -CAcreatese
 }
 
 /**
- * Members 1..`members` on 127.0.0.1 plus `operator` from the documented block; `expired` (CN expired) from
- * the same CA, `other-ca` and `rogue` (a member pair from other-ca), and `node1-next` (a second pair for
- * node 1, for rotation).
+ * Members 1..`members` on 127.0.0.1 plus `operator` from the documented block; unless `extras` is false,
+ * also `expired` (CN expired) from the same CA, `other-ca` and `rogue` (a member pair from other-ca), and
+ * `node1-next` (a second pair for node 1, for rotation).
  */
-export function makeCerts(members: number): TestCerts {
+export function makeCerts(members: number, options: { extras?: boolean } = {}): TestCerts {
   const dir = tempDir('tls');
   const list = Array.from({ length: members }, (_, i) => `${i + 1}:127.0.0.1`).join(' ');
   sh(dir, documentedSetup(), { MEMBERS: list });
+  const certs: TestCerts = { dir, path: (name) => join(dir, name) };
+  if (options.extras === false) return certs;
   sh(
     dir,
     `openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -noenc -days 365 -subj /CN=other-ca \\
@@ -55,5 +57,5 @@ export function makeCerts(members: number): TestCerts {
   );
   // -days 0 ends the validity at the second it was made: wait that second out.
   execFileSync('sleep', ['1.1']);
-  return { dir, path: (name) => join(dir, name) };
+  return certs;
 }

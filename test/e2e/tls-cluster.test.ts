@@ -1,6 +1,6 @@
 // A three-member cluster with mutual TLS between members and client certificates for operators, set up
-// with docs/node.md's openssl commands: it elects, commits (also through a follower, which forwards over
-// mutual TLS), `chronik status` over https finds every member from one endpoint, a member from another CA
+// with docs/node.md's openssl commands: it elects, commits (also through a follower, which hands the write
+// to the leader over its mutual-TLS peer stream), `chronik status` over https finds every member from one endpoint, a member from another CA
 // is refused, add-voter works over TLS, and the leader's certificate is rotated under load with no
 // acknowledged write lost (a bad new file is logged and the old pair kept), and a member's new outgoing
 // connections present its new pair.
@@ -70,7 +70,7 @@ describe('a TLS cluster', { timeout: 90_000 }, () => {
     }, 40_000, 'a healthy TLS cluster');
     expect(healthy.nodes.filter((n) => n.reachable).map((n) => n.id).sort()).toEqual([1, 2, 3]);
 
-    // Leadership to node 1 over TLS, then a write through a follower: forwarded to the leader over mutual TLS.
+    // Leadership to node 1 over TLS, then a write through a follower: handed to the leader over the peer stream.
     const transfer = await chronik(['transfer-leader', '1', '--endpoints', `https://127.0.0.1:${port(2)}`, ...operator], { env });
     expect(transfer.code, transfer.stderr).toBe(0);
     const forwarded = await httpsCall(certs, `127.0.0.1:${port(3)}`, 'POST', '/v1/propose', {
@@ -142,16 +142,17 @@ describe('a TLS cluster', { timeout: 90_000 }, () => {
     expect(final.code, final.stderr).toBe(0);
     expect(JSON.parse(final.stdout)).toMatchObject({ healthy: true, voters: [1, 2, 3, 4] });
 
-    // New outgoing connections use the new pair: node 2 (which has forwarded nothing yet, so holds no
-    // connection to the leader) gets an expired pair; the write it forwards opens a new connection to the
-    // leader, which refuses that certificate. (The test's client skips verifying node 2's expired certificate.)
+    // New outgoing connections use the new pair: node 2 (which has relayed no request over HTTP yet, so holds
+    // no such connection to the leader) gets an expired pair; the leadership transfer it relays opens a new
+    // connection to the leader, which refuses that certificate. (The test's client skips verifying node 2's
+    // expired certificate.)
     copyFileSync(certs.path('expired-key.pem'), join(certs.dir, 'rotate-key.tmp'));
     copyFileSync(certs.path('expired.pem'), join(certs.dir, 'rotate.tmp'));
     renameSync(join(certs.dir, 'rotate-key.tmp'), certs.path('node2-key.pem'));
     renameSync(join(certs.dir, 'rotate.tmp'), certs.path('node2.pem'));
     await nodes[1]?.waitForLog(/INFO {2}tls certificates reloaded node=2/, 10_000);
-    const refusedForward = await httpsCall(certs, `127.0.0.1:${port(2)}`, 'POST', '/v1/propose?timeout=2s', {
-      ca: 'ca', pair: 'operator', insecure: true, body: { key: 'after-expiry', value: 'x' }, headers: { authorization: `Bearer ${TOKEN}` },
+    const refusedForward = await httpsCall(certs, `127.0.0.1:${port(2)}`, 'POST', '/v1/transfer-leader?timeout=2s', {
+      ca: 'ca', pair: 'operator', insecure: true, body: { id: 1 }, headers: { authorization: `Bearer ${TOKEN}` },
     });
     expect(refusedForward.status, refusedForward.text).not.toBe(200);
     expect(refusedForward.body).toMatchObject({ error: expect.stringMatching(/leader at 127\.0\.0\.1:\d+/) });

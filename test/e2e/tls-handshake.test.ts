@@ -1,10 +1,11 @@
 // Single TLS nodes against operators and would-be members: who gets through the handshake and /raft/,
-// what a plain-HTTP client, a wrong CA and expired certificates get, and the usage errors of bad TLS input.
+// what a plain-HTTP client, a wrong CA and expired certificates get, a member dialling a peer whose
+// certificate is not for the address dialled or not the allowed name, and the usage errors of bad TLS input.
 import { join } from 'node:path';
 import { writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chronik } from './cli.js';
-import { killAll, removeDir, spawnChronik, tempDir } from '../support/cluster.js';
+import { killAll, removeDir, spawnChronik, tempDir, type NodeProcess } from '../support/cluster.js';
 import { freePort } from '../support/ports.js';
 import { http } from './node-harness.js';
 import { makeCerts, type TestCerts } from './tls-certs.js';
@@ -14,7 +15,7 @@ const root = tempDir('tls-handshake');
 let certs: TestCerts;
 
 beforeAll(() => {
-  certs = makeCerts(1);
+  certs = makeCerts(2);
 });
 
 afterAll(async () => {
@@ -95,6 +96,25 @@ describe('TLS on one node', { timeout: 60_000 }, () => {
     const cli = await chronik(['status', '--endpoints', `https://${expiredAddr}`, '--cacert', certs.path('ca.pem'), '--timeout', '2s']);
     expect(cli.code).toBe(1);
     expect(cli.stderr).toContain("TLS: the node's certificate has expired");
+  });
+
+  it('a member refuses a peer whose certificate does not name the address it dials (SAN), or not the --peer-allowed-cn name', async () => {
+    const ca = certs.path('ca.pem');
+    const member = (id: number, listen: string, extra: string[]): NodeProcess =>
+      spawnChronik([
+        'bootstrap', '--node-id', String(id), '--listen', `https://${listen}`, '--data-dir', join(root, `peer-check-${id}-${listen}`), '--tick', '50ms',
+        '--cert-file', certs.path(`node${id}.pem`), '--key-file', certs.path(`node${id}-key.pem`), '--peer-ca-file', ca, ...extra,
+      ]);
+    // node2's certificate names IP 127.0.0.1 only; served on 127.0.0.2 it is not the member dialled there.
+    const [p1, p2, p3, p4] = await Promise.all([1, 2, 3, 4].map(() => freePort('e2e')));
+    member(2, `127.0.0.2:${p2}`, ['--peers', `1@https://127.0.0.1:${p1}`]);
+    const dialler = member(1, `127.0.0.1:${p1}`, ['--peers', `2@https://127.0.0.2:${p2}`]);
+    expect(await dialler.waitForLog(/WARN {2}peer unreachable node=1 .*peer=2/, 20_000)).toMatch(/ERR_TLS_CERT_ALTNAME_INVALID|does not match certificate's altnames/);
+
+    // Both on 127.0.0.1, but node 1 takes only peers named node1: node 2's certificate (CN node2) is refused.
+    member(2, `127.0.0.1:${p4}`, ['--peers', `1@https://127.0.0.1:${p3}`]);
+    const strict = member(1, `127.0.0.1:${p3}`, ['--peers', `2@https://127.0.0.1:${p4}`, '--peer-allowed-cn', 'node1']);
+    expect(await strict.waitForLog(/WARN {2}peer unreachable node=1 .*peer=2/, 20_000)).toMatch(/presented a certificate for node2, not node1/);
   });
 
   it('bad TLS input is a usage error (exit 2) on one line', async () => {

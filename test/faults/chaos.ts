@@ -2,7 +2,7 @@
 // API of a real 3-node cluster, while voters, the leader most often, are killed with -9 and restarted with
 // the same command line. Afterwards every acknowledged write is read back and the history is checked.
 import { killAll } from '../support/cluster.js';
-import { http, status } from '../e2e/node-harness.js';
+import type { Wire } from '../e2e/wire.js';
 import { Cluster } from './cluster.js';
 import { checkLinearizable, History, type Violation } from './history.js';
 
@@ -19,6 +19,8 @@ export interface KillRecord {
 
 export interface ChaosReport {
   seconds: number;
+  /** Plain HTTP or mutual TLS. */
+  wire: string;
   kills: KillRecord[];
   writesAttempted: number;
   acknowledged: number;
@@ -29,6 +31,10 @@ export interface ChaosReport {
   lost: string[];
   /** Acknowledged writes missing or wrong on some node after every node caught up. */
   divergent: string[];
+  /** Acknowledged writes that a follower took (and handed to the leader inside Raft). */
+  acknowledgedViaFollower: number;
+  /** Acknowledged writes whose answer named the same log index as another's: one was answered for the other's entry. */
+  notOwn: string[];
   violations: Violation[];
 }
 
@@ -38,6 +44,8 @@ export interface ChaosOptions {
   /** Keep going past `seconds` until this many kills (a loaded machine makes each round slower). */
   minKills?: number;
   writers?: number;
+  /** Plain HTTP unless given (the TLS run: mutual TLS between members, clients over https). */
+  wire?: Wire;
   log?: (line: string) => void;
 }
 
@@ -59,21 +67,26 @@ async function eachLimited<T>(items: readonly T[], limit: number, work: (item: T
 export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const log = options.log ?? (() => undefined);
   const history = new History();
-  const cluster = await Cluster.start(options.root, 3);
+  const cluster = await Cluster.start(options.root, 3, [], options.wire);
   const alive = new Set(cluster.ids);
   const kills: KillRecord[] = [];
   let running = true;
   try {
     await cluster.leader(cluster.ids, 90_000); // three processes starting on a loaded machine can be slow
     const liveAddr = (): string => cluster.addr(pick([...alive]));
+    let viaFollower = 0;
 
     const writer = async (w: number): Promise<void> => {
       for (let seq = 0; running; seq++) {
         const key = `w${w}-${seq}`;
         const op = history.beginWrite(key, `${key}:${Math.random().toString(36).slice(2)}`);
-        const answer = await http(liveAddr(), 'POST', '/v1/propose?timeout=3s', { key, value: op.value }).catch(() => undefined);
-        if (answer?.status === 200) op.ack = history.now();
-        else await sleep(50);
+        const target = pick([...alive]);
+        const answer = await cluster.api.http(cluster.addr(target), 'POST', '/v1/propose?timeout=3s', { key, value: op.value }).catch(() => undefined);
+        if (answer?.status === 200) {
+          op.ack = history.now();
+          op.index = answer.body.index as number;
+          if (answer.body.leader !== target) viaFollower++;
+        } else await sleep(50);
       }
     };
     const reader = async (): Promise<void> => {
@@ -85,7 +98,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         }
         const key = pick(keys.slice(-50)); // recent keys: the ones whose write may still be racing
         const invoke = history.now();
-        const answer = await http(liveAddr(), 'GET', `/v1/kv/${encodeURIComponent(key)}?timeout=3s`).catch(() => undefined);
+        const answer = await cluster.api.http(liveAddr(), 'GET', `/v1/kv/${encodeURIComponent(key)}?timeout=3s`).catch(() => undefined);
         const complete = history.now();
         if (answer?.status === 200) history.reads.push({ key, invoke, complete, value: answer.body.value as string });
         else if (answer?.status === 404 && answer.body.code === 'NOT_FOUND') history.reads.push({ key, invoke, complete, value: null });
@@ -129,9 +142,10 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     // which adds their outcome to the history.
     const { leader } = await cluster.leader();
     const lost: string[] = [];
+    const notOwn: string[] = [];
     await eachLimited([...history.writes.values()], 8, async (op) => {
       const invoke = history.now();
-      const answer = await http(cluster.addr(leader), 'GET', `/v1/kv/${encodeURIComponent(op.key)}?timeout=10s`);
+      const answer = await cluster.api.http(cluster.addr(leader), 'GET', `/v1/kv/${encodeURIComponent(op.key)}?timeout=10s`);
       const complete = history.now();
       const value = answer.status === 200 ? (answer.body.value as string) : answer.status === 404 ? null : undefined;
       if (value === undefined) throw new Error(`read-back of ${op.key} failed: ${answer.status} ${answer.text}`);
@@ -141,17 +155,25 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
 
     // Every node converges on the same data: once caught up, each serves every acknowledged write locally.
     const commit = (await cluster.status(leader)).commitIndex;
-    await waitFor(async () => ((await Promise.all(cluster.allAddrs().map((addr) => status(addr)))).every((view) => view.appliedIndex >= commit) ? 1 : undefined), 60_000, 'every node to apply the final commit index');
+    await waitFor(async () => ((await Promise.all(cluster.allAddrs().map((addr) => cluster.api.status(addr)))).every((view) => view.appliedIndex >= commit) ? 1 : undefined), 60_000, 'every node to apply the final commit index');
     const divergent = new Set<string>();
     for (const addr of cluster.allAddrs()) {
       await eachLimited(history.acknowledged(), 8, async (op) => {
-        const answer = await http(addr, 'GET', `/v1/kv/${encodeURIComponent(op.key)}?stale=true`);
+        const answer = await cluster.api.http(addr, 'GET', `/v1/kv/${encodeURIComponent(op.key)}?stale=true`);
         if (answer.body.value !== op.value) divergent.add(`${op.key}@${addr}`);
       });
     }
     const acknowledged = history.acknowledged().length;
+    // One entry per index: two acknowledgements naming one index mean one client was answered for another's write.
+    const byIndex = new Map<number, string>();
+    for (const op of history.acknowledged()) {
+      const other = op.index === undefined ? undefined : byIndex.get(op.index);
+      if (other !== undefined) notOwn.push(`${op.key} and ${other} both answered with index ${op.index}`);
+      else if (op.index !== undefined) byIndex.set(op.index, op.key);
+    }
     return {
       seconds: options.seconds,
+      wire: cluster.wire.name,
       kills,
       writesAttempted: history.writes.size,
       acknowledged,
@@ -159,6 +181,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       readsChecked: history.reads.length,
       lost,
       divergent: [...divergent],
+      acknowledgedViaFollower: viaFollower,
+      notOwn,
       violations: checkLinearizable(history),
     };
   } finally {
@@ -185,13 +209,14 @@ export function formatReport(report: ChaosReport): string {
   const answers = report.kills.map((kill) => kill.answersMs).sort((a, b) => a - b);
   const median = (values: number[]): string => (values.length === 0 ? '-' : `${values[Math.floor(values.length / 2)]} ms`);
   return [
-    `chaos: ${report.seconds} s, ${report.kills.length} kills survived (${leaderKills.length} of the leader)`,
+    `chaos over ${report.wire}: ${report.seconds} s, ${report.kills.length} kills survived (${leaderKills.length} of the leader)`,
     `writes: ${report.writesAttempted} attempted, ${report.acknowledged} acknowledged, ${report.indeterminate} indeterminate`,
-    `acknowledged writes checked: ${report.acknowledged}, lost: ${report.lost.length}, divergent across nodes: ${report.divergent.length}`,
+    `acknowledged writes checked: ${report.acknowledged} (${report.acknowledgedViaFollower} through a follower), lost: ${report.lost.length}, divergent across nodes: ${report.divergent.length}, answered for another write: ${report.notOwn.length}`,
     `reads in history: ${report.readsChecked}, linearizability violations: ${report.violations.length}`,
     `recovery after a leader kill (first new write acknowledged): median ${median(recoveries)}, max ${recoveries.length ? `${recoveries.at(-1)} ms` : '-'}`,
     `restarted node answering: median ${median(answers)}; caught up: median ${median(rejoins)}, max ${rejoins.length ? `${rejoins.at(-1)} ms` : '-'}`,
     ...report.lost.slice(0, 10).map((key) => `LOST ${key}`),
+    ...report.notOwn.slice(0, 10).map((key) => `NOT OWN ${key}`),
     ...report.violations.slice(0, 10).map((v) => `VIOLATION ${v.key}: ${v.problem}`),
   ].join('\n');
 }

@@ -1,12 +1,14 @@
 // A cluster of real `chronik bootstrap` processes on loopback (the faults port range) for the fault tests: kill -9
-// and restart with the same command line, and per-node fault plans (CHRONIK_FAULT_FILE, src/node/faults.ts).
+// and restart with the same command line, and per-node fault plans (CHRONIK_FAULT_FILE, src/node/faults.ts);
+// over plain HTTP or mutual TLS (the Wire).
 import type { ChildProcess } from 'node:child_process';
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FaultPlan } from '../../src/node/faults.js';
 import { bootstrapArgs, spawnChronik, type NodeProcess } from '../support/cluster.js';
 import { freePorts } from '../support/ports.js';
-import { agreedLeader, status, type Status } from '../e2e/node-harness.js';
+import type { NodeApi, Status } from '../e2e/node-harness.js';
+import { makeWire, type Wire } from '../e2e/wire.js';
 
 export class Cluster {
   readonly addrs = new Map<number, string>();
@@ -17,24 +19,35 @@ export class Cluster {
   private constructor(
     readonly root: string,
     readonly ids: number[],
+    readonly wire: Wire,
   ) {}
 
-  /** Starts `size` voters that bootstrap together with --peers; extra flags go to every node. */
-  static async start(root: string, size = 3, extra: string[] = []): Promise<Cluster> {
+  /**
+   * Starts `size` voters that bootstrap together with --peers; extra flags go to every node. Addresses
+   * (addr(), fault plans) stay HOST:PORT whatever the wire.
+   */
+  static async start(root: string, size = 3, extra: string[] = [], wire: Wire = makeWire('plain', size)): Promise<Cluster> {
     const cluster = new Cluster(
       root,
       Array.from({ length: size }, (_, i) => i + 1),
+      wire,
     );
     const ports = await freePorts(size, 'faults');
     const members = cluster.ids.map((id, i) => ({ id, addr: `127.0.0.1:${ports[i]}` }));
     for (const member of members) cluster.addrs.set(member.id, member.addr);
     for (const { id, addr } of members) {
-      const peers = members.filter((other) => other.id !== id);
-      cluster.args.set(id, bootstrapArgs({ id, addr, peers, dataDir: cluster.dataDir(id), extra }));
+      const peers = members.filter((other) => other.id !== id).map((peer) => ({ id: peer.id, addr: wire.url(peer.addr) }));
+      const flags = [...wire.memberFlags(id), ...extra];
+      cluster.args.set(id, bootstrapArgs({ id, addr: wire.url(addr), peers, dataDir: cluster.dataDir(id), extra: flags }));
       cluster.faultFiles.set(id, join(root, `faults-${id}.json`));
       cluster.restart(id);
     }
     return cluster;
+  }
+
+  /** The test's client of the members' HTTP API, over the cluster's wire. */
+  get api(): NodeApi {
+    return this.wire.api;
   }
 
   addr(id: number): string {
@@ -90,7 +103,7 @@ export class Cluster {
   }
 
   async leader(among = this.ids, timeoutMs = 60_000, not = 0): Promise<{ leader: number; term: number }> {
-    return agreedLeader(
+    return this.api.agreedLeader(
       among.map((id) => this.addr(id)),
       timeoutMs,
       not,
@@ -98,7 +111,7 @@ export class Cluster {
   }
 
   async status(id: number): Promise<Status> {
-    return status(this.addr(id));
+    return this.api.status(this.addr(id));
   }
 }
 

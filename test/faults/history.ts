@@ -6,6 +6,8 @@ export interface WriteOp {
   invoke: number;
   /** Completion time of an acknowledged write; undefined when the outcome is unknown (error, timeout). */
   ack?: number;
+  /** The log index the acknowledgement named. */
+  index?: number;
 }
 
 export interface ReadOp {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CodecError, decodeBatch, encodeBatch, Reader, Writer } from '../../src/node/codec.js';
-import { decodeCommand, encodeCommand } from '../../src/node/kv.js';
+import { decodeCommand, encodeCommand, requestKeyOf } from '../../src/node/kv.js';
 import type { Message } from '../../src/raft/types.js';
 
 describe('codec', () => {
@@ -46,6 +46,7 @@ describe('codec', () => {
       { ...envelope, type: 'read-index', context: 'ctx' },
       { ...envelope, type: 'read-index-response', context: 'ctx', index: 12, reject: false },
       { ...envelope, type: 'transfer-leader', transferee: 3 },
+      { ...envelope, type: 'propose', entries: [{ type: 'normal', term: 0, index: 0, data: new Uint8Array([4, 5]) }] },
     ];
     const batch = { from: 1, fromAddr: '127.0.0.1:9192', clusterId: '0123456789abcdef', messages };
     expect(decodeBatch(encodeBatch(batch))).toEqual(batch);
@@ -59,5 +60,20 @@ describe('codec', () => {
   it('round-trips state machine commands with non-ASCII text', () => {
     const command = { op: 'put' as const, key: 'clé', value: 'värde ✓' };
     expect(decodeCommand(encodeCommand(command))).toEqual(command);
+  });
+
+  it('round-trips a put carrying its request id, and peeks the id alone', () => {
+    const command = { op: 'put' as const, key: 'k', value: 'v', request: { node: 3, boot: 2 ** 32 - 1, seq: 2 ** 40 } };
+    const data = encodeCommand(command);
+    expect(decodeCommand(data)).toEqual(command);
+    expect(requestKeyOf(data)).toBe(`3.${2 ** 32 - 1}.${2 ** 40}`);
+  });
+
+  it('still reads a put written before request ids (the WAL of older data dirs)', () => {
+    // Version 1 of the payload: op 1, key, value, each string as a varint length and UTF-8 bytes.
+    const legacy = new Uint8Array([1, 1, 0x6b, 2, 0x76, 0x31]);
+    expect(decodeCommand(legacy)).toEqual({ op: 'put', key: 'k', value: 'v1' });
+    expect(requestKeyOf(legacy)).toBeUndefined();
+    expect(requestKeyOf(new Uint8Array(0))).toBeUndefined();
   });
 });

@@ -69,7 +69,7 @@ class InProcessCluster {
     });
     const checkpoints: { membership: Membership; index: number }[] = [];
     const machine = new KvStateMachine({ saveMembership: (membership, index) => checkpoints.push({ membership, index }) }, logger, { membershipSavedAt: voters.length });
-    const service = new NodeService({ config, metrics, logger, clock: systemClock, readContextPrefix: `n${id}`, startedAt: new Date().toISOString() });
+    const service = new NodeService({ config, metrics, logger, clock: systemClock, readContextPrefix: `n${id}`, requestBoot: 1000 + id, startedAt: new Date().toISOString() });
     const driver = new ReadyDriver({
       raft,
       storage,
@@ -205,11 +205,50 @@ describe('NodeService over the Ready driver, in process', () => {
     expect(follower.service.health()).toEqual({ ok: true, leader: leader.id, term: leader.raft.status().term });
   });
 
-  it('refuses a write on a follower with NO_LEADER naming the leader', async () => {
+  it('a follower hands a write to the leader and answers it once applied here', async () => {
     cluster = new InProcessCluster([1, 2, 3]);
     const leader = await cluster.leader();
     const follower = [...cluster.nodes.values()].find((n) => n.id !== leader.id) as InProcessNode;
-    await expect(follower.service.propose('k', 'v', 500)).rejects.toMatchObject({ code: 'NO_LEADER', leader: leader.id });
+    const written = (await follower.service.propose('k', 'v', 2000)) as { index: number; term: number; leader: number };
+    expect(written.leader).toBe(leader.id);
+    expect(follower.machine.applied()).toBeGreaterThanOrEqual(written.index);
+    expect(follower.machine.kv.get('k')).toEqual({ value: 'v', index: written.index });
+  });
+
+  it('answers each of concurrent writes through every member with its own entry', async () => {
+    cluster = new InProcessCluster([1, 2, 3]);
+    await cluster.leader();
+    const writes = [1, 2, 3].flatMap((id) => Array.from({ length: 20 }, (_, i) => ({ id, key: `n${id}-k${i}`, value: `v${id}-${i}` })));
+    const answers = await Promise.all(writes.map((w) => cluster?.node(w.id).service.propose(w.key, w.value, 3000)));
+    const indexes = new Set<number>();
+    for (const [i, w] of writes.entries()) {
+      const answer = answers[i] as { key: string; index: number };
+      expect(answer.key).toBe(w.key);
+      // The entry at the answered index is this write: the key was last written there, with this value.
+      expect(cluster.node(w.id).machine.kv.get(w.key)).toEqual({ value: w.value, index: answer.index });
+      indexes.add(answer.index);
+    }
+    expect(indexes.size).toBe(writes.length);
+  });
+
+  it('a follower that knows no leader refuses a write at once with NO_LEADER', async () => {
+    cluster = new InProcessCluster([1, 2, 3]);
+    const leader = await cluster.leader();
+    const follower = [...cluster.nodes.values()].find((n) => n.id !== leader.id) as InProcessNode;
+    cluster.isolate(follower.id);
+    const deadline = Date.now() + 5000;
+    while (follower.service.softState.leader !== 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, TICK_MS));
+    const started = Date.now();
+    await expect(follower.service.propose('k', 'v', 2000)).rejects.toMatchObject({ code: 'NO_LEADER' });
+    expect(Date.now() - started).toBeLessThan(500);
+  });
+
+  it('a write handed to the leader but never applied here times out (outcome unknown)', async () => {
+    cluster = new InProcessCluster([1, 2, 3]);
+    const leader = await cluster.leader();
+    const follower = [...cluster.nodes.values()].find((n) => n.id !== leader.id) as InProcessNode;
+    cluster.cut.add(`${leader.id}>${follower.id}`);
+    await expect(follower.service.propose('k', 'v', 400)).rejects.toMatchObject({ code: 'TIMEOUT' });
   });
 
   it('refuses a batch from another cluster ID and logs it once', async () => {

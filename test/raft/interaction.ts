@@ -91,6 +91,10 @@ export class Interaction {
       case 'stabilize':
         this.stabilize(this.selected(d));
         break;
+      case 'connection-lost':
+        // The runtime saw node 0's connection to node 1 reset, and its reconnect refused.
+        this.node(d, 0).raft.reportConnectionLost(this.id(d, 1));
+        break;
       case 'isolate':
         this.isolated.add(this.id(d, 0));
         break;
@@ -209,7 +213,8 @@ export class Interaction {
     this.trace(`${record.level.toUpperCase()} ${event.node}: ${record.msg} ${fields.join(' ')}`);
   }
 
-  private result(result: { ok: true; index?: number; term?: number } | { ok: false; reason: string; leader: NodeId; detail?: string }): string {
+  private result(result: { ok: true; index?: number; term?: number; forwarded?: boolean; leader?: NodeId } | { ok: false; reason: string; leader: NodeId; detail?: string }): string {
+    if (result.ok && result.forwarded === true) return `forwarded to ${result.leader}`;
     if (result.ok) return result.index === undefined ? 'ok' : `ok index=${result.index} term=${result.term}`;
     return `refused ${result.reason} leader=${result.leader}${result.detail === undefined ? '' : ` (${result.detail})`}`;
   }
@@ -392,5 +397,7 @@ function messageText(m: Message): string {
       return `${head} context=${m.context} index=${m.index}${m.reject ? ' rejected' : ''}`;
     case 'transfer-leader':
       return `${head} transferee=${m.transferee}`;
+    case 'propose':
+      return `${head} entries=[${m.entries.map(entryText).join(', ')}]`;
   }
 }

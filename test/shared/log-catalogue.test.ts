@@ -35,6 +35,7 @@ const SAMPLES: Samples = {
     reads: [{ kind: 'peers-given', ...node, voters: ['1', '2', '4'] }, { kind: 'config', ...node, voters: ['1', '2', '4'] }],
   },
   'waiting to be added': { fields: { listen: '127.0.0.1:9195' }, reads: [] },
+  listening: { fields: { listen: '127.0.0.1:9195', advertise: '10.0.0.4:9195' }, reads: [] },
   'not a voter; will not campaign': { fields: { voters: [1, 2], learners: [4] }, reads: [{ kind: 'not-promotable', ...node, voters: ['1', '2'], reason: 'not a voter' }] },
   'peers differ from persisted membership': {
     fields: { given: '1@10.0.0.1:9192,4@10.0.0.4:9192', persisted: '1@10.0.0.1:9192,2@10.0.0.2:9192,4@10.0.0.4:9192' },
@@ -52,6 +53,7 @@ const SAMPLES: Samples = {
     reads: [{ kind: 'vote-rejected', ...node, peer: '2', reason: 'log behind' }, { kind: 'message-received', ...node, peer: '2' }],
   },
   'leader changed': { fields: { leader: 0, previous: 2 }, reads: [{ kind: 'leader-lost', ...node, peer: '2' }] },
+  'leader connection lost': { fields: { leader: 2, campaign_in_ticks: 3 }, reads: [] },
   'stepped down': { fields: { reason: 'check-quorum' }, reads: [{ kind: 'quorum-lost', ...node, reason: 'check-quorum' }] },
   'membership applied': { fields: { index: 12, change: 'add-learner 5@127.0.0.1:9196', voters: [1, 2, 4], learners: [5] }, reads: [{ kind: 'config', ...node, voters: ['1', '2', '4'] }] },
   'membership change rejected': { fields: { change: 'remove 1', reason: 'would leave no voters' }, reads: [] },

@@ -85,6 +85,13 @@ export class SimNode {
   /** Set when the node became leader of this term and its log is yet to be checked for completeness. */
   leaderCheckTerm = 0;
   reads: WaitingRead[] = [];
+  /**
+   * Writes a client made at this node, by command (commands are unique), with the index this node
+   * appended it at when it led (undefined when handed to the leader). Answered only when the node
+   * applies that command; one appended at a known index fails when another entry applies there.
+   * A crash forgets them: the client saw its connection drop (outcome unknown).
+   */
+  waiting = new Map<string, number | undefined>();
   /** Offset of this node's ticks within each tick, so nodes' clocks are not in lockstep. */
   readonly phase: number;
 
@@ -103,6 +110,7 @@ export class SimNode {
 
 type SimEvent =
   | { kind: 'tick'; node: NodeId; life: number }
+  | { kind: 'connection-lost'; node: NodeId; peer: NodeId; life: number }
   | { kind: 'ready'; node: NodeId; life: number }
   | { kind: 'written'; node: NodeId; life: number; done: () => void }
   | { kind: 'deliver'; message: Message };
@@ -114,17 +122,24 @@ export class SimCluster {
   readonly checker = new InvariantChecker();
   /** Blocked directed links, as "from>to". */
   readonly blocked = new Set<string>();
+  /**
+   * Links cut with a reset (test/sim/resets.ts), as "from>to" in both directions: traffic is dropped and
+   * reconnects are refused, so the runtime reports the connection lost (RaftNode.reportConnectionLost).
+   */
+  readonly resetCuts = new Set<string>();
   faults: NetworkFaults = calmNetwork;
   now = 0;
   private readonly queue = new EventQueue<SimEvent>();
   private readCounter = 0;
-  readonly stats = { delivered: 0, dropped: 0, duplicated: 0, crashes: 0, readsServed: 0, applied: 0, leaders: 0, snapshotsInstalled: 0, confChangesCommitted: 0 };
+  readonly stats = { delivered: 0, dropped: 0, duplicated: 0, crashes: 0, readsServed: 0, applied: 0, acknowledged: 0, acknowledgedForwarded: 0, leaders: 0, snapshotsInstalled: 0, confChangesCommitted: 0 };
   private readonly committedConfIndexes = new Set<number>();
 
   constructor(
     private readonly rng: Prng,
     private readonly tuning: RaftTuning,
     readonly trace: ((line: string) => void) | undefined,
+    /** Timing of connection resets, apart from `rng` so that runs without resets replay as before. */
+    private readonly resetRng: Prng,
   ) {}
 
   log(line: string): void {
@@ -170,6 +185,7 @@ export class SimCluster {
     node.appliedIndex = snapshot.meta.index;
     node.appliedMembership = snapshot.meta.membership;
     node.reads = [];
+    node.waiting.clear();
     const raft = new RaftNode(
       {
         id: node.id,
@@ -215,9 +231,22 @@ export class SimCluster {
     this.log(`n${event.node} ${record.msg} ${fields.join(' ')}`);
   }
 
-  crash(id: NodeId): void {
+  /**
+   * The runtime of `node` saw its stream to `peer` close; `delay` later its reconnect is answered. Only a
+   * refused one is reported: the peer is down (crashed) or the link is cut with resets. A peer that is
+   * back by then (restarted, or a reset that healed at once) accepts the reconnect, and nothing is said.
+   */
+  connectionReset(node: NodeId, peer: NodeId, delay: number): void {
+    const target = this.nodes.get(node);
+    if (target?.alive !== true) return;
+    this.queue.push(this.now + delay, { kind: 'connection-lost', node, peer, life: target.life });
+  }
+
+  /** `resets`: the process died on a live host, so every peer's stream to it is reset and reconnects refused. */
+  crash(id: NodeId, resets = false): void {
     const node = this.node(id);
     if (!node.alive) return;
+    if (resets) for (const other of this.nodes.values()) if (other.id !== id) this.connectionReset(other.id, id, 0.01 + this.resetRng.next() * 0.09);
     this.checkVoteDurable(node);
     node.raft = undefined;
     node.driver = undefined;
@@ -269,6 +298,12 @@ export class SimCluster {
     if (event.kind === 'tick') {
       node.raft?.tick();
       this.afterInput(node);
+    } else if (event.kind === 'connection-lost') {
+      const peer = this.nodes.get(event.peer);
+      if (peer?.alive === true && !this.resetCuts.has(`${node.id}>${peer.id}`)) return;
+      this.log(`n${node.id} connection to n${event.peer} reset, reconnect refused`);
+      node.raft?.reportConnectionLost(event.peer);
+      this.afterInput(node);
     } else if (event.kind === 'ready') {
       node.readyScheduled = false;
       node.driver?.process();
@@ -279,7 +314,8 @@ export class SimCluster {
 
   private deliver(message: Message): void {
     const node = this.nodes.get(message.to);
-    if (node?.raft === undefined || this.blocked.has(`${message.from}>${message.to}`)) {
+    const link = `${message.from}>${message.to}`;
+    if (node?.raft === undefined || this.blocked.has(link) || this.resetCuts.has(link)) {
       this.stats.dropped++;
       return;
     }
@@ -405,9 +441,25 @@ export class SimCluster {
       }
       node.appliedMembership = applyChange(node.appliedMembership, entry.change);
     } else if (entry.data.length > 0) {
-      const [key, value] = new TextDecoder().decode(entry.data).split('=');
+      const command = new TextDecoder().decode(entry.data);
+      const [key, value] = command.split('=');
       if (key !== undefined && value !== undefined) node.kv.set(key, value);
+      this.answerWrite(node, entry.index, command);
     }
+    for (const [command, index] of node.waiting) if (index === entry.index) node.waiting.delete(command);
+  }
+
+  /** A client's write at `node` is answered when the node applies the entry carrying its own command. */
+  private answerWrite(node: SimNode, index: number, command: string): void {
+    if (!node.waiting.has(command)) return;
+    const expected = node.waiting.get(command);
+    node.waiting.delete(command);
+    if (expected !== undefined && expected !== index) {
+      throw new InvariantViolation('acknowledged writes', `node ${node.id} appended ${command} at ${expected} but applied it at ${index}`);
+    }
+    this.checker.observeAcknowledged(node.id, index, command);
+    this.stats.acknowledged++;
+    if (expected === undefined) this.stats.acknowledgedForwarded++;
   }
 
   // ---- reads ----------------------------------------------------------------------------------

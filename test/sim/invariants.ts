@@ -31,6 +31,8 @@ export class InvariantChecker {
   private readonly logEntries = new Map<string, { fingerprint: string; prevTerm: number }>();
   private readonly committed = new Map<number, CommittedEntry>();
   private readonly applied = new Map<number, string>();
+  /** Writes answered to their client: index -> the client's command. */
+  private readonly acknowledged = new Map<number, string>();
   /** The highest index known committed anywhere: every later read must reflect it. */
   maxCommit = 0;
 
@@ -114,6 +116,25 @@ export class InvariantChecker {
     if (known === undefined) this.applied.set(entry.index, print);
     else if (known !== print) {
       throw new InvariantViolation('state machine safety', `node ${node} applied ${print} at ${entry.index}, another node ${known}`);
+    }
+  }
+
+  /**
+   * A client was told its write `command` is in at `index`: the entry applied there must be that very
+   * command (never someone else's write), and stay so (checkAcknowledged, after healing).
+   */
+  observeAcknowledged(node: NodeId, index: number, command: string): void {
+    const applied = this.applied.get(index)?.split(':data:')[1];
+    if (applied !== command) throw new InvariantViolation('acknowledged writes', `node ${node} answered ${command} at ${index}, where ${applied ?? 'nothing'} applied`);
+    const known = this.acknowledged.get(index);
+    if (known !== undefined && known !== command) throw new InvariantViolation('acknowledged writes', `${known} and ${command} both answered at ${index}`);
+    this.acknowledged.set(index, command);
+  }
+
+  /** Every acknowledged write is still the entry every node applied at its index. */
+  checkAcknowledged(): void {
+    for (const [index, command] of this.acknowledged) {
+      if (this.applied.get(index)?.split(':data:')[1] !== command) throw new InvariantViolation('acknowledged writes', `${command} acknowledged at ${index} is lost`);
     }
   }
 

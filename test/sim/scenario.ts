@@ -5,6 +5,7 @@ import { isMember, type Membership, type NodeId } from '../../src/raft/index.js'
 import { SimCluster, calmNetwork, type NetworkFaults, type RaftTuning } from './cluster.js';
 import { InvariantViolation } from './invariants.js';
 import { Prng } from './prng.js';
+import { chooseResetMix, ResetFaults, type ResetMix } from './resets.js';
 
 export interface FaultMix {
   initialVoters: number;
@@ -20,6 +21,7 @@ export interface FaultMix {
   proposeRate: number;
   readRate: number;
   tuning: RaftTuning;
+  resets: ResetMix;
 }
 
 export interface ScenarioResult {
@@ -28,7 +30,7 @@ export interface ScenarioResult {
   violation?: string;
   mix: FaultMix;
   ticks: number;
-  stats: SimCluster['stats'] & { proposals: number; confChanges: number; transfers: number; partitions: number };
+  stats: SimCluster['stats'] & { proposals: number; confChanges: number; transfers: number; partitions: number; resets: number };
 }
 
 /**
@@ -42,9 +44,9 @@ export const CATCH_UP_BOUND = 600;
 const MAX_VOTERS = 7;
 const KEYS = ['a', 'b', 'c', 'd'];
 
-export function chooseMix(rng: Prng): FaultMix {
+export function chooseMix(rng: Prng, seed: number): FaultMix {
   const lossy = rng.chance(0.7);
-  return {
+  const mix: FaultMix = {
     initialVoters: rng.pick([1, 2, 3, 3, 3, 4, 5, 5]),
     chaosTicks: rng.int(150, 400),
     network: {
@@ -69,15 +71,29 @@ export function chooseMix(rng: Prng): FaultMix {
       maxInflight: rng.pick([2, 8, 64]),
       maxEntriesPerAppend: rng.pick([1, 3, 64]),
     },
+    resets: chooseResetMix(seed),
   };
+  if (mix.resets.only) {
+    // Nothing but resets may unsettle the leader: a reliable network (delay well below a heartbeat
+    // interval), no crashes, partitions, membership changes or transfers, and room for one cut follower.
+    mix.initialVoters = mix.initialVoters >= 4 ? 5 : 3;
+    mix.network = { ...mix.network, dropRate: 0, duplicateRate: 0, longDelayRate: 0, maxDelay: Math.min(mix.network.maxDelay, 1) };
+    mix.partitionRate = 0;
+    mix.crashRate = 0;
+    mix.confChangeRate = 0;
+    mix.transferRate = 0;
+  }
+  return mix;
 }
 
 export function runScenario(seed: number, trace?: (line: string) => void): ScenarioResult {
   const rng = new Prng(seed);
-  const mix = chooseMix(rng);
-  const cluster = new SimCluster(rng.fork(), mix.tuning, trace);
-  const driver = new Driver(cluster, rng.fork(), mix);
-  const extra = { proposals: 0, confChanges: 0, transfers: 0, partitions: 0 };
+  const mix = chooseMix(rng, seed);
+  // Reset timing draws from its own stream, seeded apart, so a scenario without resets replays as before.
+  const resetRng = new Prng((seed ^ 0x7e5e7) >>> 0);
+  const cluster = new SimCluster(rng.fork(), mix.tuning, trace, resetRng.fork());
+  const driver = new Driver(cluster, rng.fork(), mix, new ResetFaults(cluster, resetRng.fork(), mix.resets));
+  const extra = { proposals: 0, confChanges: 0, transfers: 0, partitions: 0, resets: 0 };
   driver.counters = extra;
   let ticks = 0;
   try {
@@ -89,16 +105,18 @@ export function runScenario(seed: number, trace?: (line: string) => void): Scena
       cluster.runUntil(cluster.now + 1);
     }
     ticks += driver.heal();
+    extra.resets = driver.resets.resets;
     return { seed, ok: true, mix, ticks, stats: { ...cluster.stats, ...extra } };
   } catch (error) {
     const violation = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
     if (!(error instanceof InvariantViolation)) cluster.log(`exception ${error instanceof Error ? error.stack : ''}`);
+    extra.resets = driver.resets.resets;
     return { seed, ok: false, violation, mix, ticks, stats: { ...cluster.stats, ...extra } };
   }
 }
 
 class Driver {
-  counters = { proposals: 0, confChanges: 0, transfers: 0, partitions: 0 };
+  counters = { proposals: 0, confChanges: 0, transfers: 0, partitions: 0, resets: 0 };
   private nextId: number;
   private valueCounter = 0;
   private restartAt = new Map<NodeId, number>();
@@ -107,6 +125,7 @@ class Driver {
     private readonly cluster: SimCluster,
     private readonly rng: Prng,
     private readonly mix: FaultMix,
+    readonly resets: ResetFaults,
   ) {
     this.nextId = mix.initialVoters + 1;
     cluster.faults = mix.network;
@@ -135,6 +154,7 @@ class Driver {
       }
     }
     if (rng.chance(mix.partitionRate)) this.repartition();
+    this.resets.step(this.leader());
     if (rng.chance(mix.crashRate)) {
       const alive = this.aliveIds();
       // Half the crashes hit the leader, where a crash loses the most in-flight work; some of the others hit a
@@ -143,7 +163,7 @@ class Driver {
       const writing = rng.chance(0.5) ? [...cluster.nodes.values()].find((n) => n.alive && n.writing)?.id : undefined;
       if (alive.length > 0) {
         const victim = leader ?? writing ?? rng.pick(alive);
-        cluster.crash(victim);
+        cluster.crash(victim, this.resets.crashResets());
         this.restartAt.set(victim, cluster.now + rng.int(1, 60));
       }
     }
@@ -193,9 +213,10 @@ class Driver {
     cluster.log(`partition ${[...cluster.blocked].join(' ')}`);
   }
 
+  /** A client writes at any live member, as clients spread over all endpoints do: followers forward. */
   private propose(): void {
     const { rng, cluster } = this;
-    const target = rng.chance(0.9) ? this.leader() : undefined;
+    const target = rng.chance(0.3) ? this.leader() : undefined;
     const alive = this.aliveIds();
     const id = target ?? (alive.length > 0 ? rng.pick(alive) : undefined);
     if (id === undefined) return;
@@ -204,7 +225,9 @@ class Driver {
     const result = node.raft?.propose(new TextEncoder().encode(command));
     if (result === undefined) return;
     this.counters.proposals++;
-    cluster.log(`n${id} propose ${command} -> ${result.ok ? `${result.index}/${result.term}` : result.reason}`);
+    if (result.ok) node.waiting.set(command, result.forwarded ? undefined : result.index);
+    const outcome = !result.ok ? result.reason : result.forwarded ? `forwarded to n${result.leader}` : `${result.index}/${result.term}`;
+    cluster.log(`n${id} propose ${command} -> ${outcome}`);
     cluster.afterInput(node);
   }
 
@@ -254,6 +277,7 @@ class Driver {
     const { cluster } = this;
     cluster.log('--- healing: faults stop, crashed nodes restart ---');
     cluster.blocked.clear();
+    this.resets.heal();
     cluster.faults = calmNetwork;
     for (const id of cluster.nodes.keys()) cluster.restart(id);
     this.restartAt.clear();
@@ -280,7 +304,10 @@ class Driver {
         committedAt = tick;
         cluster.log(`marker committed at index ${marker.index}, ${tick} ticks after healing`);
       }
-      if (committedAt !== undefined && this.appliedEverywhere(status.membership, marker.index)) return tick;
+      if (committedAt !== undefined && this.appliedEverywhere(status.membership, marker.index)) {
+        cluster.checker.checkAcknowledged();
+        return tick;
+      }
     }
     const what = committedAt === undefined ? 'commit' : 'reach every member';
     throw new InvariantViolation('liveness', `a proposal made after healing did not ${what} within ${CATCH_UP_BOUND} ticks`);
@@ -291,9 +318,10 @@ class Driver {
     const command = `marker=m${this.valueCounter++}`;
     const result = leader.raft?.propose(new TextEncoder().encode(command));
     if (result === undefined) return undefined;
-    this.cluster.log(`n${leaderId} propose ${command} -> ${result.ok ? `${result.index}/${result.term}` : result.reason}`);
+    const appended = result.ok && !result.forwarded ? result : undefined;
+    this.cluster.log(`n${leaderId} propose ${command} -> ${appended !== undefined ? `${appended.index}/${appended.term}` : 'not appended'}`);
     this.cluster.afterInput(leader);
-    return result.ok ? { index: result.index, term: result.term, command } : undefined;
+    return appended !== undefined ? { index: appended.index, term: appended.term, command } : undefined;
   }
 
   private appliedEverywhere(membership: Membership, index: number): boolean {

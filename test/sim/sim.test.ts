@@ -8,11 +8,15 @@ const SEEDS = 300;
 describe('deterministic simulator', () => {
   it(`keeps every invariant and stays live over ${SEEDS} seeded scenarios`, () => {
     const failures: string[] = [];
+    let resetOnlyCuts = 0;
     for (let seed = 1; seed <= SEEDS; seed++) {
       const result = runScenario(seed);
       if (!result.ok) failures.push(`seed ${seed}: ${result.violation} (replay: npm run sim -- --seed ${seed} --verbose)`);
+      if (result.mix.resets.only) resetOnlyCuts += result.stats.resets;
     }
     expect(failures).toEqual([]);
+    // The no-disruption invariant was put to work: healthy leaders had followers' connections reset.
+    expect(resetOnlyCuts).toBeGreaterThan(50);
   }, 120_000);
 
   it('replays a seed exactly', () => {

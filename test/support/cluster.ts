@@ -54,9 +54,10 @@ export interface NodeProcess {
 
 const running = new Set<ChildProcess>();
 
-export function spawnChronik(args: string[], env: Record<string, string> = {}): NodeProcess {
+/** `cwd`: where relative paths on the command line resolve (default: the repository). */
+export function spawnChronik(args: string[], env: Record<string, string> = {}, cwd = REPO): NodeProcess {
   const proc = spawn(process.execPath, [RUN, ...args], {
-    cwd: REPO,
+    cwd,
     env: { ...process.env, NO_COLOR: '1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

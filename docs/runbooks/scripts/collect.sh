@@ -30,7 +30,8 @@ A member that does not answer does not stop the collection: the manifest says wh
 
 Environment: CHRONIK_BIN (the chronik executable, default `chronik` on PATH),
 CHRONIK_ENDPOINTS, CHRONIK_TOKEN, and chronik's TLS settings (CHRONIK_CACERT,
-CHRONIK_CERT, CHRONIK_KEY), passed through unchanged; /metrics over https trusts CHRONIK_CACERT.
+CHRONIK_CERT, CHRONIK_KEY), passed through unchanged. With https:// endpoints every member is
+asked over https, and /metrics trusts CHRONIK_CACERT and presents CHRONIK_CERT/CHRONIK_KEY.
 Needs node (as chronik does), tar and gzip, not jq.
 
 Exit status:
@@ -119,20 +120,32 @@ else
   missed status.json "chronik status failed (exit $rc)"
 fi
 
-# metrics URL: one member's /metrics on stdout, with the token if there is one.
+# The members' addresses in status.json are HOST:PORT; a TLS cluster (https:// endpoints) is asked over
+# https everywhere, as chronik itself does with the members it discovers.
+case ${CHRONIK_ENDPOINTS:-} in
+  *https://*) scheme=https:// ;;
+  *) scheme= ;;
+esac
+
+# metrics URL: one member's /metrics on stdout, with the token if there is one, and on https with
+# chronik's TLS settings (the CA to trust, the client pair a node started with --client-ca-file asks for).
 metrics() {
-  NODE_EXTRA_CA_CERTS=${CHRONIK_CACERT:-} node -e '
+  node -e '
     const endpoint = process.argv[1];
-    const url = (/^https?:\/\//.test(endpoint) ? endpoint : "http://" + endpoint).replace(/\/$/, "") + "/metrics";
+    const url = new URL((/^https?:\/\//.test(endpoint) ? endpoint : "http://" + endpoint).replace(/\/$/, "") + "/metrics");
     const headers = process.env.CHRONIK_TOKEN ? { authorization: "Bearer " + process.env.CHRONIK_TOKEN } : {};
-    fetch(url, { headers, signal: AbortSignal.timeout(5000) }).then(async (res) => {
-      const text = await res.text();
-      if (!res.ok) throw new Error("HTTP " + res.status);
-      process.stdout.write(text);
-    }).catch((err) => {
-      console.error(url + ": " + (err.cause?.code ?? err.message));
+    const read = (name) => (process.env[name] ? require("fs").readFileSync(process.env[name]) : undefined);
+    const tls = url.protocol === "https:" ? { ca: read("CHRONIK_CACERT"), cert: read("CHRONIK_CERT"), key: read("CHRONIK_KEY") } : {};
+    const fail = (why) => {
+      console.error(url.href + ": " + why);
       process.exit(1);
-    });' "$1"
+    };
+    const req = require(url.protocol === "https:" ? "https" : "http").get(url, { headers, timeout: 5000, ...tls }, (res) => {
+      let text = "";
+      res.setEncoding("utf8").on("data", (c) => (text += c)).on("end", () => (res.statusCode === 200 ? process.stdout.write(text) : fail("HTTP " + res.statusCode)));
+    });
+    req.on("timeout", () => req.destroy(new Error("timed out")));
+    req.on("error", (err) => fail(err.code ?? err.message));' "$1"
 }
 
 printf '%s\n' "$members" | while read -r member endpoint; do
@@ -140,11 +153,11 @@ printf '%s\n' "$members" | while read -r member endpoint; do
   dir=$work/members/$member
   mkdir -p -- "$dir"
   rc=0
-  chronik_cli status --json --timeout "$timeout" --endpoints "$endpoint" >"$dir/status.json" 2>>"$manifest" || rc=$?
+  chronik_cli status --json --timeout "$timeout" --endpoints "$scheme$endpoint" >"$dir/status.json" 2>>"$manifest" || rc=$?
   note "members/$member/status.json" "$rc"
   [ "$rc" -eq 0 ] || [ "$rc" -eq 3 ] || missed "members/$member/status.json" "$endpoint did not answer (exit $rc)"
   rc=0
-  metrics "$endpoint" >"$dir/metrics.txt" 2>>"$manifest" || rc=$?
+  metrics "$scheme$endpoint" >"$dir/metrics.txt" 2>>"$manifest" || rc=$?
   note "members/$member/metrics.txt" "$rc"
   [ "$rc" -eq 0 ] || missed "members/$member/metrics.txt" "$endpoint did not answer"
 done

@@ -4,12 +4,15 @@
 import { CODES } from '../codes.js';
 import { isoOrNull, SEVERITY_RANK, type Evidence, type Finding } from '../model.js';
 import type { NodeState, Timeline } from '../timeline.js';
+import { campaignUnreachable } from './campaign-unreachable.js';
 import { clusterIdMismatch } from './cluster-id-mismatch.js';
 import { committedEntryConflict } from './committed-entry-conflict.js';
 import { droppedProposals } from './dropped-proposals.js';
+import { electionBurst } from './election-burst.js';
 import { electionStorm } from './election-storm.js';
 import { emptyVoters } from './empty-voters.js';
 import { DEFAULT_ELECTION_TIMEOUT_MS, displayName, type Detector, type DetectorEntry, type Draft, type View } from './kit.js';
+import { hostUnreachable } from './host-unreachable.js';
 import { leaderless } from './leaderless.js';
 import { messagesNotSent } from './messages-not-sent.js';
 import { noLeader } from './no-leader.js';
@@ -39,6 +42,8 @@ export const DETECTORS: readonly DetectorEntry[] = [
   leaderless,
   quorumLost,
   peerUnreachable,
+  campaignUnreachable,
+  hostUnreachable,
   clusterIdMismatch,
   committedEntryConflict,
   removedMember,
@@ -47,6 +52,7 @@ export const DETECTORS: readonly DetectorEntry[] = [
   heartbeatLate,
   splitBrain,
   electionStorm,
+  electionBurst,
   termClimb,
   voterMismatch,
 ];

@@ -5,9 +5,20 @@
 // again by the same candidate (the candidate's last election failed). The product says it has no leader
 // with a leader-wait timeout ("No cluster leader", "leader election did not complete"), a proposal
 // dropped for want of one, or Raft's own `lost leader` line. Neither needs a clock; lines logged while shutting down do not count.
+// A node refusing to campaign (hashicorp `no known peers. Aborting election`, `not part of a stable
+// configuration ... not triggering a leader election`) counts as a failed election when the product says
+// it has no leader at least twice after it, with no leader seen.
+// Where no election is logged at all (NATS JetStream's meta group logs none at INFO), the product saying
+// so again and again is enough: three statements or more over at least ten election timeouts (30 s at
+// least) with no leader after, which no ordinary re-election lasts.
 import type { Evidence, RaftEvent } from '../model.js';
 import type { NodeState, Step } from '../timeline.js';
-import { displayName, type Detector, type DetectorEntry, type Draft } from './kit.js';
+import { displayName, type Detector, type DetectorEntry, type Draft, type View } from './kit.js';
+
+/** How many statements, over how many election timeouts (and at least how long), say the group has no leader by themselves. */
+const REPEATED_STATEMENTS = 3;
+const REPEATED_TIMEOUTS = 10;
+const REPEATED_MIN_MS = 30_000;
 
 interface Signal {
   node: NodeState;
@@ -19,19 +30,25 @@ interface GroupState {
   failed?: Signal;
   failures: number;
   said?: Signal;
+  /** A node's refusal to campaign since the last leader, and the statements since that refusal. */
+  refused?: Signal;
+  saidSinceRefusal: number;
+  /** The statements since the last leader, and the last of them. */
+  statements: number;
+  lastSaid?: Signal;
   /** Per node: attempts since it last saw a leader; per voter, the candidates that asked it. */
   attempts: Map<NodeState, number>;
   askedBy: Map<NodeState, Map<string, { time?: number; term?: number }>>;
 }
 
 class Leaderless implements Detector {
-  readonly kinds = ['election-started', 'became-pre-candidate', 'became-candidate', 'became-leader', 'leader-known', 'vote-cast', 'vote-rejected', 'leader-wait-timeout', 'dropped-proposal', 'leader-lost', 'node-start'] as const;
+  readonly kinds = ['election-started', 'became-pre-candidate', 'became-candidate', 'became-leader', 'leader-known', 'vote-cast', 'vote-rejected', 'leader-wait-timeout', 'dropped-proposal', 'leader-lost', 'not-promotable', 'node-start'] as const;
   private readonly groups = new Map<string, GroupState>();
 
   on(event: RaftEvent, step: Step): void {
     let group = this.groups.get(step.group.name);
     if (!group) {
-      group = { failures: 0, attempts: new Map(), askedBy: new Map() };
+      group = { failures: 0, statements: 0, saidSinceRefusal: 0, attempts: new Map(), askedBy: new Map() };
       this.groups.set(step.group.name, group);
     }
     const node = step.node;
@@ -39,6 +56,10 @@ class Leaderless implements Detector {
       // A leader after the signals: the group recovered.
       group.failed = undefined;
       group.said = undefined;
+      group.lastSaid = undefined;
+      group.statements = 0;
+      group.refused = undefined;
+      group.saidSinceRefusal = 0;
       group.failures = 0;
       group.attempts.clear();
       group.askedBy.clear();
@@ -51,6 +72,11 @@ class Leaderless implements Detector {
       group.askedBy.delete(node);
     } else if (event.kind === 'leader-wait-timeout' || event.kind === 'leader-lost' || (event.kind === 'dropped-proposal' && event.reason !== 'no-leader-read')) {
       group.said ??= signal;
+      group.lastSaid = signal;
+      group.statements++;
+      if (group.refused) group.saidSinceRefusal++;
+    } else if (event.kind === 'not-promotable') {
+      group.refused ??= signal;
     }
     if (step.attempt) {
       const before = group.attempts.get(node) ?? 0;
@@ -73,24 +99,48 @@ class Leaderless implements Detector {
     group.failures++;
   }
 
-  finish(): Draft[] {
+  finish(view: View): Draft[] {
     const drafts: Draft[] = [];
-    for (const group of this.groups.values()) {
-      const { failed, said } = group;
-      if (failed === undefined || said === undefined || failed.node.id === '?' || said.node.id === '?') continue;
+    for (const [name, group] of this.groups) {
+      const { said } = group;
+      const failed = group.failed ?? (group.saidSinceRefusal >= 2 ? group.refused : undefined);
+      if (failed === undefined) {
+        const repeated = this.repeated(group, view.electionTimeout(name));
+        if (repeated) drafts.push(repeated);
+        continue;
+      }
+      if (said === undefined || failed.node.id === '?' || said.node.id === '?') continue;
       const nodes = [...new Set([failed.node, said.node])];
       const times = [failed.time, said.time].filter((t): t is number => t !== undefined);
       drafts.push({
         code: 'NO_LEADER',
         nodes,
-        summary: `${group.failures} failed election(s) (${displayName(failed.node)}) and ${displayName(said.node)} reports no leader, with no leader seen after`,
-        count: group.failures,
+        summary:
+          group.failures > 0
+            ? `${group.failures} failed election(s) (${displayName(failed.node)}) and ${displayName(said.node)} reports no leader, with no leader seen after`
+            : `${displayName(failed.node)} refuses to campaign and ${displayName(said.node)} reports no leader ${group.statements} times, with no leader seen after`,
+        count: Math.max(1, group.failures),
         first: times.length > 0 ? Math.min(...times) : undefined,
         last: times.length > 0 ? Math.max(...times) : undefined,
         evidence: [failed.evidence, said.evidence],
       });
     }
     return drafts;
+  }
+
+  private repeated(group: GroupState, et: number): Draft | undefined {
+    const { said, lastSaid } = group;
+    if (said === undefined || lastSaid === undefined || said.node.id === '?' || group.statements < REPEATED_STATEMENTS) return undefined;
+    if (said.time === undefined || lastSaid.time === undefined || lastSaid.time - said.time < Math.max(REPEATED_MIN_MS, REPEATED_TIMEOUTS * et)) return undefined;
+    return {
+      code: 'NO_LEADER',
+      nodes: [...new Set([said.node, lastSaid.node])],
+      summary: `${displayName(said.node)} reports no leader ${group.statements} times over ${Math.round((lastSaid.time - said.time) / 1000)} s, with no leader seen after`,
+      count: group.statements,
+      first: said.time,
+      last: lastSaid.time,
+      evidence: [said.evidence, lastSaid.evidence],
+    };
   }
 }
 

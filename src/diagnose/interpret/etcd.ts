@@ -30,7 +30,8 @@ export const ETCD_IDENTITY_KEYWORDS: readonly Keyword[] = ['local-member-id'];
 export const ETCD_GROUP_KEYWORDS: readonly Keyword[] = [['cluster-id', 'local-member-id']];
 
 const MEMBER_IN_CLUSTER = /(?:re)?starting member ([0-9a-f]+) in cluster ([0-9a-f]+)/;
-const PEER_ID = /peer ([0-9a-f]+)/;
+// `peer 8e9e05c52164694d` in most lines; etcd 2's stream dialer names it bare: `failed to dial 420c9b9a89d8b23d on stream`.
+const PEER_ID = /peer ([0-9a-f]+)|failed to dial ([0-9a-f]+) on stream/;
 const CAPNS_HEARTBEAT = /failed to send out heartbeat on time \(exceeded the (\d+(?:\.\d+)?\w+) timeout for (\d+(?:\.\d+)?\w+)/;
 const SYNC_DURATION = /sync duration of (\S+), expected less than/;
 
@@ -117,6 +118,7 @@ export function interpretEtcdServer(ctx: LineContext): void {
 }
 
 function peerOf(message: string, json: Record<string, unknown> | undefined): string | undefined {
-  const id = field(message, json, 'peer-id') ?? field(message, json, 'remote-peer-id') ?? PEER_ID.exec(message)?.[1];
+  const bare = PEER_ID.exec(message);
+  const id = field(message, json, 'peer-id') ?? field(message, json, 'remote-peer-id') ?? bare?.[1] ?? bare?.[2];
   return id === undefined ? undefined : etcdId(id);
 }

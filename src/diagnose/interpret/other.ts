@@ -1,7 +1,7 @@
 // The template layer's lines no other interpreter maps: further etcd-io/raft and rafthttp templates
 // (older wordings included), hashicorp/raft v0.x/v1.0 wordings, and what products embedding a library
-// say in their own words about the same facts (SwarmKit, Docker, NATS Streaming, Kubernetes' etcd
-// client). A line that states a known but uneventful fact (a vote request sent, a tally) is only
+// say in their own words about the same facts (SwarmKit, Docker, NATS Streaming and JetStream,
+// SeaweedFS, Kubernetes' etcd client). A line that states a known but uneventful fact (a vote request sent, a tally) is only
 // recognised, so it is not counted as unrecognised; one that states the node's term says that term.
 import { durationMs, etcdId, field } from '../fields.js';
 import type { LineContext } from './context.js';
@@ -66,11 +66,21 @@ const KNOWN: RegExp[] = [
   /aborting pipeline replication|has newer term, stopping replication|^votes: needed|^vote granted|appendEntries rejected, sending older logs|node is not the leader|become the leader/i,
   /Engine::handle_vote_req|received \d+ votes and \d+ rejections|a quorum granted my vote|a quorum would grant the vote|handle vote request|vote is changing from|received RaftMsg::Request(?:Pre)?Vote|trigger pre-vote|skip election, already a leader|leader lease has not yet expired|higher vote seen/,
   /votes: needed|^needed=|pre-vote (?:received|granted)|reset election timeout|create peer with id|found peers\.json file|deleted peers\.json file/,
-  /^(?:memberlist|serf|agent\.leader): |started as single-node|now serving peer|resigns pd leadership|re-campaign a pd leader|stopped HTTP pipelining|initiali[sz]?ed peer connection/,
+  /^(?:memberlist|serf|agent\.leader): |started as single-node|now serving peer|resigns pd leadership|re-campaign a pd leader|stopped HTTP pipelining|initial(?:i[sz]|z)ed peer connection/,
   /^peer\.vote(?:\.recv)?: /,
   /^new leader elected, stepping down|^removed ourself, |peer sees incorrect leader|expected heartbeat, got|previous log term mis-match|installSnapshot request with older term|^updating peer|target does not support pre-vote/i,
   /current cluster leader:|peers:\S+|Name: \S+, State: \w+, Term: \d+/,
   /starting snapshot up to|snapshot network transfer progress|compacting logs|installed remote snapshot/i,
+  // etcd bringing a peer up or down, and raftexample replaying its WAL
+  /^starting peer [0-9a-f]+|^started HTTP pipelining with peer|^(?:closed|stopped) TCP streaming connection with remote peer$|^stopped stream reader with remote peer$|^loading WAL at term \d+/,
+  // NATS JetStream's Raft groups starting, and failing to persist their term and vote (a storage error, no Raft fact)
+  /^JetStream cluster creating raft group|^RAFT \[\S+ - \S+\] (?:Started|Error writing term and vote file)/,
+  // etcd 3.4 starting alone, InfluxDB 0.9's deposed leader failing its last heartbeats
+  /as single-node; fast-forwarding \d+ ticks|finished adding peers from new cluster configuration|leaderLoop: send heartbeat: error: .*stale term/,
+  // TiKV moving a region's leader on PD's order, and PD's own scheduling lines: planned, no Raft fact
+  /\["(?:try to transfer leader|reject transferring leader|send schedule command|region (?:ConfVer|Version) changed)"\]|\["leader changed"\] \[region-id=|\[region \d+\] (?:\d+ )?(?:try to )?transfer leader (?:from|to) id: /,
+  // early rqlite (goraft) joining, SeaweedFS's master clients following a redirect
+  /Attempting to join leader at|redirected to leader /,
 ];
 // hashicorp/raft's debug lines of a candidacy: `voting for self: term=8872 id=...`, `asking for vote: term=..`.
 const HASHICORP_CANDIDACY = /^(?:voting for self|pre-voting for self|asking for (?:pre-)?vote)\b/;
@@ -100,19 +110,41 @@ const RAFTHTTP_UNREACHABLE = [
 // The same in zap's words, the member in a field.
 const RAFTHTTP_UNREACHABLE_ZAP = /^(?:peer deactivated again|failed to reach the peer URL)$/;
 // dragonboat: `[f:1,l:1807,t:14,c:1807,a:1807] [00000:00003] t14 became leader` (shard:replica, then the term).
-const DRAGONBOAT_ROLE = /\[(\d+):(\d+)\] t(\d+) (?:became|become) (leader|candidate|pre-candidate|follower)/;
+// Its pre-vote campaign reads `t9 became PreVote candidate`.
+const DRAGONBOAT_ROLE = /\[(\d+):(\d+)\] t(\d+) (?:became|become) (leader|candidate|pre-candidate|PreVote candidate|follower)/;
 const DRAGONBOAT_VOTE = /\[(\d+):(\d+)\] t(\d+) cast vote from n0*(\d+)/;
+// An application printing dragonboat's LeaderInfo from its RaftEventListener (v3 and v4 field names):
+// `{"ClusterID":47,"NodeID":11772876510710,"Term":23,"LeaderID":0}`; LeaderID 0 means no leader known.
+const DRAGONBOAT_LEADER_INFO = /"(?:ClusterID|ShardID)": ?(\d+), ?"(?:NodeID|ReplicaID)": ?(\d+), ?"Term": ?(\d+), ?"LeaderID": ?(\d+)/;
+// raft-rs's persisted state as applications print it: `HardState { term: 0, vote: 0, commit: 0 }`.
+const RAFT_RS_HARD_STATE = /HardState \{ term: (\d+), vote: \d+, commit: \d+ \}/;
 // openraft: votes are written T<term>-N<node>; its metrics name the role and term.
 const OPENRAFT_VOTE_REJECTED = /vote T(\d+)-N(\d+)\S* is rejected by local vote: T(\d+)-N\d+|reject vote-request: by/;
 const OPENRAFT_ROLE = /^id=(\d+) (becomes leader|steps down from leader)/;
 const OPENRAFT_ELECTION = /^(?:election timeout expired, triggering election|trigger election)$/;
 const OPENRAFT_HEARTBEAT = /failed to send a heartbeat|timeout while requesting/;
 const OPENRAFT_METRICS = /Metrics\{id:(?:NID\[)?(\d+)\]?, (\w+), term:(\d+)/;
+// openraft reading its saved vote at start-up: `get_initial_state vote=<T0-N1:->` (the term, then whom it voted for).
+const OPENRAFT_INITIAL_VOTE = /^get_initial_state vote=<T(\d+)-N/;
+// async-raft (openraft's predecessor, databend meta) metrics: `RaftMetrics { id: 0, state: Candidate, current_term: 2, ...`.
+const ASYNC_RAFT_METRICS = /RaftMetrics \{ id: (\d+), state: \w+, current_term: (\d+)/;
+// InfluxDB 0.9's own raft package names the role and node before each message: `candidate[1]: changing
+// term: 2 => 3`, `leader[2]: recv req vote: (term=3, candidateID=1, ...) (err=out of date log)`,
+// `candidate[1]: send req vote(term=3, ...)`.
+const INFLUX_ROLE = /^(follower|candidate|leader)\[(\d+)\]: (?:changing term: \d+ => (\d+)|recv req vote: \(term=(\d+), candidateID=(\d+)[^)]*\) \(err=([^)]*)\)|send req vote\(term=(\d+))/;
+// goraft (SeaweedFS) asserting that a second leader was elected in a term it already had one for.
+const GORAFT_SAME_TERM_LEADER = /leader\.elected\.at\.same\.term\.(\d+)/;
 // rafthttp throwing messages away: `dropped MsgAppResp to X since pipeline's sending buffer is full`,
 // `dropped internal raft message to X since ...`, zap's `dropped internal Raft message since sending buffer is full`.
 const SEND_BUFFER_FULL = /dropped (\w+|internal raft message)(?: to ([0-9a-f]+))? since (?:\w+'s )?sending buffer is full/i;
 // A product's own words for gaining or losing leadership (NATS Streaming).
 const LEADERSHIP = /^server (became leader|lost leadership), performing leader/;
+// NATS JetStream's meta group (its own Raft) naming its leader or saying it has none: `JetStream cluster
+// new metadata leader: nats-1/cluster`, `Self is new JetStream cluster metadata leader`, `JetStream
+// cluster no metadata leader`, `JetStream has not established contact with a meta leader`.
+const JETSTREAM_LEADER = /^JetStream cluster new metadata leader: ([^/\s]+)|^(Self is new JetStream cluster metadata leader)|^JetStream (?:cluster no metadata leader|has not established contact with a meta leader)/;
+// SeaweedFS's master announcing its own election: `[ 10.0.0.1:9333 ] 10.0.0.1:9333 becomes leader.`
+const SEAWEED_BECOMES_LEADER = /^\[ ?(\S+?) ?\] (\S+) becomes leader\.$/;
 // openraft: `error sending InstallSnapshot RPC to target` (the target is a field).
 // Consul's autopilot probing a server.
 const SERVER_HEALTH = /error getting server health from "?([^"\s:]+)"?: .*(?:timeout|refused|no route to host|unreachable)/;
@@ -188,12 +220,22 @@ export function interpretOther(ctx: LineContext): boolean {
     return true;
   }
   if ((m = DRAGONBOAT_ROLE.exec(message))) {
-    const kind = m[4] === 'leader' ? 'became-leader' : m[4] === 'candidate' ? 'became-candidate' : m[4] === 'pre-candidate' ? 'became-pre-candidate' : 'became-follower';
+    const kind = m[4] === 'leader' ? 'became-leader' : m[4] === 'candidate' ? 'became-candidate' : m[4] === 'pre-candidate' || m[4] === 'PreVote candidate' ? 'became-pre-candidate' : 'became-follower';
     ctx.emit(kind, { node: String(Number(m[2])), group: `shard-${Number(m[1])}`, term: Number(m[3]) });
     return true;
   }
   if ((m = DRAGONBOAT_VOTE.exec(message))) {
     ctx.emit('vote-cast', { node: String(Number(m[2])), group: `shard-${Number(m[1])}`, peer: m[4], term: Number(m[3]) });
+    return true;
+  }
+  if ((m = DRAGONBOAT_LEADER_INFO.exec(message) ?? DRAGONBOAT_LEADER_INFO.exec(ctx.raw))) {
+    const at = { node: m[2], group: `shard-${Number(m[1])}`, term: Number(m[3]) };
+    if (m[4] === '0') ctx.emit('term-seen', at);
+    else ctx.emit('leader-known', { ...at, peer: m[4] });
+    return true;
+  }
+  if ((m = RAFT_RS_HARD_STATE.exec(message))) {
+    ctx.emit('term-seen', { term: Number(m[1]) });
     return true;
   }
   if ((m = OPENRAFT_VOTE_REJECTED.exec(message))) {
@@ -214,6 +256,21 @@ export function interpretOther(ctx: LineContext): boolean {
     ctx.emit('peer-unreachable', { peer: target === undefined ? undefined : String(target), reason: 'openraft RPC failed' });
     return true;
   }
+  if ((m = ASYNC_RAFT_METRICS.exec(message))) {
+    ctx.emit('term-seen', { node: m[1], term: Number(m[2]) });
+    return true;
+  }
+  if ((m = INFLUX_ROLE.exec(message))) {
+    const node = m[2]!;
+    if (m[3] !== undefined) ctx.emit(m[1] === 'candidate' ? 'became-candidate' : 'term-seen', { node, term: Number(m[3]) });
+    else if (m[4] !== undefined) ctx.emit(m[6] === '<nil>' ? 'vote-cast' : 'vote-rejected', { node, peer: m[5], term: Number(m[4]), reason: m[6] === '<nil>' ? undefined : m[6] });
+    else ctx.emit('term-seen', { node, term: Number(m[7]) });
+    return true;
+  }
+  if ((m = OPENRAFT_INITIAL_VOTE.exec(message) ?? GORAFT_SAME_TERM_LEADER.exec(message))) {
+    ctx.emit('term-seen', { term: Number(m[1]) });
+    return true;
+  }
   if ((m = OPENRAFT_METRICS.exec(message))) {
     ctx.emit('term-seen', { term: Number(m[3]) });
     return true;
@@ -225,6 +282,16 @@ export function interpretOther(ctx: LineContext): boolean {
   if ((m = LEADERSHIP.exec(message))) {
     if (m[1] === 'became leader') ctx.emit('became-leader');
     else ctx.emit('leader-lost', { reason: 'lost leadership' });
+    return true;
+  }
+  if ((m = JETSTREAM_LEADER.exec(message))) {
+    if (m[1] !== undefined) ctx.emit('leader-known', { peer: m[1] });
+    else if (m[2] !== undefined) ctx.emit('became-leader');
+    else ctx.emit('leader-wait-timeout', { reason: 'no metadata leader' });
+    return true;
+  }
+  if ((m = SEAWEED_BECOMES_LEADER.exec(message))) {
+    ctx.emit('became-leader', { node: m[2] });
     return true;
   }
   if ((m = SERVER_HEALTH.exec(message))) {

@@ -35,8 +35,9 @@ const SWITCHED = new RegExp(`(?:${ID} )?switched to configuration`);
 const NEW_RAFT = /newRaft(?: ([0-9a-f]+) \[peers: \[([^\]]*)\], term: (\d+), commit: \d+, applied: \d+, lastindex: (\d+))?/;
 const NODE_LEADER = /raft(?:\.node)?: (?:([0-9a-f]+) )?(?:elected leader ([0-9a-f]+)|changed leader from [0-9a-f]+ to ([0-9a-f]+)|lost leader ([0-9a-f]+)) at term (\d+)/;
 const HIGHER_TERM = /(?:([0-9a-f]+) \[term: (\d+)\] )?received a (?:(\w+) )?message with higher term from ([0-9a-f]+)(?: \[term: (\d+)\])?/;
-const CAST = /(?:([0-9a-f]+) )?\[logterm: \d+, index: \d+, vote: [0-9a-f]+\] (?:cast (?:(MsgVote|MsgPreVote) for|vote for)|voted for) ([0-9a-f]+) \[logterm: \d+, index: \d+\] at term (\d+)/;
-const REJECT = /(?:([0-9a-f]+) )?\[logterm: \d+, index: \d+, vote: [0-9a-f]+\] rejected (?:(MsgVote|MsgPreVote) from|vote from) ([0-9a-f]+) \[logterm: \d+, index: \d+\] at term (\d+)/;
+// raft-rs before 0.6 (TiKV 2.x/3.x) names the messages MsgRequestVote and MsgRequestPreVote.
+const CAST = /(?:([0-9a-f]+) )?\[logterm: (\d+), index: \d+, vote: [0-9a-f]+\] (?:cast (?:(Msg(?:Request)?(?:Pre)?Vote) for|vote for)|voted for) ([0-9a-f]+) \[logterm: \d+, index: \d+\] at term (\d+)/;
+const REJECT = /(?:([0-9a-f]+) )?\[logterm: (\d+), index: \d+, vote: [0-9a-f]+\] rejected (?:(Msg(?:Request)?(?:Pre)?Vote) from|vote from) ([0-9a-f]+) \[logterm: \d+, index: \d+\] at term (\d+)/;
 const VOTE_RESP = /([0-9a-f]+) received (?:MsgVoteResp|MsgPreVoteResp|MsgRequestVoteResponse|MsgRequestPreVoteResponse)(?: rejection)? from ([0-9a-f]+) at term (\d+)/;
 const SENDING = /Sending from (\d+) to (\d+)/;
 /** etcd: `ID [logterm: L, index: I] sent MsgVote request to P at term T`; raft-rs names no id and logs the term as a key. */
@@ -130,18 +131,21 @@ export function interpretRaftCore(ctx: LineContext, hexIds: boolean): boolean {
     return true;
   }
   if ((m = CAST.exec(message))) {
-    ctx.emit('vote-cast', { ...base(m[1]), peer: normaliseId(m[3]), term: Number(m[4]), reason: m[2] ?? field(message, json, 'msg type') });
-    ctx.emit('message-received', { ...base(m[1]), peer: normaliseId(m[3]) });
+    // The voter's own log term (the bracket before the verb): no leader reached it since that term.
+    ctx.emit('vote-cast', { ...base(m[1]), peer: normaliseId(m[4]), term: Number(m[5]), logTerm: Number(m[2]), reason: m[3] ?? field(message, json, 'msg type') });
+    ctx.emit('message-received', { ...base(m[1]), peer: normaliseId(m[4]) });
     return true;
   }
   if ((m = REJECT.exec(message))) {
-    ctx.emit('vote-rejected', { ...base(m[1]), peer: normaliseId(m[3]), term: Number(m[4]), reason: m[2] ?? field(message, json, 'msg type') });
-    ctx.emit('message-received', { ...base(m[1]), peer: normaliseId(m[3]) });
+    ctx.emit('vote-rejected', { ...base(m[1]), peer: normaliseId(m[4]), term: Number(m[5]), logTerm: Number(m[2]), reason: m[3] ?? field(message, json, 'msg type') });
+    ctx.emit('message-received', { ...base(m[1]), peer: normaliseId(m[4]) });
     return true;
   }
   if ((m = HIGHER_TERM.exec(message))) {
     const from = m[4] ?? field(message, json, 'from');
     const term = m[5] !== undefined ? Number(m[5]) : numberField(message, json, 'message_term');
+    // The node's own term until this message: when it was still current (elections counted by term rises).
+    if (m[2] !== undefined) ctx.emit('term-seen', { ...base(m[1]), term: Number(m[2]) });
     ctx.emit('message-received', { ...base(m[1]), peer: normaliseId(from), term, reason: m[3] ?? field(message, json, 'msg type') });
     return true;
   }

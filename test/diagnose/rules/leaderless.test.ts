@@ -42,4 +42,33 @@ describe('a failed election and no leader, said outright', () => {
     expect(codes(analyze([n(undefined, 'election-started', { reason: 'restart' })]))).toEqual([]);
     expect(alarms(analyze([n(0, 'became-leader', { term: 2 }), n(1, 'leader-wait-timeout')]))).toEqual([]);
   });
+
+  it('no election logged at all, but the product says it has no leader again and again for minutes (NATS JetStream)', () => {
+    const n = node('nats-0', 'default');
+    const said = (s: number) => n(s, 'leader-wait-timeout', { reason: 'no metadata leader' });
+    const events = [n(0, 'became-leader'), said(10), said(21), said(42), said(65), said(228)];
+    expect(codes(analyze(events))).toEqual(['NO_LEADER']);
+    expect(find(analyze(events), 'NO_LEADER')).toMatchObject({ count: 5, evidence: [{ line: 2 }, { line: 6 }] });
+  });
+
+  it('statements alone stay quiet when they are few, short-lived, untimed, or answered by a leader', () => {
+    const n = node('nats-0', 'default');
+    const said = (s: number | undefined) => n(s, 'leader-wait-timeout');
+    // Two statements two minutes apart, then this server leads: a slow bootstrap.
+    expect(alarms(analyze([said(0), said(120), n(152, 'became-leader')]))).toEqual([]);
+    expect(alarms(analyze([said(0), said(120)]))).toEqual([]);
+    // Many statements within seconds: an ordinary election under way.
+    expect(alarms(analyze([said(0), said(1), said(2), said(5), said(9)]))).toEqual([]);
+    expect(alarms(analyze([said(undefined), said(undefined), said(undefined), said(undefined)]))).toEqual([]);
+    expect(alarms(analyze([said(0), said(30), said(60), said(90), n(95, 'leader-known', { peer: 'nats-1' })]))).toEqual([]);
+  });
+
+  it('a node refusing to campaign (no known peers) while the product says twice it has no leader', () => {
+    const n = node('consul-1', 'hashicorp');
+    const said = (s: number) => n(s, 'leader-wait-timeout', { reason: 'no cluster leader' });
+    expect(codes(analyze([n(0, 'not-promotable'), said(88), said(90)]))).toContain('NO_LEADER');
+    // Said once, or answered by a leader: a non-voter waiting for the cluster to settle.
+    expect(codes(analyze([n(0, 'not-promotable'), said(88)]))).not.toContain('NO_LEADER');
+    expect(codes(analyze([n(0, 'not-promotable'), said(88), said(90), n(92, 'leader-known', { peer: '10.0.0.2:8300' })]))).not.toContain('NO_LEADER');
+  });
 });
