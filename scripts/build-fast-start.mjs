@@ -16,7 +16,7 @@ const RUN_JS = pathToFileURL(join(ROOT, 'bin', 'run.js')).href;
 const common = { bundle: true, platform: 'node', target: 'node20', minify: true, logLevel: 'warning' };
 
 // The start: --version and help, and the command runner; a few KB. What it imports only for
-// --version (wsl-utils, which loads child_process) is split into a file of its own. Our modules it
+// --version (is-wsl) is split into a file of its own. Our modules it
 // loads with import() for diagnose stay the files tsc wrote next to it: diagnose's scan worker is
 // one of them, and its error classes must be the ones its error output knows (instanceof).
 await esbuild.build({

@@ -33,8 +33,8 @@ export async function runFast(argv: string[]): Promise<boolean> {
   // oclif answers --version in first place whatever follows, with its Config's userAgent.
   if (argv[0] === '--version') {
     const { name, version } = JSON.parse(readFileSync(PACKAGE_JSON, 'utf8')) as { name: string; version: string };
-    // The platform as oclif's Config names it, by the same package (a dependency of @oclif/core).
-    const { isWsl } = await import('wsl-utils');
+    // The platform as oclif's Config names it, by the same check (is-wsl, which oclif reaches through wsl-utils).
+    const { default: isWsl } = await import('is-wsl');
     process.stdout.write(`${name}/${version} ${isWsl ? 'wsl' : process.platform}-${arch() === 'ia32' ? 'x86' : arch()} node-${process.version}\n`);
     return true;
   }
