@@ -1,84 +1,112 @@
-// CLI latency: median wall time of `chronik status --json` against a live single node and of
-// `chronik --version` (20 runs each), with the pieces that make up the time. Prints figures; asserts nothing.
-// Run: npm run build && npm run bench:cli
+// CLI start-up: wall time of `chronik --version`, `--help`, `status --json` against a live single node
+// and `diagnose --json` on a small fixture, each side by side with a bare `node -e 0` in the same
+// rounds (every round runs every case once, in a rotating order, so load hits them alike), as medians
+// and ratios to node. With --oclif the same command lines also run through oclif's plain execute (what
+// bin/run.js did before the fast start), for comparison. With --cpu a second pass measures each run's
+// CPU time (user + sys, from bash's `times`, to the millisecond), which a busy machine moves far less
+// than wall time. Prints figures; asserts nothing.
+// Run: npm run build && npm run bench:cli -- [--runs 15] [--oclif] [--cpu]
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { ROOT } from '../test/e2e/cli.js';
 import { TestCluster } from '../test/e2e/cluster.js';
+import { parseFlags, UsageError } from './lib/args.js';
+import { formatNumber, machineInfo, markdownTable, median, writeResult } from './lib/stats.js';
 
-const RUNS = Number(process.env.RUNS ?? 20);
+const flags = parseFlags({ runs: { type: 'string', default: '15' }, oclif: { type: 'boolean', default: false }, cpu: { type: 'boolean', default: false } });
+const RUNS = Number(flags.runs);
+if (!Number.isInteger(RUNS) || RUNS < 1) throw new UsageError('--runs takes a positive integer');
 const RUN_JS = join(ROOT, 'bin', 'run.js');
-const MANIFEST = join(ROOT, 'oclif.manifest.json');
+const FIXTURE = join(ROOT, 'test/fixtures/diagnose/chronik-text-real-quorum-lost/chronik-1.log');
+if (!existsSync(join(ROOT, 'dist/cli/fast-start.js'))) throw new UsageError('run npm run build first');
 
-const TIMES = join(mkdtempSync(join(tmpdir(), 'chronik-bench-')), 'time');
-
-interface Sample {
-  wallMs: number;
-  cpuMs: number;
+interface Case {
+  name: string;
+  args: string[];
+  /** The exit code the command line means (diagnose of a sick cluster's log exits 3). */
+  exit: number;
 }
 
-/**
- * Runs `node ARGS` RUNS times under /usr/bin/time: wall time is what the operator waits; CPU time
- * (user + sys) is what the work costs, and moves far less than wall time when the machine is busy.
- */
-function time(args: string[], expectCode = 0): Sample[] {
-  const samples: Sample[] = [];
-  for (let i = 0; i < RUNS; i++) {
-    const started = process.hrtime.bigint();
-    const result = spawnSync('/usr/bin/time', ['-f', '%U %S', '-o', TIMES, process.execPath, ...args], {
-      cwd: ROOT,
-      env: { ...process.env, NODE_ENV: 'production', NO_COLOR: '1' },
-      encoding: 'utf8',
-    });
-    const wallMs = Number(process.hrtime.bigint() - started) / 1e6;
-    if (result.status !== expectCode) throw new Error(`${args.join(' ')} exited ${result.status}: ${result.stderr}`);
-    const [user, sys] = readFileSync(TIMES, 'utf8').trim().split('\n').at(-1)!.split(' ').map(Number);
-    samples.push({ wallMs, cpuMs: ((user ?? 0) + (sys ?? 0)) * 1000 });
-  }
-  return samples;
+/** `chronik ARGS` through oclif's execute alone, as bin/run.js ran every command before the fast start. */
+function viaOclif(args: string[]): string[] {
+  return ['--input-type=module', '-e', `import { execute } from '@oclif/core'; await execute({ dir: ${JSON.stringify(pathToFileURL(RUN_JS).href)}, args: ${JSON.stringify(args)} });`];
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+/** Wall time of one run in ms; fails the bench when the command does not answer as it should. */
+function timeOnce(c: Case): number {
+  const started = process.hrtime.bigint();
+  const result = spawnSync(process.execPath, c.args, { cwd: ROOT, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+  const ms = Number(process.hrtime.bigint() - started) / 1e6;
+  if (result.status !== c.exit) throw new Error(`${c.name} exited ${result.status} (expected ${c.exit}): ${result.stderr}`);
+  return ms;
 }
 
-function report(name: string, samples: Sample[]): void {
-  const wall = samples.map((s) => s.wallMs);
-  const cell = (n: number): string => n.toFixed(0).padStart(5);
-  console.log(`${name.padEnd(50)} wall median ${cell(median(wall))} ms  min ${cell(Math.min(...wall))} ms   cpu median ${cell(median(samples.map((s) => s.cpuMs)))} ms`);
+/** CPU time (user + sys) of one run in ms, from bash's `times` for its child. */
+function cpuOnce(c: Case): number {
+  const quoted = [process.execPath, ...c.args].map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(' ');
+  const result = spawnSync('bash', ['-c', `${quoted} >/dev/null 2>&1; times`], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+  // `times` prints the shell's own times, then its children's: "0m0.051s 0m0.012s".
+  const children = result.stdout.trim().split('\n').at(-1) ?? '';
+  const seconds = [...children.matchAll(/(\d+)m([\d.]+)s/g)].map((m) => Number(m[1]) * 60 + Number(m[2]));
+  if (seconds.length !== 2) throw new Error(`cannot read CPU time of ${c.name} from: ${result.stdout}`);
+  return (seconds[0]! + seconds[1]!) * 1000;
 }
 
-const load = (): string => loadavg().map((n) => n.toFixed(1)).join(' ');
-
-if (!existsSync(join(ROOT, 'dist', 'commands', 'status.js'))) throw new Error('run npm run build first');
-if (existsSync(MANIFEST)) throw new Error(`${MANIFEST} exists; remove it so the figures describe the development layout`);
+const load = (): string => loadavg().map((n) => n.toFixed(2)).join(' ');
 
 const cluster = new TestCluster();
 try {
   const [node] = await cluster.startVoters(1);
   const endpoint = node!.endpoint;
-  console.log(`chronik CLI latency, ${RUNS} runs each, node ${process.version}, single node at ${endpoint}, load average ${load()}\n`);
-  report('node -e 0 (Node.js startup)', time(['-e', '0']));
-  report("import('@oclif/core')", time(['--input-type=module', '-e', "await import('@oclif/core')"]));
-  const importAll = (files: string[]): string[] => ['--input-type=module', '-e', files.map((f) => `await import(${JSON.stringify(join(ROOT, f))});`).join('')];
-  report('import status command (+oclif, chalk)', time(importAll(['dist/commands/status.js'])));
-  // Without a manifest oclif imports every command to list them, whatever the operator asked for.
-  report('import every command (what a manifest avoids)', time(importAll(readdirSync(join(ROOT, 'dist/commands')).filter((f) => f.endsWith('.js')).map((f) => `dist/commands/${f}`))));
-  report('chronik --version', time([RUN_JS, '--version']));
-  report('chronik status --json', time([RUN_JS, 'status', '--json', '--endpoints', endpoint]));
-  const manifest = spawnSync(join(ROOT, 'node_modules', '.bin', 'oclif'), ['manifest'], { cwd: ROOT, encoding: 'utf8' });
-  if (manifest.status !== 0) throw new Error(`oclif manifest failed: ${manifest.stderr}`);
-  try {
-    report('chronik --version (with oclif.manifest.json)', time([RUN_JS, '--version']));
-    report('chronik status --json (with oclif.manifest.json)', time([RUN_JS, 'status', '--json', '--endpoints', endpoint]));
-  } finally {
-    rmSync(MANIFEST, { force: true });
+  const commands: { name: string; args: string[]; exit: number }[] = [
+    { name: '--version', args: ['--version'], exit: 0 },
+    { name: '--help', args: ['--help'], exit: 0 },
+    { name: 'status --json', args: ['status', '--json', '--endpoints', endpoint], exit: 0 },
+    { name: 'diagnose --json (one 12 KB log)', args: ['diagnose', FIXTURE, '--json'], exit: 3 },
+  ];
+  const cases: Case[] = [
+    { name: 'node -e 0', args: ['-e', '0'], exit: 0 },
+    ...commands.map((c) => ({ name: `chronik ${c.name}`, args: [RUN_JS, ...c.args], exit: c.exit })),
+    ...(flags.oclif ? commands.map((c) => ({ name: `chronik ${c.name} (oclif alone)`, args: viaOclif(c.args), exit: c.exit })) : []),
+  ];
+  const loadAtStart = load();
+  console.log(`chronik CLI start-up: ${RUNS} rounds, node ${process.version}, single node at ${endpoint}, load average ${loadAtStart}\n`);
+  const samples = cases.map(() => [] as number[]);
+  for (let round = 0; round < RUNS; round++) {
+    for (let k = 0; k < cases.length; k++) {
+      const i = (round + k) % cases.length;
+      samples[i]!.push(timeOnce(cases[i]!));
+    }
   }
-  console.log(`\nload average at the end: ${load()}`);
+  const cpu = cases.map(() => [] as number[]);
+  if (flags.cpu) {
+    for (let round = 0; round < RUNS; round++) {
+      for (let k = 0; k < cases.length; k++) {
+        const i = (round + k) % cases.length;
+        cpu[i]!.push(cpuOnce(cases[i]!));
+      }
+    }
+  }
+  const base = median(samples[0]!);
+  const cpuBase = median(cpu[0]!);
+  const rows = cases.map((c, i) => {
+    const s = samples[i]!;
+    const row = [c.name, formatNumber(median(s), 0), formatNumber(Math.min(...s), 0), i === 0 ? '1.00' : formatNumber(median(s) / base, 2)];
+    return flags.cpu ? [...row, formatNumber(median(cpu[i]!), 0), formatNumber(median(cpu[i]!) / cpuBase, 2)] : row;
+  });
+  const headers = ['command', 'wall median (ms)', 'wall min (ms)', 'median / node -e 0'];
+  console.log(markdownTable(flags.cpu ? [...headers, 'CPU median (ms)', 'CPU / node -e 0'] : headers, rows));
+  const loadAtEnd = load();
+  console.log(`\nload average at the end: ${loadAtEnd}`);
+  const file = writeResult(join(ROOT, 'bench', 'out'), 'cli', {
+    machine: machineInfo({ loadavgAtEnd: loadAtEnd }),
+    runs: RUNS,
+    cases: cases.map((c, i) => ({ name: c.name, args: c.args, wallMs: samples[i], cpuMs: cpu[i] })),
+  });
+  console.log(`results: ${file}`);
 } finally {
   await cluster.remove();
 }

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// `diagnose` in its plain forms starts without oclif (dist/diagnose/fast-cli.js); all else goes to oclif.
-const fast = process.argv[2] === 'diagnose' && (await (await import('../dist/diagnose/fast-cli.js')).runDiagnoseFast(process.argv.slice(3)));
-if (!fast) {
+// The fast start (dist/cli/fast-start.js, one bundled file) answers --version, help, `status` and
+// `diagnose` as oclif would, without loading oclif; anything it does not take goes to oclif.
+const { runFast } = await import('../dist/cli/fast-start.js');
+if (!(await runFast(process.argv.slice(2)))) {
   const { execute } = await import('@oclif/core');
   await execute({ dir: import.meta.url });
 }

@@ -3,7 +3,7 @@
 // --token-file, else CHRONIK_TOKEN, else the config's tokenFile.
 import { readFileSync } from 'node:fs';
 import { parseEndpoints } from '../shared/address.js';
-import { DEFAULT_ENDPOINT } from './connection-flags.js';
+import { DEFAULT_ENDPOINT } from './defaults.js';
 import { loadConfig, type ClusterConfig } from '../shared/config.js';
 import { parseDuration } from '../shared/duration.js';
 import { UsageError } from '../shared/errors.js';

@@ -1,8 +1,8 @@
 // The flag definitions shared by commands that talk to running nodes. Kept apart from their
-// resolution (client-flags.ts, which loads YAML) so that oclif can import every command cheaply.
-import { Flags } from '@oclif/core';
-
-export const DEFAULT_ENDPOINT = '127.0.0.1:9192';
+// resolution (client-flags.ts) so that oclif can import every command cheaply, and with oclif's flag
+// builders alone so that the fast start (fast-start.ts) parses with them too.
+import * as Flags from '@oclif/core/flags';
+import { DEFAULT_ENDPOINT } from './defaults.js';
 
 export const connectionFlags = {
   endpoints: Flags.string({

@@ -1,6 +1,6 @@
 // Human output: borderless aligned tables (cli-table3) and a few semantic colours. Colour follows
-// chalk's level, which BaseCommand sets to 0 under NO_COLOR and chalk itself keeps off when not a TTY.
-import chalk from 'chalk';
+// chalk's level, which shared/chalk.ts sets to 0 under NO_COLOR and chalk itself keeps off when not a TTY.
+import chalk from '../shared/chalk.js';
 import Table from 'cli-table3';
 
 export type Tone = 'good' | 'warn' | 'bad' | 'dim' | 'plain';

@@ -1,6 +1,6 @@
 // `chronik diagnose PATH...`: reads Raft logs of many dialects and reports what is wrong and what to do.
-import { Args, Flags } from '@oclif/core';
 import { BaseCommand } from '../cli/base-command.js';
+import { DIAGNOSE_STRICT, diagnoseArgs, diagnoseFlags } from '../cli/diagnose-flags.js';
 import type { Severity } from '../diagnose/model.js';
 
 export default class Diagnose extends BaseCommand {
@@ -20,23 +20,19 @@ export default class Diagnose extends BaseCommand {
     '<%= config.bin %> diagnose consul.log --since 2026-11-26T04:00:00Z --until 2026-11-26T05:00:00Z',
   ];
 
-  static override strict = false;
+  static override strict = DIAGNOSE_STRICT;
 
-  static override args = {
-    path: Args.string({ description: 'log file, directory, .gz file, chronik data dir, or - for stdin', required: true }),
-  };
+  static override args = diagnoseArgs;
 
-  static override flags = {
-    since: Flags.string({ description: 'ignore lines before this time: ISO time, or a duration meaning "ago" (2h, 30m)' }),
-    until: Flags.string({ description: 'ignore lines after this time: ISO time, or a duration meaning "ago"' }),
-    'min-severity': Flags.string({ description: 'hide findings below this severity (exit code is unaffected)', options: ['info', 'warning', 'critical'], default: 'info' }),
-  };
+  static override flags = diagnoseFlags;
 
-  // Prints its own report rather than returning it: the oclif-free start (src/diagnose/fast-cli.ts) must
-  // print the very same document, so the one renderer does both.
+  // Prints its own report rather than returning it: the fast start (src/cli/fast-start.ts) must print
+  // the very same document, so the one renderer does both.
   async run(): Promise<void> {
     const { argv, flags } = await this.parse(Diagnose);
-    // The analyzer is loaded here, not at the top: oclif imports every command to list them.
+    // A scan worker boots while the analyzer loads; the analyzer is loaded here, not at the top, so
+    // that listing the commands does not load it.
+    (await import('../diagnose/worker-start.js')).startScanWorkerFor(argv as string[]);
     const { runDiagnose } = await import('../diagnose/command.js');
     const exitCode = await runDiagnose(argv as string[], { json: this.jsonEnabled(), since: flags.since, until: flags.until, minSeverity: flags['min-severity'] as Severity });
     if (exitCode !== 0) this.setExitCode(exitCode);

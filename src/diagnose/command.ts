@@ -1,5 +1,5 @@
 // What `chronik diagnose` does once its arguments are parsed, shared by the oclif command and the
-// start-up shortcut (fast-cli.ts), so both print the same report and exit the same way.
+// fast start (src/cli/fast-start.ts), so both print the same report and exit the same way.
 import { parseDuration } from '../shared/duration.js';
 import { EXIT_UNHEALTHY, UsageError } from '../shared/errors.js';
 import { diagnose } from './index.js';

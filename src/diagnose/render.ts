@@ -1,6 +1,6 @@
 // Human rendering of a diagnose report: findings by severity with evidence and what to do, then a
 // per-node timeline and the files read. The JSON form is the report object itself.
-import chalk from 'chalk';
+import chalk from '../shared/chalk.js';
 import { SEVERITY_RANK, type DiagnoseReport, type Finding, type Severity } from './model.js';
 
 const SEVERITY_STYLE: Record<Severity, (text: string) => string> = {

@@ -1,7 +1,7 @@
 // Starts diagnose's scan worker early: a worker thread takes ~70 ms to boot and load the scanner, so
 // the command line starts one before loading the rest of diagnose, and parallel.ts hands it its
 // files once they are known. Nothing heavy is imported here, so the start costs the main thread nothing.
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
@@ -25,6 +25,21 @@ export function startScanWorker(): void {
     if (started === worker) started = undefined;
   });
   started = worker;
+}
+
+/** Starts the scan worker when the paths may hold several files to scan side by side: a directory, or more than one file. */
+export function startScanWorkerFor(paths: string[]): void {
+  const files = paths.filter((p) => p !== '-');
+  if (files.length > 1 || files.some(isDirectory)) startScanWorker();
+}
+
+/** An unreadable path is not a directory here: the scan reports it, with its own message and exit code. */
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path, { throwIfNoEntry: false })?.isDirectory() === true;
+  } catch {
+    return false;
+  }
 }
 
 /** The worker started early, if any (each is handed out once); the caller ref()s it when it gives it work. */

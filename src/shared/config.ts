@@ -1,10 +1,15 @@
 // Loads the cluster YAML file of SPEC.md; unknown keys and bad values are errors naming key and line.
 import { readFileSync } from 'node:fs';
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node as YamlNode, type Pair } from 'yaml';
+import { createRequire } from 'node:module';
+import type { Node as YamlNode, Pair } from 'yaml';
 import { parseHostPort } from './address.js';
 import { parseDuration } from './duration.js';
 import { UsageError } from './errors.js';
 import { schemeOf, withoutSchemes, type Scheme } from './url-scheme.js';
+
+// yaml (some 70 modules) is loaded when a config file is read, not by every command that may read one.
+let yamlModule: typeof import('yaml') | undefined;
+const yaml = (): typeof import('yaml') => (yamlModule ??= createRequire(import.meta.url)('yaml') as typeof import('yaml'));
 
 export interface ClusterConfig {
   cluster?: string;
@@ -38,8 +43,8 @@ export function loadConfig(path: string): ClusterConfig {
 }
 
 export function parseConfig(text: string, path = 'config'): ClusterConfig {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, uniqueKeys: true });
+  const lineCounter = new (yaml().LineCounter)();
+  const doc = yaml().parseDocument(text, { lineCounter, uniqueKeys: true });
   const lineOf = (node: YamlNode | null | undefined): number =>
     node?.range ? lineCounter.linePos(node.range[0]).line : 1;
   const fail = (node: YamlNode | null | undefined, message: string): never => {
@@ -50,13 +55,13 @@ export function parseConfig(text: string, path = 'config'): ClusterConfig {
     throw new UsageError(`${path}:${first.linePos?.[0]?.line ?? 1}: invalid YAML: ${first.message.split('\n')[0]}`);
   }
   const root = doc.contents;
-  if (!isMap(root)) return fail(root, 'expected a mapping with keys cluster, tick, nodes, ...');
+  if (!yaml().isMap(root)) return fail(root, 'expected a mapping with keys cluster, tick, nodes, ...');
 
   const config: ClusterConfig = { nodes: [] };
   for (const pair of root.items as Pair<YamlNode, YamlNode>[]) {
-    const key = isScalar(pair.key) ? String(pair.key.value) : '';
+    const key = yaml().isScalar(pair.key) ? String(pair.key.value) : '';
     const value = pair.value;
-    const scalar = (): string => (isScalar(value) && value.value !== null ? String(value.value) : fail(value ?? pair.key, `${key}: expected a value`));
+    const scalar = (): string => (yaml().isScalar(value) && value.value !== null ? String(value.value) : fail(value ?? pair.key, `${key}: expected a value`));
     const positiveInt = (): number => {
       const n = Number(scalar());
       return Number.isInteger(n) && n > 0 ? n : fail(value, `${key}: expected a positive integer, got "${scalar()}"`);
@@ -94,8 +99,8 @@ export function parseConfig(text: string, path = 'config'): ClusterConfig {
         config.memberTls = parseStringMap(key, value, MEMBER_TLS_KEYS, fail);
         break;
       case 'nodes': {
-        if (!isSeq(value)) fail(value ?? pair.key, 'nodes: expected a list of { id, addr }');
-        const addrs = (value as unknown as { items: YamlNode[] }).items.flatMap((item) => (isMap(item) && isScalar(item.get('addr', true)) ? [String(item.get('addr'))] : []));
+        if (!yaml().isSeq(value)) fail(value ?? pair.key, 'nodes: expected a list of { id, addr }');
+        const addrs = (value as unknown as { items: YamlNode[] }).items.flatMap((item) => (yaml().isMap(item) && yaml().isScalar(item.get('addr', true)) ? [String(item.get('addr'))] : []));
         const scheme = guard(() => schemeOf(addrs.join(','), 'the list'));
         if (scheme !== undefined) config.scheme = scheme;
         config.nodes = parseNodes(value as YamlNode, fail);
@@ -110,13 +115,13 @@ export function parseConfig(text: string, path = 'config'): ClusterConfig {
 
 function parseNodes(seq: YamlNode, fail: (node: YamlNode | null | undefined, message: string) => never): ClusterConfig['nodes'] {
   const nodes: ClusterConfig['nodes'] = [];
-  if (!isSeq(seq)) return nodes;
+  if (!yaml().isSeq(seq)) return nodes;
   for (const item of seq.items as YamlNode[]) {
-    if (!isMap(item)) fail(item, 'nodes: each entry must be { id, addr }');
+    if (!yaml().isMap(item)) fail(item, 'nodes: each entry must be { id, addr }');
     const entry: { id?: number; addr?: string } = {};
     for (const pair of (item as unknown as { items: Pair<YamlNode, YamlNode>[] }).items) {
-      const key = isScalar(pair.key) ? String(pair.key.value) : '';
-      const raw = isScalar(pair.value) && pair.value.value !== null ? String(pair.value.value) : undefined;
+      const key = yaml().isScalar(pair.key) ? String(pair.key.value) : '';
+      const raw = yaml().isScalar(pair.value) && pair.value.value !== null ? String(pair.value.value) : undefined;
       if (raw === undefined) fail(pair.value ?? pair.key, `nodes.${key}: expected a value`);
       if (key === 'id') {
         const id = Number(raw);
@@ -147,12 +152,12 @@ function parseStringMap<K extends string>(
   known: readonly K[],
   fail: (node: YamlNode | null | undefined, message: string) => never,
 ): Partial<Record<K, string>> {
-  if (!isMap(value)) return fail(value, `${name}: expected a mapping with keys ${known.join(', ')}`);
+  if (!yaml().isMap(value)) return fail(value, `${name}: expected a mapping with keys ${known.join(', ')}`);
   const out: Partial<Record<K, string>> = {};
   for (const pair of value.items as Pair<YamlNode, YamlNode>[]) {
-    const key = isScalar(pair.key) ? String(pair.key.value) : '';
+    const key = yaml().isScalar(pair.key) ? String(pair.key.value) : '';
     if (!(known as readonly string[]).includes(key)) fail(pair.key, `unknown key "${name}.${key}" (known keys: ${known.join(', ')})`);
-    if (!isScalar(pair.value) || pair.value.value === null || String(pair.value.value) === '') fail(pair.value ?? pair.key, `${name}.${key}: expected a value`);
+    if (!yaml().isScalar(pair.value) || pair.value.value === null || String(pair.value.value) === '') fail(pair.value ?? pair.key, `${name}.${key}: expected a value`);
     out[key as K] = String((pair.value as { value: unknown }).value);
   }
   return out;

@@ -1,8 +1,14 @@
 // How every command reports a failure: one line (and a hint) on stderr, the JSON error document on
-// stdout under --json, and SPEC.md's exit code. Shared by BaseCommand and diagnose's oclif-free start.
+// stdout under --json, and SPEC.md's exit code. Shared by BaseCommand and the fast start (src/cli/fast-start.ts).
 import { ChronikError, EXIT_FAILED, EXIT_USAGE } from './errors.js';
 
 export type CommandError = Error & { oclif?: { exit?: number }; code?: string };
+
+/** Writes the error and sets the exit code it means: how a command ends when it throws (oclif's or the fast start's). */
+export function reportFailure(err: CommandError, json: boolean): void {
+  const exitCode = writeCommandError(err, json);
+  if (exitCode !== 0) process.exitCode = exitCode;
+}
 
 /** Writes the error and returns the exit code it means (0 for oclif's --help/--version completion). */
 export function writeCommandError(err: CommandError, json: boolean): number {
