@@ -20,6 +20,9 @@ const REPEATED_STATEMENTS = 3;
 const REPEATED_TIMEOUTS = 10;
 const REPEATED_MIN_MS = 30_000;
 
+/** etcd-raft's `MsgPreVote`, chronik's `pre_vote=true`. */
+const isPreVote = (reason: string | undefined): boolean => reason !== undefined && /pre-?vote/i.test(reason);
+
 interface Signal {
   node: NodeState;
   evidence: Evidence;
@@ -38,7 +41,7 @@ interface GroupState {
   lastSaid?: Signal;
   /** Per node: attempts since it last saw a leader; per voter, the candidates that asked it. */
   attempts: Map<NodeState, number>;
-  askedBy: Map<NodeState, Map<string, { time?: number; term?: number }>>;
+  askedBy: Map<NodeState, Map<string, { time?: number; term?: number; preVote: boolean }>>;
 }
 
 class Leaderless implements Detector {
@@ -88,9 +91,12 @@ class Leaderless implements Detector {
       if (!asked) group.askedBy.set(node, (asked = new Map()));
       // The same candidate asking again, at another time or term (or, untimed and termless, on another
       // line): its last election failed.
+      // A pre-vote then the vote proper from the same candidate is one election in two phases, not a retry.
       const previous = asked.get(event.peer);
-      if (previous !== undefined && (previous.time !== event.time || previous.term !== event.term || (event.time === undefined && event.term === undefined))) this.fail(group, signal);
-      if (asked.size < 100) asked.set(event.peer, { time: event.time, term: event.term });
+      const preVote = isPreVote(event.reason);
+      const secondPhase = previous !== undefined && previous.preVote && !preVote;
+      if (previous !== undefined && !secondPhase && (previous.time !== event.time || previous.term !== event.term || (event.time === undefined && event.term === undefined))) this.fail(group, signal);
+      if (asked.size < 100) asked.set(event.peer, { time: event.time, term: event.term, preVote });
     }
   }
 
