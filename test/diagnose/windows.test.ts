@@ -82,13 +82,6 @@ const EXCUSED: { log: RegExp; codes: string[]; endsBy?: number; why: string }[] 
     endsBy: 5,
     why: 'lines 1-5 alone are a fresh node with no voters refusing to campaign for 20 s, not yet added: the start of join-never-added, and as true of the node at that moment',
   },
-  {
-    // OPEN false alarm, not fixed yet: leaderless.ts counts a node's second attempt after a split vote
-    // (no leader seen in between) as a failed election, so one split vote plus `lost leader` reads as NO_LEADER.
-    log: /^(chronik-json-real-healthy\/chronik-[12]|etcd-capnslog-leader-restart\/etcd-1)\.log$/,
-    codes: ['NO_LEADER'],
-    why: 'known false alarm (a split vote retried once), left open: see the report of branch etcd-real',
-  },
 ];
 
 const excused = (name: string, end: number, codes: string[]): boolean =>

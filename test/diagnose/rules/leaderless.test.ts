@@ -81,4 +81,12 @@ describe('a failed election and no leader, said outright', () => {
     expect(codes(analyze([e(0, 'leader-lost', { peer: 'b2', term: 3 }), e(0.1, 'vote-cast', { peer: 'c3', term: 3, reason: 'MsgPreVote' }), e(0.1, 'vote-cast', { peer: 'c3', term: 4, reason: 'MsgVote' })]))).not.toContain('NO_LEADER');
     expect(codes(analyze([e(0, 'leader-lost', { peer: 'b2', term: 3 }), e(0.1, 'vote-cast', { peer: 'c3', term: 4, reason: 'MsgVote' }), e(2, 'vote-cast', { peer: 'c3', term: 5, reason: 'MsgVote' })]))).toContain('NO_LEADER');
   });
+
+  it('`lost leader` and one retried election of its own is a split vote; a second retry is not', () => {
+    const n = node('1', 'chronik');
+    const lost = n(0, 'leader-lost', { peer: '3', term: 2 });
+    const attempt = (t: number, term: number) => n(t, 'became-candidate', { term });
+    expect(codes(analyze([lost, attempt(0.1, 3), attempt(1.8, 4)]))).not.toContain('NO_LEADER');
+    expect(codes(analyze([lost, attempt(0.1, 3), attempt(1.8, 4), attempt(3.5, 5)]))).toContain('NO_LEADER');
+  });
 });
