@@ -2,6 +2,7 @@
 import { Args } from '@oclif/core';
 import { parsePeer } from '../shared/address.js';
 import { UsageError } from '../shared/errors.js';
+import { memberTlsFlags } from '../shared/client-tls.js';
 import { schemeOf, withoutSchemes } from '../shared/url-scheme.js';
 import { ClientCommand } from '../cli/client-command.js';
 import { connectionFlags, timeoutFlag } from '../cli/connection-flags.js';
@@ -54,9 +55,7 @@ A node that is already a voter at the same address is left alone (exit 0); the s
         ...(connection.tokenFile ? [`--token-file ${connection.tokenFile}`] : []),
         // A TLS cluster's new member needs its own certificate (docs/node.md, A TLS cluster from scratch), and
         // demands client certificates as the others do when the operator had to present one.
-        ...(connection.scheme === 'https'
-          ? [`--cert-file node${target.id}.pem --key-file node${target.id}-key.pem${connection.tls?.cert !== undefined ? ' --client-ca-file ca.pem' : ''} --peer-ca-file ca.pem`]
-          : []),
+        ...(connection.scheme === 'https' ? [memberTlsFlags(target.id, connection.tls?.cert !== undefined)] : []),
       ].join(' ');
       const result = await addVoter(client, target, timeoutMs, {
         progress: (text) => (text === '' ? progress.clear() : progress.update(text)),

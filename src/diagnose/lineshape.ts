@@ -17,6 +17,13 @@ export interface LineShape {
   layout?: string;
   /** The fields came from logfmt text (logrus), not from a JSON record. */
   logfmt?: true;
+  /**
+   * The time came from a stamp without a year, the current year assumed: the syslog/journald prefix's
+   * (`stamp`) or the product's own layout's (`layout`: klog, slog-term).
+   */
+  yearless?: 'stamp' | 'layout';
+  /** When the product's own layout had the time, what the year-less syslog stamp around it read. */
+  stampedAt?: number;
 }
 
 // eslint-disable-next-line no-control-regex -- ANSI colour codes start with ESC
@@ -55,6 +62,7 @@ const MONTHS: Record<string, number> = { Jan: 0, Feb: 1, Mar: 2, Apr: 3, May: 4,
 const ISO = /^\[?(\d{4})-(\d\d)-(\d\d)[T ](\d\d):(\d\d):(\d\d)(?:[.,](\d+))?\s?(Z|[+-]\d\d:?\d\d)?\]?/;
 const SLASHED = /^\[?(?:raft)?(\d{4})\/(\d\d)\/(\d\d)[ T](\d\d):(\d\d):(\d\d)(?:[.,](\d+))?(?: ([+-]\d\d:?\d\d))?\]?/;
 const MONTH_DAY = /^([A-Z][a-z]{2}) ([ \d]\d) (\d\d):(\d\d):(\d\d)(?:\.(\d+))?/;
+const PROGRAM_TAG = /^\[[\w.-]+\] +(?=[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d|\d{4}[/-]\d\d[/-]\d\d[ T]\d\d:\d\d:\d\d)/;
 
 function zoneOffsetMs(zone: string | undefined): number {
   if (zone === undefined || zone === 'Z') return 0;
@@ -114,7 +122,7 @@ function fastIso(text: string): { time: number; length: number } | undefined {
 }
 
 /** Parses a timestamp at the start of `text`; returns the time and how many characters it used. */
-export function parseLeadingTime(text: string): { time: number; length: number } | undefined {
+export function parseLeadingTime(text: string): { time: number; length: number; yearless?: true } | undefined {
   const fast = fastIso(text);
   if (fast) return fast;
   const first = text.charCodeAt(0);
@@ -136,7 +144,7 @@ export function parseLeadingTime(text: string): { time: number; length: number }
     // syslog and slog-term omit the year: assume the current one.
     const year = new Date().getUTCFullYear();
     const time = Date.UTC(year, MONTHS[m[1]!]!, +m[2]!.trim(), +m[3]!, +m[4]!, +m[5]!) + fractionMs(m[6]);
-    return { time, length: m[0].length };
+    return { time, length: m[0].length, yearless: true };
   }
   return undefined;
 }
@@ -225,11 +233,13 @@ function peelPrefixes(text: string): LineShape {
   let line = text;
   let source: string | undefined;
   let time: number | undefined;
+  let yearless = false;
   for (let peeled = true; peeled; ) {
     peeled = false;
-    // A Markdown quote (`> `) or a syslog priority (`<30>`, RFC 5424's `<14>1 `) before the line.
+    // A Markdown quote (`> `) or bold/italic mark (`**`, `__` around a pasted block), or a syslog priority
+    // (`<30>`, RFC 5424's `<14>1 `) before the line.
     const c = line.charCodeAt(0);
-    const marker = c === 62 /* > */ || c === 60 /* < */ ? MARKER.exec(line) : null;
+    const marker = c === 62 /* > */ || c === 60 /* < */ || c === 42 /* * */ || c === 95 /* _ */ ? MARKER.exec(line) : null;
     if (marker) {
       line = line.slice(marker[0].length);
       peeled = true;
@@ -249,7 +259,9 @@ function peelPrefixes(text: string): LineShape {
     }
     const syslog = SYSLOG_PREFIX.exec(line);
     if (syslog && !LEVEL_NAME.test(syslog[2]!) && !LEVEL_NAME.test(syslog[3]!)) {
-      time = parseLeadingTime(syslog[1]!)?.time;
+      const stamp = parseLeadingTime(syslog[1]!);
+      time = stamp?.time;
+      yearless = stamp?.yearless === true;
       // docker's syslog/journald log-driver tag `image|name|id` names the container; else the host.
       source = DRIVER_TAG.exec(syslog[3]!)?.[1] ?? syslog[2];
       line = line.slice(syslog[0].length);
@@ -262,7 +274,14 @@ function peelPrefixes(text: string): LineShape {
       peeled = true;
     }
   }
-  return peelLayout(line, time, source);
+  const shape = peelLayout(line, time, source);
+  if (yearless && time !== undefined) {
+    // The syslog stamp's time, kept because the product's own layout has none; else what it read, which
+    // tells how the host's clock and zone differ from the product's stamps.
+    if (shape.time === time) shape.yearless = 'stamp';
+    else if (shape.time !== undefined) shape.stampedAt = time;
+  }
+  return shape;
 }
 
 /** The product's own layout: klog, zap console, JSON records, logfmt (logrus), leading times and a level. */
@@ -292,14 +311,20 @@ function peelLayout(text: string, outerTime: number | undefined, source: string 
   if (klog) {
     const year = klog[2] !== undefined ? 2000 + Number(klog[2]) : new Date().getUTCFullYear();
     time = Date.UTC(year, +klog[3]! - 1, +klog[4]!, +klog[5]!, +klog[6]!, +klog[7]!) + fractionMs(klog[8]);
-    return { time, level: normaliseLevel(klog[1]!), message: line.slice(klog[0].length), source, layout: line };
+    return { time, level: normaliseLevel(klog[1]!), message: line.slice(klog[0].length), source, layout: line, ...(klog[2] === undefined ? { yearless: 'layout' as const } : {}) };
   }
+  // A Go logger's prefix in brackets before the stamp: etcd 0.4 (`[etcd] Jul 30 20:50:13.509 INFO      | `),
+  // InfluxDB (`[metastore] 2016/01/11 12:56:55 `), rqlite (`[store] 2024/06/26 07:45:20 `).
+  const tagged = line.charCodeAt(0) === 91 /* [ */ ? PROGRAM_TAG.exec(line) : null;
+  if (tagged) line = line.slice(tagged[0].length);
   // docker --timestamps or journald short-iso put a second timestamp before the program's own, which
   // starts the product's layout.
   let layout = line;
   let parsed = parseLeadingTime(line);
+  let innerYearless: boolean | undefined;
   while (parsed) {
     time = parsed.time;
+    innerYearless = parsed.yearless === true;
     layout = line;
     line = line.slice(parsed.length).trimStart();
     parsed = parseLeadingTime(line);
@@ -328,7 +353,7 @@ function peelLayout(text: string, outerTime: number | undefined, source: string 
     level = located ? level : normaliseLevel(lv[1]!);
     line = line.slice(lv[0].length);
   }
-  return { time, level, message: line, source, layout };
+  return { time, level, message: line, source, layout, ...(innerYearless ? { yearless: 'layout' as const } : {}) };
 }
 
 // glog/klog (Kubernetes components): `I0718 09:22:53.123456    1 file.go:42] message`; CockroachDB's
@@ -337,7 +362,7 @@ const KLOG = /^([IWEF])(\d\d)?(\d\d)(\d\d) (\d\d):(\d\d):(\d\d)(?:\.(\d+))?\s+(?
 // logrus's terminal layout: `INFO[0001] message   key=value`.
 const LOGRUS_TTY = /^(DEBU|INFO|WARN|ERRO|FATA|PANI)\[([^\]]*)\] /;
 const GREP_PREFIX = /^(?:[\w./-]*\/)?([\w.-]+?)\.log(?:\.\d+)?:(?:\d+[:-])?/;
-const MARKER = /^(?:> ?|<\d{1,3}>(?:1 )?)/;
+const MARKER = /^(?:> ?|<\d{1,3}>(?:1 )?|\*\*(?=\S)|__(?=\S))/;
 const TIME_OF_DAY = /^(?:\[\w+\] ?)?\d\d:\d\d:\d\d(?:\.\d+)? /;
 const GO_FILE_LEVEL = /^[\w./-]+\.go:\d+: \[(debug|info|warning|warn|error|fatal)\] /i;
 const BRACKETED_BODY = /^((?:[IWEDNC] \| )?(?:[\w.-]+: )?)\[(.*)\]$/;

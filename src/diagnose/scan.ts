@@ -169,6 +169,10 @@ export class SourceScanner {
   private lineNo = 0;
   private sample: string[] | undefined = [];
   private lastTime?: number;
+  /** The year of the file's last stamp that had one: syslog and klog stamps without a year take it. */
+  private knownYear?: number;
+  /** How far the product's own stamps are from the host's syslog stamps around them (year and zone). */
+  private stampOffset?: number;
   private readonly prefilter: boolean;
   private keywords: DialectKeywords | undefined;
   /** chronik's `membership applied` lines naming the voters their node last named change nothing: skipped unread. */
@@ -344,7 +348,7 @@ export class SourceScanner {
     // Lines without a time (a stack trace at the end of the log) do not count.
     for (let k = 0; timed < lines && k < TAIL_SEARCH_LINES && end > 0; k++) {
       const start = view.lastIndexOf(10, end - 1) + 1;
-      const shape = shapeLine(view.toString('utf8', start, end));
+      const shape = this.dated(shapeLine(view.toString('utf8', start, end)));
       if (shape.time !== undefined) {
         this.touch(this.stream(shape.source), shape.time);
         timed++;
@@ -380,8 +384,32 @@ export class SourceScanner {
     if (this.lastTime === undefined || time > this.lastTime) this.lastTime = time;
   }
 
+  /**
+   * A stamp without a year (syslog's `Dec 14 10:42:33`, klog) was read as this year. Where the file's
+   * other lines show both the host's syslog stamp and the product's own full stamp (journald around
+   * capnslog or zap), a line with the syslog stamp alone (another program of the host) is moved by the
+   * same difference (year and zone); else it takes the year of the file's last full stamp. So one stray
+   * line does not stretch a node's log over years or hours.
+   */
+  private dated(shape: LineShape): LineShape {
+    if (shape.time === undefined) return shape;
+    if (shape.stampedAt !== undefined) this.stampOffset = shape.time - shape.stampedAt;
+    if (shape.yearless === undefined) {
+      this.knownYear = new Date(shape.time).getUTCFullYear();
+      return shape;
+    }
+    if (shape.yearless === 'stamp' && this.stampOffset !== undefined) {
+      shape.time += this.stampOffset;
+    } else if (this.knownYear !== undefined) {
+      const at = new Date(shape.time);
+      at.setUTCFullYear(this.knownYear);
+      shape.time = at.getTime();
+    }
+    return shape;
+  }
+
   private handleLine(raw: string, lineNo: number): void {
-    const shape: LineShape = shapeLine(raw);
+    const shape: LineShape = this.dated(shapeLine(raw));
     const stream = this.stream(shape.source);
     if (shape.time !== undefined) this.touch(stream, shape.time);
     stream.context.begin(shape, raw, lineNo);

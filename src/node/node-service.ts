@@ -193,7 +193,9 @@ export class NodeService implements NodeApi {
   }
 
   decorate(error: ApiError): ApiError {
-    return error.withCluster(error.leader ?? this.soft.leader, error.voters ?? memberIds(this.membershipNow.voters));
+    // The core's leader: the soft state the driver reports lags it by a write, and writes no longer wait for it.
+    const leader = this.core?.raft.leader ?? this.soft.leader;
+    return error.withCluster(error.leader ?? leader, error.voters ?? memberIds(this.membershipNow.voters));
   }
 
   private waitForLeaderChange(timeoutMs: number): Promise<void> {

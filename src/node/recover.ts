@@ -7,6 +7,7 @@ import type { ConfChange, Entry, Membership } from '../raft/types.js';
 import { dataDirState, openDataDir, readDataDir, type DataDirSummary } from './datadir.js';
 import { DataDirLockedError, StorageCorruptError } from './errors.js';
 import { rankSurvivors, type HostSteps, type RecoveryPlan } from '../shared/recovery.js';
+import { memberTlsFlags, OPERATOR_TLS_FLAGS } from '../shared/client-tls.js';
 import { membershipAt } from './membership.js';
 
 
@@ -24,7 +25,12 @@ export function readSurvivors(dirs: readonly string[]): DataDirSummary[] {
   });
 }
 
-export function planRecovery(summaries: readonly DataDirSummary[]): RecoveryPlan {
+/**
+ * `tls`: the cluster serves TLS (recover plan --tls), so the printed bootstrap lines carry each member's
+ * pair and the CA, and add-voter https:// addresses and the operator's pair (files named as docs/node.md
+ * makes them); the data dirs cannot tell, and plain command lines would bring a TLS cluster back without it.
+ */
+export function planRecovery(summaries: readonly DataDirSummary[], tls = false): RecoveryPlan {
   const clusters = [...new Set(summaries.map((s) => s.cluster))];
   if (clusters.length > 1) throw new UsageError(`the data dirs belong to different clusters: ${clusters.join(', ')}`);
   const ids = summaries.map((s) => s.nodeId);
@@ -54,6 +60,7 @@ export function planRecovery(summaries: readonly DataDirSummary[]): RecoveryPlan
       ...(s.lockedBy === undefined ? {} : { running: s.lockedBy }),
     })),
   );
+  const memberTls = (id: number | string): string => (tls ? ` ${memberTlsFlags(id, true)}` : '');
   const steps: HostSteps[] = [
     {
       id: best.id,
@@ -63,7 +70,7 @@ export function planRecovery(summaries: readonly DataDirSummary[]): RecoveryPlan
       survived: true,
       commands: [
         `chronik recover apply --data-dir ${best.dataDir} --voters ${best.id} --yes`,
-        `chronik bootstrap --node-id ${best.id} --listen ${best.addr} --data-dir ${best.dataDir}`,
+        `chronik bootstrap --node-id ${best.id} --listen ${best.addr} --data-dir ${best.dataDir}${memberTls(best.id)}`,
       ],
     },
     ...[...voters.filter((v) => v.id !== best.id), ...newest.learners].map((member): HostSteps => {
@@ -77,8 +84,10 @@ export function planRecovery(summaries: readonly DataDirSummary[]): RecoveryPlan
         survived: survivor !== undefined,
         commands: [
           ...(survivor ? [`mv ${dataDir} ${dataDir}.before-recovery`] : []),
-          `chronik bootstrap --node-id ${member.id} --listen ${member.addr} --data-dir ${dataDir} --join`,
-          `chronik add-voter ${member.id}@${member.addr} --endpoints ${best.addr}`,
+          `chronik bootstrap --node-id ${member.id} --listen ${member.addr} --data-dir ${dataDir} --join${memberTls(member.id)}`,
+          tls
+            ? `chronik add-voter ${member.id}@https://${member.addr} --endpoints https://${best.addr} ${OPERATOR_TLS_FLAGS}`
+            : `chronik add-voter ${member.id}@${member.addr} --endpoints ${best.addr}`,
         ],
       };
     }),

@@ -40,6 +40,9 @@ export interface Status {
 }
 
 export class RaftNode extends Raft {
+  /** The Ready being written changes neither term nor vote and installs no snapshot (see takeSendable). */
+  private outstandingKeepsTerm = false;
+
   constructor(config: RaftConfig, storage: Storage) {
     super(config, storage);
   }
@@ -103,15 +106,25 @@ export class RaftNode extends Raft {
   }
 
   /**
-   * Take the proposals this follower has queued for its leader. They vouch for nothing this node has yet
-   * to make durable, so the runtime may send them while a Ready is still being written instead of holding
-   * them until the next one; otherwise they leave with the next Ready's early messages.
+   * While a Ready is being written: what may leave at once instead of waiting for the next Ready. A
+   * follower's proposals vouch for nothing. A leader whose term and vote were durable before that Ready
+   * may send its appends (they carry the new commit index, sendCommit) and heartbeats by the rule of
+   * ready(), which is why a write that changes term or vote, or installs a snapshot, holds them back.
+   * Everything else waits for the next Ready.
    */
-  takeProposals(): Message[] {
-    if (!this.msgs.some((m) => m.type === 'propose')) return [];
-    const proposals = this.msgs.filter((m) => m.type === 'propose');
-    this.msgs = this.msgs.filter((m) => m.type !== 'propose');
-    return proposals;
+  takeSendable(): Message[] {
+    const leaderEarly =
+      this.role === 'leader' &&
+      this.readyOutstanding !== undefined &&
+      this.outstandingKeepsTerm &&
+      this.term === this.prevHardState.term &&
+      this.vote === this.prevHardState.vote;
+    if (leaderEarly) sendCommit(this);
+    const sendable = this.msgs.filter((m) => m.type === 'propose' || (leaderEarly && SENDABLE_BEFORE_WRITE.has(m.type)));
+    if (sendable.length === 0) return [];
+    const taken = new Set(sendable);
+    this.msgs = this.msgs.filter((m) => !taken.has(m));
+    return sendable;
   }
 
   /** Hand leadership to `transferee`; a follower forwards the request to its leader. */
@@ -186,6 +199,7 @@ export class RaftNode extends Raft {
     // its copy toward the commit quorum only once advance() says it is durable. Anything else a node says
     // (votes, responses acknowledging entries) vouches for state this Ready makes durable.
     const leaderOfDurableTerm = this.role === 'leader' && !termOrVoteChanged && snapshot === undefined;
+    this.outstandingKeepsTerm = !termOrVoteChanged && snapshot === undefined;
     for (const message of this.msgs) {
       const early = message.type === 'propose' || (leaderOfDurableTerm && SENDABLE_BEFORE_WRITE.has(message.type));
       (early ? ready.messages : ready.persistedMessages).push(message);

@@ -61,3 +61,15 @@ export function resolveClientTls(flags: ClientTlsFlags, config: ClusterConfig | 
   }
   return tls;
 }
+
+/**
+ * The TLS flags of member `id` with its files named as docs/node.md's set-up names them, for the command
+ * lines chronik prints (add-voter's start hint, recover plan --tls); `clientCa`: the cluster also demands
+ * operators' certificates.
+ */
+export function memberTlsFlags(id: number | string, clientCa: boolean): string {
+  return `--cert-file node${id}.pem --key-file node${id}-key.pem${clientCa ? ' --client-ca-file ca.pem' : ''} --peer-ca-file ca.pem`;
+}
+
+/** The operator's TLS flags with the files docs/node.md's set-up makes. */
+export const OPERATOR_TLS_FLAGS = '--cacert ca.pem --cert operator.pem --key operator-key.pem';

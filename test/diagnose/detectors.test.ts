@@ -134,6 +134,25 @@ describe('state reset and identity', () => {
     expect(nodes).toEqual({ 'consul-server-2.log.1': '10.0.0.12:8300', 'worker-7.log': 'worker-7' });
   });
 
+  it("dates a journald line without the product's own stamp by the file's other lines, not by today's year", async () => {
+    const etcd = (at: string, msg: string): string => `Dec 14 10:42:${at.slice(6, 8)} xt1 etcd[5039]: 2016-12-14 ${at}.100000 I | raft: ${msg}`;
+    // Three quick attempts, the paste ending before the leader shows: an ordinary re-election in the
+    // making. systemd's own line carries the host's year-less, local stamp only.
+    const report = await run({
+      'journal.log': [
+        etcd('02:42:33', '6a36a164fff344ce is starting a new election at term 5'),
+        etcd('02:42:33', '6a36a164fff344ce became candidate at term 6'),
+        etcd('02:42:34', '6a36a164fff344ce is starting a new election at term 6'),
+        etcd('02:42:34', '6a36a164fff344ce became candidate at term 7'),
+        etcd('02:42:35', '6a36a164fff344ce is starting a new election at term 7'),
+        etcd('02:42:35', '6a36a164fff344ce became candidate at term 8'),
+        'Dec 14 10:42:35 xt1 systemd[1]: Started etcd.',
+      ],
+    });
+    expect(report.nodes.map((n) => n.lastSeen)).toEqual(['2016-12-14T02:42:35.100Z']);
+    expect(report.findings.filter((f) => f.severity !== 'info').map((f) => f.code)).toEqual([]);
+  });
+
   it('names a container log file after its pod or container when its lines name no node', () => {
     const uid = '5f7c1a3e-2b4d-4c6e-8f90-a1b2c3d4e5f6';
     const id = 'b'.repeat(64);

@@ -64,6 +64,13 @@ const CASES: [string, string, Partial<RaftEvent>][] = [
   ['raft-rs HardState printed by an application', 'INFO:root:Initial RaftState: RaftState { hard_state: HardState { term: 7, vote: 1, commit: 12 }, conf_state: ConfState { voters: [1] } }', { kind: 'term-seen', term: 7 }],
   ['TiKV 3.x vote in a docker json-file record', '{"log":"2019/09/20 03:49:49.867 INFO \\u003cunknown\\u003e:1091: [region 2364] 2365 [logterm: 35, index: 35, vote: 0] cast MsgRequestVote for 2366 [logterm: 35, index: 35] at term 36\\n","stream":"stderr","time":"2019-09-19T19:49:49.868047863Z"}', { kind: 'vote-cast', node: '2365', peer: '2366', term: 36 }],
   ['TiKV 3.x pre-vote refused', '2019/03/07 10:29:21.666 INFO <unknown>:1091: [region 1795] 2494 [logterm: 13, index: 37, vote: 0] rejected MsgRequestPreVote from 1797 [logterm: 13, index: 36] at term 14', { kind: 'vote-rejected', node: '2494', peer: '1797', term: 14 }],
+  ['SeaweedFS master without a topology leader', 'master_1  | E1115 17:42:58     1 master_grpc_server.go:252] topo leader: Raft Server not initialized!', { kind: 'leader-wait-timeout' }],
+  ['etcd 0.4: a leader named', "[etcd] Jul 30 20:50:00.253 INFO      | app02: leader changed from '' to 'app03'.", { kind: 'leader-known', node: 'app02', peer: 'app03' }],
+  ['etcd 0.4: the leader gone', "[etcd] Jul 30 20:50:13.509 INFO      | app02: leader changed from 'app03' to ''.", { kind: 'leader-lost', node: 'app02' }],
+  ['etcd 0.4: a node leading', "[etcd] Jul 30 20:50:13.509 INFO      | app01: state changed from 'candidate' to 'leader'.", { kind: 'became-leader', node: 'app01' }],
+  ['etcd 0.4: a new term', '[etcd] Jul 30 20:50:13.509 INFO      | app02: term #4 started.', { kind: 'term-seen', node: 'app02', term: 4 }],
+  ["InfluxDB 0.10: raft's String() reported with the peers", 'Jan 11 12:56:56 coreos01 docker[12948]: [metastore] 2016/01/11 12:56:56 Node at localhost:8088 [Leader]. peers=[influxdb01:8088 localhost:8088]', { kind: 'became-leader' }],
+  ['InfluxDB 0.10: no leader', 'Jan 11 12:56:56 coreos01 docker[12948]: [metastore] 2016/01/11 12:56:56 No leader', { kind: 'leader-wait-timeout' }],
 ];
 
 describe('library templates, in any file', () => {
@@ -90,6 +97,7 @@ describe('library templates, in any file', () => {
       '2020-04-09 02:47:09.625008 I | etcdserver: 36cea8585d2d08ae as single-node; fast-forwarding 9 ticks (election ticks 10)',
       '[raft] 2015/05/15 18:52:56 follower[2]: leaderLoop: send heartbeat: error: cnt=1 stale term',
       '2017-04-27 00:16:27.329595 I | etcdserver: finished adding peers from new cluster configuration into network...',
+      'master_1  | I1115 17:42:59     1 masterclient.go:88] master failed to receive from 172.18.0.3:9333: rpc error: code = Unknown desc = raft.Server: Not current leader',
       '2019/09/20 03:49:49.876 INFO pd.rs:575: [region 1684] try to transfer leader from id: 1685 store_id: 4 to id: 1686 store_id: 5',
       'tikv-server[11783]: [2023/02/23 04:50:18.820 +00:00] [INFO] [peer.rs:4500] ["reject transferring leader"] [wait_data=false] [is_witness=true] [disk_usage=Normal] [pending_snapshot=false] [from=122222] [peer_id=122221] [region_id=122220]',
       '[2019/08/31 17:58:34.900 +08:00] [INFO] [cluster_info.go:567] ["leader changed"] [region-id=519919] [from=7] [to=4]',

@@ -107,6 +107,8 @@ describe('peer transport', { timeout: 90_000 }, () => {
     const addr = `127.0.0.1:${await freePort('e2e')}`;
     const node = spawnChronik(['bootstrap', '--listen', addr, '--data-dir', join(root, 'single')]);
     await node.waitForLog(/became leader/);
+    // The log line comes from the core; the leader the API names, from the Ready the node has handled.
+    await eventually(async () => ((await http(addr, 'GET', '/v1/status')).body.role === 'leader' ? true : undefined), 10_000, 'status to say leader');
     const big = await http(addr, 'POST', '/v1/propose', { key: 'big', value: 'x'.repeat(1024 * 1024 + 1) });
     expect(big.status).toBe(413);
     expect(big.body).toMatchObject({ code: 'TOO_LARGE', leader: 1, voters: [1] });

@@ -3,14 +3,15 @@
 // touching the CA), each member starts in its own directory holding only what the docs say to copy there,
 // with the documented bootstrap line and the token the docs make; the operator runs the documented status
 // line, then the documented shell block (environment, status, propose, add-voter of member 4) and the
-// documented YAML. The docs' 10.0.0.N:9192 become 127.0.0.1N on one free port, /etc/chronik/token a file
-// named token beside the certificates.
+// documented YAML; then, three of four members lost, the commands `recover plan --tls` prints bring it back.
+// The docs' 10.0.0.N:9192 become 127.0.0.1N on one free port, /etc/chronik/token a file named token.
 import { spawn } from 'node:child_process';
-import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { killAll, REPO, removeDir, RUN, spawnChronik, tempDir } from '../support/cluster.js';
+import { killAll, REPO, removeDir, RUN, spawnChronik, tempDir, type NodeProcess } from '../support/cluster.js';
 import { freePort } from '../support/ports.js';
+import type { RecoveryPlan } from '../../src/shared/recovery.js';
 import type { CliResult } from './cli.js';
 import { eventually } from './node-harness.js';
 import { documentedSetup, sh } from './tls-certs.js';
@@ -85,6 +86,7 @@ function block(blocks: string[], start: string): string {
 }
 
 describe('the documented TLS cluster from scratch', { timeout: 120_000 }, () => {
+  const members: NodeProcess[] = [];
   it('comes up, answers the documented operator commands, environment and YAML, and takes a fourth member', async () => {
     const certs = join(root, 'certs');
     mkdirSync(certs);
@@ -113,7 +115,7 @@ describe('the documented TLS cluster from scratch', { timeout: 120_000 }, () => 
         .slice(1);
     for (const n of [1, 2, 3]) {
       const peers = [1, 2, 3].filter((p) => p !== n).map((p) => `${p}@https://10.0.0.${p}:9192`).join(',');
-      spawnChronik(memberLine(n, `--peers ${peers}`), {}, host(`member-${n}`, ['ca.pem', `node${n}.pem`, `node${n}-key.pem`]));
+      members.push(spawnChronik(memberLine(n, `--peers ${peers}`), {}, host(`member-${n}`, ['ca.pem', `node${n}.pem`, `node${n}-key.pem`])));
     }
     const operator = host('operator', ['ca.pem', 'operator.pem', 'operator-key.pem']);
 
@@ -129,7 +131,7 @@ describe('the documented TLS cluster from scratch', { timeout: 120_000 }, () => 
     // docs/operator-commands.md: the environment, status, propose, and add-voter of member 4 started with --join.
     const [session, yaml] = codeBlocks('docs/operator-commands.md', '## A TLS cluster from scratch');
     expect(session).toContain('chronik add-voter 4@https://10.0.0.4:9192');
-    spawnChronik(memberLine(4, '--join'), {}, host('member-4', ['ca.pem', 'node4.pem', 'node4-key.pem']));
+    members.push(spawnChronik(memberLine(4, '--join'), {}, host('member-4', ['ca.pem', 'node4.pem', 'node4-key.pem'])));
     const walked = await shell(onLoopback(session as string), operator);
     expect(walked.code, walked.stderr).toBe(0);
     expect(walked.stdout).toMatch(/committed app\/mode at index \d+/);
@@ -141,5 +143,39 @@ describe('the documented TLS cluster from scratch', { timeout: 120_000 }, () => 
     const [value, json] = [fromYaml.stdout.slice(0, fromYaml.stdout.indexOf('\n')), fromYaml.stdout.slice(fromYaml.stdout.indexOf('\n') + 1)];
     expect(value).toBe('blue');
     expect(JSON.parse(json)).toMatchObject({ healthy: true, voters: [1, 2, 3, 4] });
+  });
+
+  it('after losing three of its four members, comes back with the commands recover plan --tls prints, run as printed', async () => {
+    await Promise.all(members.map((member) => (member.proc.kill('SIGKILL'), member.exit)));
+    const dir = (n: number): string => join(root, `member-${n}`);
+    for (const n of [2, 3, 4]) rmSync(join(dir(n), 'chronik-data'), { recursive: true, force: true });
+    const planned = await shell('chronik recover plan ./chronik-data/node-1 --tls --json', dir(1));
+    expect(planned.code, planned.stderr).toBe(0);
+    const plan = JSON.parse(planned.stdout) as RecoveryPlan;
+    expect(plan.steps.map((step) => step.id)).toEqual([1, 2, 3, 4]);
+
+    // Each host runs its own lines: the keeper applies and starts; each lost member starts with --join on a
+    // fresh data dir and is added from the operator's machine (the add-voter line), one at a time.
+    const [keep, ...rejoin] = plan.steps;
+    const [apply, start] = keep!.commands as [string, string];
+    const applied = await shell(apply, dir(1));
+    expect(applied.code, applied.stderr).toBe(0);
+    expect(start).toContain('--cert-file node1.pem --key-file node1-key.pem --client-ca-file ca.pem --peer-ca-file ca.pem');
+    spawnChronik(start.split(' ').slice(1), {}, dir(1));
+    const operator = join(root, 'operator');
+    for (const step of rejoin) {
+      const [bootstrap, add] = step.commands as [string, string];
+      expect(add).toMatch(/^chronik add-voter \d@https:\/\/\S+ --endpoints https:\/\/\S+ --cacert ca\.pem --cert operator\.pem --key operator-key\.pem$/);
+      spawnChronik(bootstrap.split(' ').slice(1), {}, dir(Number(step.id)));
+      const added = await eventually(async () => {
+        const result = await shell(add, operator);
+        return result.code === 0 ? result : undefined;
+      }, 60_000, `${add} to succeed`);
+      expect(added.stdout).toContain(`node ${step.id} is now a voter`);
+    }
+    const back = await shell('chronik get app/mode --config cluster.yaml && chronik status --config cluster.yaml --json', operator);
+    expect(back.code, back.stderr).toBe(0);
+    expect(back.stdout.slice(0, back.stdout.indexOf('\n'))).toBe('blue');
+    expect(JSON.parse(back.stdout.slice(back.stdout.indexOf('\n') + 1))).toMatchObject({ healthy: true, voters: [1, 2, 3, 4] });
   });
 });

@@ -21,15 +21,15 @@ describe('forwarded proposals', () => {
     for (const id of [1, 2, 3]) expect(cluster.appliedData(id)).toEqual(['f=1']);
   });
 
-  it('a follower may send its proposals while its own write is in flight (takeProposals)', () => {
+  it('a follower may send its proposals while its own write is in flight (takeSendable)', () => {
     const cluster = new Cluster([1, 2, 3]);
     const leader = cluster.electLeader();
     const follower = cluster.node(followerOf(cluster, leader.id));
     follower.raft.propose(bytes('early'));
     follower.raft.step({ type: 'heartbeat', from: leader.id, to: follower.id, term: leader.raft.status().term, commit: 0 });
-    const taken = follower.raft.takeProposals();
+    const taken = follower.raft.takeSendable();
     expect(taken.map((m) => m.type)).toEqual(['propose']);
-    expect(follower.raft.takeProposals()).toEqual([]);
+    expect(follower.raft.takeSendable()).toEqual([]);
     // What is left (the heartbeat's answer) still waits for the Ready.
     expect(follower.raft.ready().persistedMessages.map((m) => m.type)).toEqual(['heartbeat-response']);
   });
@@ -90,6 +90,31 @@ describe('forwarded proposals', () => {
     if (appended) expect(node.raft.ready().entries.at(-1)).toMatchObject({ term, index: lastBefore + 1 });
     const dropped = node.events.filter((e) => e.type === 'proposal-dropped');
     expect(dropped.map((e) => (e.type === 'proposal-dropped' ? e.reason : ''))).toEqual(reason === undefined ? [] : [reason]);
+  });
+
+  it('a leader tells followers the new commit index while its own write is in flight (takeSendable)', () => {
+    const { node, term } = leaderAt();
+    node.raft.propose(bytes('x'));
+    const rd = node.raft.ready();
+    const index = node.raft.status().lastIndex;
+    expect(node.raft.takeSendable()).toEqual([]);
+    // Both followers hold the entry: it commits although the leader's own copy is still being written.
+    for (const from of [2, 3]) node.raft.step({ type: 'append-response', from, to: 1, term, index, reject: false, rejectHint: 0, hintTerm: 0 });
+    expect(node.raft.status().commit).toBe(index);
+    const sent = node.raft.takeSendable();
+    expect(sent.map((m) => (m.type === 'append' ? `${m.to}:${m.commit}` : m.type)).sort()).toEqual([`2:${index}`, `3:${index}`]);
+    node.storage.append(rd.entries);
+    node.raft.advance(rd);
+  });
+
+  it('a leader whose write in flight changes its term sends nothing early', () => {
+    const node = soloNode(1, [1, 2, 3], { preVote: false });
+    node.raft.campaign();
+    node.raft.ready(); // the new term and vote, not yet durable
+    const term = node.raft.status().term;
+    for (const from of [2, 3]) node.raft.step({ type: 'vote-response', from, to: 1, term, reject: false });
+    expect(node.raft.status().role).toBe('leader');
+    expect(node.raft.takeSendable()).toEqual([]);
   });
 
   it('a leader transferring leadership drops forwarded proposals', () => {

@@ -3,8 +3,8 @@
 // started while at least two leaders were elected: leadership churns. Elections that never produce a
 // leader are NO_LEADER, not a storm. A node's win logged without a term (NATS Streaming's `server became
 // leader`) counts as a leader elected when the group's last winner was another node, or this one before
-// it lost leadership. A leader handed leadership by a planned transfer (etcd's MsgTimeoutNow, seen from
-// either side) is no churn and is not counted.
+// it lost leadership (a loss it logged, or its falling back to follower). A leader handed leadership by a
+// planned transfer (etcd's MsgTimeoutNow, seen from either side) is no churn and is not counted.
 import type { Evidence, RaftEvent } from '../model.js';
 import type { NodeState, Step } from '../timeline.js';
 import { PerNode, type Detector, type DetectorEntry, type Draft, type View } from './kit.js';
@@ -12,7 +12,7 @@ import { PerNode, type Detector, type DetectorEntry, type Draft, type View } fro
 const EVIDENCE_PER_NODE = 4;
 
 class ElectionStorm implements Detector {
-  readonly kinds = ['election-started', 'became-pre-candidate', 'became-candidate', 'became-leader', 'leader-known', 'leader-lost', 'quorum-lost', 'node-start', 'term-seen'] as const;
+  readonly kinds = ['election-started', 'became-pre-candidate', 'became-candidate', 'became-leader', 'became-follower', 'leader-known', 'leader-lost', 'quorum-lost', 'node-start', 'term-seen'] as const;
   /** Per group, the terms whose leader a planned transfer made. */
   private readonly transferred = new Map<string, Set<number>>();
   /** The first attempt lines of each node, for evidence. */
@@ -33,6 +33,11 @@ class ElectionStorm implements Detector {
     if (event.kind === 'leader-lost' || event.kind === 'quorum-lost' || event.kind === 'node-start') {
       // The next leader seen, even the same one again, was elected anew.
       if (event.kind !== 'node-start' || group.leader === step.node.id) group.leader = undefined;
+      return;
+    }
+    if (event.kind === 'became-follower') {
+      // The winner falling back to follower lost its leadership: its next win is a new election.
+      if (group.leader === step.node.id) group.leader = undefined;
       return;
     }
     if (event.kind === 'became-leader') {

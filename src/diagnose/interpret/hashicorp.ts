@@ -36,6 +36,9 @@ export const HASHICORP_KEYWORDS: readonly Keyword[] = [
 export const HASHICORP_IDENTITY_KEYWORDS: readonly Keyword[] = ['Node at '];
 
 const NODE_AT = /Node at ([^\s\]"]+) \[(Follower|Candidate|Leader)\]/;
+// An embedder reporting raft's String() and its peers when the role changes (InfluxDB 0.10's metastore):
+// `Node at localhost:8088 [Leader]. peers=[influxdb01:8088 localhost:8088]`.
+const ROLE_REPORT = /^Node at ([^\s\]"]+) \[(Follower|Candidate|Leader)\]\. peers=\[/;
 const LEGACY_CANDIDATE_TERM = /entering Candidate state in term (\d+)/;
 const LEGACY_LEADER = /entering Follower state \(Leader: "([^"]*)"\)/;
 const LEGACY_TARGET = /(?:RPC|AppendEntries|heartbeat) to ([\w.-]+:\d+)/i;
@@ -44,6 +47,8 @@ const VOTER_TARGET = /\{(?:Voter|Nonvoter) (\S+) ([^\s}]+)\}/;
 export interface HashicorpState {
   /** Term of the last candidacy, which hashicorp does not repeat when it enters leader state. */
   candidateTerm?: number;
+  /** The role an embedder last reported with raft's String() (`Node at ADDR [Leader]. peers=[...]`). */
+  reportedRole?: string;
 }
 
 export function interpretHashicorp(ctx: LineContext, state: HashicorpState): void {
@@ -66,6 +71,13 @@ export function interpretHashicorp(ctx: LineContext, state: HashicorpState): voi
   if (lower.startsWith('updating configuration')) {
     const voters = serverVoters(message, json);
     if (voters) ctx.emit('config', { voters });
+    return;
+  }
+  if ((m = ROLE_REPORT.exec(message))) {
+    // Only a change of role is an event: the same report again says nothing new.
+    if (state.reportedRole !== m[2]) ctx.emit(m[2] === 'Leader' ? 'became-leader' : m[2] === 'Candidate' ? 'became-candidate' : 'became-follower');
+    else ctx.recognise();
+    state.reportedRole = m[2];
     return;
   }
   if (/entering follower state/i.test(message)) {

@@ -82,7 +82,7 @@ const KNOWN: RegExp[] = [
   // TiKV moving a region's leader on PD's order, and PD's own scheduling lines: planned, no Raft fact
   /\["(?:try to transfer leader|reject transferring leader|send schedule command|region (?:ConfVer|Version) changed)"\]|\["leader changed"\] \[region-id=|\[region \d+\] (?:\d+ )?(?:try to )?transfer leader (?:from|to) id: /,
   // early rqlite (goraft) joining, SeaweedFS's master clients following a redirect
-  /Attempting to join leader at|redirected to leader /,
+  /Attempting to join leader at|redirected to leader |raft\.Server: Not current leader/,
 ];
 // hashicorp/raft's debug lines of a candidacy: `voting for self: term=8872 id=...`, `asking for vote: term=..`.
 const HASHICORP_CANDIDACY = /^(?:voting for self|pre-voting for self|asking for (?:pre-)?vote)\b/;
@@ -145,6 +145,12 @@ const LEADERSHIP = /^server (became leader|lost leadership), performing leader/;
 // new metadata leader: nats-1/cluster`, `Self is new JetStream cluster metadata leader`, `JetStream
 // cluster no metadata leader`, `JetStream has not established contact with a meta leader`.
 const JETSTREAM_LEADER = /^JetStream cluster new metadata leader: ([^/\s]+)|^(Self is new JetStream cluster metadata leader)|^JetStream (?:cluster no metadata leader|has not established contact with a meta leader)/;
+// etcd 0.4 (goraft inside) names the node before each message: `app02: leader changed from 'app03' to ''.`,
+// `app01: state changed from 'candidate' to 'leader'.`, `app02: term #4 started.`
+const ETCD04 = /^([\w.:-]+): (?:leader changed from '[^']*' to '([^']*)'|state changed from '\w+' to '(leader|candidate|follower)'|term #(\d+) started)\.$/;
+// SeaweedFS's master unable to name its topology leader: `topo leader: Raft Server not initialized!`,
+// `topo leader: leader not selected yet`; InfluxDB 0.10's metastore says just `No leader`.
+const SEAWEED_NO_LEADER = /topo leader: (?:Raft Server not initialized|leader not selected yet)/;
 // SeaweedFS's master announcing its own election: `[ 10.0.0.1:9333 ] 10.0.0.1:9333 becomes leader.`
 const SEAWEED_BECOMES_LEADER = /^\[ ?(\S+?) ?\] (\S+) becomes leader\.$/;
 // openraft: `error sending InstallSnapshot RPC to target` (the target is a field).
@@ -291,6 +297,18 @@ export function interpretOther(ctx: LineContext): boolean {
     if (m[1] !== undefined) ctx.emit('leader-known', { peer: m[1] });
     else if (m[2] !== undefined) ctx.emit('became-leader');
     else ctx.emit('leader-wait-timeout', { reason: 'no metadata leader' });
+    return true;
+  }
+  // The node name ends like a logger name, which `message` has lost: read the whole body.
+  if ((m = ETCD04.exec(ctx.shape.message))) {
+    const node = m[1]!;
+    if (m[2] !== undefined) ctx.emit(m[2] === '' ? 'leader-lost' : 'leader-known', m[2] === '' ? { node } : { node, peer: m[2] });
+    else if (m[3] !== undefined) ctx.emit(m[3] === 'leader' ? 'became-leader' : m[3] === 'candidate' ? 'became-candidate' : 'became-follower', { node });
+    else ctx.emit('term-seen', { node, term: Number(m[4]) });
+    return true;
+  }
+  if (SEAWEED_NO_LEADER.test(message) || message === 'No leader') {
+    ctx.emit('leader-wait-timeout', { reason: 'topology leader unknown' });
     return true;
   }
   if ((m = SEAWEED_BECOMES_LEADER.exec(message))) {

@@ -29,6 +29,15 @@ describe('election storms', () => {
     expect(codes(analyze([n(0, 'became-leader'), f(1, 'leader-known', { peer: 'server-1' }), f(2, 'leader-known', { peer: 'stan-1' }), f(3, 'leader-known', { peer: 'server-1' })]))).toEqual([]);
   });
 
+  it('a node leading and falling back to follower again and again, in lines without terms (InfluxDB 0.10)', () => {
+    const n = node('localhost:8088', 'hashicorp');
+    const flap = [n(0, 'became-follower'), n(1, 'became-leader'), n(1, 'became-follower'), n(3, 'became-leader'), n(3, 'became-follower'), n(5, 'became-leader')];
+    expect(codes(analyze(flap))).toEqual(['ELECTION_STORM']);
+    // Leading once, or reported as leader twice without falling back in between, is one election.
+    expect(codes(analyze([n(0, 'became-follower'), n(1, 'became-leader'), n(2, 'became-follower')]))).toEqual([]);
+    expect(codes(analyze([n(1, 'became-leader'), n(3, 'became-leader'), n(5, 'became-leader')]))).toEqual([]);
+  });
+
   it('three leaders spread over more than a minute are not', () => {
     const n = (id: string) => node(id, 'raft-rs');
     expect(codes(analyze([n('1')(0, 'became-leader', { term: 2 }), n('2')(40, 'became-leader', { term: 3 }), n('3')(80, 'became-leader', { term: 4 })]))).toEqual([]);
