@@ -47,7 +47,7 @@ const SAMPLES: Samples = {
   'became candidate': { fields: {}, reads: [{ kind: 'became-candidate', ...node, reason: 'role-only' }] },
   'became leader': { fields: {}, reads: [{ kind: 'became-leader', ...node }] },
   'starting election': { fields: { pre_vote: true, voters: [1, 2, 4], last_index: 9, last_term: 5 }, reads: [{ kind: 'election-started', ...node, reason: 'pre-vote' }] },
-  'cast vote': { fields: { candidate: 2, pre_vote: false }, reads: [{ kind: 'vote-cast', ...node, peer: '2' }, { kind: 'message-received', ...node, peer: '2' }] },
+  'cast vote': { fields: { candidate: 2, pre_vote: false }, reads: [{ kind: 'vote-cast', ...node, peer: '2', reason: 'vote-phase' }, { kind: 'message-received', ...node, peer: '2' }] },
   'rejected vote': {
     fields: { candidate: 2, pre_vote: true, reason: 'log behind' },
     reads: [{ kind: 'vote-rejected', ...node, peer: '2', reason: 'log behind' }, { kind: 'message-received', ...node, peer: '2' }],

@@ -13,7 +13,9 @@
 // failing campaign; a split vote that ends with a leader stays quiet). Leadership must be in it: a leader
 // lost, followed or elected in the burst, and either some rise came from another candidate or a leader was
 // seen before a later rise (this node's own campaigns that end in its win are NO_LEADER's to judge,
-// no-leader.ts). A burst from term 0 or 1 is the cluster forming; a restart ends a burst.
+// no-leader.ts). A burst from term 0 or 1 is the cluster forming; a restart ends a burst, and so does a
+// planned leader transfer (etcd's `starts to transfer leadership`, `received MsgTimeoutNow`), whose own
+// election is no churn and starts no burst.
 import type { Evidence, EventKind, RaftEvent } from '../model.js';
 import type { Step } from '../timeline.js';
 import { displayName, PerNode, type Detector, type DetectorEntry, type Draft, type View } from './kit.js';
@@ -45,6 +47,8 @@ interface State {
   anchor?: number;
   lastLine?: number;
   termHadLeader: boolean;
+  /** The term a planned transfer the node took part in leads to. */
+  transferTerm?: number;
   burst?: Burst;
   found: Draft[];
 }
@@ -67,6 +71,10 @@ class ElectionBurst implements Detector {
     const t = event.time;
     const term = event.term;
     if (t === undefined || term === undefined || step.node.stopping) return;
+    if (event.reason === 'leader-transfer' && event.kind === 'term-seen') {
+      this.close(state, step);
+      state.transferTerm = term + 1;
+    }
     const gap = 3 * (step.group.electionTimeoutMs ?? 1000) + 1000;
     const leader = step.leader !== undefined || event.kind === 'leader-lost';
     if (state.term === undefined || term < state.term) {
@@ -85,6 +93,10 @@ class ElectionBurst implements Detector {
       return;
     }
     // The term rose.
+    if (term === state.transferTerm && !state.burst) {
+      this.enter(state, term, t, step.leader !== undefined);
+      return;
+    }
     let burst = state.burst;
     if (burst && state.anchor !== undefined && t - state.anchor > gap) {
       this.close(state, step);

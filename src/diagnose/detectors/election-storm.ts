@@ -3,7 +3,8 @@
 // started while at least two leaders were elected: leadership churns. Elections that never produce a
 // leader are NO_LEADER, not a storm. A node's win logged without a term (NATS Streaming's `server became
 // leader`) counts as a leader elected when the group's last winner was another node, or this one before
-// it lost leadership (a loss it logged, or its falling back to follower).
+// it lost leadership (a loss it logged, or its falling back to follower). A leader handed leadership by a
+// planned transfer (etcd's MsgTimeoutNow, seen from either side) is no churn and is not counted.
 import type { Evidence, RaftEvent } from '../model.js';
 import type { NodeState, Step } from '../timeline.js';
 import { PerNode, type Detector, type DetectorEntry, type Draft, type View } from './kit.js';
@@ -11,13 +12,22 @@ import { PerNode, type Detector, type DetectorEntry, type Draft, type View } fro
 const EVIDENCE_PER_NODE = 4;
 
 class ElectionStorm implements Detector {
-  readonly kinds = ['election-started', 'became-pre-candidate', 'became-candidate', 'became-leader', 'became-follower', 'leader-known', 'leader-lost', 'quorum-lost', 'node-start'] as const;
+  readonly kinds = ['election-started', 'became-pre-candidate', 'became-candidate', 'became-leader', 'became-follower', 'leader-known', 'leader-lost', 'quorum-lost', 'node-start', 'term-seen'] as const;
+  /** Per group, the terms whose leader a planned transfer made. */
+  private readonly transferred = new Map<string, Set<number>>();
   /** The first attempt lines of each node, for evidence. */
   private readonly attempts = new PerNode<Evidence[]>(() => []);
   /** Wins logged without a term, by group, and the group's last winner while it still leads. */
   private readonly termless = new Map<string, { list: { time: number; evidence: Evidence }[]; leader?: string }>();
 
   on(event: RaftEvent, step: Step): void {
+    if (event.kind === 'term-seen') {
+      if (event.reason !== 'leader-transfer' || event.term === undefined) return;
+      let terms = this.transferred.get(step.group.name);
+      if (!terms) this.transferred.set(step.group.name, (terms = new Set()));
+      if (terms.size < 10_000) terms.add(event.term + 1);
+      return;
+    }
     let group = this.termless.get(step.group.name);
     if (!group) this.termless.set(step.group.name, (group = { list: [] }));
     if (event.kind === 'leader-lost' || event.kind === 'quorum-lost' || event.kind === 'node-start') {
@@ -56,8 +66,9 @@ class ElectionStorm implements Detector {
     const et = view.electionTimeout(name);
     const windowMs = Math.max(60_000, 30 * et);
     const group = view.timeline.group(name);
+    const transferred = this.transferred.get(name) ?? new Set<number>();
     const leaders = [
-      ...[...group.leaderByTerm.values()].filter((v) => v.time !== undefined).map((v) => ({ time: v.time!, evidence: v.evidence })),
+      ...[...group.leaderByTerm].filter(([term, v]) => v.time !== undefined && !transferred.has(term)).map(([, v]) => ({ time: v.time!, evidence: v.evidence })),
       ...(this.termless.get(name)?.list ?? []),
     ].sort((a, b) => a.time - b.time);
     const elections = nodes.flatMap((n) => n.electionTimes.map((e) => e.time).filter((t): t is number => t !== undefined)).sort((a, b) => a - b);

@@ -9,7 +9,7 @@ import type { Step } from '../timeline.js';
 import { displayName, PerNode, type Detector, type DetectorEntry, type Draft, type View } from './kit.js';
 
 interface State {
-  empty?: { time?: number; evidence: Evidence };
+  empty?: { time?: number; evidence: Evidence; etcdRaft: boolean };
   leaderSince: boolean;
   /** Leader waits, dropped proposals and refusals to campaign since the empty configuration. */
   distress: number;
@@ -31,14 +31,16 @@ class EmptyVoters implements Detector {
         if (event.voters === undefined) return;
         if (event.voters.length > 0) state.empty = undefined;
         else {
-          state.empty = { time: event.time, evidence: event.evidence };
+          state.empty = { time: event.time, evidence: event.evidence, etcdRaft: event.reason === 'etcd-raft' };
           state.leaderSince = false;
           state.distress = 0;
           state.createdEmpty = undefined;
         }
         return;
       case 'became-follower':
-        if (state.empty !== undefined && event.term === 0) state.createdEmpty ??= event.evidence;
+        // etcd-raft logs this very pair at every member's start (before StartNode hands it its peers, or
+        // before a joining member's leader first reaches it): in its wording the pair alone is a start.
+        if (state.empty !== undefined && !state.empty.etcdRaft && event.term === 0) state.createdEmpty ??= event.evidence;
         return;
       case 'dropped-proposal':
         if (step.node.stopping || event.reason === 'no-leader-read') return;

@@ -5,6 +5,8 @@
 // again by the same candidate (the candidate's last election failed). The product says it has no leader
 // with a leader-wait timeout ("No cluster leader", "leader election did not complete"), a proposal
 // dropped for want of one, or Raft's own `lost leader` line. Neither needs a clock; lines logged while shutting down do not count.
+// `lost leader` begins every ordinary re-election, and a node retrying its own election once is a split
+// vote: with only that statement, it takes two failures or a candidate asking again a voter that granted it.
 // A node refusing to campaign (hashicorp `no known peers. Aborting election`, `not part of a stable
 // configuration ... not triggering a leader election`) counts as a failed election when the product says
 // it has no leader at least twice after it, with no leader seen.
@@ -19,6 +21,9 @@ import { displayName, type Detector, type DetectorEntry, type Draft, type View }
 const REPEATED_STATEMENTS = 3;
 const REPEATED_TIMEOUTS = 10;
 const REPEATED_MIN_MS = 30_000;
+
+/** etcd-raft's `MsgPreVote`, chronik's `pre_vote=true`. */
+const isPreVote = (reason: string | undefined): boolean => reason !== undefined && /pre-?vote/i.test(reason);
 
 interface Signal {
   node: NodeState;
@@ -36,9 +41,13 @@ interface GroupState {
   /** The statements since the last leader, and the last of them. */
   statements: number;
   lastSaid?: Signal;
+  /** Some statement was more than Raft's `lost leader`, which every ordinary re-election begins with. */
+  outright: boolean;
+  /** A candidate asked a voter again after the voter granted it its vote: it failed even so. */
+  reasked: boolean;
   /** Per node: attempts since it last saw a leader; per voter, the candidates that asked it. */
   attempts: Map<NodeState, number>;
-  askedBy: Map<NodeState, Map<string, { time?: number; term?: number }>>;
+  askedBy: Map<NodeState, Map<string, { time?: number; term?: number; preVote: boolean; granted: boolean }>>;
 }
 
 class Leaderless implements Detector {
@@ -48,7 +57,7 @@ class Leaderless implements Detector {
   on(event: RaftEvent, step: Step): void {
     let group = this.groups.get(step.group.name);
     if (!group) {
-      group = { failures: 0, statements: 0, saidSinceRefusal: 0, attempts: new Map(), askedBy: new Map() };
+      group = { failures: 0, statements: 0, outright: false, reasked: false, saidSinceRefusal: 0, attempts: new Map(), askedBy: new Map() };
       this.groups.set(step.group.name, group);
     }
     const node = step.node;
@@ -58,6 +67,8 @@ class Leaderless implements Detector {
       group.said = undefined;
       group.lastSaid = undefined;
       group.statements = 0;
+      group.outright = false;
+      group.reasked = false;
       group.refused = undefined;
       group.saidSinceRefusal = 0;
       group.failures = 0;
@@ -74,6 +85,7 @@ class Leaderless implements Detector {
       group.said ??= signal;
       group.lastSaid = signal;
       group.statements++;
+      if (event.kind !== 'leader-lost') group.outright = true;
       if (group.refused) group.saidSinceRefusal++;
     } else if (event.kind === 'not-promotable') {
       group.refused ??= signal;
@@ -88,9 +100,16 @@ class Leaderless implements Detector {
       if (!asked) group.askedBy.set(node, (asked = new Map()));
       // The same candidate asking again, at another time or term (or, untimed and termless, on another
       // line): its last election failed.
+      // A pre-vote then the vote proper from the same candidate is one election in two phases, not a retry.
       const previous = asked.get(event.peer);
-      if (previous !== undefined && (previous.time !== event.time || previous.term !== event.term || (event.time === undefined && event.term === undefined))) this.fail(group, signal);
-      if (asked.size < 100) asked.set(event.peer, { time: event.time, term: event.term });
+      const preVote = isPreVote(event.reason);
+      const secondPhase = previous !== undefined && previous.preVote && !preVote;
+      if (previous !== undefined && !secondPhase && (previous.time !== event.time || previous.term !== event.term || (event.time === undefined && event.term === undefined))) {
+        this.fail(group, signal);
+        // Its election failed although this voter granted it: more than a split vote.
+        if (previous.granted) group.reasked = true;
+      }
+      if (asked.size < 100) asked.set(event.peer, { time: event.time, term: event.term, preVote, granted: event.kind === 'vote-cast' && !preVote });
     }
   }
 
@@ -110,6 +129,9 @@ class Leaderless implements Detector {
         continue;
       }
       if (said === undefined || failed.node.id === '?' || said.node.id === '?') continue;
+      // `lost leader` and a node retrying its own election once is a split vote, as ordinary as the
+      // re-election itself; a candidate asking again a voter that granted it its vote is not.
+      if (!group.outright && !group.reasked && group.failures < 2) continue;
       const nodes = [...new Set([failed.node, said.node])];
       const times = [failed.time, said.time].filter((t): t is number => t !== undefined);
       drafts.push({

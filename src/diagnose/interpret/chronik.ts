@@ -120,7 +120,7 @@ export function interpretChronik(ctx: LineContext, lastVoters: Map<string, strin
       ctx.emit('election-started', { ...base, reason: get('pre_vote') === 'true' ? 'pre-vote' : 'vote-phase' });
       return true;
     case 'cast vote':
-      ctx.emit('vote-cast', { ...base, peer: get('candidate') });
+      ctx.emit('vote-cast', { ...base, peer: get('candidate'), reason: get('pre_vote') === 'true' ? 'pre-vote' : 'vote-phase' });
       ctx.emit('message-received', { ...base, peer: get('candidate') });
       return true;
     case 'rejected vote':

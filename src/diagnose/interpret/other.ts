@@ -46,6 +46,8 @@ const TERM_LINES: RegExp[] = [
   // pre-2016 etcd-raft vote tallies: `%x received vote from %x at term %d`
   new RegExp(`${ID} received vote(?: rejection)? from [0-9a-f]+ at term (\\d+)`),
 ];
+/** The old leader starting a transfer, or its target campaigning on the leader's MsgTimeoutNow. */
+const LEADER_TRANSFER = /\] (?:received MsgTimeoutNow from [0-9a-f]+ and starts an election|starts to transfer leadership)/;
 // Known lines that state no fact the detectors use.
 const KNOWN: RegExp[] = [
   /has received \d+ (?:\w+ )?votes and \d+ vote rejections/,
@@ -169,7 +171,8 @@ export function interpretOther(ctx: LineContext): boolean {
   let m: RegExpExecArray | null;
   for (const pattern of TERM_LINES) {
     if ((m = pattern.exec(message))) {
-      ctx.emit('term-seen', { node: etcdId(m[1]!), term: Number(m[2]) });
+      // A planned leader transfer (etcdctl move-leader, a leader stopping): the next term's leader was handed leadership.
+      ctx.emit('term-seen', { node: etcdId(m[1]!), term: Number(m[2]), ...(LEADER_TRANSFER.test(message) ? { reason: 'leader-transfer' } : {}) });
       return true;
     }
   }

@@ -107,7 +107,8 @@ export function interpretRaftCore(ctx: LineContext, hexIds: boolean): boolean {
   }
   if ((m = SWITCHED.exec(message))) {
     const voters = hexIds ? etcdVoters(message) : (raftRsVoters(withFields(message, json)) ?? etcdVoters(message));
-    if (voters !== undefined) ctx.emit('config', { ...base(m[1]), voters });
+    // `voters=(...)` is etcd-raft's wording: marked, since etcd-raft logs an empty one at every member's start.
+    if (voters !== undefined) ctx.emit('config', { ...base(m[1]), voters, ...(message.includes('voters=(') ? { reason: 'etcd-raft' } : {}) });
     else ctx.recognise();
     return true;
   }

@@ -14,6 +14,16 @@ describe('back-to-back elections', () => {
     expect(find(findings, 'ELECTION_STORM')!.summary).toBe('node 27ec went from term 898 to term 901 within 1s, each election following the last before its leader settled: 3 elections back to back');
   });
 
+  it('planned leader transfers (etcdctl move-leader) seen by a member are no burst; the same rises unplanned are', () => {
+    const n = node('f833', 'etcd');
+    const follow = (t: number, term: number, leader: string) => [...pushed(n, t, term - 1), n(t, 'leader-known', { peer: leader, term })];
+    const rises = [n(0, 'became-leader', { term: 2 }), ...follow(0.1, 3, 'd224'), ...follow(2.4, 4, '69d8'), n(4.7, 'became-candidate', { term: 5 }), n(4.8, 'became-leader', { term: 5 })];
+    expect(codes(analyze(rises))).toEqual(['ELECTION_STORM']);
+    // It handed leadership to d224 at term 2, and 69d8 handed it back to it at term 4.
+    const planned = [...rises.slice(0, 1), n(0.05, 'term-seen', { term: 2, reason: 'leader-transfer' }), ...rises.slice(1, 7), n(4.7, 'term-seen', { term: 4, reason: 'leader-transfer' }), ...rises.slice(7)];
+    expect(codes(analyze(planned))).toEqual([]);
+  });
+
   it("a leader elected and replaced within three election timeouts, with the node's log three terms behind, is a storm", () => {
     const n = node('305e', 'etcd');
     const campaign = (t: number, term: number) => [n(t, 'election-started', { term }), n(t, 'became-candidate', { term: term + 1 }), n(t, 'vote-requested', { term: term + 1, logTerm: 55, peer: '7752' })];

@@ -11,6 +11,15 @@ describe('election storms', () => {
     expect(find(storm, 'ELECTION_STORM')!.summary).toBe('4 leaders elected within 29s');
   });
 
+  it('leaders made by planned transfers (etcdctl move-leader) are no storm; the same changes unplanned are', () => {
+    const n = (id: string) => node(id, 'etcd');
+    const wins = [n('a')(1, 'became-leader', { term: 2 }), n('b')(10, 'became-leader', { term: 3 }), n('c')(20, 'became-leader', { term: 4 }), n('a')(30, 'became-leader', { term: 5 })];
+    // The old leader's `[term 2] starts to transfer leadership`, the target's `[term 3] received MsgTimeoutNow ... starts an election`.
+    const transfers = [n('a')(9, 'term-seen', { term: 2, reason: 'leader-transfer' }), n('c')(19, 'term-seen', { term: 3, reason: 'leader-transfer' }), n('c')(29, 'term-seen', { term: 4, reason: 'leader-transfer' })];
+    expect(codes(analyze([...wins.slice(0, 1), transfers[0]!, wins[1]!, transfers[1]!, wins[2]!, transfers[2]!, wins[3]!]))).toEqual([]);
+    expect(codes(analyze(wins))).toEqual(['ELECTION_STORM']);
+  });
+
   it('a node winning, losing and winning leadership again, in lines without terms, within a minute', () => {
     const n = node('stan-1', 'default');
     const flap = [n(0, 'became-leader'), n(1, 'leader-lost', { peer: 'stan-1' }), n(3, 'became-leader'), n(4, 'leader-lost', { peer: 'stan-1' }), n(5, 'became-leader')];

@@ -22,6 +22,14 @@ describe('an empty voter set', () => {
     expect(findings.map((f) => [f.code, f.nodes, f.evidence.map((e) => e.line)])).toEqual([['EMPTY_VOTERS', ['5 (region 1234)'], [1, 2]]]);
   });
 
+  it('in etcd-raft wording (`voters=()`) followed by follower at term 0 is how every etcd member starts: quiet from those lines alone', () => {
+    const member = node('6011603e6d6bc66c', 'etcd');
+    const start = [member(0, 'config', { voters: [], reason: 'etcd-raft' }), member(0, 'became-follower', { term: 0 }), member(0, 'node-start', { term: 0, lastIndex: 0 })];
+    expect(codes(analyze(start))).toEqual([]);
+    // Distress after it still makes it EMPTY_VOTERS.
+    expect(codes(analyze([...start, member(1, 'dropped-proposal', { term: 0 })]))).toContain('EMPTY_VOTERS');
+  });
+
   it('that Raft was created on, then left term 0 (a new peer filled by its leader), is healthy', () => {
     const peer = node('5', 'region-1234');
     const events = [peer(0, 'config', { voters: [] }), peer(0, 'became-follower', { term: 0 }), peer(0, 'message-received', { peer: '2', term: 6 }), peer(0, 'became-follower', { term: 6 })];

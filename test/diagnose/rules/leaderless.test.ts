@@ -71,4 +71,22 @@ describe('a failed election and no leader, said outright', () => {
     expect(codes(analyze([n(0, 'not-promotable'), said(88)]))).not.toContain('NO_LEADER');
     expect(codes(analyze([n(0, 'not-promotable'), said(88), said(90), n(92, 'leader-known', { peer: '10.0.0.2:8300' })]))).not.toContain('NO_LEADER');
   });
+
+  it('a pre-vote then the vote proper from the same candidate is one election, not a failed one', () => {
+    const n = node('1', 'chronik');
+    const twoPhases = [n(0, 'leader-lost', { peer: '2', term: 1 }), n(0.05, 'vote-cast', { peer: '3', term: 1, reason: 'pre-vote' }), n(0.06, 'vote-cast', { peer: '3', term: 2, reason: 'vote-phase' })];
+    expect(codes(analyze(twoPhases))).not.toContain('NO_LEADER');
+    // etcd-raft's message types name the phase too; the same candidate's vote asked again is still a failure.
+    const e = node('a1', 'etcd');
+    expect(codes(analyze([e(0, 'leader-lost', { peer: 'b2', term: 3 }), e(0.1, 'vote-cast', { peer: 'c3', term: 3, reason: 'MsgPreVote' }), e(0.1, 'vote-cast', { peer: 'c3', term: 4, reason: 'MsgVote' })]))).not.toContain('NO_LEADER');
+    expect(codes(analyze([e(0, 'leader-lost', { peer: 'b2', term: 3 }), e(0.1, 'vote-cast', { peer: 'c3', term: 4, reason: 'MsgVote' }), e(2, 'vote-cast', { peer: 'c3', term: 5, reason: 'MsgVote' })]))).toContain('NO_LEADER');
+  });
+
+  it('`lost leader` and one retried election of its own is a split vote; a second retry is not', () => {
+    const n = node('1', 'chronik');
+    const lost = n(0, 'leader-lost', { peer: '3', term: 2 });
+    const attempt = (t: number, term: number) => n(t, 'became-candidate', { term });
+    expect(codes(analyze([lost, attempt(0.1, 3), attempt(1.8, 4)]))).not.toContain('NO_LEADER');
+    expect(codes(analyze([lost, attempt(0.1, 3), attempt(1.8, 4), attempt(3.5, 5)]))).toContain('NO_LEADER');
+  });
 });
