@@ -76,7 +76,7 @@ export class ReadyDriver {
   process(): void {
     if (this.running) return;
     if (this.writing) {
-      // A follower's proposals and a leader's new commit index need not wait for the write (RaftNode.takeSendable).
+      // A follower's proposals need not wait for the write (RaftNode.takeSendable).
       const sendable = this.stopped ? [] : this.parts.raft.takeSendable();
       if (sendable.length > 0) this.parts.network.send(sendable);
       return;

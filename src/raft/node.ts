@@ -40,9 +40,6 @@ export interface Status {
 }
 
 export class RaftNode extends Raft {
-  /** The Ready being written changes neither term nor vote and installs no snapshot (see takeSendable). */
-  private outstandingKeepsTerm = false;
-
   constructor(config: RaftConfig, storage: Storage) {
     super(config, storage);
   }
@@ -106,25 +103,17 @@ export class RaftNode extends Raft {
   }
 
   /**
-   * While a Ready is being written: what may leave at once instead of waiting for the next Ready. A
-   * follower's proposals vouch for nothing. A leader whose term and vote were durable before that Ready
-   * may send its appends (they carry the new commit index, sendCommit) and heartbeats by the rule of
-   * ready(), which is why a write that changes term or vote, or installs a snapshot, holds them back.
-   * Everything else waits for the next Ready.
+   * While a Ready is being written: what may leave at once instead of waiting for the next Ready. Only a
+   * follower's proposals: they vouch for nothing. A leader's appends and commit index wait for the next
+   * Ready although the rule of ready() would let them go: sending them during the write made the
+   * followers' fsyncs overlap the leader's, and on one shared disk (docs/benchmarks.md, A/B of
+   * 2026-12-07 06:43) that cost 5% of spread and 2% of leader-only throughput for no latency won.
    */
   takeSendable(): Message[] {
-    const leaderEarly =
-      this.role === 'leader' &&
-      this.readyOutstanding !== undefined &&
-      this.outstandingKeepsTerm &&
-      this.term === this.prevHardState.term &&
-      this.vote === this.prevHardState.vote;
-    if (leaderEarly) sendCommit(this);
-    const sendable = this.msgs.filter((m) => m.type === 'propose' || (leaderEarly && SENDABLE_BEFORE_WRITE.has(m.type)));
-    if (sendable.length === 0) return [];
-    const taken = new Set(sendable);
-    this.msgs = this.msgs.filter((m) => !taken.has(m));
-    return sendable;
+    if (!this.msgs.some((m) => m.type === 'propose')) return [];
+    const proposals = this.msgs.filter((m) => m.type === 'propose');
+    this.msgs = this.msgs.filter((m) => m.type !== 'propose');
+    return proposals;
   }
 
   /** Hand leadership to `transferee`; a follower forwards the request to its leader. */
@@ -199,7 +188,6 @@ export class RaftNode extends Raft {
     // its copy toward the commit quorum only once advance() says it is durable. Anything else a node says
     // (votes, responses acknowledging entries) vouches for state this Ready makes durable.
     const leaderOfDurableTerm = this.role === 'leader' && !termOrVoteChanged && snapshot === undefined;
-    this.outstandingKeepsTerm = !termOrVoteChanged && snapshot === undefined;
     for (const message of this.msgs) {
       const early = message.type === 'propose' || (leaderOfDurableTerm && SENDABLE_BEFORE_WRITE.has(message.type));
       (early ? ready.messages : ready.persistedMessages).push(message);

@@ -92,19 +92,19 @@ describe('forwarded proposals', () => {
     expect(dropped.map((e) => (e.type === 'proposal-dropped' ? e.reason : ''))).toEqual(reason === undefined ? [] : [reason]);
   });
 
-  it('a leader tells followers the new commit index while its own write is in flight (takeSendable)', () => {
+  it('a leader holds its commit index during its own write and sends it with the next Ready (takeSendable)', () => {
     const { node, term } = leaderAt();
     node.raft.propose(bytes('x'));
     const rd = node.raft.ready();
     const index = node.raft.status().lastIndex;
-    expect(node.raft.takeSendable()).toEqual([]);
     // Both followers hold the entry: it commits although the leader's own copy is still being written.
     for (const from of [2, 3]) node.raft.step({ type: 'append-response', from, to: 1, term, index, reject: false, rejectHint: 0, hintTerm: 0 });
     expect(node.raft.status().commit).toBe(index);
-    const sent = node.raft.takeSendable();
-    expect(sent.map((m) => (m.type === 'append' ? `${m.to}:${m.commit}` : m.type)).sort()).toEqual([`2:${index}`, `3:${index}`]);
+    expect(node.raft.takeSendable()).toEqual([]);
     node.storage.append(rd.entries);
     node.raft.advance(rd);
+    const next = node.raft.ready();
+    expect(next.messages.map((m) => (m.type === 'append' ? `${m.to}:${m.commit}` : m.type)).sort()).toEqual([`2:${index}`, `3:${index}`]);
   });
 
   it('a leader whose write in flight changes its term sends nothing early', () => {

@@ -343,7 +343,7 @@ export class SimCluster {
 
   private scheduleReady(node: SimNode): void {
     // While a write is in flight the runtime still calls process() after every input: a follower's proposals
-    // and a leader's commit index may leave before the write completes (RaftNode.takeSendable).
+    // may leave before the write completes (RaftNode.takeSendable).
     if (node.readyScheduled || node.raft === undefined || (!node.raft.hasReady() && !node.writing)) return;
     node.readyScheduled = true;
     this.queue.push(this.now + this.rng.next() * 0.2, { kind: 'ready', node: node.id, life: node.life });
