@@ -78,12 +78,15 @@ function sendSnapshot(r: Raft, pr: Progress): boolean {
 }
 
 /** Followers that can take an append and have not been told the current commit index. */
-function commitUnsentTo(r: Raft): Progress[] {
-  return [...r.progress.values()].filter((pr) => pr.id !== r.id && !pr.paused && pr.sentCommit < r.log.committed);
+function commitUnsent(r: Raft, pr: Progress): boolean {
+  return pr.id !== r.id && !pr.paused && pr.sentCommit < r.log.committed;
 }
 
+/** Asked by hasReady() on every turn of the Ready loop: a plain scan, no array built. */
 export function hasCommitUnsent(r: Raft): boolean {
-  return r.role === 'leader' && commitUnsentTo(r).length > 0;
+  if (r.role !== 'leader') return false;
+  for (const pr of r.progress.values()) if (commitUnsent(r, pr)) return true;
+  return false;
 }
 
 /**
@@ -94,7 +97,7 @@ export function hasCommitUnsent(r: Raft): boolean {
  */
 export function sendCommit(r: Raft): void {
   if (r.role !== 'leader') return;
-  for (const pr of commitUnsentTo(r)) sendAppend(r, pr.id, true);
+  for (const pr of r.progress.values()) if (commitUnsent(r, pr)) sendAppend(r, pr.id, true);
 }
 
 export function broadcastAppend(r: Raft, sendIfEmpty: boolean): void {
