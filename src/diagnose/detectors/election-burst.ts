@@ -18,10 +18,9 @@
 // election is no churn and starts no burst.
 import type { Evidence, EventKind, RaftEvent } from '../model.js';
 import type { Step } from '../timeline.js';
-import { displayName, PerNode, type Detector, type DetectorEntry, type Draft, type View } from './kit.js';
+import { type Detector, type DetectorEntry, displayName, type Draft, ORIGIN_TERMS, PerNode, type View } from './kit.js';
 
 const STORM_ELECTIONS = 3;
-const ORIGIN_TERMS = 100;
 const MAX_DRAFTS_PER_NODE = 20;
 
 interface Burst {

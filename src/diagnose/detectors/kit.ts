@@ -6,6 +6,8 @@ import type { Evidence, EventKind, RaftEvent, Severity } from '../model.js';
 import type { GroupState, Interval, NodeState, Step, Timeline } from '../timeline.js';
 
 export const DEFAULT_ELECTION_TIMEOUT_MS = 1000;
+/** A term this high says by itself that the cluster has been through hundreds of elections since it began. */
+export const ORIGIN_TERMS = 100;
 const EVIDENCE_CAP = 4;
 
 /** A finding before it is merged with the same code's other drafts and rendered. */

@@ -20,10 +20,9 @@
 // no-leader.ts asks for): three elections since a leader last reached it, and this one unanswered.
 import type { Evidence, RaftEvent } from '../model.js';
 import type { Step } from '../timeline.js';
-import { DEFAULT_ELECTION_TIMEOUT_MS, displayName, PerNode, type Detector, type DetectorEntry, type Draft } from './kit.js';
+import { DEFAULT_ELECTION_TIMEOUT_MS, type Detector, type DetectorEntry, displayName, type Draft, ORIGIN_TERMS, PerNode } from './kit.js';
 
 const STORM_TERMS = 30;
-const ORIGIN_TERMS = 100;
 const UNREACHED_TERMS = 3;
 const WINDOW_ELECTIONS = 6;
 
