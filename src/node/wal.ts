@@ -1,6 +1,9 @@
 // The write-ahead log: append-only segment files of [u32 length][u32 crc32][payload] records holding
-// entry batches and hard states. One write + one fdatasync per batch (group commit); replay on open.
-import { closeSync, existsSync, ftruncateSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+// entry batches and hard states. One synchronous write per batch (group commit); replay on open.
+// The segment being written is kept zero-filled ahead of its end, so a batch overwrites blocks the file
+// already has and its sync need not commit the filesystem's journal (no size or block change); where the
+// data ends, zeros follow, which replay reads as the end of the log.
+import { closeSync, constants, existsSync, ftruncateSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
@@ -19,6 +22,14 @@ const RECORD_HARD_STATE = 2;
 const RECORD_SNAPSHOT_MARK = 3;
 const SEGMENT_SUFFIX = '.wal';
 export const DEFAULT_SEGMENT_BYTES = 64 * 1024 * 1024;
+/** Zeros kept ahead of the data: half of what this WAL has written since it was opened, between these bounds. */
+const MIN_ZERO_AHEAD = 64 * 1024;
+const MAX_ZERO_AHEAD = 4 * 1024 * 1024;
+/** Zeros go out this much per write, so a batch that reaches them waits for one short write at most. */
+const ZERO_CHUNK = 1024 * 1024;
+let ZEROS: Buffer | undefined;
+/** Each write is durable when it returns (one call instead of write + fdatasync); 0 where the OS lacks it. */
+const O_DSYNC: number = constants.O_DSYNC ?? 0;
 
 export interface TornTail {
   file: string;
@@ -37,13 +48,15 @@ export interface WalContents {
   /** Index the log continues from: the snapshot's (0 without one). */
   base: number;
   hardState: HardState;
-  /** Total size of the segments after any repair. */
+  /** Bytes of records in the segments after any repair (the zeros after the last record not counted). */
   bytes: number;
   /** Set when the final record was torn (a crash mid-write); with repair it has been cut off. */
   tornTail?: TornTail;
   segments: string[];
   /** Highest entry index written in each segment (0 for none): what compaction may delete. */
   segmentMaxIndex: number[];
+  /** Where the records of each segment end; the last segment may go on with zeros written ahead. */
+  segmentEnds: number[];
 }
 
 function segmentName(seq: number): string {
@@ -95,6 +108,7 @@ export function scanWal(dir: string, repair: boolean, snapshot?: SnapshotBase): 
   let bytes = 0;
   let tornTail: TornTail | undefined;
   const segmentMaxIndex: number[] = [];
+  const segmentEnds: number[] = [];
 
   segments.forEach((name, segmentIndex) => {
     const file = join(dir, name);
@@ -105,6 +119,8 @@ export function scanWal(dir: string, repair: boolean, snapshot?: SnapshotBase): 
     while (offset < data.length) {
       const rest = data.length - offset;
       const length = rest >= HEADER_BYTES ? data.readUInt32LE(offset) : -1;
+      // Only zeros after the last record: the space the writer fills ahead, not damage.
+      if (isLast && length === 0 && allZero(data.subarray(offset))) break;
       const end = offset + HEADER_BYTES + Math.max(length, 0);
       let problem: string | undefined;
       if (rest < HEADER_BYTES) problem = 'partial record header';
@@ -117,7 +133,12 @@ export function scanWal(dir: string, repair: boolean, snapshot?: SnapshotBase): 
         // (a filesystem that extended the file before the data reached the disk). A length that reaches
         // past the end while an intact record still follows is a damaged length field, not a torn write:
         // truncating there would silently drop acknowledged records.
-        const endsFile = (end >= data.length && !intactRecordWithin(data, offset + 1)) || allZero(data.subarray(offset));
+        // In the zero-filled space a torn record is followed by zeros up to the end of the file.
+        // A zero length there is damage in the zeros ahead (nothing was written over them).
+        const endsFile =
+          ((end >= data.length || length === 0) && !intactRecordWithin(data, offset + 1)) ||
+          allZero(data.subarray(offset)) ||
+          (length > 0 && end < data.length && allZero(data.subarray(end)));
         if (!isLast || !endsFile) throw new StorageCorruptError(file, offset, problem);
         tornTail = { file, offset, bytes: rest };
         if (repair) {
@@ -131,6 +152,7 @@ export function scanWal(dir: string, repair: boolean, snapshot?: SnapshotBase): 
         }
         bytes += offset;
         segmentMaxIndex.push(maxIndex);
+        segmentEnds.push(offset);
         return;
       }
       try {
@@ -141,15 +163,16 @@ export function scanWal(dir: string, repair: boolean, snapshot?: SnapshotBase): 
       }
       offset = end;
     }
-    bytes += data.length;
+    bytes += offset;
     segmentMaxIndex.push(maxIndex);
+    segmentEnds.push(offset);
   });
   if (log.divergedAtBase) log.entries = [];
   const lastIndex = log.base + log.entries.length;
   if (hardState.commit > lastIndex) {
     throw new StorageCorruptError(join(dir, segments.at(-1) ?? ''), bytes, `commit index ${hardState.commit} is past the last entry ${lastIndex}`);
   }
-  return { entries: log.entries, base: log.base, hardState, bytes, segments, segmentMaxIndex, ...(tornTail ? { tornTail } : {}) };
+  return { entries: log.entries, base: log.base, hardState, bytes, segments, segmentMaxIndex, segmentEnds, ...(tornTail ? { tornTail } : {}) };
 }
 
 class LogGapError extends Error {}
@@ -213,7 +236,14 @@ export interface WalOptions {
 export class Wal {
   private handle: FileHandle | undefined;
   private segmentSeq: number;
+  /** Where the records of the open segment end: the next batch is written here. */
   private segmentSize: number;
+  /** The open segment's file is zeros from segmentSize up to here (durable), or ends at segmentSize. */
+  private zeroedTo: number;
+  /** Zeros being written from zeroedTo on; a batch that would reach them waits for it. */
+  private zeroing: Promise<void> | undefined;
+  /** Bytes appended since open, across segments: how far ahead a busy log needs zeros, even in a new segment. */
+  private appendedSinceOpen = 0;
   private totalBytes: number;
   private failure: Error | undefined;
   /** Segment names oldest first, with the highest entry index each holds. */
@@ -228,7 +258,8 @@ export class Wal {
   ) {
     const lastSegment = contents.segments.at(-1);
     this.segmentSeq = lastSegment === undefined ? 0 : Number(lastSegment.slice(0, 16));
-    this.segmentSize = lastSegment === undefined ? 0 : statSync(join(dir, lastSegment)).size;
+    this.segmentSize = contents.segmentEnds.at(-1) ?? 0;
+    this.zeroedTo = lastSegment === undefined ? 0 : Math.max(this.segmentSize, statSync(join(dir, lastSegment)).size);
     this.totalBytes = contents.bytes;
     this.segments = contents.segments.map((name, i) => ({ name, maxIndex: contents.segmentMaxIndex[i] ?? 0 }));
     this.lastHardState = contents.hardState;
@@ -264,14 +295,62 @@ export class Wal {
     if (fresh || this.segmentSeq === 0) {
       this.segmentSeq += 1;
       this.segmentSize = 0;
+      this.zeroedTo = 0;
       const name = segmentName(this.segmentSeq);
-      this.handle = await open(join(this.dir, name), 'wx', 0o600);
+      this.handle = await open(join(this.dir, name), constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | O_DSYNC, 0o600);
       this.segments.push({ name, maxIndex: 0 });
       fsyncDir(this.dir);
     } else {
-      this.handle = await open(join(this.dir, segmentName(this.segmentSeq)), 'r+');
+      this.handle = await open(join(this.dir, segmentName(this.segmentSeq)), constants.O_WRONLY | O_DSYNC);
     }
   }
+
+  /** Ends the open segment at its last record (no zeros left in a segment that is not the last) and closes it. */
+  private async closeSegment(): Promise<void> {
+    const handle = this.handle;
+    this.handle = undefined; // no further chunk of zeros starts on it
+    while (this.zeroing !== undefined) await this.zeroing;
+    if (handle === undefined) return;
+    if (this.zeroedTo > this.segmentSize) {
+      await handle.truncate(this.segmentSize);
+      await handle.sync();
+    }
+    await handle.close();
+  }
+
+  /**
+   * Writes zeros ahead of the data when fewer than half the wanted amount are left, in the background and
+   * a chunk at a time: append() goes on below them and waits only for the chunk a batch would reach. A
+   * failure (a full disk) costs only the speed-up; the batch itself then extends the file as before.
+   */
+  private zeroAhead(): void {
+    if (this.zeroing !== undefined || this.handle === undefined) return;
+    const limit = this.options.segmentBytes ?? DEFAULT_SEGMENT_BYTES;
+    const ahead = Math.min(MAX_ZERO_AHEAD, Math.max(MIN_ZERO_AHEAD, Math.floor(this.appendedSinceOpen / 2)));
+    if (this.zeroedTo - this.segmentSize >= ahead / 2 || this.zeroedTo >= limit) return;
+    this.zeroChunks(this.handle, Math.min(limit, this.segmentSize + ahead));
+  }
+
+  private zeroChunks(handle: FileHandle, to: number): void {
+    const from = this.zeroedTo;
+    const end = Math.min(to, from + ZERO_CHUNK);
+    if (end <= from || handle !== this.handle) return;
+    const chunk = (async () => {
+      ZEROS ??= Buffer.alloc(ZERO_CHUNK);
+      let written = 0;
+      while (written < end - from) written += (await handle.write(ZEROS, 0, end - from - written, from + written)).bytesWritten;
+      if (O_DSYNC === 0) await handle.datasync();
+    })();
+    this.zeroing = chunk.then(
+      () => {
+        this.zeroedTo = Math.max(this.zeroedTo, end);
+        this.zeroing = undefined;
+        this.zeroChunks(handle, to);
+      },
+      () => (this.zeroing = undefined),
+    );
+  }
+
 
   /**
    * Appends a snapshot mark, entries and/or a hard state as one write and makes them durable with one
@@ -297,8 +376,9 @@ export class Wal {
     if (entries.length > 0) records.push(frame(encodeEntries(entries)));
     if (hardState !== undefined) records.push(frame(encodeHardState(hardState)));
     if (this.segmentSize > 0 && this.segmentSize + records.reduce((sum, r) => sum + r.length, 0) > (this.options.segmentBytes ?? DEFAULT_SEGMENT_BYTES)) {
-      await this.handle?.close();
+      await this.closeSegment();
       await this.openSegment(true);
+      this.zeroAhead();
       if (hardState === undefined && this.lastHardState !== undefined) records.unshift(frame(encodeHardState(this.lastHardState)));
     }
     const batch = records.length === 1 ? (records[0] as Buffer) : Buffer.concat(records);
@@ -307,16 +387,21 @@ export class Wal {
     let written = 0;
     const writeFault = this.options.faults?.storageFault('write');
     if (writeFault !== undefined) throw writeFault;
+    // Zeros still being written where this batch goes would land after it: wait for them.
+    while (this.zeroing !== undefined && this.segmentSize + batch.length > this.zeroedTo) await this.zeroing;
+    const started = performance.now();
     while (written < batch.length) {
       const { bytesWritten } = await handle.write(batch, written, batch.length - written, this.segmentSize + written);
       written += bytesWritten;
     }
-    const started = performance.now();
     const fsyncFault = this.options.faults?.storageFault('fsync');
     if (fsyncFault !== undefined) throw fsyncFault;
-    await handle.datasync();
+    if (O_DSYNC === 0) await handle.datasync();
     this.options.onFsync?.(performance.now() - started, entries.length);
     this.segmentSize += batch.length;
+    this.appendedSinceOpen += batch.length;
+    this.zeroedTo = Math.max(this.zeroedTo, this.segmentSize);
+    this.zeroAhead();
     this.totalBytes += batch.length;
     if (hardState !== undefined) this.lastHardState = hardState;
     const current = this.segments.at(-1);
@@ -343,6 +428,7 @@ export class Wal {
   async close(): Promise<void> {
     const handle = this.handle;
     this.handle = undefined;
+    while (this.zeroing !== undefined) await this.zeroing;
     await handle?.close();
   }
 }

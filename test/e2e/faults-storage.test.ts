@@ -2,12 +2,12 @@
 // CHRONIK_FAULT_FILE) stop the node with a clear reason and no acknowledgement, and it recovers once
 // restarted with room again; damaged files (WAL bit flip, torn tail, snapshot.bin, meta.json, membership.json) and a data
 // dir of another node or cluster are recovered or refused with a message naming the file and offset.
-import { readFileSync, truncateSync, writeFileSync, statSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Cluster } from '../faults/cluster.js';
 import { freePort } from '../support/ports.js';
-import { killAll, removeDir, spawnChronik, tempDir, type NodeProcess } from '../support/cluster.js';
+import { killAll, recordsEnd, removeDir, spawnChronik, tempDir, type NodeProcess } from '../support/cluster.js';
 import { eventually, http, status } from './node-harness.js';
 
 const root = tempDir('storage');
@@ -113,9 +113,14 @@ describe('damaged and foreign data dirs', { timeout: 120_000 }, () => {
   });
 
   it('a torn tail (the last write cut short) is truncated, logged with file and offset, and loses nothing acknowledged', async () => {
+    // The node keeps zeros written ahead of its last record: the last write cut short leaves its final
+    // bytes zero, the zeros after it untouched.
     const segment = join(dir, 'wal', '0000000000000001.wal');
-    const size = statSync(segment).size;
-    truncateSync(segment, size - 3);
+    const bytes = readFileSync(segment);
+    const end = recordsEnd(bytes);
+    expect(end).toBeLessThan(bytes.length);
+    bytes.fill(0, end - 3, end);
+    writeFileSync(segment, bytes);
     const node = start();
     expect(await node.waitForLog(/WARN {2}wal tail truncated/)).toMatch(new RegExp(`file=\\S*0000000000000001\\.wal offset=\\d+ bytes=\\d+`));
     await readsBack(node);
@@ -125,7 +130,7 @@ describe('damaged and foreign data dirs', { timeout: 120_000 }, () => {
     const segment = join(dir, 'wal', '0000000000000001.wal');
     const original = readFileSync(segment);
     const damaged = Buffer.from(original);
-    const at = Math.floor(original.length / 2);
+    const at = Math.floor(recordsEnd(original) / 2);
     damaged[at] = (damaged[at] as number) ^ 0x10;
     writeFileSync(segment, damaged);
     const node = start();

@@ -29,7 +29,8 @@ beforeAll(async () => {
   await wal.close();
   golden = scanWal(dir, false);
   segmentName = golden.segments[0] as string;
-  segment = readFileSync(join(dir, segmentName));
+  // The records only: the zeros the WAL keeps ahead of them are flipped in their own test below.
+  segment = readFileSync(join(dir, segmentName)).subarray(0, golden.bytes);
   for (let offset = 0; offset < segment.length; offset += 8 + segment.readUInt32LE(offset)) recordStarts.push(offset);
 });
 
@@ -79,6 +80,22 @@ describe('WAL bit flips', () => {
 
   it('at 300 random offsets: refused with file and offset, or a torn tail only for the last record', () => {
     for (let trial = 0; trial < 300; trial++) checkFlip(Math.floor(Math.random() * segment.length * 8));
+  });
+
+  it('in the zeros ahead of the last record: a torn tail at the end of the records, nothing lost', () => {
+    const dir = join(root, 'zeros-ahead');
+    mkdirSync(dir, { recursive: true });
+    const withZeros = readFileSync(join(root, 'golden', segmentName));
+    expect(withZeros.length).toBeGreaterThan(segment.length);
+    for (const at of [segment.length, segment.length + 3, segment.length + 100, withZeros.length - 1]) {
+      const damaged = Buffer.from(withZeros);
+      damaged[at] = 0x40;
+      writeFileSync(join(dir, segmentName), damaged);
+      const outcome = scanWal(dir, false);
+      expect(outcome.tornTail?.offset, `byte ${at}`).toBe(segment.length);
+      expect(outcome.entries, `byte ${at}`).toEqual(golden.entries);
+      expect(outcome.hardState, `byte ${at}`).toEqual(golden.hardState);
+    }
   });
 
   it('in a segment that is not the last: always refused', () => {

@@ -1,4 +1,4 @@
-import { appendFileSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, closeSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -57,7 +57,9 @@ describe('Wal', () => {
     await wal.append([normal(3, 1)], { term: 1, vote: 0, commit: 3 });
     await wal.close();
     const segment = join(dir, before.segments[0] as string);
-    const goodSize = statSync(segment).size;
+    // The records end where the WAL wrote its zeros from: cut those, as a file written before them was.
+    const goodSize = scanWal(dir, false).bytes;
+    truncateSync(segment, goodSize);
     appendFileSync(segment, Buffer.from([40, 0, 0, 0, 1, 2, 3, 4, 5, 6])); // header promises 40 bytes, 2 arrive
 
     expect(scanWal(dir, false).tornTail).toEqual({ file: segment, offset: goodSize, bytes: 10 });
@@ -68,16 +70,65 @@ describe('Wal', () => {
     expect(repaired.entries.length).toBe(3);
   });
 
+  it('keeps zeros ahead of the last record, which replay reads as the end of the log', async () => {
+    const dir = join(root, 'wal');
+    Wal.create(dir, bootstrap, { term: 1, vote: 0, commit: 2 });
+    const { wal, contents } = await Wal.open(dir);
+    await wal.append([normal(3, 1)], { term: 1, vote: 0, commit: 3 });
+    await wal.append([normal(4, 1)], { term: 1, vote: 0, commit: 4 });
+    await wal.close();
+    const segment = join(dir, contents.segments[0] as string);
+    const scanned = scanWal(dir, true);
+    expect(statSync(segment).size).toBeGreaterThan(scanned.bytes);
+    expect(allZeroFrom(readFileSync(segment), scanned.bytes)).toBe(true);
+    expect(scanned.tornTail).toBeUndefined();
+    expect(scanned.entries.map((e) => e.index)).toEqual([1, 2, 3, 4]);
+    // Reopened, the WAL goes on writing at the last record, over the zeros.
+    const again = await Wal.open(dir);
+    await again.wal.append([normal(5, 1)], { term: 1, vote: 0, commit: 5 });
+    await again.wal.close();
+    expect(scanWal(dir, false).entries.map((e) => e.index)).toEqual([1, 2, 3, 4, 5]);
+  });
+
+  it('reads a record torn inside the zeros ahead as a torn tail, and repairs it', async () => {
+    const dir = join(root, 'wal');
+    Wal.create(dir, bootstrap, { term: 1, vote: 0, commit: 2 });
+    const { wal, contents } = await Wal.open(dir);
+    await wal.append([normal(3, 1)], { term: 1, vote: 0, commit: 3 });
+    await wal.close();
+    const segment = join(dir, contents.segments[0] as string);
+    const end = scanWal(dir, false).bytes;
+    const fd = openSync(segment, 'r+');
+    writeSync(fd, Buffer.from([40, 0, 0, 0, 1, 2, 3, 4, 5, 6]), 0, 10, end); // header promises 40 bytes, 2 arrive
+    closeSync(fd);
+    expect(scanWal(dir, false).tornTail).toMatchObject({ file: segment, offset: end });
+    const repaired = scanWal(dir, true);
+    expect(repaired.entries.length).toBe(3);
+    expect(statSync(segment).size).toBe(end);
+  });
+
+  it('ends a full segment at its last record before starting the next', async () => {
+    const dir = join(root, 'wal');
+    Wal.create(dir, bootstrap, { term: 1, vote: 0, commit: 2 });
+    const { wal } = await Wal.open(dir, { segmentBytes: 4096 });
+    for (let i = 3; i < 40; i++) await wal.append([normal(i, 1, 'x'.repeat(200))], { term: 1, vote: 0, commit: i });
+    await wal.close();
+    const scanned = scanWal(dir, false);
+    expect(scanned.segments.length).toBeGreaterThan(1);
+    scanned.segments.slice(0, -1).forEach((name, i) => expect(statSync(join(dir, name)).size).toBe(scanned.segmentEnds[i]));
+    expect(scanned.entries.length).toBe(39);
+  });
+
   it('recovers a prefix of the log whatever byte the last write was cut at', async () => {
     const dir = join(root, 'wal');
     Wal.create(dir, bootstrap, { term: 1, vote: 0, commit: 2 });
     const { wal, contents } = await Wal.open(dir);
     await wal.append([normal(3, 2), normal(4, 2)], { term: 2, vote: 1, commit: 3 });
-    const before = statSync(join(dir, contents.segments[0] as string)).size;
+    const before = scanWal(dir, false).bytes;
     await wal.append([normal(5, 2, 'last'), normal(6, 2)], { term: 2, vote: 1, commit: 5 });
     await wal.close();
     const segment = join(dir, contents.segments[0] as string);
-    const full = readFileSync(segment);
+    const full = readFileSync(segment).subarray(0, scanWal(dir, false).bytes);
     for (let cut = before; cut < full.length; cut++) {
       writeFileSync(segment, full.subarray(0, cut));
       const recovered = scanWal(dir, true);
@@ -88,13 +139,19 @@ describe('Wal', () => {
     }
   });
 
-  it('treats a zero-filled tail as torn, but zeros followed by data as corruption', async () => {
+  it('reads zeros after the last record as its end, a damaged record before zeros as torn, but zeros followed by data as corruption', async () => {
     const dir = join(root, 'wal');
     Wal.create(dir, bootstrap, { term: 1, vote: 0, commit: 2 });
     const segment = join(dir, scanWal(dir, false).segments[0] as string);
     const good = readFileSync(segment);
     writeFileSync(segment, Buffer.concat([good, Buffer.alloc(4096)]));
+    expect(scanWal(dir, true).tornTail).toBeUndefined();
+    expect(statSync(segment).size).toBe(good.length + 4096);
+    const torn = Buffer.concat([good, Buffer.alloc(4096)]);
+    torn.writeUInt32LE(100, good.length); // a header whose payload never arrived
+    writeFileSync(segment, torn);
     expect(scanWal(dir, true).tornTail).toMatchObject({ offset: good.length, bytes: 4096 });
+    expect(statSync(segment).size).toBe(good.length);
     writeFileSync(segment, Buffer.concat([Buffer.alloc(16), good]));
     expect(() => scanWal(dir, true)).toThrow(/impossible record length 0/);
   });
@@ -218,3 +275,7 @@ describe('data dir', () => {
     await opened.close();
   });
 });
+
+function allZeroFrom(bytes: Buffer, from: number): boolean {
+  return bytes.subarray(from).every((byte) => byte === 0);
+}

@@ -117,3 +117,13 @@ export function removeDir(dir: string): void {
   rmSync(dir, { recursive: true, force: true });
 }
 
+/**
+ * Where the records of a WAL segment end, as far as bytes can tell: after its last byte that is not zero
+ * (a node keeps zeros written ahead of its last record). If that record itself ends in zero bytes, this
+ * is a little before its end, still inside it.
+ */
+export function recordsEnd(bytes: Buffer): number {
+  let end = bytes.length;
+  while (end > 0 && bytes[end - 1] === 0) end--;
+  return end;
+}
