@@ -53,7 +53,7 @@ export function createNodeMetrics(gauges: NodeGauges): NodeMetrics {
   gauge('chronik_proposals_pending', 'Proposals waiting to commit', gauges.proposalsPending);
   gauge('chronik_snapshot_index', 'Log index of the newest durable snapshot', gauges.snapshotIndex);
   gauge('chronik_wal_bytes', 'Bytes in the WAL segments on disk', gauges.walBytes);
-  const walFsync = new Histogram({ name: 'chronik_wal_fsync_duration_seconds', help: 'WAL fsync latency', buckets: WAL_FSYNC_BUCKETS, registers: [registry] });
+  const walFsync = new Histogram({ name: 'chronik_wal_fsync_duration_seconds', help: 'WAL sync latency: one synchronous (O_DSYNC) write per batch', buckets: WAL_FSYNC_BUCKETS, registers: [registry] });
   const peerSentBytes = perPeer('chronik_peer_sent_bytes_total', 'Bytes of Raft messages sent per peer');
   const peerReceivedBytes = perPeer('chronik_peer_received_bytes_total', 'Bytes of Raft messages received per peer');
   const peerRefused = new Counter({ name: 'chronik_peer_refused_total', help: 'Peer requests refused unstepped, by reason (cluster-id, diverged)', labelNames: ['reason'] as const, registers: [registry] });
