@@ -128,17 +128,38 @@ function chunkHeaders(req: IncomingMessage, url: URL): ChunkHeaders {
   };
 }
 
-async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+/**
+ * The request body, up to `limit` bytes. Plain 'data' and 'end' listeners rather than `for await` over the
+ * request: an async iterator costs a promise and a generator resume per chunk, on every write.
+ */
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   const declared = Number(req.headers['content-length'] ?? 0);
-  if (declared > limit) throw new ApiError('TOO_LARGE', `request body over ${limit} bytes`);
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limit) throw new ApiError('TOO_LARGE', `request body over ${limit} bytes`);
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks);
+  if (declared > limit) return Promise.reject(new ApiError('TOO_LARGE', `request body over ${limit} bytes`));
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const settle = (error?: Error): void => {
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('error', onError);
+      req.off('close', onClose);
+      if (error !== undefined) reject(error);
+      else resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size));
+    };
+    const onData = (chunk: Buffer): void => {
+      size += chunk.length;
+      if (size > limit) settle(new ApiError('TOO_LARGE', `request body over ${limit} bytes`));
+      else chunks.push(chunk);
+    };
+    const onEnd = (): void => settle();
+    const onError = (err: Error): void => settle(err);
+    // Closed before its end: the client went away mid-body.
+    const onClose = (): void => settle(new Error('the request was aborted before its body ended'));
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('error', onError);
+    req.on('close', onClose);
+  });
 }
 
 function parseJson(body: Buffer): Record<string, unknown> {

@@ -1,6 +1,7 @@
 // Bad clients and peers against a real node with a token: unauthenticated, malformed and oversized requests
 // on every endpoint get a 4xx with the documented code, and change nothing (same term, log, data).
 import { writeFileSync } from 'node:fs';
+import { request } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeBatch } from '../../src/node/codec.js';
@@ -129,6 +130,38 @@ describe('bad clients and peers', { timeout: 60_000 }, () => {
     // And it still works.
     expect((await http(addr, 'POST', '/v1/propose', { key: 'after', value: 'fine' }, token)).status).toBe(200);
     expect((await http(addr, 'GET', '/v1/kv/kept', undefined, token)).body.value).toBe('original');
+  });
+
+  it('answers a chunked body over the limit with 413, and shrugs off a client that leaves mid-body', async () => {
+    const before = await snapshot();
+    const [host, port] = addr.split(':') as [string, string];
+    // No content-length: the node only learns the size as the chunks arrive.
+    const oversized = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = request({ host, port: Number(port), method: 'POST', path: '/v1/propose', headers: { authorization: `Bearer ${token}`, 'content-type': json } }, (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (body += chunk));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      });
+      req.on('error', reject);
+      const piece = 'x'.repeat(256 * 1024);
+      for (let i = 0; i < 12; i++) req.write(piece);
+      req.end();
+    });
+    expect(oversized.status).toBe(413);
+    expect(JSON.parse(oversized.body)).toMatchObject({ code: 'TOO_LARGE' });
+    // Half a body, then the connection is gone.
+    await new Promise<void>((resolve) => {
+      const req = request({ host, port: Number(port), method: 'POST', path: '/v1/propose', headers: { authorization: `Bearer ${token}`, 'content-type': json, 'content-length': '1000' } });
+      req.on('error', () => resolve());
+      req.write('{"key": "half", "value": "');
+      setTimeout(() => {
+        req.destroy();
+        resolve();
+      }, 100);
+    });
+    expect(await snapshot()).toEqual(before);
+    expect((await http(addr, 'POST', '/v1/propose', { key: 'after-chunks', value: 'fine' }, token)).status).toBe(200);
   });
 
   it('refuses peer streams without the token, the headers or the cluster, and ends one on a bad frame', async () => {
