@@ -52,7 +52,7 @@ export function createNodeMetrics(gauges: NodeGauges): NodeMetrics {
   const proposalsFailed = counter('chronik_proposals_failed_total', 'Proposals that failed (dropped, overwritten, timed out)');
   gauge('chronik_proposals_pending', 'Proposals waiting to commit', gauges.proposalsPending);
   gauge('chronik_snapshot_index', 'Log index of the newest durable snapshot', gauges.snapshotIndex);
-  gauge('chronik_wal_bytes', 'Bytes in the WAL segments on disk', gauges.walBytes);
+  gauge('chronik_wal_bytes', 'Bytes of records in the WAL segments (the zeros written ahead of the last record not counted)', gauges.walBytes);
   const walFsync = new Histogram({ name: 'chronik_wal_fsync_duration_seconds', help: 'WAL sync latency: one synchronous (O_DSYNC) write per batch', buckets: WAL_FSYNC_BUCKETS, registers: [registry] });
   const peerSentBytes = perPeer('chronik_peer_sent_bytes_total', 'Bytes of Raft messages sent per peer');
   const peerReceivedBytes = perPeer('chronik_peer_received_bytes_total', 'Bytes of Raft messages received per peer');
