@@ -24,7 +24,7 @@ const ENCODE_PIECE_BYTES = 256 * 1024;
 const COPY_PIECE_BYTES = 2 * 1024 * 1024;
 /**
  * Bytes written between two fdatasyncs: flushing the file a little at a time keeps the disk queue short,
- * so the WAL's own fdatasyncs do not wait behind one flush of the whole snapshot.
+ * so the WAL's own synchronous writes do not wait behind one flush of the whole snapshot.
  */
 const FLUSH_PIECE_BYTES = 1024 * 1024;
 const HOLD_POLL_MS = 50;

@@ -1,5 +1,5 @@
 // The Ready driver's disk on a running node: a leader's snapshot file first, then the entries, the newest
-// hard state and the snapshot mark in the WAL with one fdatasync. A commit-only change is not written at
+// hard state and the snapshot mark in the WAL as one synchronous write. A commit-only change is not written at
 // once (a restarted node relearns its commit index from the leader): it rides along with the next write,
 // and flush() records it on a clean stop.
 import type { Entry, HardState, Snapshot, SnapshotMeta } from '../raft/types.js';

@@ -305,13 +305,16 @@ export class Wal {
     }
   }
 
-  /** Ends the open segment at its last record (no zeros left in a segment that is not the last) and closes it. */
-  private async closeSegment(): Promise<void> {
+  /**
+   * Closes the open segment once no zeros are being written to it. `cutZeros`: end it at its last record
+   * first (a full segment: only the last one may hold zeros ahead); a clean stop keeps them for the restart.
+   */
+  private async closeSegment(cutZeros: boolean): Promise<void> {
     const handle = this.handle;
     this.handle = undefined; // no further chunk of zeros starts on it
     while (this.zeroing !== undefined) await this.zeroing;
     if (handle === undefined) return;
-    if (this.zeroedTo > this.segmentSize) {
+    if (cutZeros && this.zeroedTo > this.segmentSize) {
       await handle.truncate(this.segmentSize);
       await handle.sync();
     }
@@ -351,10 +354,9 @@ export class Wal {
     );
   }
 
-
   /**
-   * Appends a snapshot mark, entries and/or a hard state as one write and makes them durable with one
-   * fdatasync. The mark goes first: the entries that follow it continue the log from the snapshot.
+   * Appends a snapshot mark, entries and/or a hard state as one synchronous write (durable when it
+   * returns). The mark goes first: the entries that follow it continue the log from the snapshot.
    */
   async append(entries: readonly Entry[], hardState: HardState | undefined, snapshotMark?: SnapshotBase): Promise<void> {
     if (entries.length === 0 && hardState === undefined && snapshotMark === undefined) return;
@@ -376,7 +378,7 @@ export class Wal {
     if (entries.length > 0) records.push(frame(encodeEntries(entries)));
     if (hardState !== undefined) records.push(frame(encodeHardState(hardState)));
     if (this.segmentSize > 0 && this.segmentSize + records.reduce((sum, r) => sum + r.length, 0) > (this.options.segmentBytes ?? DEFAULT_SEGMENT_BYTES)) {
-      await this.closeSegment();
+      await this.closeSegment(true);
       await this.openSegment(true);
       this.zeroAhead();
       if (hardState === undefined && this.lastHardState !== undefined) records.unshift(frame(encodeHardState(this.lastHardState)));
@@ -426,10 +428,7 @@ export class Wal {
   }
 
   async close(): Promise<void> {
-    const handle = this.handle;
-    this.handle = undefined;
-    while (this.zeroing !== undefined) await this.zeroing;
-    await handle?.close();
+    await this.closeSegment(false);
   }
 }
 

@@ -75,14 +75,20 @@ async function until(what: string, check: () => boolean): Promise<void> {
   }
 }
 
+/** A transport whose stream to a live peer 2 has delivered its first message. */
+async function connected(): Promise<{ peer: Peer; lost: number[]; t: Transport }> {
+  const peer = new Peer();
+  peers.push(peer);
+  const lost: number[] = [];
+  const t = start(await peer.listen(), lost);
+  t.send([heartbeat(1)]);
+  await until('the first message', () => peer.received.length === 1);
+  return { peer, lost, t };
+}
+
 describe('transport: a peer whose connection resets', () => {
   it('reports a peer whose stream closed and whose port refuses the reconnect', async () => {
-    const peer = new Peer();
-    peers.push(peer);
-    const lost: number[] = [];
-    const t = start(await peer.listen(), lost);
-    t.send([heartbeat(1)]);
-    await until('the first message', () => peer.received.length === 1);
+    const { peer, lost } = await connected();
     const killedAt = performance.now();
     await peer.die();
     await until('the loss report', () => lost.length > 0);
@@ -92,12 +98,7 @@ describe('transport: a peer whose connection resets', () => {
   });
 
   it('says nothing when the stream resets but the peer accepts the reconnect, and delivers over the new stream', async () => {
-    const peer = new Peer();
-    peers.push(peer);
-    const lost: number[] = [];
-    const t = start(await peer.listen(), lost);
-    t.send([heartbeat(1)]);
-    await until('the first message', () => peer.received.length === 1);
+    const { peer, lost, t } = await connected();
     const old = new Set(peer.sockets);
     for (const socket of old) socket.resetAndDestroy();
     // Reconnected at once, with nothing queued: a message written before the reset was noticed would be lost.
