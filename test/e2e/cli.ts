@@ -21,11 +21,29 @@ export function startChronik(
   args: string[],
   options: { env?: NodeJS.ProcessEnv; input?: string; timeoutMs?: number } = {},
 ): { result: Promise<CliResult>; kill(signal: NodeJS.Signals): void } {
-  const child = spawn(process.execPath, [RUN, ...args], {
-    cwd: ROOT,
-    env: { ...process.env, NODE_ENV: 'production', NO_COLOR: '1', DEBUG: '', CHRONIK_ENDPOINTS: '', CHRONIK_TOKEN: '', ...options.env },
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
+  return startProcess(process.execPath, [RUN, ...args], { ...options, cwd: ROOT, env: operatorEnv(options.env) });
+}
+
+/**
+ * The environment an operator's shell gives the CLI: not vitest's NODE_ENV=test (which sends every command
+ * to oclif instead of the fast start), no colours, no debug output, no endpoints or token from this shell.
+ */
+export function operatorEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  return { ...process.env, NODE_ENV: 'production', NO_COLOR: '1', DEBUG: '', CHRONIK_ENDPOINTS: '', CHRONIK_TOKEN: '', ...extra };
+}
+
+/** Any command (a shell line, a runbook script), with exactly `env`, capturing exit code, stdout and stderr. */
+export function runProcess(command: string, args: string[], options: { cwd: string; env: NodeJS.ProcessEnv; input?: string; timeoutMs?: number }): Promise<CliResult> {
+  return startProcess(command, args, options).result;
+}
+
+function startProcess(
+  command: string,
+  args: string[],
+  options: { cwd: string; env: NodeJS.ProcessEnv; input?: string; timeoutMs?: number },
+): { result: Promise<CliResult>; kill(signal: NodeJS.Signals): void } {
+  const child = spawn(command, args, { cwd: options.cwd, env: options.env, stdio: ['pipe', 'pipe', 'pipe'] });
+  child.stdin.on('error', () => undefined); // a command that exits without reading its input
   const result = new Promise<CliResult>((resolve, reject) => {
     let stdout = '';
     let stderr = '';

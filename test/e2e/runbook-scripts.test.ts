@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AdminClient } from '../../src/client/admin-client.js';
 import type { ClusterReport } from '../../src/client/cluster-status.js';
-import { chronik, ROOT, type CliResult } from './cli.js';
+import { chronik, operatorEnv, ROOT, runProcess, type CliResult } from './cli.js';
 import { listenInRange } from '../support/ports.js';
 import { TestCluster, type TestNode } from './cluster.js';
 import { makeWire } from './wire.js';
@@ -67,18 +67,9 @@ function startWriter(prefix: string): { stop(): Promise<{ acknowledged: Map<stri
 
 /** Runs a script the way an operator does: by its path, chronik from CHRONIK_BIN, endpoints from env. */
 function script(name: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
-  const child = spawn(join(SCRIPTS, name), args, {
+  return runProcess(join(SCRIPTS, name), args, {
     cwd: cluster.dir,
-    env: { ...process.env, NODE_ENV: 'production', NO_COLOR: '1', DEBUG: '', CHRONIK_BIN: join(ROOT, 'bin/run.js'), CHRONIK_ENDPOINTS: endpoints, CHRONIK_TOKEN: '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  return new Promise((resolve, reject) => {
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    env: operatorEnv({ CHRONIK_BIN: join(ROOT, 'bin/run.js'), CHRONIK_ENDPOINTS: endpoints, ...env }),
   });
 }
 

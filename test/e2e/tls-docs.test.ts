@@ -5,14 +5,13 @@
 // line, then the documented shell block (environment, status, propose, add-voter of member 4) and the
 // documented YAML; then, three of four members lost, the commands `recover plan --tls` prints bring it back.
 // The docs' 10.0.0.N:9192 become 127.0.0.1N on one free port, /etc/chronik/token a file named token.
-import { spawn } from 'node:child_process';
 import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { killAll, REPO, removeDir, RUN, spawnChronik, tempDir, type NodeProcess } from '../support/cluster.js';
 import { freePort } from '../support/ports.js';
 import type { RecoveryPlan } from '../../src/shared/recovery.js';
-import type { CliResult } from './cli.js';
+import { operatorEnv, runProcess, type CliResult } from './cli.js';
 import { eventually } from './node-harness.js';
 import { documentedSetup, sh } from './tls-certs.js';
 
@@ -54,15 +53,7 @@ function onLoopback(text: string): string {
 }
 
 function run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd, env: { ...process.env, NO_COLOR: '1', CHRONIK_ENDPOINTS: '', CHRONIK_TOKEN: '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+  return runProcess(command, args, { cwd, env: operatorEnv(env) });
 }
 
 /** A shell line from the docs, `chronik` being this build. */
