@@ -55,7 +55,7 @@ export function requestKeyOf(data: Uint8Array): string | undefined {
   if (data.length === 0 || data[0] !== OP_PUT_REQUEST) return undefined;
   const r = new Reader(data);
   r.u8();
-  return `${r.uint()}.${r.uint()}.${r.uint()}`;
+  return requestKey({ node: r.uint(), boot: r.uint(), seq: r.uint() });
 }
 
 export interface KvValue {

@@ -142,6 +142,7 @@ export class NodeService implements NodeApi {
     const onResult = (ok: boolean): void => (ok ? metrics.proposalsCommitted : metrics.proposalsFailed).inc();
     for (const entry of entries) {
       if (entry.type === 'conf-change') this.refreshMembership();
+      if (this.proposals.size === 0) continue; // nobody here waits: no request id to read
       const identity = (entry.type === 'normal' ? requestKeyOf(entry.data) : undefined) ?? positionIdentity(entry.index, entry.term);
       this.proposals.applied(entry.index, entry.term, identity, onResult);
     }

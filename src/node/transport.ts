@@ -79,6 +79,7 @@ class PeerLink {
   private closed = false;
   private sendingSnapshot = false;
   private readonly timeoutMs: number;
+  private readonly retryDelayMs: number;
   /** Who is sending and the token; the cluster ID is added per request (senderHeaders()). */
   private readonly staticHeaders: Record<string, string>;
   readonly pool: Pool;
@@ -89,6 +90,7 @@ class PeerLink {
     private readonly options: TransportOptions,
   ) {
     this.timeoutMs = options.requestTimeoutMs ?? 2000;
+    this.retryDelayMs = options.retryDelayMs ?? 100;
     this.staticHeaders = {
       'x-chronik-from': String(options.selfId),
       'x-chronik-from-addr': options.selfAddr,
@@ -192,7 +194,7 @@ class PeerLink {
           // to learn at once whether its process is still there (connected) or gone (refused). At most once
           // per retry interval, so a peer that keeps accepting and closing costs no tight loop.
           const now = Date.now();
-          if (now - this.lastImmediateReconnect < (this.options.retryDelayMs ?? 100)) {
+          if (now - this.lastImmediateReconnect < this.retryDelayMs) {
             this.fail(new Error('the peer closed the stream'));
             return;
           }
@@ -298,7 +300,7 @@ class PeerLink {
     this.retryTimer = setTimeout(() => {
       this.retryTimer = undefined;
       this.flush();
-    }, this.options.retryDelayMs ?? 100);
+    }, this.retryDelayMs);
   }
 
   async close(): Promise<void> {

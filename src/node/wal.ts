@@ -119,8 +119,8 @@ export function scanWal(dir: string, repair: boolean, snapshot?: SnapshotBase): 
     while (offset < data.length) {
       const rest = data.length - offset;
       const length = rest >= HEADER_BYTES ? data.readUInt32LE(offset) : -1;
-      // Only zeros after the last record: the space the writer fills ahead, not damage.
-      if (isLast && length === 0 && allZero(data.subarray(offset))) break;
+      // Only zeros after the last record (however few): the space the writer fills ahead, not damage.
+      if (isLast && length <= 0 && allZero(data.subarray(offset))) break;
       const end = offset + HEADER_BYTES + Math.max(length, 0);
       let problem: string | undefined;
       if (rest < HEADER_BYTES) problem = 'partial record header';
@@ -129,15 +129,13 @@ export function scanWal(dir: string, repair: boolean, snapshot?: SnapshotBase): 
       else if (crc32(data.subarray(offset + HEADER_BYTES, end)) !== data.readUInt32LE(offset + 4)) problem = 'checksum mismatch';
 
       if (problem !== undefined) {
-        // Torn tail: the damaged record is the last thing in the last segment, or only zeros follow it
-        // (a filesystem that extended the file before the data reached the disk). A length that reaches
-        // past the end while an intact record still follows is a damaged length field, not a torn write:
-        // truncating there would silently drop acknowledged records.
-        // In the zero-filled space a torn record is followed by zeros up to the end of the file.
-        // A zero length there is damage in the zeros ahead (nothing was written over them).
+        // Torn tail: the damaged record is the last thing in the last segment, or only zeros follow it (the
+        // zeros written ahead, or a filesystem that extended the file before the data reached the disk). A
+        // length that reaches past the end while an intact record still follows is a damaged length field,
+        // not a torn write: truncating there would silently drop acknowledged records. A zero length before
+        // bytes that hold no intact record is damage in the zeros ahead (nothing was written over them).
         const endsFile =
           ((end >= data.length || length === 0) && !intactRecordWithin(data, offset + 1)) ||
-          allZero(data.subarray(offset)) ||
           (length > 0 && end < data.length && allZero(data.subarray(end)));
         if (!isLast || !endsFile) throw new StorageCorruptError(file, offset, problem);
         tornTail = { file, offset, bytes: rest };
@@ -226,7 +224,7 @@ function applyRecord(payload: Uint8Array, log: ReplayedLog, setHardState: (state
 
 export interface WalOptions {
   segmentBytes?: number;
-  /** Called after every fsync with its duration, for metrics and the `wal fsync slow` warning. */
+  /** Called after every batch's synchronous write with its duration, for metrics and the `wal fsync slow` warning. */
   onFsync?: (durationMs: number, entries: number) => void;
   /** Test-only: WAL writes and fsyncs fail while this says so (src/node/faults.ts). */
   faults?: Pick<Faults, 'storageFault'>;

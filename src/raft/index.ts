@@ -1,7 +1,7 @@
 // The Raft core's public surface: the node, its storage, membership helpers, events and types.
 
 export { RaftNode, type MemberProgress, type Status } from './node.js';
-export type { ConfChangeResult, Dropped, ProposeResult, RaftConfig, RequestResult } from './config.js';
+export type { ProposeResult, RaftConfig, RequestResult } from './config.js';
 export {
   CompactedError,
   MemoryStorage,

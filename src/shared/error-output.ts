@@ -11,7 +11,7 @@ export function reportFailure(err: CommandError, json: boolean): void {
 }
 
 /** Writes the error and returns the exit code it means (0 for oclif's --help/--version completion). */
-export function writeCommandError(err: CommandError, json: boolean): number {
+function writeCommandError(err: CommandError, json: boolean): number {
   const exitCode = exitCodeOf(err);
   if (exitCode === 0) return 0;
   const message = oneLine(err.message);
