@@ -12,7 +12,6 @@ import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Script } from 'node:vm';
 import type { CommandError } from '../shared/error-output.js';
-import type { Severity } from '../diagnose/model.js';
 
 /** Help texts oclif rendered at build time for a pipe (80 columns, no colour), by command id or topic ('' is the root help). */
 const HELP_FILE = new URL('./help-text.json', import.meta.url);
@@ -82,9 +81,7 @@ async function runCommand(id: 'status' | 'diagnose', argv: string[], json: boole
   // As commands/diagnose.ts runs it (it prints its own report), failures as BaseCommand.catch writes them.
   try {
     const { paths, flags } = await bundle.parseDiagnose(argv);
-    (await import('../diagnose/worker-start.js')).startScanWorkerFor(paths);
-    const { runDiagnose } = await import('../diagnose/command.js');
-    const exitCode = await runDiagnose(paths, { json, since: flags.since, until: flags.until, minSeverity: flags['min-severity'] as Severity });
+    const exitCode = await (await import('../diagnose/worker-start.js')).runDiagnoseCli(paths, flags, json);
     if (exitCode !== 0) process.exitCode = exitCode;
   } catch (err) {
     // The error output of dist/, whose error classes diagnose throws (instanceof).

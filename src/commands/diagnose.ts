@@ -1,7 +1,6 @@
 // `chronik diagnose PATH...`: reads Raft logs of many dialects and reports what is wrong and what to do.
 import { BaseCommand } from '../cli/base-command.js';
 import { DIAGNOSE_STRICT, diagnoseArgs, diagnoseFlags } from '../cli/diagnose-flags.js';
-import type { Severity } from '../diagnose/model.js';
 
 export default class Diagnose extends BaseCommand {
   static override summary = "Read a sick cluster's logs and say what is wrong and what to do.";
@@ -30,11 +29,8 @@ export default class Diagnose extends BaseCommand {
   // the very same document, so the one renderer does both.
   async run(): Promise<void> {
     const { argv, flags } = await this.parse(Diagnose);
-    // A scan worker boots while the analyzer loads; the analyzer is loaded here, not at the top, so
-    // that listing the commands does not load it.
-    (await import('../diagnose/worker-start.js')).startScanWorkerFor(argv as string[]);
-    const { runDiagnose } = await import('../diagnose/command.js');
-    const exitCode = await runDiagnose(argv as string[], { json: this.jsonEnabled(), since: flags.since, until: flags.until, minSeverity: flags['min-severity'] as Severity });
+    // Loaded here, not at the top, so that listing the commands does not load the analyzer.
+    const exitCode = await (await import('../diagnose/worker-start.js')).runDiagnoseCli(argv as string[], flags, this.jsonEnabled());
     if (exitCode !== 0) this.setExitCode(exitCode);
   }
 }

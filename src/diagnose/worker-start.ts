@@ -5,6 +5,7 @@ import { existsSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import type { Severity } from './model.js';
 
 export const WORKER_URL = new URL('./scan-worker.js', import.meta.url);
 
@@ -52,4 +53,14 @@ export function takeStartedWorker(): Worker | undefined {
 /** Stops a started worker nobody took (a single file to read after all). */
 export async function stopStartedWorker(): Promise<void> {
   await takeStartedWorker()?.terminate();
+}
+
+/**
+ * `chronik diagnose` as both start paths run it (commands/diagnose.ts and the fast start): the scan worker
+ * boots while the analyzer loads, then the report is printed. Returns the exit code.
+ */
+export async function runDiagnoseCli(paths: string[], flags: { since?: string | undefined; until?: string | undefined; 'min-severity': string }, json: boolean): Promise<number> {
+  startScanWorkerFor(paths);
+  const { runDiagnose } = await import('./command.js');
+  return runDiagnose(paths, { json, since: flags.since, until: flags.until, minSeverity: flags['min-severity'] as Severity });
 }
