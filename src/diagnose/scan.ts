@@ -169,8 +169,8 @@ export class SourceScanner {
   private lineNo = 0;
   private sample: string[] | undefined = [];
   private lastTime?: number;
-  /** The year of the file's last stamp that had one: syslog and klog stamps without a year take it. */
-  private knownYear?: number;
+  /** The time of the file's last stamp that had a year: syslog and klog stamps without one take its year. */
+  private lastFullTime?: number;
   /** How far the product's own stamps are from the host's syslog stamps around them (year and zone). */
   private stampOffset?: number;
   private readonly prefilter: boolean;
@@ -395,14 +395,15 @@ export class SourceScanner {
     if (shape.time === undefined) return shape;
     if (shape.stampedAt !== undefined) this.stampOffset = shape.time - shape.stampedAt;
     if (shape.yearless === undefined) {
-      this.knownYear = new Date(shape.time).getUTCFullYear();
+      // Only kept: the year is worked out when a line without one needs it, not on every line.
+      this.lastFullTime = shape.time;
       return shape;
     }
     if (shape.yearless === 'stamp' && this.stampOffset !== undefined) {
       shape.time += this.stampOffset;
-    } else if (this.knownYear !== undefined) {
+    } else if (this.lastFullTime !== undefined) {
       const at = new Date(shape.time);
-      at.setUTCFullYear(this.knownYear);
+      at.setUTCFullYear(new Date(this.lastFullTime).getUTCFullYear());
       shape.time = at.getTime();
     }
     return shape;

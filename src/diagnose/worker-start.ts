@@ -17,7 +17,7 @@ export function scanWorkersAvailable(): boolean {
 }
 
 /** Starts a scan worker that waits for its files; it keeps the process alive only once it has some. */
-export function startScanWorker(): void {
+function startScanWorker(): void {
   if (started || !scanWorkersAvailable()) return;
   const worker = new Worker(WORKER_URL);
   worker.unref();

@@ -18,7 +18,7 @@
 // election is no churn and starts no burst.
 import type { Evidence, EventKind, RaftEvent } from '../model.js';
 import type { Step } from '../timeline.js';
-import { type Detector, type DetectorEntry, displayName, type Draft, ORIGIN_TERMS, PerNode, type View } from './kit.js';
+import { DEFAULT_ELECTION_TIMEOUT_MS, type Detector, type DetectorEntry, displayName, type Draft, ORIGIN_TERMS, PerNode, type View } from './kit.js';
 
 const STORM_ELECTIONS = 3;
 const MAX_DRAFTS_PER_NODE = 20;
@@ -74,7 +74,7 @@ class ElectionBurst implements Detector {
       this.close(state, step);
       state.transferTerm = term + 1;
     }
-    const gap = 3 * (step.group.electionTimeoutMs ?? 1000) + 1000;
+    const gap = 3 * (step.group.electionTimeoutMs ?? DEFAULT_ELECTION_TIMEOUT_MS) + 1000;
     const leader = step.leader !== undefined || event.kind === 'leader-lost';
     if (state.term === undefined || term < state.term) {
       if (state.term === undefined) this.enter(state, term, t, leader);

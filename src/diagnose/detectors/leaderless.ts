@@ -4,7 +4,8 @@
 // starts another attempt with no leader seen since its last one, or when a voter is asked for its vote
 // again by the same candidate (the candidate's last election failed). The product says it has no leader
 // with a leader-wait timeout ("No cluster leader", "leader election did not complete"), a proposal
-// dropped for want of one, or Raft's own `lost leader` line. Neither needs a clock; lines logged while shutting down do not count.
+// dropped for want of one, or Raft's own `lost leader` line. Neither needs a clock (the repeated-statement
+// rule below does: REPEATED_MIN_MS); lines logged while shutting down do not count.
 // `lost leader` begins every ordinary re-election, and a node retrying its own election once is a split
 // vote: with only that statement, it takes two failures or a candidate asking again a voter that granted it.
 // A node refusing to campaign (hashicorp `no known peers. Aborting election`, `not part of a stable
