@@ -10,7 +10,7 @@
 // exceptions); lines logged while this node shuts down do not count.
 import type { Evidence, RaftEvent } from '../model.js';
 import type { NodeState, Step } from '../timeline.js';
-import { displayName, PerNode, type Detector, type DetectorEntry, type Draft, type View } from './kit.js';
+import { displayName, peerExplains, PerNode, type Detector, type DetectorEntry, type Draft, type View } from './kit.js';
 
 const MIN_ATTEMPTS = 3;
 const MIN_FAILED_ATTEMPTS = 2;
@@ -95,7 +95,7 @@ function judge(node: NodeState, group: NodeState[], campaign: Campaign, et: numb
   const drafts: Draft[] = [];
   for (const [id, peer] of campaign.peers) {
     if (peer.attempts.size < MIN_FAILED_ATTEMPTS) continue;
-    if (explained(group.find((n) => n.id === id), campaign)) continue;
+    if (campaign.start !== undefined && peerExplains(group.find((n) => n.id === id), campaign.start, campaign.end ?? campaign.start)) continue;
     drafts.push({
       code: 'PEER_UNREACHABLE',
       nodes: [node],
@@ -107,14 +107,6 @@ function judge(node: NodeState, group: NodeState[], campaign: Campaign, et: numb
     });
   }
   return drafts;
-}
-
-/** The peer's own log shows it stopped, or started again, while this node campaigned. */
-function explained(peer: NodeState | undefined, campaign: Campaign): boolean {
-  if (!peer || campaign.start === undefined) return false;
-  const end = campaign.end ?? campaign.start;
-  if (peer.stopIntervals.some((i) => i.start !== undefined && i.start <= end && (i.end ?? Infinity) >= campaign.start! - 5000)) return true;
-  return peer.startTimes.some((t) => t >= campaign.start! - 5000 && t <= end + 5000);
 }
 
 export const campaignUnreachable: DetectorEntry = { name: 'campaign-unreachable', codes: ['PEER_UNREACHABLE'], create: () => new CampaignUnreachable() };

@@ -7,8 +7,8 @@
 // recovery line, restart or stop of this node in between, and not explained by the peer's own log (it was
 // shut down or restarted meanwhile). Lines logged while this node shuts down do not count.
 import type { Evidence, RaftEvent } from '../model.js';
-import type { NodeState, Step } from '../timeline.js';
-import { displayName, PerNode, type Detector, type DetectorEntry, type Draft, type View } from './kit.js';
+import type { Step } from '../timeline.js';
+import { displayName, peerExplains, PerNode, type Detector, type DetectorEntry, type Draft, type View } from './kit.js';
 
 const HOST_GONE = /no route to host|host is unreachable|network is unreachable|EHOSTUNREACH|ENETUNREACH/i;
 const SPELLS_CAP = 200;
@@ -62,7 +62,7 @@ class HostUnreachable implements Detector {
       const apart = 2 * view.electionTimeout(node.group);
       const group = view.byGroup.get(node.group) ?? [];
       for (const spell of state.spells) {
-        if (spell.last - spell.first < apart || explained(group.find((n) => n.id === spell.peer), spell)) continue;
+        if (spell.last - spell.first < apart || peerExplains(group.find((n) => n.id === spell.peer), spell.first, spell.last)) continue;
         drafts.push({
           code: 'PEER_UNREACHABLE',
           nodes: [node],
@@ -76,13 +76,6 @@ class HostUnreachable implements Detector {
     }
     return drafts;
   }
-}
-
-/** The peer's own log shows it stopped, or started again, during the spell. */
-function explained(peer: NodeState | undefined, spell: Spell): boolean {
-  if (!peer) return false;
-  if (peer.stopIntervals.some((i) => i.start !== undefined && i.start <= spell.last && (i.end ?? Infinity) >= spell.first - 5000)) return true;
-  return peer.startTimes.some((t) => t >= spell.first - 5000 && t <= spell.last + 5000);
 }
 
 export const hostUnreachable: DetectorEntry = { name: 'host-unreachable', codes: ['PEER_UNREACHABLE'], create: () => new HostUnreachable() };

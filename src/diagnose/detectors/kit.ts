@@ -109,6 +109,16 @@ export function overlaps(intervals: Interval[], start: number | undefined, end: 
   return intervals.some((i) => i.start !== undefined && i.start <= to && (i.end ?? fallbackEnd ?? Infinity) >= start);
 }
 
+/**
+ * The peer's own log explains its being out of reach from `from` to `to`: it was stopped then, or it
+ * started again within 5 s of that span (a restart). False without the peer's log.
+ */
+export function peerExplains(peer: NodeState | undefined, from: number, to: number): boolean {
+  if (!peer) return false;
+  if (peer.stopIntervals.some((i) => i.start !== undefined && i.start <= to && (i.end ?? Infinity) >= from - 5000)) return true;
+  return peer.startTimes.some((t) => t >= from - 5000 && t <= to + 5000);
+}
+
 /** True when a majority of the other members had been shut down on purpose at `time` (cluster stop). */
 export function peersStopped(node: NodeState, nodes: NodeState[], time: number | undefined): boolean {
   if (time === undefined) return false;
