@@ -11,9 +11,9 @@ import { NONE, type Entry } from './types.js';
  * message, which the transport batches with everything else bound for the leader.
  */
 export function forwardProposal(r: Raft, entry: Entry): void {
-  const last = r.msgs[r.msgs.length - 1];
-  if (last?.type === 'propose' && last.to === r.leader && last.term === r.term) last.entries.push(entry);
-  else r.send({ type: 'propose', to: r.leader, entries: [entry] });
+  const last = r.forwarded[r.forwarded.length - 1];
+  if (last !== undefined && last.to === r.leader && last.term === r.term) last.entries.push(entry);
+  else r.forwarded.push({ type: 'propose', from: r.id, to: r.leader, term: r.term, entries: [entry] });
 }
 
 /**

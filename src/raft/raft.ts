@@ -80,6 +80,11 @@ export class Raft {
   proposalsUnsent = false;
 
   msgs: Message[] = [];
+  /**
+   * A follower's proposals for its leader, apart from `msgs`: they vouch for nothing, so they leave with
+   * the next Ready's early messages or at once while a write is in flight (RaftNode.takeSendable).
+   */
+  forwarded: MessageOf<'propose'>[] = [];
   readStates: ReadState[] = [];
   prevSoftState: SoftState;
   prevHardState: HardState;
