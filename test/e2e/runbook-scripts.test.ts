@@ -73,6 +73,14 @@ function script(name: string, args: string[], env: NodeJS.ProcessEnv = {}): Prom
   });
 }
 
+/** Unpacks the tarball collect.sh names on its last line into `into`; returns the bundle's top directory. */
+async function unpack(collected: CliResult, into: string): Promise<string> {
+  mkdirSync(into);
+  const tarball = collected.stdout.trimEnd().split('\n').at(-1)!;
+  expect(await new Promise<number | null>((resolve) => spawn('tar', ['-xzf', tarball, '-C', into]).on('close', resolve))).toBe(0);
+  return join(into, readdirSync(into)[0]!);
+}
+
 async function status(...extra: string[]): Promise<ClusterReport> {
   const result = await chronik(['status', '--endpoints', endpoints, '--json', ...extra]);
   return JSON.parse(result.stdout) as ClusterReport;
@@ -209,12 +217,7 @@ describe('runbook scripts against a three-node cluster', () => {
     expect(tarball).toMatch(/\/incident\/chronik-collect-\d{8}T\d{6}Z\.tar\.gz$/);
     expect(readdirSync(out)).toEqual([tarball.split('/').at(-1)]);
 
-    const unpacked = join(cluster.dir, 'unpacked');
-    mkdirSync(unpacked);
-    const untar = await new Promise<number | null>((resolve) => spawn('tar', ['-xzf', tarball, '-C', unpacked]).on('close', resolve));
-    expect(untar).toBe(0);
-    const [top] = readdirSync(unpacked);
-    const root = join(unpacked, top!);
+    const root = await unpack(run, join(cluster.dir, 'unpacked'));
     expect(readdirSync(join(root, 'members')).sort()).toEqual(['node-1', 'node-2', 'node-4']);
     for (const id of [1, 2, 4]) {
       const own = JSON.parse(readFileSync(join(root, 'members', `node-${id}`, 'status.json'), 'utf8')) as ClusterReport;
@@ -270,11 +273,7 @@ describe('runbook scripts against a three-node cluster', () => {
     const out = join(cluster.dir, 'guarded');
     const collected = await script('collect.sh', ['--out', out, '--endpoints', guarded.endpoint, '--token-file', tokenFile, guarded.logFile], env);
     expect(collected.code, collected.stderr).toBe(0);
-    const unpacked = join(cluster.dir, 'guarded-unpacked');
-    mkdirSync(unpacked);
-    const tarball = collected.stdout.trimEnd().split('\n').at(-1)!;
-    expect(await new Promise<number | null>((resolve) => spawn('tar', ['-xzf', tarball, '-C', unpacked]).on('close', resolve))).toBe(0);
-    const root = join(unpacked, readdirSync(unpacked)[0]!);
+    const root = await unpack(collected, join(cluster.dir, 'guarded-unpacked'));
     expect(readFileSync(join(root, 'members', 'node-9', 'metrics.txt'), 'utf8')).toMatch(/^# (HELP|TYPE) /m);
     expect(readFileSync(join(root, 'manifest.txt'), 'utf8')).not.toMatch(/NOT COLLECTED/);
     const grep = await new Promise<number | null>((resolve) => spawn('grep', ['-rq', 'runbook-secret-token', root]).on('close', resolve));
@@ -298,11 +297,7 @@ describe('runbook scripts against a TLS node', () => {
       const out = join(tlsCluster.dir, 'incident');
       const collected = await script('collect.sh', ['--out', out], env);
       expect(collected.code, collected.stderr).toBe(0);
-      const unpacked = join(tlsCluster.dir, 'unpacked');
-      mkdirSync(unpacked);
-      const tarball = collected.stdout.trimEnd().split('\n').at(-1)!;
-      expect(await new Promise<number | null>((resolve) => spawn('tar', ['-xzf', tarball, '-C', unpacked]).on('close', resolve))).toBe(0);
-      const root = join(unpacked, readdirSync(unpacked)[0]!);
+      const root = await unpack(collected, join(tlsCluster.dir, 'unpacked'));
       expect(readFileSync(join(root, 'manifest.txt'), 'utf8')).not.toMatch(/NOT COLLECTED/);
       expect(JSON.parse(readFileSync(join(root, 'members', 'node-1', 'status.json'), 'utf8'))).toMatchObject({ healthy: true, voters: [1] });
       expect(readFileSync(join(root, 'members', 'node-1', 'metrics.txt'), 'utf8')).toMatch(/^# (HELP|TYPE) /m);
